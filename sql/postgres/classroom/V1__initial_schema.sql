@@ -1,0 +1,77 @@
+-- classroom V1: initial schema (classroom widget ERD, Changelog "v0.1 (2025-10-12): Initial
+-- schema design").
+-- Retells the ERD's "Table Definitions" section (schools, classes, sessions, problems,
+-- messages, logs) as v0.1 had it, which differs from the v0.2 text in two ways only:
+--   sessions.code is CHAR(6): the v0.2 changelog says "세션 코드 6자리 → 8자리 확장"
+--     (session code widened from 6 to 8 characters), so v0.1 had a 6-character code;
+--   none of the "성능 최적화 인덱스" (performance indexes) exist yet: the v0.2 changelog
+--     says "성능 인덱스 추가 (Critical + Additional)". They arrive in V2.
+-- The CHECK constraints written inside the table definitions (problems.type IN (...),
+-- problems.difficulty BETWEEN 1 AND 5, messages.avatar_id BETWEEN 1 AND 64,
+-- LENGTH(messages.content) BETWEEN 1 AND 200) are placed here, in v0.1: they are part of
+-- the table definitions themselves, and the v0.2 changelog lists every schema change of
+-- v0.2 (the code width and the indexes) without mentioning them.
+-- Defects retold: no foreign key has an index here. V2's documented indexes come to lead
+-- with sessions.class_id, messages.session_id and logs.session_id; classes.school_id and
+-- problems.class_id stay unindexed, and nothing indexes the columns the retention deletes
+-- filter on, until V3__index_repairs.
+-- All constraint names are spelled out; they are PostgreSQL's default names, written down
+-- so the SQLite twin carries the same ones.
+
+-- ERD "schools".
+CREATE TABLE schools (
+    id UUID CONSTRAINT schools_pkey PRIMARY KEY DEFAULT gen_random_uuid(),
+    name VARCHAR(200) NOT NULL,
+    created_at TIMESTAMP DEFAULT NOW()
+);
+
+-- ERD "classes"; grade is "1-1, 1-2, ..., 6-2" (its format check arrives in V2).
+CREATE TABLE classes (
+    id UUID CONSTRAINT classes_pkey PRIMARY KEY DEFAULT gen_random_uuid(),
+    school_id UUID NOT NULL CONSTRAINT classes_school_id_fkey REFERENCES schools (id) ON DELETE CASCADE,
+    grade VARCHAR(10) NOT NULL,
+    name VARCHAR(100) NOT NULL,
+    created_at TIMESTAMP DEFAULT NOW()
+);
+
+-- ERD "sessions", v0.1: a 6-character join code (CHAR(8) from V2 on); TTL 30 minutes.
+CREATE TABLE sessions (
+    id UUID CONSTRAINT sessions_pkey PRIMARY KEY DEFAULT gen_random_uuid(),
+    class_id UUID NOT NULL CONSTRAINT sessions_class_id_fkey REFERENCES classes (id) ON DELETE CASCADE,
+    code CHAR(6) NOT NULL CONSTRAINT sessions_code_key UNIQUE,
+    started_at TIMESTAMP DEFAULT NOW(),
+    ended_at TIMESTAMP,
+    expires_at TIMESTAMP NOT NULL DEFAULT (NOW() + INTERVAL '30 minutes')
+);
+
+-- ERD "problems"; class_id NULL means a shared problem ("NULL = 공용").
+CREATE TABLE problems (
+    id UUID CONSTRAINT problems_pkey PRIMARY KEY DEFAULT gen_random_uuid(),
+    class_id UUID CONSTRAINT problems_class_id_fkey REFERENCES classes (id) ON DELETE CASCADE,
+    question TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    type VARCHAR(20) NOT NULL CONSTRAINT problems_type_check CHECK (type IN ('vocabulary', 'proverb', 'math')),
+    difficulty INTEGER NOT NULL CONSTRAINT problems_difficulty_check CHECK (difficulty BETWEEN 1 AND 5),
+    grade VARCHAR(10) NOT NULL,
+    created_at TIMESTAMP DEFAULT NOW()
+);
+
+-- ERD "messages"; nickname "1-20자" (its length check arrives in V2), content "1-200자".
+CREATE TABLE messages (
+    id UUID CONSTRAINT messages_pkey PRIMARY KEY DEFAULT gen_random_uuid(),
+    session_id UUID NOT NULL CONSTRAINT messages_session_id_fkey REFERENCES sessions (id) ON DELETE CASCADE,
+    nickname VARCHAR(20) NOT NULL,
+    avatar_id INTEGER NOT NULL CONSTRAINT messages_avatar_id_check CHECK (avatar_id BETWEEN 1 AND 64),
+    content TEXT NOT NULL CONSTRAINT messages_content_check CHECK (LENGTH(content) BETWEEN 1 AND 200),
+    created_at TIMESTAMP DEFAULT NOW(),
+    moderated BOOLEAN DEFAULT FALSE
+);
+
+-- ERD "logs"; the column is named "timestamp", quoted wherever it is named.
+CREATE TABLE logs (
+    id UUID CONSTRAINT logs_pkey PRIMARY KEY DEFAULT gen_random_uuid(),
+    session_id UUID CONSTRAINT logs_session_id_fkey REFERENCES sessions (id) ON DELETE CASCADE,
+    event_type VARCHAR(50) NOT NULL,
+    payload JSONB NOT NULL DEFAULT '{}',
+    "timestamp" TIMESTAMP DEFAULT NOW()
+);

@@ -1,0 +1,29 @@
+-- assistant V2: index repairs (database-engineer document, "3. Database Indexes" measured
+-- against "4. Query Patterns" and "Quality Standards": all queries MUST filter by user_id),
+-- SQLite dialect.
+-- Replaces the single-column indexes that the documented queries outgrow with composites
+-- that serve filter and order together, drops what no query can use, keeps the rest.
+-- Same statements and index names as sql/postgres/assistant/V2__index_repairs.sql.
+-- Hot queries and how they are served at latest:
+--   a user's conversations, at most 100, latest updated first:
+--     idx_conversations_user_id_updated_at, read in order, stops after 100 rows;
+--   a conversation's messages with the ownership check: the primary key of conversations
+--     finds the conversation (user_id checked on that one row),
+--     idx_messages_conversation_id_created_at returns its messages already in created_at order;
+--   a user's open tasks (user_id, completed = false): idx_tasks_user_completed;
+--   tasks by tag: no GIN in SQLite (see V1), the user's tasks via idx_tasks_user_completed;
+--   tasks due: idx_tasks_due_date (partial).
+-- Kept as they are: idx_messages_created_at (retention deletes old messages by created_at),
+-- idx_tasks_user_completed (also covers FK tasks_user_id_fkey), idx_tasks_due_date.
+
+-- A user's conversations: WHERE user_id = $1 ORDER BY updated_at DESC LIMIT 100 needs no sort with this; also covers FK conversations_user_id_fkey.
+CREATE INDEX idx_conversations_user_id_updated_at ON conversations (user_id, updated_at DESC);
+-- Leading prefix of idx_conversations_user_id_updated_at, which serves every lookup this one did.
+DROP INDEX idx_conversations_user_id;
+-- Every query filters by user_id, so an index over all users' updated_at is never chosen; it would only be rewritten on each updated_at bump.
+DROP INDEX idx_conversations_updated_at;
+
+-- A conversation's messages: WHERE conversation_id = $1 ORDER BY created_at needs no sort with this; also covers FK messages_conversation_id_fkey.
+CREATE INDEX idx_messages_conversation_id_created_at ON messages (conversation_id, created_at);
+-- Leading prefix of idx_messages_conversation_id_created_at, which serves every lookup this one did.
+DROP INDEX idx_messages_conversation_id;

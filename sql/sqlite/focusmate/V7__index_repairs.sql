@@ -1,0 +1,70 @@
+-- focusmate V7: index repairs (ARC-012, 4. 인덱싱 전략; repairs the indexes V1 retold from
+-- 3.1-3.4 and 4.2, and adds what retention and the hot queries need).
+-- Drops every redundant index (a copy of a UNIQUE constraint's index, a copy of another
+-- index, or a leading prefix of another index with the same predicate), indexes the one
+-- foreign key no index leads with, and adds the retention and hot-query indexes.
+-- Hot queries and how they are served at latest:
+--   user by email: user_email_key (the UNIQUE constraint's index);
+--   a user's session history, newest first: ix_session_history_user_id_completed_at;
+--   latest posts: ix_post_created_at (created_at DESC);
+--   pinned posts: ix_post_pinned (partial, WHERE is_pinned = TRUE);
+--   leaderboard top N by total_score: ix_ranking_leaderboard_total_score (total_score DESC);
+--   active rooms: ix_room_active (partial, WHERE is_active = TRUE);
+--   a room's participants: ix_participant_room_user (room_id, user_id);
+--   a post's comments in order: ix_comment_post_id_created_at (added here);
+--   waiting matching pools, oldest first: ix_matching_pools_waiting_created_at (added here).
+-- Retention deletes by age and their indexes at latest:
+--   session_history by completed_at: ix_session_history_completed_at (already there, kept);
+--   notifications, matching_messages, chat_messages, message by created_at: added here (the
+--   existing indexes lead with user_id / room_id / conversation_id and cannot drive them);
+--   expired matching_pools by expires_at: added here.
+-- Kept although they look alike: ix_room_is_active (no predicate) next to ix_room_active
+-- (WHERE is_active = TRUE), and ix_matching_pools_created_at next to
+-- ix_matching_pools_waiting_created_at (WHERE status = 'waiting'): different predicates, so
+-- neither can answer all of the other's queries.
+-- SQLite dialect of sql/postgres/focusmate/V7__index_repairs.sql:
+-- the same tables, columns, constraint names and index names.
+-- Where SQLite differs: nothing in the statements. The UNIQUE constraints named below are
+-- backed by sqlite_autoindex_* indexes (user_email_key is one of the sqlite_autoindex_user_<n>), which
+-- make the dropped copies just as redundant; partial indexes and DESC keys work as in
+-- PostgreSQL.
+
+-- ---------------------------------------------------------------- redundant indexes
+
+-- user_email_key (the UNIQUE constraint) already indexes email; this copy only slows writes.
+DROP INDEX ix_user_email;
+-- user_username_key (the UNIQUE constraint) already indexes username; this copy only slows writes.
+DROP INDEX ix_user_username;
+-- Same columns, order and predicate as ix_session_history_user_id_completed_at (4.2 created both).
+DROP INDEX ix_session_user_date;
+-- Leading prefix (user_id) of ix_session_history_user_id_completed_at, which also serves session_history_user_id_fkey.
+DROP INDEX ix_session_history_user_id;
+-- Same column and predicate (WHERE is_pinned = TRUE) as ix_post_pinned, the name 4.2 gives it.
+DROP INDEX ix_post_is_pinned;
+
+-- ---------------------------------------------------------------- foreign keys
+
+-- FK session_history_room_id_fkey: deleting a room runs ON DELETE SET NULL over session_history, a full scan without this.
+CREATE INDEX ix_session_history_room_id ON session_history (room_id);
+
+-- ---------------------------------------------------------------- hot queries
+
+-- A post's comments in display order; also serves comment_post_id_fkey.
+CREATE INDEX ix_comment_post_id_created_at ON comment (post_id, created_at);
+-- Leading prefix (post_id) of ix_comment_post_id_created_at, created just above: redundant now.
+DROP INDEX ix_comment_post_id;
+-- Matching picks waiting pools oldest first; ix_matching_pools_status would still visit and sort every waiting row.
+CREATE INDEX ix_matching_pools_waiting_created_at ON matching_pools (created_at) WHERE status = 'waiting';
+
+-- ---------------------------------------------------------------- retention
+
+-- Retention deletes notifications by created_at; ix_notifications_user_id_created_at leads with user_id.
+CREATE INDEX ix_notifications_created_at ON notifications (created_at);
+-- Retention deletes matching_messages by created_at; ix_matching_messages_room_id_created_at leads with room_id.
+CREATE INDEX ix_matching_messages_created_at ON matching_messages (created_at);
+-- Retention deletes chat_messages by created_at; ix_chat_messages_room_id_created_at leads with room_id.
+CREATE INDEX ix_chat_messages_created_at ON chat_messages (created_at);
+-- Retention deletes message by created_at; ix_message_conversation_id_created_at leads with conversation_id.
+CREATE INDEX ix_message_created_at ON message (created_at);
+-- Retention deletes expired matching_pools by expires_at; no index has expires_at at all.
+CREATE INDEX ix_matching_pools_expires_at ON matching_pools (expires_at);

@@ -1,0 +1,107 @@
+//! Every clap type of the command line. The `///` comments are the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Schema-and-migration toolkit for the databases behind chat-style products.
+///
+/// chatdb carries four canonical schemas (chat, focusmate, classroom, assistant) as
+/// versioned SQL for PostgreSQL and SQLite and applies them through refinery.
+///
+/// Exit codes: 0 ok, 1 findings or pending (where a command says so), 2 error,
+/// 3 another chatdb run holds the lock.
+#[derive(Debug, Parser)]
+#[command(name = "chatdb", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalOpts,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalOpts {
+    /// Database URL: postgres://user@host:5432/db[?sslmode=require], a key=value
+    /// connection string, or sqlite://path (sqlite::memory: for a throwaway database).
+    /// Falls back to DATABASE_URL, then `database_url` in the config file, then
+    /// sqlite://chatdb.sqlite3.
+    #[arg(short = 'd', long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+
+    /// Canonical schema to work on: chat, focusmate, classroom or assistant.
+    /// Falls back to CHATDB_SCHEMA, then `schema` in the config file, then `chat`.
+    #[arg(short = 's', long, global = true, value_name = "NAME")]
+    pub schema: Option<String>,
+
+    /// Load the schema from DIR instead of the embedded ones. DIR holds
+    /// postgres/V<n>__<name>.sql, sqlite/V<n>__<name>.sql and an optional schema.toml.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub schema_dir: Option<PathBuf>,
+
+    /// PostgreSQL schema (namespace) to install into and read from. Lets several
+    /// canonical schemas share one database. Falls back to `namespace` in the config
+    /// file, then `public`. PostgreSQL only.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub namespace: Option<String>,
+
+    /// Config file. Default: ./chatdb.toml when it exists.
+    #[arg(short = 'c', long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Give up connecting after this long (e.g. 5s, 1m). Default: 10s, or
+    /// `connect_timeout` in the config file.
+    #[arg(long, global = true, value_name = "DURATION")]
+    pub connect_timeout: Option<String>,
+
+    /// Wait at most this long for another chatdb run's lock before exiting 3.
+    /// Default: 60s, or `lock_timeout` in the config file.
+    #[arg(long, global = true, value_name = "DURATION")]
+    pub lock_timeout: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Tables for people.
+    Table,
+    /// JSON for machines (stable field names).
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the canonical schemas: source document, tables, latest version per dialect.
+    Schemas,
+    /// Apply the selected schema's pending migrations, in order, in one transaction.
+    ///
+    /// All pending migrations and their history rows commit together: if one fails,
+    /// the database is left exactly as it was. Concurrent runs wait for each other
+    /// (PostgreSQL advisory lock, SQLite exclusive lock).
+    Migrate(MigrateArgs),
+    /// Show applied migrations (with checksum verdict) and pending ones.
+    Status(StatusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// Stop after this version instead of applying everything.
+    #[arg(long, value_name = "N")]
+    pub target: Option<u32>,
+
+    /// Print what would run, SQL included, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Exit 1 when any migration is pending, diverged or missing (for CI).
+    #[arg(long)]
+    pub exit_code: bool,
+}

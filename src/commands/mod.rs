@@ -1,0 +1,68 @@
+//! One module per subcommand; [`run`] resolves the settings and dispatches.
+
+mod migrate;
+mod schemas;
+mod status;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+
+use crate::catalog::{self, Dialect, Schema};
+use crate::cli::{Cli, Command};
+use crate::db::{Access, ConnectOpts, Conn, Target};
+use crate::redact::Secrets;
+use crate::settings::{Settings, DEFAULT_NAMESPACE};
+
+pub fn run(cli: Cli, secrets: &Secrets) -> Result<ExitCode> {
+    if let Some(url) = &cli.global.database_url {
+        secrets.remember_url(url);
+    }
+    if let Ok(url) = std::env::var("DATABASE_URL") {
+        secrets.remember_url(&url);
+    }
+    let settings = Settings::from_process(&cli.global)?;
+    secrets.remember_url(&settings.database_url);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let code = match &cli.command {
+        Command::Schemas => schemas::run(&settings, &mut out),
+        Command::Migrate(args) => migrate::run(&settings, args, &mut out),
+        Command::Status(args) => status::run(&settings, args, &mut out),
+    }?;
+    out.flush().context("writing output")?;
+    Ok(code)
+}
+
+/// The selected schema, the parsed target, and a guard against options that make no sense
+/// for its dialect.
+pub struct Selected {
+    pub schema: Schema,
+    pub target: Target,
+}
+
+pub fn select(settings: &Settings) -> Result<Selected> {
+    let schema = catalog::load(&settings.schema, settings.schema_dir.as_deref())?;
+    let target = Target::parse(&settings.database_url)?;
+    if target.dialect() == Dialect::Sqlite && settings.namespace != DEFAULT_NAMESPACE {
+        bail!("--namespace is PostgreSQL-only (SQLite has no schemas); drop it or use a separate SQLite file");
+    }
+    Ok(Selected { schema, target })
+}
+
+pub fn connect(settings: &Settings, target: &Target, access: Access) -> Result<Conn> {
+    Conn::open(
+        target,
+        ConnectOpts {
+            connect_timeout: settings.connect_timeout,
+            lock_timeout: settings.lock_timeout,
+            access,
+        },
+    )
+}
+
+/// Writes a line to `out`, mapping the io error.
+pub fn line(out: &mut dyn Write, text: impl std::fmt::Display) -> Result<()> {
+    writeln!(out, "{text}").context("writing output")
+}

@@ -1,0 +1,97 @@
+//! `chatdb status`: applied migrations with their checksum verdict, and pending ones.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use super::{connect, line, select};
+use crate::cli::{Format, StatusArgs};
+use crate::db::{Access, TxKind};
+use crate::error::EXIT_FINDINGS;
+use crate::migrator::{self, Entry, State};
+use crate::redact::redact_url;
+use crate::report;
+use crate::settings::Settings;
+
+#[derive(Serialize)]
+struct Status<'a> {
+    schema: &'a str,
+    database: String,
+    namespace: &'a str,
+    history_table: String,
+    current_version: Option<i64>,
+    latest_version: Option<i64>,
+    pending: usize,
+    problems: usize,
+    migrations: Vec<Entry>,
+}
+
+pub fn run(settings: &Settings, args: &StatusArgs, out: &mut dyn Write) -> Result<ExitCode> {
+    let sel = select(settings)?;
+    let files = sel.schema.migrations(sel.target.dialect())?;
+    let table = sel.schema.history_table();
+    let mut conn = connect(settings, &sel.target, Access::Existing)?;
+    let history = conn.in_transaction(TxKind::Read, &settings.namespace, settings.lock_timeout, |s| {
+        migrator::read_history(s, &table)
+    })?;
+    let entries = migrator::compare(files, &history)?;
+    let status = Status {
+        schema: &sel.schema.name,
+        database: redact_url(&settings.database_url),
+        namespace: &settings.namespace,
+        history_table: table,
+        current_version: history.iter().map(|h| h.version).max(),
+        latest_version: files.last().map(|f| i64::from(f.version)),
+        pending: entries.iter().filter(|e| e.state == State::Pending).count(),
+        problems: entries.iter().filter(|e| e.is_problem()).count(),
+        migrations: entries,
+    };
+    match settings.format {
+        Format::Json => report::json(out, &status)?,
+        Format::Table => print_table(out, &status)?,
+    }
+    let behind = status.pending > 0 || status.problems > 0;
+    Ok(if args.exit_code && behind { ExitCode::from(EXIT_FINDINGS) } else { ExitCode::SUCCESS })
+}
+
+fn print_table(out: &mut dyn Write, s: &Status) -> Result<()> {
+    let mut t = report::table(&["version", "name", "state", "applied on", "checksum"]);
+    for e in &s.migrations {
+        let state = match e.state {
+            State::Applied => "applied",
+            State::Pending => "pending",
+            State::Diverged => "DIVERGED: file changed since applied",
+            State::Missing => "MISSING: no file has this version",
+            State::OutOfOrder => "OUT OF ORDER: below an applied version",
+        };
+        let checksum = match e.state {
+            State::Applied => "ok",
+            State::Diverged => "mismatch",
+            State::Missing => "-",
+            _ => "",
+        };
+        t.add_row(vec![
+            format!("V{}", e.version),
+            e.name.clone(),
+            state.to_string(),
+            e.applied_on.clone().unwrap_or_default(),
+            checksum.to_string(),
+        ]);
+    }
+    let target = if s.database.starts_with("sqlite") {
+        s.database.clone()
+    } else {
+        format!("{} (namespace {})", s.database, s.namespace)
+    };
+    line(out, format!("{} on {target}", s.schema))?;
+    line(out, t)?;
+    let at = s.current_version.map_or("nothing applied".to_string(), |v| format!("at V{v}"));
+    let latest = s.latest_version.map_or(String::new(), |v| format!(", latest V{v}"));
+    let mut summary = format!("{at}{latest}: {} pending", s.pending);
+    if s.problems > 0 {
+        summary.push_str(&format!(", {} problem(s): `chatdb migrate` will refuse to run", s.problems));
+    }
+    line(out, summary)
+}

@@ -1,0 +1,166 @@
+//! The one seam over PostgreSQL and SQLite: parse a URL, connect, and the handful of
+//! operations commands need. Commands never branch on the dialect themselves.
+
+pub mod postgres;
+pub mod sqlite;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{bail, Result};
+
+use crate::catalog::Dialect;
+use crate::redact::redact_url;
+
+/// A parsed database URL.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// A PostgreSQL URL or key=value connection string.
+    Postgres(postgres::PgTarget),
+    /// A SQLite file, or `None` for an in-memory database.
+    Sqlite(Option<PathBuf>),
+}
+
+impl Target {
+    pub fn parse(url: &str) -> Result<Target> {
+        let trimmed = url.trim();
+        if trimmed.is_empty() {
+            bail!("the database URL is empty");
+        }
+        if let Some(rest) = trimmed.strip_prefix("sqlite:") {
+            let path = rest.strip_prefix("//").unwrap_or(rest);
+            let path = path.split('?').next().unwrap_or(path);
+            if path == ":memory:" || path.is_empty() && rest == ":memory:" {
+                return Ok(Target::Sqlite(None));
+            }
+            if path.is_empty() {
+                bail!("`{}` names no file: use sqlite://path/to/file.sqlite3", redact_url(url));
+            }
+            return Ok(Target::Sqlite(Some(PathBuf::from(path))));
+        }
+        let lower = trimmed.to_ascii_lowercase();
+        if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+            return Ok(Target::Postgres(postgres::PgTarget::parse(trimmed)?));
+        }
+        if !trimmed.contains("://") && trimmed.contains('=') {
+            return Ok(Target::Postgres(postgres::PgTarget::parse(trimmed)?));
+        }
+        bail!(
+            "unsupported database URL `{}`: use postgres://user@host:5432/db, a key=value connection string, or sqlite://path",
+            redact_url(url)
+        )
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Target::Postgres(_) => Dialect::Postgres,
+            Target::Sqlite(_) => Dialect::Sqlite,
+        }
+    }
+}
+
+/// How a command means to use the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// May create the SQLite file (migrate).
+    Create,
+    /// The database must already exist; the command only reads.
+    Existing,
+}
+
+/// Connection parameters shared by both dialects.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectOpts {
+    pub connect_timeout: Duration,
+    pub lock_timeout: Duration,
+    pub access: Access,
+}
+
+/// An open connection.
+pub enum Conn {
+    Postgres(::postgres::Client),
+    Sqlite(rusqlite::Connection),
+}
+
+impl Conn {
+    pub fn open(target: &Target, opts: ConnectOpts) -> Result<Conn> {
+        match target {
+            Target::Postgres(t) => Ok(Conn::Postgres(t.connect(opts)?)),
+            Target::Sqlite(path) => Ok(Conn::Sqlite(sqlite::open(path.as_deref(), opts)?)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_urls() {
+        assert!(matches!(Target::parse("sqlite://chatdb.sqlite3"), Ok(Target::Sqlite(Some(p))) if p == PathBuf::from("chatdb.sqlite3")));
+        assert!(matches!(Target::parse("sqlite:///tmp/x.db"), Ok(Target::Sqlite(Some(p))) if p == PathBuf::from("/tmp/x.db")));
+        assert!(matches!(Target::parse("sqlite::memory:"), Ok(Target::Sqlite(None))));
+        assert!(matches!(Target::parse("postgres://u@h/db"), Ok(Target::Postgres(_))));
+        assert!(matches!(Target::parse("host=h user=u dbname=d"), Ok(Target::Postgres(_))));
+        for bad in ["", "mysql://u:pw@h/db", "chatdb.sqlite3", "sqlite://", "postgres://u@h:notaport/db"] {
+            let err = Target::parse(bad).expect_err(bad);
+            assert!(!format!("{err:#}").contains("pw"), "{err:#}");
+        }
+    }
+}
+
+/// A failed SQL statement, in the server's own words.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct SqlError {
+    pub message: String,
+    /// Byte offset into the SQL text where the server located the error, if it did.
+    pub offset: Option<usize>,
+}
+
+/// A row of a schema's history table (refinery's layout).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct HistoryRow {
+    pub version: i64,
+    pub name: String,
+    pub applied_on: String,
+    pub checksum: String,
+}
+
+/// What migrations need from an open transaction, in either dialect.
+pub trait Session {
+    /// Runs one or more statements.
+    fn batch(&mut self, sql: &str) -> Result<(), SqlError>;
+    /// Runs a query returning (version, name, applied_on, checksum) rows.
+    fn history_rows(&mut self, sql: &str) -> Result<Vec<HistoryRow>, SqlError>;
+    /// Whether `table` exists in the namespace the session works in.
+    fn table_exists(&mut self, table: &str) -> Result<bool, SqlError>;
+}
+
+/// How a transaction is opened and ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxKind {
+    /// Read only, always rolled back.
+    Read,
+    /// Exclusive (migrate): PostgreSQL advisory lock, SQLite `BEGIN EXCLUSIVE`;
+    /// committed when the closure succeeds.
+    Locked,
+    /// Writes allowed, always rolled back (diagnosis replays).
+    Scratch,
+}
+
+impl Conn {
+    /// Runs `f` in a transaction of `kind` whose unqualified names resolve in `namespace`.
+    pub fn in_transaction<T>(
+        &mut self,
+        kind: TxKind,
+        namespace: &str,
+        lock_timeout: Duration,
+        f: impl FnOnce(&mut dyn Session) -> Result<T>,
+    ) -> Result<T> {
+        match self {
+            Conn::Postgres(client) => postgres::in_transaction(client, kind, namespace, lock_timeout, f),
+            Conn::Sqlite(conn) => sqlite::in_transaction(conn, kind, f),
+        }
+    }
+}

@@ -1,0 +1,35 @@
+//! `chatdb`: parse the command line, run the command, print the error chain, exit.
+//!
+//! Everything else lives in the library modules; `main` only maps results to exit codes
+//! (0 ok, 1 findings or pending, 2 error, 3 another run holds the lock) and makes sure an
+//! error never shows a password.
+#![warn(clippy::unwrap_used)]
+
+mod catalog;
+mod cli;
+mod commands;
+mod db;
+mod error;
+mod migrator;
+mod redact;
+mod report;
+mod settings;
+mod sqltext;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let secrets = redact::Secrets::default();
+    match commands::run(cli, &secrets) {
+        Ok(code) => code,
+        Err(err) => {
+            let message = secrets.scrub(&format!("{err:#}"));
+            let _ = writeln!(std::io::stderr(), "chatdb: {message}");
+            error::exit_code_for(&err)
+        }
+    }
+}

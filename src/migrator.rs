@@ -1,0 +1,365 @@
+//! Applying a schema's migrations through refinery, with what refinery leaves out:
+//! a lock, one transaction for the whole run, refusal of edited migrations, and errors
+//! that name the file, the line, the statement and the server's message.
+//!
+//! refinery does the bookkeeping: it verifies applied migrations against the files
+//! (checksums, missing versions), picks the pending ones up to a target, and writes its
+//! history rows. chatdb hands it an [`Adapter`] over a transaction chatdb already opened
+//! and locked, so refinery's "transactions" become statements inside that one transaction:
+//! every pending migration and its history row commit together, or nothing does.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Result};
+use refinery_core::traits::sync::{Query, Transaction};
+use serde::Serialize;
+
+use crate::catalog::MigrationFile;
+use crate::db::{Conn, HistoryRow, Session, SqlError, TxKind};
+use crate::sqltext;
+
+/// Where one migration stands against the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    /// Applied, and the file still has the checksum it was applied with.
+    Applied,
+    /// Applied, but the file changed since.
+    Diverged,
+    /// Not applied yet.
+    Pending,
+    /// Applied, but no file has this version any more.
+    Missing,
+    /// Not applied, though a later version is: added out of order.
+    OutOfOrder,
+}
+
+/// One line of a status report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    pub version: i64,
+    pub name: String,
+    pub state: State,
+    pub file: Option<String>,
+    pub applied_on: Option<String>,
+    pub checksum: Option<String>,
+}
+
+impl Entry {
+    pub fn is_problem(&self) -> bool {
+        matches!(self.state, State::Diverged | State::Missing | State::OutOfOrder)
+    }
+}
+
+/// Compares the files with the history rows.
+pub fn compare(files: &[MigrationFile], history: &[HistoryRow]) -> Result<Vec<Entry>> {
+    let mut entries = Vec::new();
+    let highest_applied = history.iter().map(|h| h.version).max();
+    for file in files {
+        let checksum = file.to_refinery()?.checksum().to_string();
+        let applied = history.iter().find(|h| h.version == i64::from(file.version));
+        let state = match applied {
+            Some(h) if h.checksum == checksum && h.name == file.name => State::Applied,
+            Some(_) => State::Diverged,
+            None if highest_applied.is_some_and(|v| v > i64::from(file.version)) => State::OutOfOrder,
+            None => State::Pending,
+        };
+        entries.push(Entry {
+            version: i64::from(file.version),
+            name: file.name.clone(),
+            state,
+            file: Some(file.path.clone()),
+            applied_on: applied.map(|h| h.applied_on.clone()),
+            checksum: Some(checksum),
+        });
+    }
+    for h in history {
+        if !files.iter().any(|f| i64::from(f.version) == h.version) {
+            entries.push(Entry {
+                version: h.version,
+                name: h.name.clone(),
+                state: State::Missing,
+                file: None,
+                applied_on: Some(h.applied_on.clone()),
+                checksum: Some(h.checksum.clone()),
+            });
+        }
+    }
+    entries.sort_by_key(|e| e.version);
+    Ok(entries)
+}
+
+/// Reads the history table, or nothing when it does not exist yet.
+pub fn read_history(session: &mut dyn Session, table: &str) -> Result<Vec<HistoryRow>> {
+    if !session.table_exists(table).map_err(|e| anyhow!(e))? {
+        return Ok(Vec::new());
+    }
+    let sql = format!("SELECT version, name, applied_on, checksum FROM {table} ORDER BY version");
+    session
+        .history_rows(&sql)
+        .map_err(|e| anyhow!("reading the history table {table}: {e}"))
+}
+
+/// Refuses to go on when history and files disagree, naming the version and the file.
+pub fn refuse_problems(entries: &[Entry]) -> Result<()> {
+    let problems: Vec<String> = entries
+        .iter()
+        .filter(|e| e.is_problem())
+        .map(|e| match e.state {
+            State::Diverged => format!(
+                "V{} ({}) was changed after it was applied: its checksum no longer matches the history table; restore the file and put the change in a new migration",
+                e.version,
+                e.file.as_deref().unwrap_or("?")
+            ),
+            State::Missing => format!(
+                "V{}__{} is recorded as applied but no migration file has version {}",
+                e.version, e.name, e.version
+            ),
+            _ => format!(
+                "V{} ({}) is not applied but a later version is: renumber it above the latest applied version",
+                e.version,
+                e.file.as_deref().unwrap_or("?")
+            ),
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        bail!("refusing to migrate:\n  {}", problems.join("\n  "))
+    }
+}
+
+/// The migrations a run will apply: the pending ones up to `target`.
+pub fn pending<'a>(
+    files: &'a [MigrationFile],
+    entries: &[Entry],
+    target: Option<u32>,
+) -> Result<Vec<&'a MigrationFile>> {
+    if let Some(t) = target {
+        if !files.iter().any(|f| f.version == t) {
+            let versions: Vec<String> = files.iter().map(|f| f.version.to_string()).collect();
+            bail!("unknown --target {t}: this schema's versions are {}", versions.join(", "));
+        }
+        if let Some(highest) = entries.iter().filter(|e| e.state == State::Applied).map(|e| e.version).max() {
+            if highest > i64::from(t) {
+                bail!("--target {t} is below the applied version {highest}: chatdb has no down migrations");
+            }
+        }
+    }
+    Ok(files
+        .iter()
+        .filter(|f| entries.iter().any(|e| e.version == i64::from(f.version) && e.state == State::Pending))
+        .filter(|f| target.is_none_or(|t| f.version <= t))
+        .collect())
+}
+
+/// What a migrate run did.
+#[derive(Debug, Serialize)]
+pub struct Outcome {
+    pub applied: Vec<Entry>,
+    pub already_applied: usize,
+    #[serde(serialize_with = "as_millis")]
+    pub elapsed: Duration,
+}
+
+fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_millis() as u64)
+}
+
+/// Applies the pending migrations up to `target` under the migrate lock, in one transaction.
+pub fn migrate(
+    conn: &mut Conn,
+    files: &[MigrationFile],
+    history_table: &str,
+    namespace: &str,
+    target: Option<u32>,
+    lock_timeout: Duration,
+) -> Result<Outcome> {
+    let started = Instant::now();
+    let mut failure: Option<(Vec<MigrationFile>, usize, SqlError)> = None;
+    let result = conn.in_transaction(TxKind::Locked, namespace, lock_timeout, |session| {
+        // Read again under the lock: another run may have applied everything meanwhile.
+        let history = read_history(session, history_table)?;
+        let entries = compare(files, &history)?;
+        refuse_problems(&entries)?;
+        let todo: Vec<MigrationFile> = pending(files, &entries, target)?.into_iter().cloned().collect();
+        let already = entries.iter().filter(|e| e.state == State::Applied).count();
+        if todo.is_empty() {
+            return Ok((Vec::new(), already));
+        }
+        let migrations = files.iter().map(MigrationFile::to_refinery).collect::<Result<Vec<_>>>()?;
+        let mut runner = refinery::Runner::new(&migrations)
+            .set_grouped(true)
+            .set_abort_divergent(true)
+            .set_abort_missing(true)
+            .set_target(match target {
+                Some(t) => refinery::Target::Version(t as i32),
+                None => refinery::Target::Latest,
+            });
+        runner.set_migration_table_name(history_table);
+        let mut adapter = Adapter { session, failed_at: None };
+        match runner.run(&mut adapter) {
+            Ok(report) => {
+                let done: Vec<u32> = report.applied_migrations().iter().map(|m| m.version() as u32).collect();
+                let applied = todo.iter().filter(|f| done.contains(&f.version)).cloned().collect();
+                Ok((applied, already))
+            }
+            Err(e) => {
+                if let (Some(i), Some(sql_err)) = (adapter.failed_at.take(), source_sql_error(&e)) {
+                    failure = Some((todo.clone(), i, sql_err));
+                    Err(anyhow!("migration failed"))
+                } else {
+                    Err(anyhow!("refinery: {e}"))
+                }
+            }
+        }
+    });
+    match result {
+        Ok((applied, already)) => {
+            let history = conn.in_transaction(TxKind::Read, namespace, lock_timeout, |s| read_history(s, history_table))?;
+            let entries = compare(files, &history)?;
+            let applied = entries
+                .into_iter()
+                .filter(|e| applied.iter().any(|f: &MigrationFile| i64::from(f.version) == e.version))
+                .collect();
+            Ok(Outcome { applied, already_applied: already, elapsed: started.elapsed() })
+        }
+        Err(err) => match failure {
+            Some((todo, index, sql_err)) => Err(explain_failure(conn, namespace, lock_timeout, &todo, index, sql_err)),
+            None => Err(err),
+        },
+    }
+}
+
+/// Finds the SqlError inside refinery's error chain.
+fn source_sql_error(e: &refinery::Error) -> Option<SqlError> {
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(sql) = s.downcast_ref::<SqlError>() {
+            return Some(SqlError { message: sql.message.clone(), offset: sql.offset });
+        }
+        source = s.source();
+    }
+    None
+}
+
+/// Builds the error for a failed run: which migration, file, line, statement, and why.
+/// The transaction is already rolled back; when the server gave no position, the failing
+/// statement is found by replaying the run statement by statement in a transaction that
+/// is rolled back too.
+fn explain_failure(
+    conn: &mut Conn,
+    namespace: &str,
+    lock_timeout: Duration,
+    todo: &[MigrationFile],
+    batch_index: usize,
+    err: SqlError,
+) -> anyhow::Error {
+    // refinery's grouped batch is [sql 1, history row 1, sql 2, history row 2, ...].
+    let Some(file) = todo.get(batch_index / 2) else {
+        return anyhow!("migration failed: {}", err.message);
+    };
+    if batch_index % 2 == 1 {
+        return anyhow!(
+            "recording {} in the history table failed; nothing was applied (the whole run was rolled back)\n  error:     {}",
+            file.file_name(),
+            err.message
+        );
+    }
+    let located = match err.offset {
+        Some(offset) => sqltext::statement_at(&file.sql, offset).map(|s| (s, err.message.clone())),
+        None => replay(conn, namespace, lock_timeout, &todo[..batch_index / 2], file),
+    };
+    let (line, statement, message) = match located {
+        Some((s, message)) => (s.line, s.text(&file.sql).to_string(), message),
+        None => (0, String::new(), err.message.clone()),
+    };
+    let mut text = format!(
+        "migration {} failed; nothing was applied (the whole run was rolled back)\n  file:      {}",
+        file.refinery_name(),
+        file.path
+    );
+    if line > 0 {
+        text.push_str(&format!(", line {line}\n  statement: {}", one_line(&statement)));
+    }
+    text.push_str(&format!("\n  error:     {}", message.replace('\n', "\n             ")));
+    anyhow!(text)
+}
+
+fn replay(
+    conn: &mut Conn,
+    namespace: &str,
+    lock_timeout: Duration,
+    before: &[MigrationFile],
+    file: &MigrationFile,
+) -> Option<(sqltext::Statement, String)> {
+    conn.in_transaction(TxKind::Scratch, namespace, lock_timeout, |session| {
+        for earlier in before {
+            if session.batch(&earlier.sql).is_err() {
+                return Ok(None);
+            }
+        }
+        for stmt in sqltext::split(&file.sql) {
+            if let Err(e) = session.batch(stmt.text(&file.sql)) {
+                return Ok(Some((stmt, e.message)));
+            }
+        }
+        Ok(None)
+    })
+    .ok()
+    .flatten()
+}
+
+fn one_line(sql: &str) -> String {
+    let flat: Vec<&str> = sql.split_whitespace().collect();
+    let flat = flat.join(" ");
+    if flat.chars().count() > 160 {
+        format!("{}...", flat.chars().take(157).collect::<String>())
+    } else {
+        flat
+    }
+}
+
+/// refinery's view of chatdb's open transaction.
+struct Adapter<'s> {
+    session: &'s mut dyn Session,
+    /// Index, within the last `execute` call, of the query that failed.
+    failed_at: Option<usize>,
+}
+
+impl Transaction for Adapter<'_> {
+    type Error = SqlError;
+
+    fn execute<'a, T: Iterator<Item = &'a str>>(&mut self, queries: T) -> Result<usize, SqlError> {
+        let mut count = 0;
+        for (i, query) in queries.enumerate() {
+            if let Err(e) = self.session.batch(query) {
+                self.failed_at = Some(i);
+                return Err(e);
+            }
+            count += 1;
+        }
+        Ok(count)
+    }
+}
+
+impl Query<Vec<refinery::Migration>> for Adapter<'_> {
+    fn query(&mut self, query: &str) -> Result<Vec<refinery::Migration>, SqlError> {
+        let rows = self.session.history_rows(query)?;
+        rows.into_iter()
+            .map(|r| {
+                let bad = |what: &str| SqlError {
+                    message: format!("history row for version {} has an unreadable {what}", r.version),
+                    offset: None,
+                };
+                let applied_on = time::OffsetDateTime::parse(&r.applied_on, &time::format_description::well_known::Rfc3339)
+                    .map_err(|_| bad("applied_on"))?;
+                let checksum = r.checksum.parse::<u64>().map_err(|_| bad("checksum"))?;
+                let version = i32::try_from(r.version).map_err(|_| bad("version"))?;
+                Ok(refinery::Migration::applied(version, r.name, applied_on, checksum))
+            })
+            .collect()
+    }
+}
+
+impl refinery::Migrate for Adapter<'_> {}
