@@ -12,7 +12,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Exit codes: 0 ok, 1 findings or pending (where a command says so), 2 error,
 /// 3 another chatdb run holds the lock.
 #[derive(Debug, Parser)]
-#[command(name = "chatdb", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "chatdb",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalOpts,
@@ -36,8 +41,9 @@ pub struct GlobalOpts {
     #[arg(short = 's', long, global = true, value_name = "NAME")]
     pub schema: Option<String>,
 
-    /// Load the schema from DIR instead of the embedded ones. DIR holds
-    /// postgres/V<n>__<name>.sql, sqlite/V<n>__<name>.sql and an optional schema.toml.
+    /// Load the schema from DIR instead of the embedded ones. DIR has the repository's
+    /// layout: sql/postgres/<schema>/V<n>__<name>.sql, sql/sqlite/<schema>/V<n>__<name>.sql
+    /// and an optional schemas/<schema>.toml (so `--schema-dir .` reads a checkout).
     #[arg(long, global = true, value_name = "DIR")]
     pub schema_dir: Option<PathBuf>,
 

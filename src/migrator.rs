@@ -47,7 +47,10 @@ pub struct Entry {
 
 impl Entry {
     pub fn is_problem(&self) -> bool {
-        matches!(self.state, State::Diverged | State::Missing | State::OutOfOrder)
+        matches!(
+            self.state,
+            State::Diverged | State::Missing | State::OutOfOrder
+        )
     }
 }
 
@@ -57,11 +60,15 @@ pub fn compare(files: &[MigrationFile], history: &[HistoryRow]) -> Result<Vec<En
     let highest_applied = history.iter().map(|h| h.version).max();
     for file in files {
         let checksum = file.to_refinery()?.checksum().to_string();
-        let applied = history.iter().find(|h| h.version == i64::from(file.version));
+        let applied = history
+            .iter()
+            .find(|h| h.version == i64::from(file.version));
         let state = match applied {
             Some(h) if h.checksum == checksum && h.name == file.name => State::Applied,
             Some(_) => State::Diverged,
-            None if highest_applied.is_some_and(|v| v > i64::from(file.version)) => State::OutOfOrder,
+            None if highest_applied.is_some_and(|v| v > i64::from(file.version)) => {
+                State::OutOfOrder
+            }
             None => State::Pending,
         };
         entries.push(Entry {
@@ -138,9 +145,17 @@ pub fn pending<'a>(
     if let Some(t) = target {
         if !files.iter().any(|f| f.version == t) {
             let versions: Vec<String> = files.iter().map(|f| f.version.to_string()).collect();
-            bail!("unknown --target {t}: this schema's versions are {}", versions.join(", "));
+            bail!(
+                "unknown --target {t}: this schema's versions are {}",
+                versions.join(", ")
+            );
         }
-        if let Some(highest) = entries.iter().filter(|e| e.state == State::Applied).map(|e| e.version).max() {
+        if let Some(highest) = entries
+            .iter()
+            .filter(|e| e.state == State::Applied)
+            .map(|e| e.version)
+            .max()
+        {
             if highest > i64::from(t) {
                 bail!("--target {t} is below the applied version {highest}: chatdb has no down migrations");
             }
@@ -148,7 +163,11 @@ pub fn pending<'a>(
     }
     Ok(files
         .iter()
-        .filter(|f| entries.iter().any(|e| e.version == i64::from(f.version) && e.state == State::Pending))
+        .filter(|f| {
+            entries
+                .iter()
+                .any(|e| e.version == i64::from(f.version) && e.state == State::Pending)
+        })
         .filter(|f| target.is_none_or(|t| f.version <= t))
         .collect())
 }
@@ -182,12 +201,18 @@ pub fn migrate(
         let history = read_history(session, history_table)?;
         let entries = compare(files, &history)?;
         refuse_problems(&entries)?;
-        let todo: Vec<MigrationFile> = pending(files, &entries, target)?.into_iter().cloned().collect();
+        let todo: Vec<MigrationFile> = pending(files, &entries, target)?
+            .into_iter()
+            .cloned()
+            .collect();
         let already = entries.iter().filter(|e| e.state == State::Applied).count();
         if todo.is_empty() {
             return Ok((Vec::new(), already));
         }
-        let migrations = files.iter().map(MigrationFile::to_refinery).collect::<Result<Vec<_>>>()?;
+        let migrations = files
+            .iter()
+            .map(MigrationFile::to_refinery)
+            .collect::<Result<Vec<_>>>()?;
         let mut runner = refinery::Runner::new(&migrations)
             .set_grouped(true)
             .set_abort_divergent(true)
@@ -197,11 +222,22 @@ pub fn migrate(
                 None => refinery::Target::Latest,
             });
         runner.set_migration_table_name(history_table);
-        let mut adapter = Adapter { session, failed_at: None };
+        let mut adapter = Adapter {
+            session,
+            failed_at: None,
+        };
         match runner.run(&mut adapter) {
             Ok(report) => {
-                let done: Vec<u32> = report.applied_migrations().iter().map(|m| m.version() as u32).collect();
-                let applied = todo.iter().filter(|f| done.contains(&f.version)).cloned().collect();
+                let done: Vec<u32> = report
+                    .applied_migrations()
+                    .iter()
+                    .map(|m| m.version() as u32)
+                    .collect();
+                let applied = todo
+                    .iter()
+                    .filter(|f| done.contains(&f.version))
+                    .cloned()
+                    .collect();
                 Ok((applied, already))
             }
             Err(e) => {
@@ -216,16 +252,33 @@ pub fn migrate(
     });
     match result {
         Ok((applied, already)) => {
-            let history = conn.in_transaction(TxKind::Read, namespace, lock_timeout, |s| read_history(s, history_table))?;
+            let history = conn.in_transaction(TxKind::Read, namespace, lock_timeout, |s| {
+                read_history(s, history_table)
+            })?;
             let entries = compare(files, &history)?;
             let applied = entries
                 .into_iter()
-                .filter(|e| applied.iter().any(|f: &MigrationFile| i64::from(f.version) == e.version))
+                .filter(|e| {
+                    applied
+                        .iter()
+                        .any(|f: &MigrationFile| i64::from(f.version) == e.version)
+                })
                 .collect();
-            Ok(Outcome { applied, already_applied: already, elapsed: started.elapsed() })
+            Ok(Outcome {
+                applied,
+                already_applied: already,
+                elapsed: started.elapsed(),
+            })
         }
         Err(err) => match failure {
-            Some((todo, index, sql_err)) => Err(explain_failure(conn, namespace, lock_timeout, &todo, index, sql_err)),
+            Some((todo, index, sql_err)) => Err(explain_failure(
+                conn,
+                namespace,
+                lock_timeout,
+                &todo,
+                index,
+                sql_err,
+            )),
             None => Err(err),
         },
     }
@@ -236,7 +289,10 @@ fn source_sql_error(e: &refinery::Error) -> Option<SqlError> {
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
         if let Some(sql) = s.downcast_ref::<SqlError>() {
-            return Some(SqlError { message: sql.message.clone(), offset: sql.offset });
+            return Some(SqlError {
+                message: sql.message.clone(),
+                offset: sql.offset,
+            });
         }
         source = s.source();
     }
@@ -268,7 +324,13 @@ fn explain_failure(
     }
     let located = match err.offset {
         Some(offset) => sqltext::statement_at(&file.sql, offset).map(|s| (s, err.message.clone())),
-        None => replay(conn, namespace, lock_timeout, &todo[..batch_index / 2], file),
+        None => replay(
+            conn,
+            namespace,
+            lock_timeout,
+            &todo[..batch_index / 2],
+            file,
+        ),
     };
     let (line, statement, message) = match located {
         Some((s, message)) => (s.line, s.text(&file.sql).to_string(), message),
@@ -280,9 +342,15 @@ fn explain_failure(
         file.path
     );
     if line > 0 {
-        text.push_str(&format!(", line {line}\n  statement: {}", one_line(&statement)));
+        text.push_str(&format!(
+            ", line {line}\n  statement: {}",
+            one_line(&statement)
+        ));
     }
-    text.push_str(&format!("\n  error:     {}", message.replace('\n', "\n             ")));
+    text.push_str(&format!(
+        "\n  error:     {}",
+        message.replace('\n', "\n             ")
+    ));
     anyhow!(text)
 }
 
@@ -349,14 +417,22 @@ impl Query<Vec<refinery::Migration>> for Adapter<'_> {
         rows.into_iter()
             .map(|r| {
                 let bad = |what: &str| SqlError {
-                    message: format!("history row for version {} has an unreadable {what}", r.version),
+                    message: format!(
+                        "history row for version {} has an unreadable {what}",
+                        r.version
+                    ),
                     offset: None,
                 };
-                let applied_on = time::OffsetDateTime::parse(&r.applied_on, &time::format_description::well_known::Rfc3339)
-                    .map_err(|_| bad("applied_on"))?;
+                let applied_on = time::OffsetDateTime::parse(
+                    &r.applied_on,
+                    &time::format_description::well_known::Rfc3339,
+                )
+                .map_err(|_| bad("applied_on"))?;
                 let checksum = r.checksum.parse::<u64>().map_err(|_| bad("checksum"))?;
                 let version = i32::try_from(r.version).map_err(|_| bad("version"))?;
-                Ok(refinery::Migration::applied(version, r.name, applied_on, checksum))
+                Ok(refinery::Migration::applied(
+                    version, r.name, applied_on, checksum,
+                ))
             })
             .collect()
     }

@@ -171,7 +171,10 @@ mod tests {
             "postgres://app:********@db:5432/x?sslmode=require"
         );
         assert_eq!(redact_url("postgres://app@db/x"), "postgres://app@db/x");
-        assert_eq!(redact_url("sqlite://chatdb.sqlite3"), "sqlite://chatdb.sqlite3");
+        assert_eq!(
+            redact_url("sqlite://chatdb.sqlite3"),
+            "sqlite://chatdb.sqlite3"
+        );
     }
 
     #[test]

@@ -40,20 +40,10 @@ impl ConfigFile {
     }
 }
 
-/// Where a setting's value came from; shown by commands that echo their target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
-    Flag,
-    Env,
-    Config,
-    Default,
-}
-
 /// Everything a command needs to know about where and how to work.
 #[derive(Debug)]
 pub struct Settings {
     pub database_url: String,
-    pub database_url_origin: Origin,
     pub schema: String,
     pub schema_dir: Option<PathBuf>,
     pub namespace: String,
@@ -86,34 +76,42 @@ impl Settings {
         env: &dyn Fn(&str) -> Option<String>,
         config: ConfigFile,
     ) -> Result<Self> {
-        let (database_url, database_url_origin) = pick(
+        let database_url = pick(
             opts.database_url.clone(),
             env("DATABASE_URL"),
             config.database_url,
             DEFAULT_DATABASE_URL,
         );
-        let (schema, _) = pick(
+        let schema = pick(
             opts.schema.clone(),
             env("CHATDB_SCHEMA"),
             config.schema,
             DEFAULT_SCHEMA,
         );
-        let (namespace, _) = pick(opts.namespace.clone(), None, config.namespace, DEFAULT_NAMESPACE);
+        let namespace = pick(
+            opts.namespace.clone(),
+            None,
+            config.namespace,
+            DEFAULT_NAMESPACE,
+        );
         validate_identifier(&namespace).context("invalid --namespace")?;
         let schema_dir = opts.schema_dir.clone().or(config.schema_dir);
         let connect_timeout = timeout(
-            opts.connect_timeout.as_deref().or(config.connect_timeout.as_deref()),
+            opts.connect_timeout
+                .as_deref()
+                .or(config.connect_timeout.as_deref()),
             DEFAULT_CONNECT_TIMEOUT,
             "--connect-timeout",
         )?;
         let lock_timeout = timeout(
-            opts.lock_timeout.as_deref().or(config.lock_timeout.as_deref()),
+            opts.lock_timeout
+                .as_deref()
+                .or(config.lock_timeout.as_deref()),
             DEFAULT_LOCK_TIMEOUT,
             "--lock-timeout",
         )?;
         Ok(Settings {
             database_url,
-            database_url_origin,
             schema,
             schema_dir,
             namespace,
@@ -129,13 +127,10 @@ fn pick(
     env: Option<String>,
     config: Option<String>,
     default: &str,
-) -> (String, Origin) {
-    match (flag, env, config) {
-        (Some(v), _, _) => (v, Origin::Flag),
-        (None, Some(v), _) => (v, Origin::Env),
-        (None, None, Some(v)) => (v, Origin::Config),
-        (None, None, None) => (default.to_string(), Origin::Default),
-    }
+) -> String {
+    flag.or(env)
+        .or(config)
+        .unwrap_or_else(|| default.to_string())
 }
 
 /// Parses a human duration such as `30s`, `5m` or `1h 30m`; zero and garbage are refused.
@@ -160,7 +155,9 @@ pub fn validate_identifier(name: &str) -> Result<()> {
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && name.len() <= 63;
     if !ok {
-        bail!("`{name}` must be a lowercase identifier: letters, digits and _, at most 63 characters");
+        bail!(
+            "`{name}` must be a lowercase identifier: letters, digits and _, at most 63 characters"
+        );
     }
     Ok(())
 }
@@ -188,26 +185,30 @@ mod tests {
             "CHATDB_SCHEMA" => Some("focusmate".to_string()),
             _ => None,
         };
-        let cfg = || config("database_url = 'sqlite://cfg.db'\nschema = 'classroom'\nnamespace = 'ns'");
+        let cfg =
+            || config("database_url = 'sqlite://cfg.db'\nschema = 'classroom'\nnamespace = 'ns'");
 
-        let s = Settings::resolve(&opts(&["-d", "sqlite://flag.db", "-s", "assistant"]), &env, cfg())
-            .expect("resolves");
-        assert_eq!((s.database_url.as_str(), s.database_url_origin), ("sqlite://flag.db", Origin::Flag));
+        let s = Settings::resolve(
+            &opts(&["-d", "sqlite://flag.db", "-s", "assistant"]),
+            &env,
+            cfg(),
+        )
+        .expect("resolves");
+        assert_eq!(s.database_url, "sqlite://flag.db");
         assert_eq!(s.schema, "assistant");
         assert_eq!(s.namespace, "ns");
 
         let s = Settings::resolve(&opts(&[]), &env, cfg()).expect("resolves");
-        assert_eq!((s.database_url.as_str(), s.database_url_origin), ("postgres://env/db", Origin::Env));
+        assert_eq!(s.database_url, "postgres://env/db");
         assert_eq!(s.schema, "focusmate");
 
         let none = |_: &str| None;
         let s = Settings::resolve(&opts(&[]), &none, cfg()).expect("resolves");
-        assert_eq!((s.database_url.as_str(), s.database_url_origin), ("sqlite://cfg.db", Origin::Config));
+        assert_eq!(s.database_url, "sqlite://cfg.db");
         assert_eq!(s.schema, "classroom");
 
         let s = Settings::resolve(&opts(&[]), &none, ConfigFile::default()).expect("resolves");
         assert_eq!(s.database_url, DEFAULT_DATABASE_URL);
-        assert_eq!(s.database_url_origin, Origin::Default);
         assert_eq!(s.schema, DEFAULT_SCHEMA);
         assert_eq!(s.namespace, DEFAULT_NAMESPACE);
         assert_eq!(s.connect_timeout, DEFAULT_CONNECT_TIMEOUT);
@@ -221,8 +222,15 @@ mod tests {
     #[test]
     fn bad_durations_and_namespaces_are_refused() {
         let none = |_: &str| None;
-        for bad in ["--connect-timeout=30x", "--connect-timeout=0s", "--lock-timeout=-5s"] {
-            assert!(Settings::resolve(&opts(&[bad]), &none, ConfigFile::default()).is_err(), "{bad}");
+        for bad in [
+            "--connect-timeout=30x",
+            "--connect-timeout=0s",
+            "--lock-timeout=-5s",
+        ] {
+            assert!(
+                Settings::resolve(&opts(&[bad]), &none, ConfigFile::default()).is_err(),
+                "{bad}"
+            );
         }
         for bad in ["Public", "a-b", "1x", ""] {
             assert!(validate_identifier(bad).is_err(), "{bad}");

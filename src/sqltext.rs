@@ -114,9 +114,8 @@ pub fn split(sql: &str) -> Vec<Statement> {
                     i += 1;
                 }
                 let word = sql[s..i].to_ascii_uppercase();
-                if word == "BEGIN" && !words.is_empty() {
-                    in_body += 1;
-                } else if word == "CASE" && in_body > 0 {
+                let opens_body = word == "BEGIN" && !words.is_empty();
+                if opens_body || (word == "CASE" && in_body > 0) {
                     in_body += 1;
                 } else if word == "END" && in_body > 0 {
                     in_body -= 1;
@@ -139,22 +138,25 @@ pub fn split(sql: &str) -> Vec<Statement> {
 fn make(sql: &str, start: usize, end: usize) -> Statement {
     let text = &sql[start..end];
     let end = start + text.trim_end().len();
-    Statement { start, end, line: sql[..start].matches('\n').count() + 1 }
+    Statement {
+        start,
+        end,
+        line: sql[..start].matches('\n').count() + 1,
+    }
 }
 
 /// The statement containing byte `offset`, or the one right after it.
 pub fn statement_at(sql: &str, offset: usize) -> Option<Statement> {
-    split(sql).into_iter().find(|s| offset < s.end || offset <= s.end && s.end == sql.len())
-}
-
-/// 1-based line of a byte offset.
-pub fn line_of(sql: &str, offset: usize) -> usize {
-    sql[..offset.min(sql.len())].matches('\n').count() + 1
+    split(sql)
+        .into_iter()
+        .find(|s| offset < s.end || offset <= s.end && s.end == sql.len())
 }
 
 /// Byte offset of a 1-based character position (PostgreSQL reports positions in characters).
 pub fn char_pos_to_byte(sql: &str, pos: usize) -> usize {
-    sql.char_indices().nth(pos.saturating_sub(1)).map_or(sql.len(), |(i, _)| i)
+    sql.char_indices()
+        .nth(pos.saturating_sub(1))
+        .map_or(sql.len(), |(i, _)| i)
 }
 
 #[cfg(test)]
@@ -162,13 +164,22 @@ mod tests {
     use super::*;
 
     fn texts(sql: &str) -> Vec<&str> {
-        split(sql).into_iter().map(|s| &sql[s.start..s.end]).collect()
+        split(sql)
+            .into_iter()
+            .map(|s| &sql[s.start..s.end])
+            .collect()
     }
 
     #[test]
     fn splits_plain_statements_and_skips_comments() {
         let sql = "-- header; not a statement\nCREATE TABLE a (x TEXT DEFAULT ';');\n/* c; */\nCREATE INDEX i ON a(x);\n";
-        assert_eq!(texts(sql), vec!["CREATE TABLE a (x TEXT DEFAULT ';');", "CREATE INDEX i ON a(x);"]);
+        assert_eq!(
+            texts(sql),
+            vec![
+                "CREATE TABLE a (x TEXT DEFAULT ';');",
+                "CREATE INDEX i ON a(x);"
+            ]
+        );
         assert_eq!(split(sql)[1].line, 4);
     }
 
@@ -188,6 +199,5 @@ mod tests {
         let s = statement_at(sql, off).expect("found");
         assert_eq!(s.text(sql), "CREATE TABLE b (y nosuchtype);");
         assert_eq!(s.line, 3);
-        assert_eq!(line_of(sql, off), 3);
     }
 }

@@ -1,1 +1,9 @@
+//! Integration tests: the real `chatdb` binary against real SQLite files and a real
+//! PostgreSQL (one database per test). One test target, so the suite links once.
 
+mod common;
+
+mod bad_input;
+mod cli_output;
+mod migrate;
+mod tls;

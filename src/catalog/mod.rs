@@ -159,7 +159,11 @@ fn load_embedded(name: &str) -> Result<Schema> {
         let mut files = Vec::new();
         if let Some(dir) = SQL.get_dir(format!("{}/{name}", dialect.dir_name())) {
             for file in dir.files() {
-                let file_name = file.path().file_name().and_then(|n| n.to_str()).unwrap_or("");
+                let file_name = file
+                    .path()
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or("");
                 let path = format!("sql/{}", file.path().display());
                 let sql = file
                     .contents_utf8()
@@ -169,7 +173,11 @@ fn load_embedded(name: &str) -> Result<Schema> {
         }
         migrations.insert(dialect, parse_files(files)?);
     }
-    Ok(Schema { name: name.to_string(), manifest, migrations })
+    Ok(Schema {
+        name: name.to_string(),
+        manifest,
+        migrations,
+    })
 }
 
 fn load_from_disk(name: &str, dir: &Path) -> Result<Schema> {
@@ -215,7 +223,11 @@ fn load_from_disk(name: &str, dir: &Path) -> Result<Schema> {
             dir.display()
         );
     }
-    Ok(Schema { name: name.to_string(), manifest, migrations })
+    Ok(Schema {
+        name: name.to_string(),
+        manifest,
+        migrations,
+    })
 }
 
 fn parse_manifest(text: &str, path: &str) -> Result<Manifest> {
@@ -232,9 +244,18 @@ fn parse_files(files: Vec<(String, String, String)>) -> Result<Vec<MigrationFile
         let (version, name) = parse_file_name(&file_name).with_context(|| {
             format!("{path}: migration file names must be V<n>__<snake_name>.sql (e.g. V3__add_message_reads.sql)")
         })?;
-        let file = MigrationFile { version, name, path, sql };
+        let file = MigrationFile {
+            version,
+            name,
+            path,
+            sql,
+        };
         if let Some(other) = by_version.get(&version) {
-            bail!("version {version} is used twice: {} and {}", other.path, file.path);
+            bail!(
+                "version {version} is used twice: {} and {}",
+                other.path,
+                file.path
+            );
         }
         by_version.insert(version, file);
     }
@@ -246,7 +267,8 @@ fn parse_files(files: Vec<(String, String, String)>) -> Result<Vec<MigrationFile
 fn looks_like_migration(file_name: &str) -> bool {
     let lower = file_name.to_ascii_lowercase();
     let b = file_name.as_bytes();
-    lower.ends_with(".sql") || (b.len() > 1 && (b[0] == b'V' || b[0] == b'v') && b[1].is_ascii_digit())
+    lower.ends_with(".sql")
+        || (b.len() > 1 && (b[0] == b'V' || b[0] == b'v') && b[1].is_ascii_digit())
 }
 
 /// `V12__add_reads.sql` -> (12, "add_reads"); anything else is an error.
@@ -270,7 +292,10 @@ pub fn parse_file_name(file_name: &str) -> Result<(u32, String)> {
         .ok_or_else(|| anyhow!("`{file_name}`: version {digits} is too large"))?;
     let snake = !name.is_empty()
         && name.split('_').all(|part| {
-            !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         });
     if !snake {
         bail!("`{file_name}`: the name must be snake_case (lowercase letters, digits, single underscores)");
@@ -284,8 +309,14 @@ mod tests {
 
     #[test]
     fn file_names_are_strict() {
-        assert_eq!(parse_file_name("V1__initial_schema.sql").expect("valid").0, 1);
-        assert_eq!(parse_file_name("V12__a1_b2.sql").expect("valid"), (12, "a1_b2".into()));
+        assert_eq!(
+            parse_file_name("V1__initial_schema.sql").expect("valid").0,
+            1
+        );
+        assert_eq!(
+            parse_file_name("V12__a1_b2.sql").expect("valid"),
+            (12, "a1_b2".into())
+        );
         for bad in [
             "V2__add-email.sql",
             "V2_add_email.sql",
@@ -319,9 +350,22 @@ mod tests {
         assert_eq!(names, ["assistant", "chat", "classroom", "focusmate"]);
         for name in names {
             let schema = load(&name, None).expect("canonical schema loads");
-            let pg: Vec<_> = schema.migrations(Dialect::Postgres).expect("pg").iter().map(|m| m.file_name()).collect();
-            let lite: Vec<_> = schema.migrations(Dialect::Sqlite).expect("sqlite").iter().map(|m| m.file_name()).collect();
-            assert_eq!(pg, lite, "{name}: both dialects have the same versions and names");
+            let pg: Vec<_> = schema
+                .migrations(Dialect::Postgres)
+                .expect("pg")
+                .iter()
+                .map(|m| m.file_name())
+                .collect();
+            let lite: Vec<_> = schema
+                .migrations(Dialect::Sqlite)
+                .expect("sqlite")
+                .iter()
+                .map(|m| m.file_name())
+                .collect();
+            assert_eq!(
+                pg, lite,
+                "{name}: both dialects have the same versions and names"
+            );
         }
     }
 }

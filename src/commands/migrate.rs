@@ -54,9 +54,12 @@ pub fn run(settings: &Settings, args: &MigrateArgs, out: &mut dyn Write) -> Resu
             Target::Sqlite(Some(path)) if !path.exists() => Vec::new(),
             _ => {
                 let mut conn = connect(settings, &sel.target, Access::Existing)?;
-                conn.in_transaction(TxKind::Read, &settings.namespace, settings.lock_timeout, |s| {
-                    migrator::read_history(s, &table)
-                })?
+                conn.in_transaction(
+                    TxKind::Read,
+                    &settings.namespace,
+                    settings.lock_timeout,
+                    |s| migrator::read_history(s, &table),
+                )?
             }
         };
         let entries = migrator::compare(files, &history)?;
@@ -69,14 +72,25 @@ pub fn run(settings: &Settings, args: &MigrateArgs, out: &mut dyn Write) -> Resu
             dry_run: true,
             pending: todo
                 .iter()
-                .map(|f| Planned { version: f.version, name: &f.name, file: &f.path, sql: &f.sql })
+                .map(|f| Planned {
+                    version: f.version,
+                    name: &f.name,
+                    file: &f.path,
+                    sql: &f.sql,
+                })
                 .collect(),
         };
         match settings.format {
             Format::Json => report::json(out, &plan)?,
             Format::Table => {
                 if plan.pending.is_empty() {
-                    line(out, format!("{} is up to date on {}: nothing would run.", plan.schema, plan.database))?;
+                    line(
+                        out,
+                        format!(
+                            "{} is up to date on {}: nothing would run.",
+                            plan.schema, plan.database
+                        ),
+                    )?;
                 } else {
                     line(out, format!(
                         "-- dry run: would apply {} migration(s) of {} to {} in one transaction (nothing was changed)",
@@ -93,13 +107,24 @@ pub fn run(settings: &Settings, args: &MigrateArgs, out: &mut dyn Write) -> Resu
     }
 
     let mut conn = connect(settings, &sel.target, Access::Create)?;
-    let outcome = migrator::migrate(&mut conn, files, &table, &settings.namespace, args.target, settings.lock_timeout)?;
-    let version = outcome
-        .applied
-        .last()
-        .map(|e| e.version)
-        .or_else(|| (outcome.already_applied > 0).then(|| current_version(files, outcome.already_applied)));
-    let done = Done { schema: &sel.schema.name, database, namespace: &settings.namespace, outcome: &outcome, version };
+    let outcome = migrator::migrate(
+        &mut conn,
+        files,
+        &table,
+        &settings.namespace,
+        args.target,
+        settings.lock_timeout,
+    )?;
+    let version = outcome.applied.last().map(|e| e.version).or_else(|| {
+        (outcome.already_applied > 0).then(|| current_version(files, outcome.already_applied))
+    });
+    let done = Done {
+        schema: &sel.schema.name,
+        database,
+        namespace: &settings.namespace,
+        outcome: &outcome,
+        version,
+    };
     match settings.format {
         Format::Json => report::json(out, &done)?,
         Format::Table => print_table(out, &done, files.last().map(|f| i64::from(f.version)))?,
@@ -110,7 +135,9 @@ pub fn run(settings: &Settings, args: &MigrateArgs, out: &mut dyn Write) -> Resu
 /// The version reached when the first `n` files are applied (history is contiguous here:
 /// out-of-order and missing versions were refused).
 fn current_version(files: &[crate::catalog::MigrationFile], n: usize) -> i64 {
-    files.get(n.saturating_sub(1)).map_or(0, |f| i64::from(f.version))
+    files
+        .get(n.saturating_sub(1))
+        .map_or(0, |f| i64::from(f.version))
 }
 
 fn print_table(out: &mut dyn Write, done: &Done, latest: Option<i64>) -> Result<()> {
@@ -125,20 +152,35 @@ fn print_table(out: &mut dyn Write, done: &Done, latest: Option<i64>) -> Result<
         _ => "no version".to_string(),
     };
     if done.outcome.applied.is_empty() {
-        line(out, format!("{}: already up to date at {at} on {where_}.", done.schema))?;
+        line(
+            out,
+            format!("{}: already up to date at {at} on {where_}.", done.schema),
+        )?;
         return Ok(());
     }
     let mut t = report::table(&["version", "name", "file"]);
     for e in &done.outcome.applied {
-        let Entry { version, name, file, .. } = e;
-        t.add_row(vec![format!("V{version}"), name.clone(), file.clone().unwrap_or_default()]);
+        let Entry {
+            version,
+            name,
+            file,
+            ..
+        } = e;
+        t.add_row(vec![
+            format!("V{version}"),
+            name.clone(),
+            file.clone().unwrap_or_default(),
+        ]);
     }
-    line(out, format!(
-        "{}: applied {} migration(s) to {where_} in {} ms, in one transaction:",
-        done.schema,
-        done.outcome.applied.len(),
-        done.outcome.elapsed.as_millis()
-    ))?;
+    line(
+        out,
+        format!(
+            "{}: applied {} migration(s) to {where_} in {} ms, in one transaction:",
+            done.schema,
+            done.outcome.applied.len(),
+            done.outcome.elapsed.as_millis()
+        ),
+    )?;
     line(out, t)?;
     line(out, format!("Now at {at}."))
 }

@@ -11,7 +11,7 @@ use anyhow::{bail, Context, Result};
 
 use crate::catalog::{self, Dialect, Schema};
 use crate::cli::{Cli, Command};
-use crate::db::{Access, ConnectOpts, Conn, Target};
+use crate::db::{Access, Conn, ConnectOpts, Target};
 use crate::redact::Secrets;
 use crate::settings::{Settings, DEFAULT_NAMESPACE};
 

@@ -48,7 +48,14 @@ pub fn run(settings: &Settings, out: &mut dyn Write) -> Result<ExitCode> {
     match settings.format {
         Format::Json => report::json(out, &rows)?,
         Format::Table => {
-            let mut t = report::table(&["schema", "source", "tables", "PostgreSQL", "SQLite", "description"]);
+            let mut t = report::table(&[
+                "schema",
+                "source",
+                "tables",
+                "PostgreSQL",
+                "SQLite",
+                "description",
+            ]);
             let v = |v: Option<u32>| v.map_or("-".to_string(), |v| format!("V{v}"));
             for r in &rows {
                 t.add_row(vec![
@@ -74,7 +81,8 @@ fn count_tables(schema: &Schema) -> Result<usize> {
     let conn = rusqlite::Connection::open_in_memory()?;
     conn.pragma_update(None, "foreign_keys", true)?;
     for f in files {
-        conn.execute_batch(&f.sql).with_context(|| format!("applying {} in memory", f.path))?;
+        conn.execute_batch(&f.sql)
+            .with_context(|| format!("applying {} in memory", f.path))?;
     }
     let n: i64 = conn.query_row(
         "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",

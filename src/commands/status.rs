@@ -33,9 +33,12 @@ pub fn run(settings: &Settings, args: &StatusArgs, out: &mut dyn Write) -> Resul
     let files = sel.schema.migrations(sel.target.dialect())?;
     let table = sel.schema.history_table();
     let mut conn = connect(settings, &sel.target, Access::Existing)?;
-    let history = conn.in_transaction(TxKind::Read, &settings.namespace, settings.lock_timeout, |s| {
-        migrator::read_history(s, &table)
-    })?;
+    let history = conn.in_transaction(
+        TxKind::Read,
+        &settings.namespace,
+        settings.lock_timeout,
+        |s| migrator::read_history(s, &table),
+    )?;
     let entries = migrator::compare(files, &history)?;
     let status = Status {
         schema: &sel.schema.name,
@@ -53,7 +56,11 @@ pub fn run(settings: &Settings, args: &StatusArgs, out: &mut dyn Write) -> Resul
         Format::Table => print_table(out, &status)?,
     }
     let behind = status.pending > 0 || status.problems > 0;
-    Ok(if args.exit_code && behind { ExitCode::from(EXIT_FINDINGS) } else { ExitCode::SUCCESS })
+    Ok(if args.exit_code && behind {
+        ExitCode::from(EXIT_FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn print_table(out: &mut dyn Write, s: &Status) -> Result<()> {
@@ -76,7 +83,7 @@ fn print_table(out: &mut dyn Write, s: &Status) -> Result<()> {
             format!("V{}", e.version),
             e.name.clone(),
             state.to_string(),
-            e.applied_on.clone().unwrap_or_default(),
+            e.applied_on.as_deref().map(short_time).unwrap_or_default(),
             checksum.to_string(),
         ]);
     }
@@ -87,11 +94,26 @@ fn print_table(out: &mut dyn Write, s: &Status) -> Result<()> {
     };
     line(out, format!("{} on {target}", s.schema))?;
     line(out, t)?;
-    let at = s.current_version.map_or("nothing applied".to_string(), |v| format!("at V{v}"));
-    let latest = s.latest_version.map_or(String::new(), |v| format!(", latest V{v}"));
+    let at = s
+        .current_version
+        .map_or("nothing applied".to_string(), |v| format!("at V{v}"));
+    let latest = s
+        .latest_version
+        .map_or(String::new(), |v| format!(", latest V{v}"));
     let mut summary = format!("{at}{latest}: {} pending", s.pending);
     if s.problems > 0 {
-        summary.push_str(&format!(", {} problem(s): `chatdb migrate` will refuse to run", s.problems));
+        summary.push_str(&format!(
+            ", {} problem(s): `chatdb migrate` will refuse to run",
+            s.problems
+        ));
     }
     line(out, summary)
+}
+
+/// `2026-11-21T16:19:56.967671218Z` -> `2026-11-21 16:19:56Z` (JSON keeps the full value).
+fn short_time(rfc3339: &str) -> String {
+    match rfc3339.get(..19) {
+        Some(head) if rfc3339.len() > 19 => format!("{}Z", head.replacen('T', " ", 1)),
+        _ => rfc3339.to_string(),
+    }
 }

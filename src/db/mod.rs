@@ -16,7 +16,7 @@ use crate::redact::redact_url;
 #[derive(Debug, Clone)]
 pub enum Target {
     /// A PostgreSQL URL or key=value connection string.
-    Postgres(postgres::PgTarget),
+    Postgres(Box<postgres::PgTarget>),
     /// A SQLite file, or `None` for an in-memory database.
     Sqlite(Option<PathBuf>),
 }
@@ -34,16 +34,23 @@ impl Target {
                 return Ok(Target::Sqlite(None));
             }
             if path.is_empty() {
-                bail!("`{}` names no file: use sqlite://path/to/file.sqlite3", redact_url(url));
+                bail!(
+                    "`{}` names no file: use sqlite://path/to/file.sqlite3",
+                    redact_url(url)
+                );
             }
             return Ok(Target::Sqlite(Some(PathBuf::from(path))));
         }
         let lower = trimmed.to_ascii_lowercase();
         if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
-            return Ok(Target::Postgres(postgres::PgTarget::parse(trimmed)?));
+            return Ok(Target::Postgres(Box::new(postgres::PgTarget::parse(
+                trimmed,
+            )?)));
         }
         if !trimmed.contains("://") && trimmed.contains('=') {
-            return Ok(Target::Postgres(postgres::PgTarget::parse(trimmed)?));
+            return Ok(Target::Postgres(Box::new(postgres::PgTarget::parse(
+                trimmed,
+            )?)));
         }
         bail!(
             "unsupported database URL `{}`: use postgres://user@host:5432/db, a key=value connection string, or sqlite://path",
@@ -87,24 +94,6 @@ impl Conn {
         match target {
             Target::Postgres(t) => Ok(Conn::Postgres(t.connect(opts)?)),
             Target::Sqlite(path) => Ok(Conn::Sqlite(sqlite::open(path.as_deref(), opts)?)),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_urls() {
-        assert!(matches!(Target::parse("sqlite://chatdb.sqlite3"), Ok(Target::Sqlite(Some(p))) if p == PathBuf::from("chatdb.sqlite3")));
-        assert!(matches!(Target::parse("sqlite:///tmp/x.db"), Ok(Target::Sqlite(Some(p))) if p == PathBuf::from("/tmp/x.db")));
-        assert!(matches!(Target::parse("sqlite::memory:"), Ok(Target::Sqlite(None))));
-        assert!(matches!(Target::parse("postgres://u@h/db"), Ok(Target::Postgres(_))));
-        assert!(matches!(Target::parse("host=h user=u dbname=d"), Ok(Target::Postgres(_))));
-        for bad in ["", "mysql://u:pw@h/db", "chatdb.sqlite3", "sqlite://", "postgres://u@h:notaport/db"] {
-            let err = Target::parse(bad).expect_err(bad);
-            assert!(!format!("{err:#}").contains("pw"), "{err:#}");
         }
     }
 }
@@ -159,8 +148,47 @@ impl Conn {
         f: impl FnOnce(&mut dyn Session) -> Result<T>,
     ) -> Result<T> {
         match self {
-            Conn::Postgres(client) => postgres::in_transaction(client, kind, namespace, lock_timeout, f),
+            Conn::Postgres(client) => {
+                postgres::in_transaction(client, kind, namespace, lock_timeout, f)
+            }
             Conn::Sqlite(conn) => sqlite::in_transaction(conn, kind, f),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_urls() {
+        assert!(
+            matches!(Target::parse("sqlite://chatdb.sqlite3"), Ok(Target::Sqlite(Some(p))) if p.as_os_str() == "chatdb.sqlite3")
+        );
+        assert!(
+            matches!(Target::parse("sqlite:///tmp/x.db"), Ok(Target::Sqlite(Some(p))) if p.as_os_str() == "/tmp/x.db")
+        );
+        assert!(matches!(
+            Target::parse("sqlite::memory:"),
+            Ok(Target::Sqlite(None))
+        ));
+        assert!(matches!(
+            Target::parse("postgres://u@h/db"),
+            Ok(Target::Postgres(_))
+        ));
+        assert!(matches!(
+            Target::parse("host=h user=u dbname=d"),
+            Ok(Target::Postgres(_))
+        ));
+        for bad in [
+            "",
+            "mysql://u:pw@h/db",
+            "chatdb.sqlite3",
+            "sqlite://",
+            "postgres://u@h:notaport/db",
+        ] {
+            let err = Target::parse(bad).expect_err(bad);
+            assert!(!format!("{err:#}").contains("pw"), "{err:#}");
         }
     }
 }

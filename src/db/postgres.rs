@@ -55,7 +55,14 @@ impl PgTarget {
             }
         }
         if matches!(ssl_mode, SslMode::VerifyCa | SslMode::VerifyFull) && root_cert.is_none() {
-            bail!("{display}: sslmode={} needs sslrootcert=/path/to/root.crt", if ssl_mode == SslMode::VerifyCa { "verify-ca" } else { "verify-full" });
+            bail!(
+                "{display}: sslmode={} needs sslrootcert=/path/to/root.crt",
+                if ssl_mode == SslMode::VerifyCa {
+                    "verify-ca"
+                } else {
+                    "verify-full"
+                }
+            );
         }
         let mut config: postgres::Config = rest
             .parse()
@@ -68,7 +75,12 @@ impl PgTarget {
         if config.get_application_name().is_none() {
             config.application_name("chatdb");
         }
-        Ok(PgTarget { config, ssl_mode, root_cert, display })
+        Ok(PgTarget {
+            config,
+            ssl_mode,
+            root_cert,
+            display,
+        })
     }
 
     pub fn connect(&self, opts: ConnectOpts) -> Result<postgres::Client> {
@@ -81,9 +93,15 @@ impl PgTarget {
         } else {
             config.connect(self.tls()?)
         };
-        client.map_err(|e| anyhow::anyhow!("{}", describe(&e))).with_context(|| {
-            format!("cannot connect to {} (connect timeout {})", self.display, humantime::format_duration(opts.connect_timeout))
-        })
+        client
+            .map_err(|e| anyhow::anyhow!("{}", describe(&e)))
+            .with_context(|| {
+                format!(
+                    "cannot connect to {} (connect timeout {})",
+                    self.display,
+                    humantime::format_duration(opts.connect_timeout)
+                )
+            })
     }
 
     fn tls(&self) -> Result<postgres_native_tls::MakeTlsConnector> {
@@ -93,12 +111,18 @@ impl PgTarget {
                 builder.danger_accept_invalid_certs(true);
             }
             SslMode::VerifyCa | SslMode::VerifyFull => {
-                let path = self.root_cert.as_ref().map(PathBuf::as_path).unwrap_or(std::path::Path::new(""));
+                let path = self
+                    .root_cert
+                    .as_deref()
+                    .unwrap_or(std::path::Path::new(""));
                 let pem = std::fs::read(path)
                     .with_context(|| format!("reading sslrootcert {}", path.display()))?;
-                let cert = native_tls::Certificate::from_pem(&pem)
-                    .with_context(|| format!("sslrootcert {} is not a PEM certificate", path.display()))?;
-                builder.add_root_certificate(cert).disable_built_in_roots(true);
+                let cert = native_tls::Certificate::from_pem(&pem).with_context(|| {
+                    format!("sslrootcert {} is not a PEM certificate", path.display())
+                })?;
+                builder
+                    .add_root_certificate(cert)
+                    .disable_built_in_roots(true);
                 if self.ssl_mode == SslMode::VerifyCa {
                     builder.danger_accept_invalid_hostnames(true);
                 }
@@ -127,7 +151,11 @@ fn take_ssl_params(url: &str) -> (String, Vec<(String, String)>) {
                 kept.push(pair);
             }
         }
-        let rest = if kept.is_empty() { base.to_string() } else { format!("{base}?{}", kept.join("&")) };
+        let rest = if kept.is_empty() {
+            base.to_string()
+        } else {
+            format!("{base}?{}", kept.join("&"))
+        };
         return (rest, taken);
     }
     // key=value: tokens separated by spaces, values optionally single-quoted.
@@ -152,7 +180,9 @@ fn take_ssl_params(url: &str) -> (String, Vec<(String, String)>) {
         }
         let token = &url[start..end];
         match token.split_once('=') {
-            Some((k, v)) if is_ssl(k.trim()) => taken.push((k.trim().to_string(), v.trim_matches('\'').to_string())),
+            Some((k, v)) if is_ssl(k.trim()) => {
+                taken.push((k.trim().to_string(), v.trim_matches('\'').to_string()))
+            }
             _ => kept.push(token),
         }
     }
@@ -198,29 +228,6 @@ pub fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ssl_params_are_taken_out_of_urls_and_key_values() {
-        let (rest, taken) = take_ssl_params("postgres://u@h/db?sslmode=verify-full&sslrootcert=/r.crt&application_name=x");
-        assert_eq!(rest, "postgres://u@h/db?application_name=x");
-        assert_eq!(taken.len(), 2);
-        let (rest, taken) = take_ssl_params("host=h password='a b' sslmode=require dbname=d");
-        assert_eq!(rest, "host=h password='a b' dbname=d");
-        assert_eq!(taken, vec![("sslmode".to_string(), "require".to_string())]);
-    }
-
-    #[test]
-    fn ssl_modes_parse_like_libpq() {
-        let t = PgTarget::parse("postgres://u@h/db?sslmode=require").expect("parses");
-        assert_eq!(t.ssl_mode, SslMode::Require);
-        assert!(PgTarget::parse("postgres://u@h/db?sslmode=verify-full").is_err(), "needs a root cert");
-        assert!(PgTarget::parse("postgres://u@h/db?sslmode=bogus").is_err());
-    }
-}
-
 /// SQLSTATE 55P03: a lock could not be had within `lock_timeout`.
 const LOCK_NOT_AVAILABLE: &str = "55P03";
 
@@ -231,7 +238,10 @@ fn sql_error(sql: &str, e: &postgres::Error) -> super::SqlError {
         }
         _ => None,
     });
-    super::SqlError { message: describe(e), offset }
+    super::SqlError {
+        message: describe(e),
+        offset,
+    }
 }
 
 impl super::Session for postgres::Transaction<'_> {
@@ -245,7 +255,9 @@ impl super::Session for postgres::Transaction<'_> {
             "SELECT version::int8, coalesce(name, '')::text, coalesce(applied_on, '')::text, coalesce(checksum, '')::text FROM ({}) AS h",
             sql.trim_end().trim_end_matches(';')
         );
-        let rows = self.query(wrapped.as_str(), &[]).map_err(|e| sql_error(sql, &e))?;
+        let rows = self
+            .query(wrapped.as_str(), &[])
+            .map_err(|e| sql_error(sql, &e))?;
         Ok(rows
             .iter()
             .map(|r| super::HistoryRow {
@@ -259,7 +271,9 @@ impl super::Session for postgres::Transaction<'_> {
 
     fn table_exists(&mut self, table: &str) -> Result<bool, super::SqlError> {
         let sql = "SELECT to_regclass($1) IS NOT NULL";
-        let row = self.query_one(sql, &[&quote_ident(table)]).map_err(|e| sql_error(sql, &e))?;
+        let row = self
+            .query_one(sql, &[&quote_ident(table)])
+            .map_err(|e| sql_error(sql, &e))?;
         Ok(row.get(0))
     }
 }
@@ -281,8 +295,11 @@ pub fn in_transaction<T>(
         .context("starting a transaction")?;
     let pg = |e: postgres::Error| anyhow::anyhow!("{}", describe(&e));
     if kind == TxKind::Locked {
-        tx.batch_execute(&format!("SET LOCAL lock_timeout = '{}ms'", lock_timeout.as_millis().max(1)))
-            .map_err(pg)?;
+        tx.batch_execute(&format!(
+            "SET LOCAL lock_timeout = '{}ms'",
+            lock_timeout.as_millis().max(1)
+        ))
+        .map_err(pg)?;
         // One migrate at a time per namespace; the lock ends with the transaction.
         if let Err(e) = tx.execute(
             "SELECT pg_advisory_xact_lock(hashtext('chatdb.migrate'), hashtext($1))",
@@ -297,8 +314,13 @@ pub fn in_transaction<T>(
             }
             return Err(pg(e).context("taking the migrate advisory lock"));
         }
+    }
+    if kind != TxKind::Read {
         let exists = tx
-            .query_opt("SELECT 1 FROM pg_namespace WHERE nspname = $1", &[&namespace])
+            .query_opt(
+                "SELECT 1 FROM pg_namespace WHERE nspname = $1",
+                &[&namespace],
+            )
             .map_err(pg)?
             .is_some();
         if !exists {
@@ -307,7 +329,8 @@ pub fn in_transaction<T>(
                 .with_context(|| format!("creating namespace {namespace}"))?;
         }
     }
-    tx.batch_execute(&format!("SET LOCAL search_path TO {ns}")).map_err(pg)?;
+    tx.batch_execute(&format!("SET LOCAL search_path TO {ns}"))
+        .map_err(pg)?;
     let result = f(&mut tx);
     match (kind, result) {
         (TxKind::Locked, Ok(value)) => {
@@ -319,5 +342,33 @@ pub fn in_transaction<T>(
             let _ = tx.rollback();
             result
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ssl_params_are_taken_out_of_urls_and_key_values() {
+        let (rest, taken) = take_ssl_params(
+            "postgres://u@h/db?sslmode=verify-full&sslrootcert=/r.crt&application_name=x",
+        );
+        assert_eq!(rest, "postgres://u@h/db?application_name=x");
+        assert_eq!(taken.len(), 2);
+        let (rest, taken) = take_ssl_params("host=h password='a b' sslmode=require dbname=d");
+        assert_eq!(rest, "host=h password='a b' dbname=d");
+        assert_eq!(taken, vec![("sslmode".to_string(), "require".to_string())]);
+    }
+
+    #[test]
+    fn ssl_modes_parse_like_libpq() {
+        let t = PgTarget::parse("postgres://u@h/db?sslmode=require").expect("parses");
+        assert_eq!(t.ssl_mode, SslMode::Require);
+        assert!(
+            PgTarget::parse("postgres://u@h/db?sslmode=verify-full").is_err(),
+            "needs a root cert"
+        );
+        assert!(PgTarget::parse("postgres://u@h/db?sslmode=bogus").is_err());
     }
 }

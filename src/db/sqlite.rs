@@ -16,12 +16,17 @@ pub fn open(path: Option<&Path>, opts: ConnectOpts) -> Result<Connection> {
     let conn = match path {
         None => Connection::open_in_memory().context("opening an in-memory SQLite database")?,
         Some(path) => {
-            let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+            let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI;
             match opts.access {
                 Access::Create => flags |= OpenFlags::SQLITE_OPEN_CREATE,
                 Access::Existing => {
                     if !path.exists() {
-                        bail!("SQLite database {} does not exist (run `chatdb migrate` to create it)", path.display());
+                        bail!(
+                            "SQLite database {} does not exist (run `chatdb migrate` to create it)",
+                            path.display()
+                        );
                     }
                 }
             }
@@ -29,8 +34,10 @@ pub fn open(path: Option<&Path>, opts: ConnectOpts) -> Result<Connection> {
                 .with_context(|| format!("opening SQLite database {}", path.display()))?
         }
     };
-    conn.busy_timeout(opts.lock_timeout).context("setting the SQLite busy timeout")?;
-    conn.pragma_update(None, "foreign_keys", true).context("turning on SQLite foreign keys")?;
+    conn.busy_timeout(opts.lock_timeout)
+        .context("setting the SQLite busy timeout")?;
+    conn.pragma_update(None, "foreign_keys", true)
+        .context("turning on SQLite foreign keys")?;
     let on: bool = conn
         .pragma_query_value(None, "foreign_keys", |r| r.get(0))
         .context("reading PRAGMA foreign_keys")?;
@@ -53,7 +60,10 @@ fn sql_error(e: &rusqlite::Error) -> super::SqlError {
         rusqlite::Error::SqlInputError { offset, .. } if *offset >= 0 => Some(*offset as usize),
         _ => None,
     };
-    super::SqlError { message: format!("SQLite: {e}"), offset }
+    super::SqlError {
+        message: format!("SQLite: {e}"),
+        offset,
+    }
 }
 
 impl super::Session for rusqlite::Transaction<'_> {
@@ -77,7 +87,8 @@ impl super::Session for rusqlite::Transaction<'_> {
                 })
             })
             .map_err(|e| sql_error(&e))?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(|e| sql_error(&e))
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(|e| sql_error(&e))
     }
 
     fn table_exists(&mut self, table: &str) -> Result<bool, super::SqlError> {
@@ -95,8 +106,8 @@ pub fn in_transaction<T>(
     kind: super::TxKind,
     f: impl FnOnce(&mut dyn super::Session) -> Result<T>,
 ) -> Result<T> {
-    use rusqlite::TransactionBehavior;
     use super::TxKind;
+    use rusqlite::TransactionBehavior;
     let behavior = match kind {
         TxKind::Locked => TransactionBehavior::Exclusive,
         TxKind::Read | TxKind::Scratch => TransactionBehavior::Deferred,
@@ -106,7 +117,10 @@ pub fn in_transaction<T>(
         Err(e) if is_busy(&e) => {
             return Err(crate::error::LockError::Busy {
                 what: "exclusive",
-                waited: format!("{} (busy timeout)", humantime::format_duration(std::time::Duration::from_millis(0))),
+                waited: format!(
+                    "{} (busy timeout)",
+                    humantime::format_duration(std::time::Duration::from_millis(0))
+                ),
             }
             .into())
         }

@@ -1,0 +1,571 @@
+//! `migrate` and `status` against both dialects: fresh apply, no-op re-run, parity of the
+//! results, concurrency, atomic failure, edited migrations, targets and dry runs.
+
+use std::process::Output;
+
+use crate::common::*;
+use crate::pg_or_skip;
+
+fn run(cmd: &mut assert_cmd::Command) -> Output {
+    cmd.output().expect("chatdb runs")
+}
+
+fn history_count_pg(db: &PgDb, namespace: &str, schema: &str) -> i64 {
+    db.client()
+        .query_one(
+            &format!("SELECT count(*) FROM \"{namespace}\".chatdb_history_{schema}"),
+            &[],
+        )
+        .expect("history")
+        .get(0)
+}
+
+fn history_count_sqlite(path: &std::path::Path, schema: &str) -> i64 {
+    rusqlite::Connection::open(path)
+        .expect("open")
+        .query_row(
+            &format!("SELECT count(*) FROM chatdb_history_{schema}"),
+            [],
+            |r| r.get(0),
+        )
+        .expect("history")
+}
+
+/// The GIN index on tasks.tags has no SQLite twin (declared in the SQLite file).
+fn without_pg_only(mut shape: Shape) -> Shape {
+    if let Some((_, idx)) = shape.get_mut("tasks") {
+        idx.retain(|i| i != "idx_tasks_tags");
+    }
+    shape
+}
+
+#[test]
+fn every_schema_migrates_to_latest_in_both_dialects_with_the_same_shape() {
+    let db = pg_or_skip!("every_schema_migrates");
+    let dir = tempfile::tempdir().expect("tempdir");
+    for schema in SCHEMAS {
+        let (url, path) = sqlite_in(&dir, &format!("{schema}.sqlite3"));
+        chatdb(dir.path())
+            .args(["-d", &url, "-s", schema, "migrate"])
+            .assert()
+            .success();
+        // Each schema in its own namespace: three of them have a `messages` table.
+        chatdb(dir.path())
+            .args([
+                "-d",
+                &db.url,
+                "-s",
+                schema,
+                "--namespace",
+                schema,
+                "migrate",
+            ])
+            .assert()
+            .success();
+
+        // A second run is a no-op.
+        let again = run(chatdb(dir.path()).args(["-d", &url, "-s", schema, "migrate"]));
+        assert!(again.status.success());
+        assert!(
+            stdout(&again).contains("already up to date"),
+            "{}",
+            stdout(&again)
+        );
+        let again = run(chatdb(dir.path()).args([
+            "-d",
+            &db.url,
+            "-s",
+            schema,
+            "--namespace",
+            schema,
+            "migrate",
+        ]));
+        assert!(
+            stdout(&again).contains("already up to date"),
+            "{}",
+            stdout(&again)
+        );
+
+        let latest = std::fs::read_dir(format!(
+            "{}/sql/postgres/{schema}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .expect("sql dir")
+        .count() as i64;
+        assert_eq!(
+            history_count_pg(&db, schema, schema),
+            latest,
+            "{schema}: each migration recorded once"
+        );
+        assert_eq!(history_count_sqlite(&path, schema), latest);
+
+        let pg = without_pg_only(pg_shape(&mut db.client(), schema));
+        let lite = sqlite_shape(&path);
+        assert!(!pg.is_empty());
+        assert_eq!(
+            pg, lite,
+            "{schema}: same tables, columns and index names in both dialects"
+        );
+    }
+    // focusmate: 37 domain tables, `user` among them.
+    let shape = pg_shape(&mut db.client(), "focusmate");
+    assert_eq!(shape.len(), 37);
+    assert!(shape.contains_key("user"));
+}
+
+#[test]
+fn status_reports_applied_and_pending_and_exit_code_flags_pending() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (url, _) = sqlite_in(&dir, "s.sqlite3");
+    chatdb(dir.path())
+        .args(["-d", &url, "migrate", "--target", "1"])
+        .assert()
+        .success();
+    let out = run(chatdb(dir.path()).args(["-d", &url, "status", "--format", "json"]));
+    assert!(
+        out.status.success(),
+        "without --exit-code, pending is not a failure"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["current_version"], 1);
+    assert_eq!(v["pending"], 2);
+    assert_eq!(v["migrations"][0]["state"], "applied");
+    assert_eq!(v["migrations"][1]["state"], "pending");
+    chatdb(dir.path())
+        .args(["-d", &url, "status", "--exit-code"])
+        .assert()
+        .code(1);
+    chatdb(dir.path())
+        .args(["-d", &url, "migrate"])
+        .assert()
+        .success();
+    chatdb(dir.path())
+        .args(["-d", &url, "status", "--exit-code"])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn target_applies_up_to_a_version_and_refuses_unknown_ones() {
+    let db = pg_or_skip!("target_applies");
+    let dir = tempfile::tempdir().expect("tempdir");
+    chatdb(dir.path())
+        .args(["-d", &db.url, "-s", "focusmate", "migrate", "--target", "3"])
+        .assert()
+        .success();
+    assert_eq!(history_count_pg(&db, "public", "focusmate"), 3);
+    let out = run(chatdb(dir.path()).args([
+        "-d",
+        &db.url,
+        "-s",
+        "focusmate",
+        "migrate",
+        "--target",
+        "99",
+    ]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("unknown --target 99"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        history_count_pg(&db, "public", "focusmate"),
+        3,
+        "nothing changed"
+    );
+    chatdb(dir.path())
+        .args(["-d", &db.url, "-s", "focusmate", "migrate"])
+        .assert()
+        .success();
+    assert_eq!(history_count_pg(&db, "public", "focusmate"), 7);
+    let out = run(chatdb(dir.path()).args([
+        "-d",
+        &db.url,
+        "-s",
+        "focusmate",
+        "migrate",
+        "--target",
+        "2",
+    ]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no down migrations"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn dry_run_prints_the_sql_and_changes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (url, path) = sqlite_in(&dir, "dry.sqlite3");
+    let out = run(chatdb(dir.path()).args(["-d", &url, "-s", "classroom", "migrate", "--dry-run"]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("V1__initial_schema") && text.contains("CREATE TABLE schools"),
+        "{text}"
+    );
+    assert!(!path.exists(), "a dry run does not create the SQLite file");
+
+    let Some(db) = PgDb::new("dry_run") else {
+        return;
+    };
+    let out = run(chatdb(dir.path()).args([
+        "-d",
+        &db.url,
+        "-s",
+        "chat",
+        "migrate",
+        "--dry-run",
+        "--format",
+        "json",
+    ]));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["pending"].as_array().map(Vec::len), Some(3));
+    let tables: i64 = db
+        .client()
+        .query_one(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
+            &[],
+        )
+        .expect("count")
+        .get(0);
+    assert_eq!(tables, 0, "dry run created nothing");
+}
+
+fn race(url: &str, dir: &std::path::Path) {
+    let children: Vec<_> = (0..6)
+        .map(|_| {
+            std::process::Command::new(assert_cmd::cargo::cargo_bin("chatdb"))
+                .current_dir(dir)
+                .env_remove("DATABASE_URL")
+                .args(["-d", url, "-s", "focusmate", "migrate"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    let mut applied = 0;
+    for child in children {
+        let out = child.wait_with_output().expect("wait");
+        assert!(
+            out.status.success(),
+            "every concurrent run exits 0: {}",
+            stderr(&out)
+        );
+        if stdout(&out).contains("applied 7 migration") {
+            applied += 1;
+        }
+    }
+    assert_eq!(applied, 1, "exactly one run applied the migrations");
+}
+
+#[test]
+fn concurrent_migrates_apply_each_migration_once_postgres() {
+    let db = pg_or_skip!("concurrent_migrates");
+    let dir = tempfile::tempdir().expect("tempdir");
+    race(&db.url, dir.path());
+    assert_eq!(history_count_pg(&db, "public", "focusmate"), 7);
+}
+
+#[test]
+fn concurrent_migrates_apply_each_migration_once_sqlite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (url, path) = sqlite_in(&dir, "race.sqlite3");
+    race(&url, dir.path());
+    assert_eq!(history_count_sqlite(&path, "focusmate"), 7);
+}
+
+const GOOD_V1: &str = "-- fixture\nCREATE TABLE a (id INTEGER PRIMARY KEY, note TEXT);\n";
+const BAD_V2: &str = "-- fixture: the third statement fails\nCREATE TABLE b (id INTEGER PRIMARY KEY);\nINSERT INTO a (id) VALUES (1);\n\nINSERT INTO a (id) VALUES (1);\nCREATE TABLE c (id INTEGER);\n";
+
+fn failing_fixture(root: &std::path::Path) {
+    for d in ["postgres", "sqlite"] {
+        schema_dir(
+            root,
+            "demo",
+            &[(d, "V1__init.sql", GOOD_V1), (d, "V2__more.sql", BAD_V2)],
+        );
+    }
+}
+
+fn assert_failure_report(out: &Output, dialect: &str) {
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(out);
+    assert!(err.contains("migration V2__more failed"), "{err}");
+    assert!(
+        err.contains(&format!("sql/{dialect}/demo/V2__more.sql, line 5")),
+        "{err}"
+    );
+    assert!(
+        err.contains("statement: INSERT INTO a (id) VALUES (1);"),
+        "{err}"
+    );
+    assert!(
+        err.to_lowercase().contains("unique") || err.contains("duplicate key"),
+        "server's message shown: {err}"
+    );
+}
+
+#[test]
+fn a_failing_migration_changes_nothing_and_names_file_line_statement_postgres() {
+    let db = pg_or_skip!("failing_migration");
+    let dir = tempfile::tempdir().expect("tempdir");
+    failing_fixture(dir.path());
+    let sd = dir.path().to_str().expect("utf8");
+    chatdb(dir.path())
+        .args([
+            "-d",
+            &db.url,
+            "--schema-dir",
+            sd,
+            "-s",
+            "demo",
+            "migrate",
+            "--target",
+            "1",
+        ])
+        .assert()
+        .success();
+    let before = pg_shape(&mut db.client(), "public");
+    let out =
+        run(chatdb(dir.path()).args(["-d", &db.url, "--schema-dir", sd, "-s", "demo", "migrate"]));
+    assert_failure_report(&out, "postgres");
+    assert_eq!(
+        pg_shape(&mut db.client(), "public"),
+        before,
+        "no table b, no table c"
+    );
+    assert_eq!(history_count_pg(&db, "public", "demo"), 1);
+    let rows: i64 = db
+        .client()
+        .query_one("SELECT count(*) FROM a", &[])
+        .expect("a")
+        .get(0);
+    assert_eq!(rows, 0, "the insert of the failed run was rolled back");
+
+    // From empty, a failure leaves no history table and no namespace behind.
+    let out = run(chatdb(dir.path()).args([
+        "-d",
+        &db.url,
+        "--schema-dir",
+        sd,
+        "-s",
+        "demo",
+        "--namespace",
+        "fresh",
+        "migrate",
+    ]));
+    assert_failure_report(&out, "postgres");
+    let ns: i64 = db
+        .client()
+        .query_one(
+            "SELECT count(*) FROM pg_namespace WHERE nspname = 'fresh'",
+            &[],
+        )
+        .expect("ns")
+        .get(0);
+    assert_eq!(ns, 0);
+}
+
+#[test]
+fn a_failing_migration_changes_nothing_and_names_file_line_statement_sqlite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    failing_fixture(dir.path());
+    let sd = dir.path().to_str().expect("utf8");
+    let (url, path) = sqlite_in(&dir, "fail.sqlite3");
+    chatdb(dir.path())
+        .args([
+            "-d",
+            &url,
+            "--schema-dir",
+            sd,
+            "-s",
+            "demo",
+            "migrate",
+            "--target",
+            "1",
+        ])
+        .assert()
+        .success();
+    let before = sqlite_shape(&path);
+    let out =
+        run(chatdb(dir.path()).args(["-d", &url, "--schema-dir", sd, "-s", "demo", "migrate"]));
+    assert_failure_report(&out, "sqlite");
+    assert_eq!(sqlite_shape(&path), before);
+    assert_eq!(history_count_sqlite(&path, "demo"), 1);
+}
+
+#[test]
+fn an_edited_applied_migration_is_reported_by_status_and_refused_by_migrate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    for d in ["postgres", "sqlite"] {
+        schema_dir(
+            root,
+            "demo",
+            &[
+                (d, "V1__init.sql", GOOD_V1),
+                (d, "V2__b.sql", "CREATE TABLE b (id INTEGER);\n"),
+            ],
+        );
+    }
+    let sd = root.to_str().expect("utf8");
+    let (url, path) = sqlite_in(&dir, "edit.sqlite3");
+    chatdb(root)
+        .args([
+            "-d",
+            &url,
+            "--schema-dir",
+            sd,
+            "-s",
+            "demo",
+            "migrate",
+            "--target",
+            "1",
+        ])
+        .assert()
+        .success();
+    // Tamper with the applied V1 (even whitespace counts), keep V2 pending.
+    std::fs::write(
+        root.join("sql/sqlite/demo/V1__init.sql"),
+        format!("{GOOD_V1}\n"),
+    )
+    .expect("edit");
+
+    let out = run(chatdb(root).args([
+        "-d",
+        &url,
+        "--schema-dir",
+        sd,
+        "-s",
+        "demo",
+        "status",
+        "--exit-code",
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("DIVERGED"), "{}", stdout(&out));
+
+    let out = run(chatdb(root).args(["-d", &url, "--schema-dir", sd, "-s", "demo", "migrate"]));
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("V1 (")
+            && err.contains("V1__init.sql")
+            && err.contains("changed after it was applied"),
+        "{err}"
+    );
+    assert_eq!(history_count_sqlite(&path, "demo"), 1, "V2 was not applied");
+
+    let Some(db) = PgDb::new("edited_migration") else {
+        return;
+    };
+    std::fs::write(root.join("sql/postgres/demo/V1__init.sql"), GOOD_V1).expect("reset");
+    chatdb(root)
+        .args([
+            "-d",
+            &db.url,
+            "--schema-dir",
+            sd,
+            "-s",
+            "demo",
+            "migrate",
+            "--target",
+            "1",
+        ])
+        .assert()
+        .success();
+    std::fs::write(
+        root.join("sql/postgres/demo/V1__init.sql"),
+        GOOD_V1.replace("note", "body"),
+    )
+    .expect("edit");
+    let out = run(chatdb(root).args([
+        "-d",
+        &db.url,
+        "--schema-dir",
+        sd,
+        "-s",
+        "demo",
+        "status",
+        "--format",
+        "json",
+    ]));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["migrations"][0]["state"], "diverged");
+    chatdb(root)
+        .args(["-d", &db.url, "--schema-dir", sd, "-s", "demo", "migrate"])
+        .assert()
+        .code(2);
+    assert_eq!(history_count_pg(&db, "public", "demo"), 1);
+}
+
+#[test]
+fn namespaces_let_schemas_with_the_same_tables_share_a_database() {
+    let db = pg_or_skip!("namespaces_share");
+    let dir = tempfile::tempdir().expect("tempdir");
+    for schema in ["chat", "classroom", "assistant"] {
+        chatdb(dir.path())
+            .args([
+                "-d",
+                &db.url,
+                "-s",
+                schema,
+                "--namespace",
+                &format!("ns_{schema}"),
+                "migrate",
+            ])
+            .assert()
+            .success();
+    }
+    let n: i64 = db
+        .client()
+        .query_one(
+            "SELECT count(*) FROM pg_tables WHERE tablename = 'messages'",
+            &[],
+        )
+        .expect("count")
+        .get(0);
+    assert_eq!(n, 3);
+    // Nothing leaked into public.
+    let n: i64 = db
+        .client()
+        .query_one(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
+            &[],
+        )
+        .expect("c")
+        .get(0);
+    assert_eq!(n, 0);
+}
+
+#[test]
+fn sqlite_connections_enforce_foreign_keys() {
+    // chatdb turns foreign keys on for its own connections: a cascade declared in the
+    // schema must work for the rows chatdb's migrations write. Checked here through a
+    // migration that deletes a parent row and asserts, in SQL, that the child went.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sql = "CREATE TABLE p (id INTEGER PRIMARY KEY);\nCREATE TABLE c (id INTEGER PRIMARY KEY, p INTEGER REFERENCES p(id) ON DELETE CASCADE);\nCREATE INDEX c_p ON c (p);\nINSERT INTO p VALUES (1);\nINSERT INTO c VALUES (1, 1);\nDELETE FROM p;\n";
+    schema_dir(dir.path(), "fk", &[("sqlite", "V1__fk.sql", sql)]);
+    let (url, path) = sqlite_in(&dir, "fk.sqlite3");
+    chatdb(dir.path())
+        .args([
+            "-d",
+            &url,
+            "--schema-dir",
+            dir.path().to_str().expect("utf8"),
+            "-s",
+            "fk",
+            "migrate",
+        ])
+        .assert()
+        .success();
+    let n: i64 = rusqlite::Connection::open(&path)
+        .expect("open")
+        .query_row("SELECT count(*) FROM c", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(n, 0, "the cascade ran inside chatdb's migration");
+}
