@@ -63,12 +63,22 @@ pub struct GlobalOpts {
 
     /// Give up connecting after this long (e.g. 5s, 1m). Default: 10s, or
     /// `connect_timeout` in the config file.
-    #[arg(long, global = true, value_name = "DURATION")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "DURATION",
+        allow_hyphen_values = true
+    )]
     pub connect_timeout: Option<String>,
 
     /// Wait at most this long for another chatdb run's lock before exiting 3.
     /// Default: 60s, or `lock_timeout` in the config file.
-    #[arg(long, global = true, value_name = "DURATION")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "DURATION",
+        allow_hyphen_values = true
+    )]
     pub lock_timeout: Option<String>,
 }
 
@@ -92,6 +102,14 @@ pub enum Command {
     Migrate(MigrateArgs),
     /// Show applied migrations (with checksum verdict) and pending ones.
     Status(StatusArgs),
+    /// Delete rows past their retention period, in small keyset batches; safe under cron.
+    ///
+    /// Runs the schema's retention policies that are on (schemas/<schema>.toml, adjusted by
+    /// [cleanup.policies.<table>] in chatdb.toml). The cutoff is computed once, from the
+    /// database's clock. Each batch is its own short transaction; a second cleanup on the
+    /// same database exits 3 at once. SIGINT/SIGTERM finish the current batch, report, and
+    /// exit 130/143.
+    Cleanup(CleanupArgs),
 }
 
 #[derive(Debug, Args)]
@@ -110,4 +128,48 @@ pub struct StatusArgs {
     /// Exit 1 when any migration is pending, diverged or missing (for CI).
     #[arg(long)]
     pub exit_code: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CleanupArgs {
+    /// Keep period for the policies being run (e.g. 30d, 12h); also runs policies that are off.
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    pub older_than: Option<String>,
+
+    /// Only the policy on this table (repeatable).
+    #[arg(long = "table", value_name = "TABLE")]
+    pub tables: Vec<String>,
+
+    /// Show the policies in force, their cutoffs and how many rows each would delete.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub list: bool,
+
+    /// Per table: the cutoff and the rows that would go (cascaded rows included). Changes nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Rows per batch (each batch is one transaction). Default 5000, or [cleanup] batch_size.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub batch_size: Option<u64>,
+
+    /// Stop after the batch that crosses this much run time (e.g. 10m).
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    pub max_runtime: Option<String>,
+
+    /// Per-batch statement timeout on PostgreSQL (a batch that hits it is retried smaller).
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub statement_timeout: String,
+
+    /// Afterwards, VACUUM (ANALYZE) the touched tables (PostgreSQL); SQLite: WAL checkpoint,
+    /// incremental vacuum where enabled, ANALYZE.
+    #[arg(long)]
+    pub vacuum: bool,
+
+    /// Print nothing on success (for cron). Errors still go to stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Allow keep periods under one hour.
+    #[arg(long)]
+    pub force: bool,
 }

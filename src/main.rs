@@ -26,6 +26,15 @@ fn main() -> ExitCode {
     let secrets = redact::Secrets::default();
     match commands::run(cli, &secrets) {
         Ok(code) => code,
+        // A closed pipe (`chatdb status | head`) is not an error worth a message.
+        Err(err)
+            if err.chain().any(|e| {
+                e.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(err) => {
             let message = secrets.scrub(&format!("{err:#}"));
             let _ = writeln!(std::io::stderr(), "chatdb: {message}");

@@ -30,6 +30,27 @@ pub struct ConfigFile {
     pub namespace: Option<String>,
     pub connect_timeout: Option<String>,
     pub lock_timeout: Option<String>,
+    #[serde(default)]
+    pub cleanup: CleanupConfig,
+}
+
+/// `[cleanup]` in `chatdb.toml`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CleanupConfig {
+    /// Rows per batch (default 5000).
+    pub batch_size: Option<u64>,
+    /// Per-table overrides of the schema's policies: `[cleanup.policies.messages]`.
+    #[serde(default)]
+    pub policies: std::collections::BTreeMap<String, PolicyOverride>,
+}
+
+/// `[cleanup.policies.<table>]`: change a policy's keep period, or switch it on or off.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyOverride {
+    pub keep: Option<String>,
+    pub enabled: Option<bool>,
 }
 
 impl ConfigFile {
@@ -50,6 +71,7 @@ pub struct Settings {
     pub format: Format,
     pub connect_timeout: Duration,
     pub lock_timeout: Duration,
+    pub cleanup: CleanupConfig,
 }
 
 impl Settings {
@@ -118,6 +140,7 @@ impl Settings {
             format: opts.format,
             connect_timeout,
             lock_timeout,
+            cleanup: config.cleanup,
         })
     }
 }

@@ -20,6 +20,8 @@ use serde::Deserialize;
 
 use crate::settings::validate_identifier;
 
+pub mod policies;
+
 static SQL: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/sql");
 static MANIFESTS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/schemas");
 
@@ -88,6 +90,9 @@ pub struct Manifest {
     /// The design document the schema retells.
     #[serde(default)]
     pub source: String,
+    /// Retention policies (`[[policy]]`), run by `chatdb cleanup`.
+    #[serde(default, rename = "policy")]
+    pub policies: Vec<policies::PolicyDecl>,
 }
 
 /// A schema: its manifest and its migrations per dialect, sorted by version.
@@ -231,7 +236,9 @@ fn load_from_disk(name: &str, dir: &Path) -> Result<Schema> {
 }
 
 fn parse_manifest(text: &str, path: &str) -> Result<Manifest> {
-    toml::from_str(text).with_context(|| format!("{path} is invalid"))
+    let manifest: Manifest = toml::from_str(text).with_context(|| format!("{path} is invalid"))?;
+    policies::validate(path, &manifest.policies)?;
+    Ok(manifest)
 }
 
 /// Validates and sorts one dialect's files: (file name, display path, SQL).

@@ -2,6 +2,7 @@
 //! operations commands need. Commands never branch on the dialect themselves.
 
 pub mod postgres;
+pub mod retention;
 pub mod sqlite;
 
 use std::path::PathBuf;

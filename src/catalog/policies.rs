@@ -1,0 +1,64 @@
+//! Retention policies: declared in `schemas/<schema>.toml` as `[[policy]]`, adjusted by
+//! `[cleanup.policies.<table>]` in `chatdb.toml` and by `cleanup` flags.
+//!
+//! ```toml
+//! [[policy]]
+//! table = "sessions"
+//! time_column = "ended_at"            # rows age by this column
+//! condition = "ended_at IS NOT NULL"  # optional extra SQL condition, valid in both dialects
+//! keep = "180d"                       # default keep period
+//! enabled = true                      # runs without --older-than
+//! reason = "ERD v0.2: ended sessions are deleted after 180 days"
+//! ```
+
+use std::time::Duration;
+
+use anyhow::{bail, Result};
+use serde::Deserialize;
+
+use crate::settings::parse_duration;
+
+/// A policy as the manifest declares it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyDecl {
+    pub table: String,
+    pub time_column: String,
+    #[serde(default)]
+    pub condition: Option<String>,
+    pub keep: String,
+    #[serde(default)]
+    pub enabled: bool,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Validates a schema's declared policies: one per table, identifiers sane, keep parses.
+pub fn validate(schema: &str, policies: &[PolicyDecl]) -> Result<()> {
+    for (i, p) in policies.iter().enumerate() {
+        for ident in [&p.table, &p.time_column] {
+            if ident.is_empty() || !ident.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                bail!(
+                    "schemas/{schema}.toml: policy on `{}`: `{ident}` is not a plain identifier",
+                    p.table
+                );
+            }
+        }
+        parse_keep(
+            &p.keep,
+            &format!("schemas/{schema}.toml: policy on `{}`: keep", p.table),
+        )?;
+        if policies[..i].iter().any(|q| q.table == p.table) {
+            bail!(
+                "schemas/{schema}.toml: two policies for table `{}`",
+                p.table
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Parses a keep period such as `30d`, `12h`, `90 days`.
+pub fn parse_keep(text: &str, what: &str) -> Result<Duration> {
+    parse_duration(text, what)
+}
