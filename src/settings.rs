@@ -238,6 +238,14 @@ mod tests {
     }
 
     #[test]
+    fn the_example_config_parses() {
+        let cfg: ConfigFile = toml::from_str(include_str!("../examples/chatdb.toml"))
+            .expect("examples/chatdb.toml parses");
+        assert_eq!(cfg.schema.as_deref(), Some("classroom"));
+        assert!(cfg.cleanup.policies.contains_key("messages"));
+    }
+
+    #[test]
     fn unknown_config_keys_are_refused() {
         assert!(toml::from_str::<ConfigFile>("databse_url = 'x'").is_err());
     }
