@@ -92,6 +92,15 @@ pub enum Command {
     Migrate(MigrateArgs),
     /// Show applied migrations (with checksum verdict) and pending ones.
     Status(StatusArgs),
+    /// EXPLAIN the schema's hot queries and check each uses the index meant to serve it.
+    ///
+    /// The hot queries are declared in schemas/<schema>.toml ([[query]]). For each, chatdb
+    /// asks two questions that must not be confused: can the expected index serve the query
+    /// at all (PostgreSQL with sequential scans disabled, SQLite without statistics, so it
+    /// holds on an empty database), and does the planner prefer it on the data at hand?
+    /// Exits 1 when an expected index cannot serve its query; the rest are warnings.
+    /// Read-only: everything runs in transactions that are rolled back.
+    Explain(ExplainArgs),
 }
 
 #[derive(Debug, Args)]
@@ -110,4 +119,24 @@ pub struct StatusArgs {
     /// Exit 1 when any migration is pending, diverged or missing (for CI).
     #[arg(long)]
     pub exit_code: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Hot queries to explain, by name. Default: every hot query of the schema.
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+
+    /// Also run each query with its sample parameter values, inside a transaction that is
+    /// rolled back, and report actual time, rows and buffers against the documented target.
+    #[arg(long)]
+    pub analyze: bool,
+
+    /// Print each plan tree (the preferred plan, the forced one, the analyzed one).
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+
+    /// With --analyze: cancel a query that runs longer than this (e.g. 5s, 1m).
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub statement_timeout: String,
 }
