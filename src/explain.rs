@@ -356,16 +356,24 @@ fn worst_estimate(plan: &Plan) -> Option<(&PlanNode, f64, f64, f64)> {
     found.into_iter().max_by(|a, b| a.3.total_cmp(&b.3))
 }
 
-/// A node in a few words: `Index Scan idx_messages_room`, `Seq Scan post`, `SCAN post`.
+/// A node in a few words: `Index Scan idx_messages_room`, `Seq Scan post`, `SCAN post`,
+/// `TEMP B-TREE FOR ORDER BY`.
 pub fn short(n: &PlanNode) -> String {
-    match (&n.index, n.kind) {
-        (Some(i), _) => format!("{} {i}", n.node),
-        (None, NodeKind::SeqScan | NodeKind::KeyLookup) => match &n.relation {
+    if let Some(i) = &n.index {
+        return format!("{} {i}", n.node);
+    }
+    if n.node == "USE TEMP B-TREE" {
+        return n.detail.replacen("USE ", "", 1);
+    }
+    match n.kind {
+        NodeKind::SeqScan | NodeKind::KeyLookup => match n.relation.as_ref().or(n.alias.as_ref()) {
             Some(r) => format!("{} {r}", n.node),
             None => n.detail.clone(),
         },
-        (None, NodeKind::Sort) if n.node == "USE TEMP B-TREE" => n.detail.replace("USE ", ""),
-        _ => n.node.clone(),
+        _ => match &n.alias {
+            Some(a) if n.relation.is_none() => format!("{} {a}", n.node),
+            _ => n.node.clone(),
+        },
     }
 }
 

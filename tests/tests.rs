@@ -5,5 +5,6 @@ mod common;
 
 mod bad_input;
 mod cli_output;
+mod explain;
 mod migrate;
 mod tls;

@@ -31,6 +31,8 @@ struct Report {
     database: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     namespace: Option<String>,
+    /// `postgres` or `sqlite`.
+    dialect: &'static str,
     server: String,
     analyze: bool,
     queries: Vec<QueryReport>,
@@ -132,6 +134,7 @@ pub fn run(settings: &Settings, args: &ExplainArgs, out: &mut dyn Write) -> Resu
         schema: schema.name.clone(),
         database: redact_url(&settings.database_url),
         namespace: (dialect == Dialect::Postgres).then(|| settings.namespace.clone()),
+        dialect: dialect.dir_name(),
         server: planner.server().to_string(),
         analyze: args.analyze,
         queries,

@@ -260,9 +260,9 @@ fn classify(detail: &str, resolve: &dyn Fn(&str, Option<&String>) -> Option<Stri
     let mut node = PlanNode::new(verb.trim(), detail, kind);
     if kind != NodeKind::Other {
         node.relation = resolve(name, index.as_ref());
-        if node.relation.as_deref() != Some(name) {
-            node.alias = Some(name.to_string());
-        }
+    }
+    if node.relation.as_deref() != Some(name) && name != "CONSTANT" {
+        node.alias = Some(name.to_string());
     }
     node.index = index;
     node
