@@ -34,6 +34,10 @@ pub enum Verdict {
     /// The expected index cannot serve the query at all: missing, invalid, or unusable for
     /// it even with sequential scans disabled (exit 1).
     CannotServe,
+    /// The forced plan reaches the table by another index, and the table's statistics may
+    /// be what steers it there: whether the expected index could serve is not decided on
+    /// this database (a warning; an empty database decides it).
+    Unconfirmed,
     /// The manifest expects no index: the plan is reported, not judged.
     NoExpectation,
     /// The manifest has no SQL for this dialect.
@@ -46,6 +50,7 @@ impl Verdict {
             Verdict::Prefers => "ok",
             Verdict::CanServe => "can serve; planner prefers another plan here",
             Verdict::CannotServe => "CANNOT SERVE",
+            Verdict::Unconfirmed => "unconfirmed; another index is preferred here",
             Verdict::NoExpectation => "no index expected",
             Verdict::Skipped => "skipped",
         }
@@ -100,13 +105,16 @@ pub struct Assessment {
 
 /// How far off an estimate may be before it is flagged.
 const ESTIMATE_FACTOR: f64 = 10.0;
+/// Misestimates where neither side reaches this many rows are noise (PostgreSQL never
+/// estimates fewer than one row, so a sample value matching nothing is always "off").
+const ESTIMATE_MIN_ROWS: f64 = 100.0;
 /// Share of execution time spent in triggers above which they "dominate".
 const TRIGGER_SHARE: f64 = 0.5;
 
 pub fn assess(i: &Inputs) -> Assessment {
     let (verdict, detail) = verdict(i);
     let mut flags = Vec::new();
-    structural_flags(i, &mut flags);
+    structural_flags(i, verdict, &mut flags);
     if let Some(a) = i.analyzed {
         runtime_flags(i, a, &mut flags);
     }
@@ -145,23 +153,48 @@ fn verdict(i: &Inputs) -> (Verdict, String) {
             ),
         );
     }
+    // Without statistics the forced plan decides: any usable index beats a disabled
+    // sequential scan, and the planner's default selectivities favour the index that
+    // matches the query best. With statistics another index may simply be cheaper on this
+    // data; only a forced plan that still reads the table in full is then conclusive.
     let forced = i.forced.indexes();
-    let unusable: Vec<&IndexInfo> = i
-        .expected
-        .iter()
-        .filter(|x| !forced.contains(&x.name))
-        .collect();
+    let mut unusable: Vec<&str> = Vec::new();
+    let mut undecided: Vec<String> = Vec::new();
+    for x in i.expected.iter().filter(|x| !forced.contains(&x.name)) {
+        let table = x.table.as_deref();
+        let other_index: Vec<String> = i
+            .forced
+            .nodes()
+            .into_iter()
+            .filter(|n| n.relation.as_deref() == table && n.kind != NodeKind::SeqScan)
+            .map(short)
+            .collect();
+        if i.forced.without_statistics || x.table_rows.is_none() || other_index.is_empty() {
+            unusable.push(&x.name);
+        } else {
+            undecided.push(format!(
+                "{} not confirmed: with the statistics of {} the planner prefers {} even so ({}); an empty database (CI after migrate) decides whether {} can serve it",
+                x.name,
+                table.unwrap_or(""),
+                other_index.join(", "),
+                i.forced.how,
+                x.name
+            ));
+        }
+    }
     if !unusable.is_empty() {
-        let names: Vec<&str> = unusable.iter().map(|x| x.name.as_str()).collect();
         return (
             Verdict::CannotServe,
             format!(
                 "{} cannot serve it: even so ({}) the plan is {}",
-                names.join(", "),
+                unusable.join(", "),
                 i.forced.how,
                 top_nodes(i.forced, 4)
             ),
         );
+    }
+    if !undecided.is_empty() {
+        return (Verdict::Unconfirmed, undecided.join("; "));
     }
     let used = i.preferred.indexes();
     let passed_over: Vec<&IndexInfo> = i
@@ -202,10 +235,11 @@ fn verdict(i: &Inputs) -> (Verdict, String) {
     (Verdict::CanServe, parts.join("; "))
 }
 
-fn structural_flags(i: &Inputs, flags: &mut Vec<Flag>) {
+fn structural_flags(i: &Inputs, verdict: Verdict, flags: &mut Vec<Flag>) {
     let mut seen: Vec<&str> = Vec::new();
     for n in i.preferred.nodes() {
-        if n.kind != NodeKind::SeqScan {
+        // A "can serve" verdict already names the scan the planner prefers instead.
+        if n.kind != NodeKind::SeqScan || verdict == Verdict::CanServe {
             continue;
         }
         let Some(table) = n.relation.as_deref() else {
@@ -296,7 +330,7 @@ fn runtime_flags(i: &Inputs, a: &Plan, flags: &mut Vec<Flag>) {
         flags.push(Flag {
             kind: FlagKind::EstimateOff,
             message: format!(
-                "{}: estimated {est:.0} rows, got {act:.0} ({factor:.0}x off): statistics are stale or missing (ANALYZE)",
+                "{}: estimated {est:.0} rows, got {act:.0} ({factor:.0}x off): check the statistics (ANALYZE) and the sample values",
                 node.detail
             ),
         });
@@ -328,7 +362,8 @@ fn runtime_flags(i: &Inputs, a: &Plan, flags: &mut Vec<Flag>) {
     }
 }
 
-/// The executed node whose row estimate is furthest off, if more than [`ESTIMATE_FACTOR`].
+/// The executed node whose row estimate is furthest off, if more than [`ESTIMATE_FACTOR`]
+/// and by at least [`ESTIMATE_MIN_ROWS`] on one side.
 /// Nodes under a `Limit` are skipped: they stop early by design, and their estimate is for
 /// a full run.
 fn worst_estimate(plan: &Plan) -> Option<(&PlanNode, f64, f64, f64)> {
@@ -340,7 +375,7 @@ fn worst_estimate(plan: &Plan) -> Option<(&PlanNode, f64, f64, f64)> {
             if act.loops > 0.0 {
                 let (e, a) = (est.max(1.0), act.rows.max(1.0));
                 let factor = (e / a).max(a / e);
-                if factor > ESTIMATE_FACTOR {
+                if factor > ESTIMATE_FACTOR && e.max(a) >= ESTIMATE_MIN_ROWS {
                     out.push((n, est, act.rows, factor));
                 }
             }
@@ -413,6 +448,7 @@ mod tests {
             roots,
             measured: None,
             timed_out: false,
+            without_statistics: false,
         }
     }
 
@@ -457,7 +493,7 @@ mod tests {
         assert_eq!(a.verdict, Verdict::CanServe);
         assert!(a.detail.contains("Seq Scan post"), "{}", a.detail);
         let kinds: Vec<FlagKind> = a.flags.iter().map(|f| f.kind).collect();
-        assert_eq!(kinds, [FlagKind::SeqScan, FlagKind::UnservedSort]);
+        assert_eq!(kinds, [FlagKind::UnservedSort]);
 
         let a = run(&expected, &plan(vec![seq.clone()]), &plan(vec![seq]));
         assert_eq!(a.verdict, Verdict::CannotServe);
@@ -487,5 +523,68 @@ mod tests {
         let p = plan(vec![inner]);
         let found = worst_estimate(&p).expect("flagged");
         assert_eq!(found.3, 100.0);
+    }
+
+    #[test]
+    fn analyzed_runs_flag_spills_triggers_and_targets() {
+        use crate::db::plan::{Measured, TriggerTime};
+        let idx = scan(
+            NodeKind::IndexScan,
+            "sessions",
+            Some("idx_sessions_ended_at"),
+        );
+        let expected = [info("idx_sessions_ended_at", Some("sessions"))];
+        let mut sort = PlanNode::new("Sort", "Sort", NodeKind::Sort);
+        sort.spilled = true;
+        sort.conditions = vec!["Sort Method: external merge  Disk: 900kB".into()];
+        sort.children = vec![idx.clone()];
+        let mut analyzed = plan(vec![sort]);
+        analyzed.measured = Some(Measured {
+            execution_ms: 10.0,
+            triggers: vec![TriggerTime {
+                name: "messages_session_id_fkey".into(),
+                relation: Some("messages".into()),
+                calls: 40,
+                ms: 8.0,
+            }],
+            ..Measured::default()
+        });
+        let p = plan(vec![idx]);
+        let a = assess(&Inputs {
+            expected: &expected,
+            ordered: false,
+            preferred: &p,
+            forced: &p,
+            analyzed: Some(&analyzed),
+            target_ms: Some(5.0),
+            statement_timeout: Duration::from_secs(1),
+        });
+        assert_eq!(a.verdict, Verdict::Prefers);
+        let kinds: Vec<FlagKind> = a.flags.iter().map(|f| f.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                FlagKind::SortSpilled,
+                FlagKind::TriggerTime,
+                FlagKind::OverTarget
+            ]
+        );
+        assert!(a.flags[1].message.contains("messages_session_id_fkey"));
+    }
+
+    #[test]
+    fn with_statistics_another_index_leaves_the_verdict_open() {
+        let other = scan(NodeKind::IndexScan, "logs", Some("idx_logs_timestamp"));
+        let mut expected = [info("idx_logs_event_type", Some("logs"))];
+        expected[0].table_rows = Some(300_000.0);
+        let p = plan(vec![other]);
+        assert_eq!(run(&expected, &p, &p).verdict, Verdict::Unconfirmed);
+        // Never analyzed: the forced plan decides.
+        expected[0].table_rows = None;
+        assert_eq!(run(&expected, &p, &p).verdict, Verdict::CannotServe);
+        // A full scan even when pushed to indexes decides too.
+        expected[0].table_rows = Some(300_000.0);
+        let seq = plan(vec![scan(NodeKind::SeqScan, "logs", None)]);
+        assert_eq!(run(&expected, &seq, &seq).verdict, Verdict::CannotServe);
     }
 }

@@ -71,6 +71,7 @@ struct Summary {
     prefers: usize,
     can_serve: usize,
     cannot_serve: usize,
+    unconfirmed: usize,
     no_expectation: usize,
     skipped: usize,
     flags: usize,
@@ -126,6 +127,7 @@ pub fn run(settings: &Settings, args: &ExplainArgs, out: &mut dyn Write) -> Resu
             Verdict::Prefers => summary.prefers += 1,
             Verdict::CanServe => summary.can_serve += 1,
             Verdict::CannotServe => summary.cannot_serve += 1,
+            Verdict::Unconfirmed => summary.unconfirmed += 1,
             Verdict::NoExpectation => summary.no_expectation += 1,
             Verdict::Skipped => summary.skipped += 1,
         }
@@ -245,7 +247,7 @@ fn print_report(out: &mut dyn Write, r: &Report, verbose: bool) -> Result<()> {
     for q in &r.queries {
         let level = match q.verdict {
             Verdict::CannotServe => Some("FAIL"),
-            Verdict::CanServe => Some("warning"),
+            Verdict::CanServe | Verdict::Unconfirmed => Some("warning"),
             Verdict::Skipped => Some("skipped"),
             _ => None,
         };
@@ -272,6 +274,12 @@ fn print_report(out: &mut dyn Write, r: &Report, verbose: bool) -> Result<()> {
         summary.push_str(&format!(
             ", {} could but the planner prefers another plan on this data",
             s.can_serve
+        ));
+    }
+    if s.unconfirmed > 0 {
+        summary.push_str(&format!(
+            ", {} not confirmed on this data (another index is preferred even with sequential scans disabled)",
+            s.unconfirmed
         ));
     }
     if s.no_expectation > 0 {

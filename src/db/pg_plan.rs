@@ -234,6 +234,7 @@ fn prepared_plan(
                 roots: vec![],
                 measured: None,
                 timed_out: true,
+                without_statistics: false,
             });
         }
         Err(e) => return Err(pg(e)),
@@ -310,6 +311,7 @@ pub fn parse(text: &str, how: String) -> Result<Plan> {
         roots: vec![root],
         measured,
         timed_out: false,
+        without_statistics: false,
     })
 }
 

@@ -170,6 +170,10 @@ pub struct Plan {
     /// `--analyze` hit the statement timeout; nothing was measured.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub timed_out: bool,
+    /// Planned without any table statistics (SQLite's forced plans), so the choice among
+    /// indexes cannot come from the data.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub without_statistics: bool,
 }
 
 impl Plan {

@@ -97,22 +97,24 @@ pub fn plan(
     match mode {
         PlanMode::Preferred => query_plan(conn, sql, "EXPLAIN QUERY PLAN".into()),
         PlanMode::Forced { .. } => {
-            if has_stats(conn)? {
+            let mut plan = if has_stats(conn)? {
                 let replica = replica(conn)?;
                 query_plan(
                     &replica,
                     sql,
                     "EXPLAIN QUERY PLAN on an in-memory copy of the schema, without statistics"
                         .into(),
-                )
+                )?
             } else {
                 query_plan(
                     conn,
                     sql,
                     "EXPLAIN QUERY PLAN (no statistics: the planner already assumes large tables)"
                         .into(),
-                )
-            }
+                )?
+            };
+            plan.without_statistics = true;
+            Ok(plan)
         }
         PlanMode::Analyze => {
             let mut plan = query_plan(
@@ -197,6 +199,7 @@ fn query_plan(conn: &Connection, sql: &str, how: String) -> Result<Plan> {
         roots: tree(&nodes, 0),
         measured: None,
         timed_out: false,
+        without_statistics: false,
     })
 }
 
