@@ -98,8 +98,10 @@ pub enum Command {
     /// asks two questions that must not be confused: can the expected index serve the query
     /// at all (PostgreSQL with sequential scans disabled, SQLite without statistics, so it
     /// holds on an empty database), and does the planner prefer it on the data at hand?
-    /// Exits 1 when an expected index cannot serve its query; the rest are warnings.
-    /// Read-only: everything runs in transactions that are rolled back.
+    /// Exits 1 when an expected index cannot serve its query; a planner that prefers
+    /// another plan on this data, and the flags (sequential scans, sorts, spills, estimates,
+    /// trigger time, latency targets), are warnings. Read-only: everything runs in
+    /// transactions that are rolled back.
     Explain(ExplainArgs),
 }
 

@@ -48,9 +48,9 @@ impl Verdict {
     pub fn label(self) -> &'static str {
         match self {
             Verdict::Prefers => "ok",
-            Verdict::CanServe => "can serve; planner prefers another plan here",
+            Verdict::CanServe => "can serve (not preferred here)",
             Verdict::CannotServe => "CANNOT SERVE",
-            Verdict::Unconfirmed => "unconfirmed; another index is preferred here",
+            Verdict::Unconfirmed => "unconfirmed (another index preferred here)",
             Verdict::NoExpectation => "no index expected",
             Verdict::Skipped => "skipped",
         }

@@ -208,7 +208,7 @@ fn explain_one(
     report.indexes_used = preferred.indexes();
     report.verdict = a.verdict;
     report.verdict_detail = a.detail;
-    report.top_nodes = explain::top_nodes(&preferred, 4);
+    report.top_nodes = explain::top_nodes(&preferred, 3);
     report.estimated_cost = preferred.cost();
     report.note = r.note.map(str::to_string);
     report.flags = a.flags;
