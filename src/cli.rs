@@ -138,7 +138,9 @@ pub struct ExplainArgs {
     #[arg(short = 'v', long)]
     pub verbose: bool,
 
-    /// With --analyze: cancel a query that runs longer than this (e.g. 5s, 1m).
+    /// Cancel a statement that runs longer than this (e.g. 5s, 1m): with --analyze the run
+    /// itself (reported, and the next query goes on); on PostgreSQL also planning, which
+    /// waits behind locks a migration holds.
     #[arg(long, value_name = "DURATION", default_value = "30s")]
     pub statement_timeout: String,
 }

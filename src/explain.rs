@@ -166,7 +166,10 @@ fn verdict(i: &Inputs) -> (Verdict, String) {
             .forced
             .nodes()
             .into_iter()
-            .filter(|n| n.relation.as_deref() == table && n.kind != NodeKind::SeqScan)
+            .filter(|n| {
+                n.relation.as_deref() == table
+                    && matches!(n.kind, NodeKind::IndexScan | NodeKind::KeyLookup)
+            })
             .map(short)
             .collect();
         if i.forced.without_statistics || x.table_rows.is_none() || other_index.is_empty() {

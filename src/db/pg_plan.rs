@@ -145,6 +145,12 @@ fn begin<'c>(client: &'c mut postgres::Client, req: &Request) -> Result<postgres
         quote_ident(req.namespace)
     ))
     .map_err(pg)?;
+    // Also bounds planning, which waits for any lock a migration holds on the tables.
+    tx.batch_execute(&format!(
+        "SET LOCAL statement_timeout = '{}ms'",
+        req.statement_timeout.as_millis().max(1)
+    ))
+    .map_err(pg)?;
     for s in settings(req.mode) {
         tx.batch_execute(&format!("SET LOCAL {s}")).map_err(pg)?;
     }
@@ -185,13 +191,7 @@ fn prepared_plan(
 ) -> Result<Plan> {
     let mut tx = begin(client, req)?;
     let analyze = req.mode == PlanMode::Analyze;
-    if analyze {
-        tx.batch_execute(&format!(
-            "SET LOCAL statement_timeout = '{}ms'",
-            req.statement_timeout.as_millis().max(1)
-        ))
-        .map_err(pg)?;
-    } else {
+    if !analyze {
         tx.batch_execute("SET LOCAL plan_cache_mode = force_generic_plan")
             .map_err(pg)?;
     }
@@ -411,11 +411,24 @@ fn node(v: &Value) -> PlanNode {
                 .and_then(Value::as_f64)
                 .unwrap_or(0.0),
         });
-    let children = v
+    let mut children: Vec<PlanNode> = v
         .get("Plans")
         .and_then(Value::as_array)
         .map(|list| list.iter().map(node).collect())
         .unwrap_or_default();
+    // A Bitmap Index Scan names no table; it reads for the Bitmap Heap Scan above it
+    // (through any BitmapAnd/BitmapOr).
+    if node_type == "Bitmap Heap Scan" {
+        fn lend(n: &mut PlanNode, table: &Option<String>) {
+            if n.node == "Bitmap Index Scan" && n.relation.is_none() {
+                n.relation = table.clone();
+            }
+            if n.node.starts_with("Bitmap") {
+                n.children.iter_mut().for_each(|c| lend(c, table));
+            }
+        }
+        children.iter_mut().for_each(|c| lend(c, &relation));
+    }
     PlanNode {
         node: node_type,
         detail,
@@ -484,5 +497,27 @@ mod tests {
         assert_eq!(m.rows, 2);
         assert_eq!(m.triggers[0].name, "messages_room_id_fkey");
         assert_eq!(m.buffers.expect("buffers").shared_read, 1);
+    }
+
+    #[test]
+    fn bitmap_index_scans_read_for_the_heap_scan_above() {
+        let text = r#"[{"Plan": {"Node Type": "Bitmap Heap Scan", "Relation Name": "post", "Alias": "post",
+            "Plans": [{"Node Type": "BitmapAnd", "Plans": [
+                {"Node Type": "Bitmap Index Scan", "Index Name": "ix_post_pinned"},
+                {"Node Type": "Bitmap Index Scan", "Index Name": "ix_post_created_at"}]}]}}]"#;
+        let plan = parse(text, "t".into()).expect("parses");
+        let scans: Vec<(&str, Option<&str>)> = plan
+            .nodes()
+            .into_iter()
+            .filter(|n| n.node == "Bitmap Index Scan")
+            .map(|n| (n.detail.as_str(), n.relation.as_deref()))
+            .collect();
+        assert_eq!(
+            scans,
+            [
+                ("Bitmap Index Scan on ix_post_pinned", Some("post")),
+                ("Bitmap Index Scan on ix_post_created_at", Some("post"))
+            ]
+        );
     }
 }
