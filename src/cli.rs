@@ -110,6 +110,17 @@ pub enum Command {
     /// same database exits 3 at once. SIGINT/SIGTERM finish the current batch, report, and
     /// exit 130/143.
     Cleanup(CleanupArgs),
+    /// EXPLAIN the schema's hot queries and check each uses the index meant to serve it.
+    ///
+    /// The hot queries are declared in schemas/<schema>.toml ([[query]]). For each, chatdb
+    /// asks two questions that must not be confused: can the expected index serve the query
+    /// at all (PostgreSQL with sequential scans disabled, SQLite without statistics, so it
+    /// holds on an empty database), and does the planner prefer it on the data at hand?
+    /// Exits 1 when an expected index cannot serve its query; a planner that prefers
+    /// another plan on this data, and the flags (sequential scans, sorts, spills, estimates,
+    /// trigger time, latency targets), are warnings. Read-only: everything runs in
+    /// transactions that are rolled back.
+    Explain(ExplainArgs),
 }
 
 #[derive(Debug, Args)]
@@ -172,4 +183,26 @@ pub struct CleanupArgs {
     /// Allow keep periods under one hour.
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Hot queries to explain, by name. Default: every hot query of the schema.
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+
+    /// Also run each query with its sample parameter values, inside a transaction that is
+    /// rolled back, and report actual time, rows and buffers against the documented target.
+    #[arg(long)]
+    pub analyze: bool,
+
+    /// Print each plan tree (the preferred plan, the forced one, the analyzed one).
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+
+    /// Cancel a statement that runs longer than this (e.g. 5s, 1m): with --analyze the run
+    /// itself (reported, and the next query goes on); on PostgreSQL also planning, which
+    /// waits behind locks a migration holds.
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub statement_timeout: String,
 }

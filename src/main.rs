@@ -10,6 +10,7 @@ mod cli;
 mod commands;
 mod db;
 mod error;
+mod explain;
 mod migrator;
 mod redact;
 mod report;

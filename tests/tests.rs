@@ -6,5 +6,6 @@ mod common;
 mod bad_input;
 mod cleanup;
 mod cli_output;
+mod explain;
 mod migrate;
 mod tls;

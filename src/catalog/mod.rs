@@ -10,6 +10,8 @@
 //! File names are validated here, for embedded and on-disk schemas alike: a malformed name
 //! or a repeated version is an error, never skipped (refinery would skip or crash on them).
 
+pub mod queries;
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -21,6 +23,7 @@ use serde::Deserialize;
 use crate::settings::validate_identifier;
 
 pub mod policies;
+pub use queries::HotQuery;
 
 static SQL: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/sql");
 static MANIFESTS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/schemas");
@@ -93,6 +96,9 @@ pub struct Manifest {
     /// Retention policies (`[[policy]]`), run by `chatdb cleanup`.
     #[serde(default, rename = "policy")]
     pub policies: Vec<policies::PolicyDecl>,
+    /// The hot queries `chatdb explain` checks (`[[query]]` tables).
+    #[serde(default, rename = "query")]
+    pub queries: Vec<HotQuery>,
 }
 
 /// A schema: its manifest and its migrations per dialect, sorted by version.

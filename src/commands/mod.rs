@@ -1,6 +1,7 @@
 //! One module per subcommand; [`run`] resolves the settings and dispatches.
 
 mod cleanup;
+mod explain;
 mod migrate;
 mod schemas;
 mod status;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli, secrets: &Secrets) -> Result<ExitCode> {
         Command::Migrate(args) => migrate::run(&settings, args, &mut out),
         Command::Status(args) => status::run(&settings, args, &mut out),
         Command::Cleanup(args) => cleanup::run(&settings, args, &mut out),
+        Command::Explain(args) => explain::run(&settings, args, &mut out),
     }?;
     out.flush().context("writing output")?;
     Ok(code)

@@ -1,9 +1,12 @@
 //! The one seam over PostgreSQL and SQLite: parse a URL, connect, and the handful of
 //! operations commands need. Commands never branch on the dialect themselves.
 
+mod pg_plan;
+pub mod plan;
 pub mod postgres;
 pub mod retention;
 pub mod sqlite;
+mod sqlite_plan;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -1,0 +1,445 @@
+//! `chatdb explain`: EXPLAIN each hot query of the schema and say whether the index its
+//! design document names serves it.
+//!
+//! Per query: the plan the planner prefers on the data at hand, the plan pushed towards
+//! indexes (the "can it serve at all" check), and with `--analyze` a real run with the
+//! sample values. Judging happens in [`crate::explain`]; fetching in [`crate::db::plan`];
+//! this module picks the queries, collects the results and prints them.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use serde::Serialize;
+
+use super::{connect, line, select};
+use crate::catalog::queries::{validate_all, HotQuery};
+use crate::catalog::Dialect;
+use crate::cli::{ExplainArgs, Format};
+use crate::db::plan::{Plan, PlanMode, PlanNode, Planner};
+use crate::db::Access;
+use crate::error::EXIT_FINDINGS;
+use crate::explain::{self, Flag, Inputs, Verdict};
+use crate::redact::redact_url;
+use crate::report;
+use crate::settings::{parse_duration, Settings};
+
+#[derive(Serialize)]
+struct Report {
+    schema: String,
+    database: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    namespace: Option<String>,
+    /// `postgres` or `sqlite`.
+    dialect: &'static str,
+    server: String,
+    analyze: bool,
+    queries: Vec<QueryReport>,
+    summary: Summary,
+}
+
+#[derive(Serialize)]
+struct QueryReport {
+    name: String,
+    purpose: String,
+    sql: String,
+    expected_indexes: Vec<String>,
+    indexes_used: Vec<String>,
+    verdict: Verdict,
+    verdict_detail: String,
+    top_nodes: String,
+    estimated_cost: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target_source: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
+    flags: Vec<Flag>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    plan: Option<Plan>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    forced_plan: Option<Plan>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    analyzed: Option<Plan>,
+}
+
+#[derive(Serialize, Default)]
+struct Summary {
+    queries: usize,
+    prefers: usize,
+    can_serve: usize,
+    cannot_serve: usize,
+    unconfirmed: usize,
+    no_expectation: usize,
+    skipped: usize,
+    flags: usize,
+}
+
+pub fn run(settings: &Settings, args: &ExplainArgs, out: &mut dyn Write) -> Result<ExitCode> {
+    let timeout = parse_duration(&args.statement_timeout, "--statement-timeout")?;
+    let sel = select(settings)?;
+    let dialect = sel.target.dialect();
+    let schema = &sel.schema;
+    let all = &schema.manifest.queries;
+    validate_all(all)
+        .with_context(|| format!("the [[query]] tables of schema `{}`", schema.name))?;
+    if all.is_empty() {
+        bail!(
+            "schema `{}` declares no hot queries ([[query]] tables in schemas/{}.toml)",
+            schema.name,
+            schema.name
+        );
+    }
+    let chosen: Vec<&HotQuery> = if args.names.is_empty() {
+        all.iter().collect()
+    } else {
+        args.names
+            .iter()
+            .map(|n| {
+                all.iter().find(|q| &q.name == n).ok_or_else(|| {
+                    let known: Vec<&str> = all.iter().map(|q| q.name.as_str()).collect();
+                    anyhow::anyhow!(
+                        "schema `{}` has no hot query `{n}`; it declares: {}",
+                        schema.name,
+                        known.join(", ")
+                    )
+                })
+            })
+            .collect::<Result<_>>()?
+    };
+    let mut conn = connect(settings, &sel.target, Access::Existing)?;
+    let mut planner = Planner::new(&mut conn, &settings.namespace)?;
+    let mut queries = Vec::new();
+    for q in chosen {
+        let report = explain_one(&mut planner, q, dialect, args.analyze, timeout)
+            .with_context(|| format!("hot query `{}` ({dialect})", q.name))?;
+        queries.push(report);
+    }
+    let mut summary = Summary {
+        queries: queries.len(),
+        ..Summary::default()
+    };
+    for q in &queries {
+        summary.flags += q.flags.len();
+        match q.verdict {
+            Verdict::Prefers => summary.prefers += 1,
+            Verdict::CanServe => summary.can_serve += 1,
+            Verdict::CannotServe => summary.cannot_serve += 1,
+            Verdict::Unconfirmed => summary.unconfirmed += 1,
+            Verdict::NoExpectation => summary.no_expectation += 1,
+            Verdict::Skipped => summary.skipped += 1,
+        }
+    }
+    let report = Report {
+        schema: schema.name.clone(),
+        database: redact_url(&settings.database_url),
+        namespace: (dialect == Dialect::Postgres).then(|| settings.namespace.clone()),
+        dialect: dialect.dir_name(),
+        server: planner.server().to_string(),
+        analyze: args.analyze,
+        queries,
+        summary,
+    };
+    match settings.format {
+        Format::Json => report::json(out, &report)?,
+        Format::Table => print_report(out, &report, args.verbose)?,
+    }
+    Ok(if report.summary.cannot_serve > 0 {
+        ExitCode::from(EXIT_FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn explain_one(
+    planner: &mut Planner,
+    q: &HotQuery,
+    dialect: Dialect,
+    analyze: bool,
+    timeout: Duration,
+) -> Result<QueryReport> {
+    let mut report = QueryReport {
+        name: q.name.clone(),
+        purpose: q.purpose.trim().to_string(),
+        sql: String::new(),
+        expected_indexes: vec![],
+        indexes_used: vec![],
+        verdict: Verdict::Skipped,
+        verdict_detail: format!("no {dialect} SQL declared"),
+        top_nodes: "-".into(),
+        estimated_cost: None,
+        target_ms: q.target_ms,
+        target_source: q.target_source.clone(),
+        note: None,
+        flags: vec![],
+        plan: None,
+        forced_plan: None,
+        analyzed: None,
+    };
+    let Some(r) = q.resolve(dialect) else {
+        return Ok(report);
+    };
+    let expected = planner.indexes(r.expected)?;
+    let preferred = planner.plan(r.sql, &q.params, PlanMode::Preferred, timeout)?;
+    let forced = planner.plan(
+        r.sql,
+        &q.params,
+        PlanMode::Forced { ordered: r.ordered },
+        timeout,
+    )?;
+    let analyzed = if analyze {
+        Some(planner.plan(r.sql, &q.params, PlanMode::Analyze, timeout)?)
+    } else {
+        None
+    };
+    let a = explain::assess(&Inputs {
+        expected: &expected,
+        ordered: r.ordered,
+        preferred: &preferred,
+        forced: &forced,
+        analyzed: analyzed.as_ref(),
+        target_ms: q.target_ms,
+        statement_timeout: timeout,
+    });
+    report.sql = r.sql.to_string();
+    report.expected_indexes = r.expected.to_vec();
+    report.indexes_used = preferred.indexes();
+    report.verdict = a.verdict;
+    report.verdict_detail = a.detail;
+    report.top_nodes = explain::top_nodes(&preferred, 3);
+    report.estimated_cost = preferred.cost();
+    report.note = r.note.map(str::to_string);
+    report.flags = a.flags;
+    report.plan = Some(preferred);
+    report.forced_plan = Some(forced);
+    report.analyzed = analyzed;
+    Ok(report)
+}
+
+fn print_report(out: &mut dyn Write, r: &Report, verbose: bool) -> Result<()> {
+    let mut header = vec!["query", "index used", "expected", "plan", "cost", "verdict"];
+    if r.analyze {
+        header.extend(["time", "rows", "buffers", "target"]);
+    }
+    let mut t = report::table(&header);
+    for q in &r.queries {
+        let mut row = vec![
+            q.name.clone(),
+            list_or_dash(&q.indexes_used),
+            list_or_dash(&q.expected_indexes),
+            q.top_nodes.clone(),
+            q.estimated_cost.map_or("-".into(), |c| format!("{c:.2}")),
+            q.verdict.label().to_string(),
+        ];
+        if r.analyze {
+            row.extend(analyze_cells(q));
+        }
+        t.add_row(row);
+    }
+    let target = match &r.namespace {
+        Some(ns) => format!("{} (namespace {ns})", r.database),
+        None => r.database.clone(),
+    };
+    line(out, format!("{} on {target}, {}", r.schema, r.server))?;
+    line(out, t)?;
+    for q in &r.queries {
+        let level = match q.verdict {
+            Verdict::CannotServe => Some("FAIL"),
+            Verdict::CanServe | Verdict::Unconfirmed => Some("warning"),
+            Verdict::Skipped => Some("skipped"),
+            _ => None,
+        };
+        if let Some(level) = level {
+            line(out, format!("{}: {level}: {}", q.name, q.verdict_detail))?;
+        }
+        for f in &q.flags {
+            line(out, format!("{}: warning: {}", q.name, f.message))?;
+        }
+        if let Some(note) = &q.note {
+            if level.is_some() || !q.flags.is_empty() || verbose {
+                line(out, format!("{}: note: {note}", q.name))?;
+            }
+        }
+    }
+    let s = &r.summary;
+    let mut summary = format!(
+        "{} quer{}: {} use their expected index",
+        s.queries,
+        if s.queries == 1 { "y" } else { "ies" },
+        s.prefers
+    );
+    if s.can_serve > 0 {
+        summary.push_str(&format!(
+            ", {} could but the planner prefers another plan on this data",
+            s.can_serve
+        ));
+    }
+    if s.unconfirmed > 0 {
+        summary.push_str(&format!(
+            ", {} not confirmed on this data (another index is preferred even with sequential scans disabled)",
+            s.unconfirmed
+        ));
+    }
+    if s.no_expectation > 0 {
+        summary.push_str(&format!(", {} expect no index", s.no_expectation));
+    }
+    if s.skipped > 0 {
+        summary.push_str(&format!(", {} skipped", s.skipped));
+    }
+    if s.cannot_serve > 0 {
+        summary.push_str(&format!(
+            ", {} CANNOT be served by their expected index",
+            s.cannot_serve
+        ));
+    }
+    if s.flags > 0 {
+        summary.push_str(&format!("; {} warning(s)", s.flags));
+    }
+    line(out, summary)?;
+    if verbose {
+        for q in &r.queries {
+            print_trees(out, q)?;
+        }
+    }
+    Ok(())
+}
+
+fn list_or_dash(list: &[String]) -> String {
+    if list.is_empty() {
+        "-".into()
+    } else {
+        list.join("\n")
+    }
+}
+
+fn analyze_cells(q: &QueryReport) -> Vec<String> {
+    let target = q.target_ms.map_or("-".into(), |t| format!("{t} ms"));
+    let Some(a) = &q.analyzed else {
+        return vec!["-".into(), "-".into(), "-".into(), target];
+    };
+    if a.timed_out {
+        return vec!["timed out".into(), "-".into(), "-".into(), target];
+    }
+    let Some(m) = &a.measured else {
+        return vec!["-".into(), "-".into(), "-".into(), target];
+    };
+    let buffers = match (&m.buffers, &m.sqlite) {
+        (Some(b), _) => {
+            let mut s = format!("hit {}, read {}", b.shared_hit, b.shared_read);
+            if b.temp_written > 0 {
+                s.push_str(&format!(", temp {}", b.temp_written));
+            }
+            s
+        }
+        (None, Some(c)) => format!("full-scan steps {}", c.fullscan_steps),
+        (None, None) => "-".into(),
+    };
+    let verdict = match q.target_ms {
+        Some(t) if m.execution_ms > t => format!("{target} (over)"),
+        Some(_) => format!("{target} (ok)"),
+        None => target,
+    };
+    vec![
+        format!("{:.3} ms", m.execution_ms),
+        m.rows.to_string(),
+        buffers,
+        verdict,
+    ]
+}
+
+fn print_trees(out: &mut dyn Write, q: &QueryReport) -> Result<()> {
+    line(out, "")?;
+    line(out, format!("── {} ── {}", q.name, q.purpose))?;
+    let Some(plan) = &q.plan else {
+        return line(out, format!("   {}", q.verdict_detail));
+    };
+    let preferred = tree_text(plan);
+    line(out, format!("plan ({}):", plan.how))?;
+    write!(out, "{preferred}").context("writing output")?;
+    if let Some(forced) = &q.forced_plan {
+        let text = tree_text(forced);
+        if text == preferred {
+            line(out, format!("forced plan ({}): the same", forced.how))?;
+        } else {
+            line(out, format!("forced plan ({}):", forced.how))?;
+            write!(out, "{text}").context("writing output")?;
+        }
+    }
+    if let Some(a) = &q.analyzed {
+        line(out, format!("analyzed ({}):", a.how))?;
+        if a.timed_out {
+            line(out, "  timed out")?;
+        } else {
+            if a.roots.iter().any(|r| r.actual.is_some()) {
+                write!(out, "{}", tree_text(a)).context("writing output")?;
+            }
+            if let Some(m) = &a.measured {
+                let mut s = format!("  execution {:.3} ms, {} row(s)", m.execution_ms, m.rows);
+                if let Some(p) = m.planning_ms {
+                    s.push_str(&format!(", planning {p:.3} ms"));
+                }
+                if let Some(b) = &m.buffers {
+                    s.push_str(&format!(
+                        ", buffers hit {} read {}",
+                        b.shared_hit, b.shared_read
+                    ));
+                }
+                if let Some(c) = &m.sqlite {
+                    s.push_str(&format!(
+                        ", full-scan steps {}, sorts {}, VM steps {}",
+                        c.fullscan_steps, c.sorts, c.vm_steps
+                    ));
+                }
+                line(out, s)?;
+                for t in &m.triggers {
+                    line(
+                        out,
+                        format!("  trigger {}: {:.3} ms, {} call(s)", t.name, t.ms, t.calls),
+                    )?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A plan as indented text, PostgreSQL style (`->` below the root).
+fn tree_text(plan: &Plan) -> String {
+    fn node(s: &mut String, n: &PlanNode, depth: usize) {
+        let indent = "  ".repeat(depth + 1);
+        let arrow = if depth > 0 { "-> " } else { "" };
+        let mut head = format!("{indent}{arrow}{}", n.detail);
+        if let (Some(a), Some(b)) = (n.startup_cost, n.total_cost) {
+            head.push_str(&format!("  (cost={a:.2}..{b:.2}"));
+            if let Some(r) = n.plan_rows {
+                head.push_str(&format!(" rows={r:.0}"));
+            }
+            head.push(')');
+        }
+        if let Some(a) = &n.actual {
+            head.push_str(&format!(
+                " (actual time={:.3} rows={:.0} loops={:.0})",
+                a.total_ms, a.rows, a.loops
+            ));
+        }
+        s.push_str(&head);
+        s.push('\n');
+        let pad = "  ".repeat(depth + 1) + if depth > 0 { "     " } else { "  " };
+        for c in &n.conditions {
+            s.push_str(&format!("{pad}{c}\n"));
+        }
+        for c in &n.children {
+            node(s, c, depth + 1);
+        }
+    }
+    let mut s = String::new();
+    for r in &plan.roots {
+        node(&mut s, r, 0);
+    }
+    if s.is_empty() {
+        s.push_str("  (no plan)\n");
+    }
+    s
+}
