@@ -92,6 +92,13 @@ pub enum Command {
     Migrate(MigrateArgs),
     /// Show applied migrations (with checksum verdict) and pending ones.
     Status(StatusArgs),
+    /// Check index health against the canonical schema at the applied version.
+    ///
+    /// Reports missing, altered, invalid, duplicate, unused and extra indexes, foreign keys
+    /// without an index, and (SQLite) foreign keys that were not enforced, each with a fix
+    /// as SQL. Read-only. Exits 1 when any error-severity finding exists (with --strict,
+    /// any warning too), 0 otherwise.
+    Check(CheckArgs),
 }
 
 #[derive(Debug, Args)]
@@ -110,4 +117,11 @@ pub struct StatusArgs {
     /// Exit 1 when any migration is pending, diverged or missing (for CI).
     #[arg(long)]
     pub exit_code: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Exit 1 on warnings too, not only on errors (for CI).
+    #[arg(long)]
+    pub strict: bool,
 }

@@ -1,5 +1,6 @@
 //! One module per subcommand; [`run`] resolves the settings and dispatches.
 
+mod check;
 mod migrate;
 mod schemas;
 mod status;
@@ -30,6 +31,7 @@ pub fn run(cli: Cli, secrets: &Secrets) -> Result<ExitCode> {
         Command::Schemas => schemas::run(&settings, &mut out),
         Command::Migrate(args) => migrate::run(&settings, args, &mut out),
         Command::Status(args) => status::run(&settings, args, &mut out),
+        Command::Check(args) => check::run(&settings, args, &mut out),
     }?;
     out.flush().context("writing output")?;
     Ok(code)
