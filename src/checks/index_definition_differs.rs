@@ -88,7 +88,7 @@ pub fn differences(expected: &Index, live: &Index) -> Vec<String> {
             live.method, expected.method
         ));
     }
-    if live.predicate != expected.predicate {
+    if !live.same_predicate(expected) {
         let pred = |p: &Option<String>| match p {
             Some(p) => format!("WHERE {p}"),
             None => "no predicate".to_string(),

@@ -68,7 +68,8 @@ pub struct Index {
     pub constraint: Option<Constraint>,
     /// Access method: `btree`, `gin`, `hash`, ... (SQLite: always `btree`).
     pub method: String,
-    /// The partial-index predicate, normalised (see [`normalize_expr`]).
+    /// The partial-index predicate as the catalog gives it (compare with
+    /// [`Index::same_predicate`]).
     pub predicate: Option<String>,
     /// PostgreSQL `indisvalid`; always true on SQLite.
     pub valid: bool,
@@ -202,6 +203,12 @@ impl Index {
     /// `(room_id, created_at DESC)`: the key columns as a reader would write them.
     pub fn column_list(&self) -> String {
         column_list(&self.columns)
+    }
+
+    /// Whether both indexes have the same predicate (or none), up to case and spacing.
+    pub fn same_predicate(&self, other: &Index) -> bool {
+        self.predicate.as_deref().map(normalize_expr)
+            == other.predicate.as_deref().map(normalize_expr)
     }
 
     pub fn is_partial(&self) -> bool {

@@ -151,7 +151,7 @@ pub fn inventory(tx: &mut postgres::Transaction<'_>, namespace: &str) -> Result<
             method: row.get(5),
             predicate: row
                 .get::<_, Option<String>>(6)
-                .map(|p| normalize_expr(&strip_namespace(&p, namespace))),
+                .map(|p| strip_namespace(&p, namespace)),
             columns,
             include,
             constraint,
