@@ -125,7 +125,7 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
     }
     if dialect == Dialect::Sqlite {
         notes.push(
-            "foreign keys: chatdb's own connection enforces them; foreign-keys-off reports rows that show an application wrote without PRAGMA foreign_keys = ON".into(),
+            "chatdb's own connections enforce foreign keys; foreign-keys-off reports the rows left by connections that did not".into(),
         );
     }
 
@@ -196,6 +196,10 @@ fn print_table(out: &mut dyn Write, r: &Report, has_usage: bool) -> Result<()> {
             ),
         )?;
     }
+    // Findings in tables grouped by severity, numbered; their fixes follow as one SQL
+    // script, unwrapped so it can be copied.
+    let mut number = 0;
+    let mut fixes = Vec::new();
     for severity in Severity::ALL {
         let group: Vec<&Finding> = r
             .findings
@@ -210,20 +214,43 @@ fn print_table(out: &mut dyn Write, r: &Report, has_usage: bool) -> Result<()> {
             out,
             format!("{} ({})", severity.as_str().to_uppercase(), group.len()),
         )?;
-        let mut t = report::table(&["rule", "table", "object", "finding", "fix"]);
+        let mut t = report::table(&["#", "rule", "object", "finding"]);
         for f in group {
+            number += 1;
+            let object = match &f.table {
+                Some(table) if !f.object.starts_with(table.as_str()) => {
+                    format!("{}\non {table}", f.object)
+                }
+                _ => f.object.clone(),
+            };
             t.add_row(vec![
+                number.to_string(),
                 f.rule.to_string(),
-                f.table.clone().unwrap_or_default(),
-                f.object.clone(),
+                object,
                 f.message.clone(),
-                f.fix.clone().unwrap_or_default(),
             ]);
+            if let Some(fix) = &f.fix {
+                fixes.push(format!("-- {number}. {} {}\n{fix}", f.rule, f.object));
+            }
         }
         line(out, t)?;
     }
     if r.findings.is_empty() {
         line(out, "no findings")?;
+    }
+    if !fixes.is_empty() {
+        line(out, "")?;
+        line(
+            out,
+            match r.namespace {
+                Some(_) => "Suggested fixes (review first; CONCURRENTLY statements must run outside a transaction block):",
+                None => "Suggested fixes (review first):",
+            },
+        )?;
+        line(out, fixes.join("\n"))?;
+    }
+    if !r.notes.is_empty() {
+        line(out, "")?;
     }
     for note in &r.notes {
         line(out, format!("note: {note}"))?;
