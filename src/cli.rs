@@ -121,6 +121,13 @@ pub enum Command {
     /// trigger time, latency targets), are warnings. Read-only: everything runs in
     /// transactions that are rolled back.
     Explain(ExplainArgs),
+    /// Check index health against the canonical schema at the applied version.
+    ///
+    /// Reports missing, altered, invalid, duplicate, unused and extra indexes, foreign keys
+    /// without an index, and (SQLite) foreign keys that were not enforced, each with a fix
+    /// as SQL. Read-only. Exits 1 when any error-severity finding exists (with --strict,
+    /// any warning too), 0 otherwise.
+    Check(CheckArgs),
 }
 
 #[derive(Debug, Args)]
@@ -205,4 +212,11 @@ pub struct ExplainArgs {
     /// waits behind locks a migration holds.
     #[arg(long, value_name = "DURATION", default_value = "30s")]
     pub statement_timeout: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Exit 1 on warnings too, not only on errors (for CI).
+    #[arg(long)]
+    pub strict: bool,
 }

@@ -6,6 +6,7 @@
 #![warn(clippy::unwrap_used)]
 
 mod catalog;
+mod checks;
 mod cli;
 mod commands;
 mod db;

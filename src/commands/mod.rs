@@ -1,5 +1,6 @@
 //! One module per subcommand; [`run`] resolves the settings and dispatches.
 
+mod check;
 mod cleanup;
 mod explain;
 mod migrate;
@@ -34,6 +35,7 @@ pub fn run(cli: Cli, secrets: &Secrets) -> Result<ExitCode> {
         Command::Status(args) => status::run(&settings, args, &mut out),
         Command::Cleanup(args) => cleanup::run(&settings, args, &mut out),
         Command::Explain(args) => explain::run(&settings, args, &mut out),
+        Command::Check(args) => check::run(&settings, args, &mut out),
     }?;
     out.flush().context("writing output")?;
     Ok(code)

@@ -1,6 +1,7 @@
 //! The one seam over PostgreSQL and SQLite: parse a URL, connect, and the handful of
 //! operations commands need. Commands never branch on the dialect themselves.
 
+pub mod introspect;
 mod pg_plan;
 pub mod plan;
 pub mod postgres;
@@ -128,6 +129,9 @@ pub trait Session {
     fn history_rows(&mut self, sql: &str) -> Result<Vec<HistoryRow>, SqlError>;
     /// Whether `table` exists in the namespace the session works in.
     fn table_exists(&mut self, table: &str) -> Result<bool, SqlError>;
+    /// Tables, indexes, foreign keys and dialect facts of `namespace` (PostgreSQL) or of
+    /// the database (SQLite), for `chatdb check`.
+    fn inventory(&mut self, namespace: &str) -> Result<introspect::Inventory>;
 }
 
 /// How a transaction is opened and ended.

@@ -276,6 +276,10 @@ impl super::Session for postgres::Transaction<'_> {
             .map_err(|e| sql_error(sql, &e))?;
         Ok(row.get(0))
     }
+
+    fn inventory(&mut self, namespace: &str) -> Result<super::introspect::Inventory> {
+        super::introspect::postgres::inventory(self, namespace)
+    }
 }
 
 pub fn in_transaction<T>(

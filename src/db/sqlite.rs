@@ -99,6 +99,10 @@ impl super::Session for rusqlite::Transaction<'_> {
         )
         .map_err(|e| sql_error(&e))
     }
+
+    fn inventory(&mut self, _namespace: &str) -> Result<super::introspect::Inventory> {
+        super::introspect::sqlite::inventory(self).context("reading the SQLite catalog")
+    }
 }
 
 pub fn in_transaction<T>(

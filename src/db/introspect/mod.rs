@@ -1,0 +1,455 @@
+//! What a database holds, in one dialect-neutral model: tables, indexes, foreign keys and the
+//! few dialect facts `chatdb check` needs. The catalog queries live in [`postgres`] and
+//! [`sqlite`]; rules in `src/checks/` only ever see this model.
+//!
+//! Each kind of fact is read with one set-based query for the whole namespace (all tables'
+//! indexes at once, all foreign keys at once), never one query per table, so the cost does
+//! not grow with round trips as a schema grows.
+//!
+//! It also builds the *expected* model: what the canonical migrations create at a given
+//! version, obtained by applying them to a scratch database and introspecting that with the
+//! very same queries, so there is no second, hand-kept list of indexes to drift.
+//! - SQLite: a fresh in-memory database.
+//! - PostgreSQL: a scratch namespace `chatdb_scratch_<pid>` created inside a transaction on
+//!   the same server (so the server's version and defaults apply), with `search_path` set to
+//!   it; the migrations run there, the result is introspected, and the transaction is rolled
+//!   back. That needs no CREATEDB privilege (only CREATE on the database, as for `migrate`),
+//!   never touches the checked namespace, and leaves nothing behind, even if chatdb is killed
+//!   halfway (the server rolls back an open transaction when its connection goes).
+
+pub mod postgres;
+pub mod sqlite;
+
+use std::time::Duration;
+
+use anyhow::{anyhow, Context, Result};
+
+use super::{Conn, ConnectOpts, TxKind};
+use crate::catalog::MigrationFile;
+
+/// Tables whose name starts with this are chatdb's own bookkeeping (refinery's history
+/// tables), never part of a schema, and left out of every model.
+pub const HISTORY_PREFIX: &str = "chatdb_history_";
+
+/// Everything `chatdb check` knows about one database (or one namespace of it).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Inventory {
+    pub tables: Vec<Table>,
+    pub indexes: Vec<Index>,
+    pub foreign_keys: Vec<ForeignKey>,
+    /// Index usage counters are available (PostgreSQL); `None` where the dialect has none.
+    pub usage: Option<Usage>,
+    /// Facts only SQLite has.
+    pub sqlite: Option<SqliteFacts>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Table {
+    pub name: String,
+    /// Column names in table order.
+    pub columns: Vec<String>,
+    /// SQLite: the primary key is the rowid itself (`id INTEGER PRIMARY KEY`), which is
+    /// indexed without any index showing up in the catalog.
+    pub rowid_key: Option<String>,
+}
+
+/// One index, as the catalog describes it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Index {
+    pub name: String,
+    pub table: String,
+    /// Key columns, in index order.
+    pub columns: Vec<IndexColumn>,
+    /// PostgreSQL `INCLUDE` columns (not part of the key).
+    pub include: Vec<String>,
+    pub unique: bool,
+    pub primary: bool,
+    /// The PRIMARY KEY / UNIQUE / EXCLUDE constraint this index implements, if any.
+    pub constraint: Option<Constraint>,
+    /// Access method: `btree`, `gin`, `hash`, ... (SQLite: always `btree`).
+    pub method: String,
+    /// The partial-index predicate as the catalog gives it (compare with
+    /// [`Index::same_predicate`]).
+    pub predicate: Option<String>,
+    /// PostgreSQL `indisvalid`; always true on SQLite.
+    pub valid: bool,
+    /// PostgreSQL: a `CREATE INDEX [CONCURRENTLY]` or `REINDEX` is building it right now.
+    pub building: bool,
+    pub size_bytes: Option<i64>,
+    /// Index scans since statistics were last reset (PostgreSQL).
+    pub scans: Option<i64>,
+    /// The `CREATE INDEX` statement, with no namespace qualification, on one line.
+    pub definition: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndexColumn {
+    /// A column name, or an expression's text when `expression` is set.
+    pub name: String,
+    pub expression: bool,
+    pub descending: bool,
+    /// `Some` only when NULLs sort against the dialect's default for the direction
+    /// (PostgreSQL `NULLS FIRST` on an ascending column, `NULLS LAST` on a descending one).
+    pub nulls_first: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Constraint {
+    /// PostgreSQL's constraint name; SQLite keeps none for the indexes behind constraints.
+    pub name: Option<String>,
+    /// `UNIQUE (username)`, `PRIMARY KEY (id)`, `EXCLUDE USING gist (...)`.
+    pub definition: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ForeignKey {
+    /// PostgreSQL's constraint name; `None` on SQLite, which does not keep one.
+    pub name: Option<String>,
+    pub table: String,
+    pub columns: Vec<String>,
+    /// The referenced table, qualified only when it lives in another namespace.
+    pub ref_table: String,
+    /// Empty when SQLite's declaration names none (it then means the primary key).
+    pub ref_columns: Vec<String>,
+    pub on_delete: FkAction,
+    /// PostgreSQL `convalidated`: false for a key added `NOT VALID` and never validated.
+    pub validated: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FkAction {
+    #[default]
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+impl FkAction {
+    pub fn sql(self) -> &'static str {
+        match self {
+            FkAction::NoAction => "NO ACTION",
+            FkAction::Restrict => "RESTRICT",
+            FkAction::Cascade => "CASCADE",
+            FkAction::SetNull => "SET NULL",
+            FkAction::SetDefault => "SET DEFAULT",
+        }
+    }
+}
+
+/// Index usage statistics (PostgreSQL).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Usage {
+    /// When this database's statistics were last reset (RFC 3339, UTC); `None`: never.
+    pub stats_reset: Option<String>,
+}
+
+/// What only SQLite can say.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SqliteFacts {
+    /// `PRAGMA foreign_keys` on the connection that read the database.
+    pub foreign_keys_on: bool,
+    /// Rows `PRAGMA foreign_key_check` reports, grouped by foreign key.
+    pub violations: Vec<FkViolation>,
+    /// `sqlite_stat1` exists (`ANALYZE` has run).
+    pub has_stat1: bool,
+}
+
+/// Rows of `table` whose foreign key `columns` point at no row of `ref_table`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FkViolation {
+    pub table: String,
+    pub ref_table: String,
+    pub columns: Vec<String>,
+    pub rows: i64,
+}
+
+/// How an index is recognised across two databases.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum IndexKey {
+    /// By name: explicitly created indexes, and PostgreSQL constraint indexes (named after
+    /// their constraint).
+    Name(String),
+    /// SQLite's `sqlite_autoindex_<table>_<n>` indexes behind UNIQUE/PRIMARY KEY
+    /// constraints: their number depends on declaration order, so they are recognised by
+    /// what they are instead.
+    Constraint {
+        table: String,
+        primary: bool,
+        columns: Vec<String>,
+    },
+}
+
+impl Index {
+    pub fn key(&self) -> IndexKey {
+        if self.name.starts_with("sqlite_autoindex_") {
+            IndexKey::Constraint {
+                table: self.table.clone(),
+                primary: self.primary,
+                columns: self.columns.iter().map(|c| c.name.clone()).collect(),
+            }
+        } else {
+            IndexKey::Name(self.name.clone())
+        }
+    }
+
+    /// How findings name the index: its name (for SQLite's constraint indexes, the
+    /// `sqlite_autoindex_*` name `PRAGMA index_list` shows).
+    pub fn label(&self) -> String {
+        self.name.clone()
+    }
+
+    /// `(room_id, created_at DESC)`: the key columns as a reader would write them.
+    pub fn column_list(&self) -> String {
+        column_list(&self.columns)
+    }
+
+    /// Whether both indexes have the same predicate (or none), up to case and spacing.
+    pub fn same_predicate(&self, other: &Index) -> bool {
+        self.predicate.as_deref().map(normalize_expr)
+            == other.predicate.as_deref().map(normalize_expr)
+    }
+
+    pub fn is_partial(&self) -> bool {
+        self.predicate.is_some()
+    }
+
+    /// The leading key columns, when they are plain columns (expressions stop the run).
+    pub fn leading_columns(&self) -> impl Iterator<Item = &str> {
+        self.columns
+            .iter()
+            .take_while(|c| !c.expression)
+            .map(|c| c.name.as_str())
+    }
+}
+
+pub fn column_list(columns: &[IndexColumn]) -> String {
+    let parts: Vec<String> = columns
+        .iter()
+        .map(|c| {
+            let mut s = c.name.clone();
+            if c.descending {
+                s.push_str(" DESC");
+            }
+            match c.nulls_first {
+                Some(true) => s.push_str(" NULLS FIRST"),
+                Some(false) => s.push_str(" NULLS LAST"),
+                None => {}
+            }
+            s
+        })
+        .collect();
+    format!("({})", parts.join(", "))
+}
+
+impl ForeignKey {
+    /// `messages(sender_id) -> users(id)`, or the constraint name when there is one.
+    pub fn label(&self) -> String {
+        match &self.name {
+            Some(name) => name.clone(),
+            None => self.shape(),
+        }
+    }
+
+    /// `messages(sender_id) -> users(id)`.
+    pub fn shape(&self) -> String {
+        let refs = if self.ref_columns.is_empty() {
+            String::new()
+        } else {
+            format!("({})", self.ref_columns.join(", "))
+        };
+        format!(
+            "{}({}) -> {}{refs}",
+            self.table,
+            self.columns.join(", "),
+            self.ref_table
+        )
+    }
+}
+
+impl Inventory {
+    pub fn table(&self, name: &str) -> Option<&Table> {
+        self.tables.iter().find(|t| t.name == name)
+    }
+
+    pub fn index(&self, key: &IndexKey) -> Option<&Index> {
+        self.indexes.iter().find(|i| &i.key() == key)
+    }
+
+    pub fn indexes_on<'a>(&'a self, table: &'a str) -> impl Iterator<Item = &'a Index> + 'a {
+        self.indexes.iter().filter(move |i| i.table == table)
+    }
+}
+
+/// Normalises SQL expression text for comparison: lowercase and no insignificant spaces
+/// outside string literals and quoted identifiers. `status='pending'` and
+/// `STATUS = 'pending'` compare equal; `'Pending'` and `'pending'` do not.
+pub fn normalize_expr(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.trim().chars().peekable();
+    let word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    let mut pending_space = false;
+    while let Some(c) = chars.next() {
+        if c == '\'' || c == '"' {
+            if pending_space && out.chars().last().is_some_and(word) {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.push(c);
+            for q in chars.by_ref() {
+                out.push(q);
+                if q == c {
+                    break;
+                }
+            }
+            continue;
+        }
+        if c.is_whitespace() {
+            pending_space = true;
+            continue;
+        }
+        if pending_space && word(c) && out.chars().last().is_some_and(word) {
+            out.push(' ');
+        }
+        pending_space = false;
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
+/// Collapses runs of whitespace outside string literals into one space (for definitions
+/// shown on one line).
+pub fn one_line(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut in_quote: Option<char> = None;
+    let mut space = false;
+    for c in sql.trim().chars() {
+        match in_quote {
+            Some(q) => {
+                out.push(c);
+                if c == q {
+                    in_quote = None;
+                }
+            }
+            None if c.is_whitespace() => space = true,
+            None => {
+                if space && !out.is_empty() {
+                    out.push(' ');
+                }
+                space = false;
+                if c == '\'' || c == '"' {
+                    in_quote = Some(c);
+                }
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+/// Builds the expected model: the given migrations applied to a scratch database of the
+/// same dialect (see the module header), introspected, and thrown away.
+pub fn expected(
+    conn: &mut Conn,
+    migrations: &[&MigrationFile],
+    connect_timeout: Duration,
+    lock_timeout: Duration,
+) -> Result<Inventory> {
+    let apply = |session: &mut dyn super::Session, namespace: &str| -> Result<Inventory> {
+        for file in migrations {
+            session.batch(&file.sql).map_err(|e| {
+                anyhow!(
+                    "applying {} to the scratch database failed: {}",
+                    file.path,
+                    e.message
+                )
+            })?;
+        }
+        session.inventory(namespace)
+    };
+    match conn {
+        Conn::Postgres(_) => {
+            let scratch = format!("chatdb_scratch_{}", std::process::id());
+            conn.in_transaction(TxKind::Scratch, &scratch, lock_timeout, |s| {
+                apply(s, &scratch)
+            })
+            .context("building the expected schema in a scratch namespace (rolled back; needs CREATE on the database)")
+        }
+        Conn::Sqlite(_) => {
+            let mut memory = Conn::Sqlite(
+                super::sqlite::open(
+                    None,
+                    ConnectOpts {
+                        connect_timeout,
+                        lock_timeout,
+                        access: super::Access::Create,
+                    },
+                )
+                .context("opening the in-memory scratch database")?,
+            );
+            memory
+                .in_transaction(
+                    TxKind::Scratch,
+                    crate::settings::DEFAULT_NAMESPACE,
+                    lock_timeout,
+                    |s| apply(s, crate::settings::DEFAULT_NAMESPACE),
+                )
+                .context("building the expected schema in an in-memory SQLite database")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expressions_normalise_case_and_spacing_but_not_literals() {
+        assert_eq!(
+            normalize_expr("STATUS = 'pending'"),
+            normalize_expr("status='pending'")
+        );
+        assert_ne!(
+            normalize_expr("status = 'Pending'"),
+            normalize_expr("status = 'pending'")
+        );
+        assert_eq!(
+            normalize_expr("ended_at  IS\nNULL"),
+            normalize_expr("ended_at is null")
+        );
+        assert_eq!(normalize_expr("(a IS NOT NULL)"), "(a is not null)");
+    }
+
+    #[test]
+    fn one_line_keeps_literals() {
+        assert_eq!(
+            one_line("CREATE INDEX x\n  ON t (a)  WHERE b = 'two  spaces'"),
+            "CREATE INDEX x ON t (a) WHERE b = 'two  spaces'"
+        );
+    }
+
+    #[test]
+    fn sqlite_constraint_indexes_are_keyed_by_shape() {
+        let auto = Index {
+            name: "sqlite_autoindex_users_2".into(),
+            table: "users".into(),
+            columns: vec![IndexColumn {
+                name: "email".into(),
+                ..Default::default()
+            }],
+            unique: true,
+            ..Default::default()
+        };
+        let renumbered = Index {
+            name: "sqlite_autoindex_users_3".into(),
+            ..auto.clone()
+        };
+        assert_eq!(auto.key(), renumbered.key());
+        let named = Index {
+            name: "idx".into(),
+            ..auto.clone()
+        };
+        assert_eq!(named.key(), IndexKey::Name("idx".into()));
+    }
+}

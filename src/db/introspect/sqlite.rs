@@ -1,0 +1,376 @@
+//! SQLite catalog queries for [`super::Inventory`]: one query per kind of fact, each joining
+//! `sqlite_schema` with the table-valued pragma functions (`pragma_index_list`,
+//! `pragma_index_xinfo`, `pragma_foreign_key_list`, ...) so that every table is covered in
+//! one statement.
+//!
+//! SQLite keeps no parsed form of a partial index's predicate or of an expression column,
+//! so both are read from the index's `CREATE INDEX` text in `sqlite_schema`.
+
+use anyhow::{Context, Result};
+use rusqlite::Transaction;
+
+use super::{
+    normalize_expr, one_line, Constraint, FkAction, FkViolation, ForeignKey, Index, IndexColumn,
+    Inventory, SqliteFacts, Table, HISTORY_PREFIX,
+};
+
+/// The tables a model covers: real tables, neither SQLite's own nor chatdb's history.
+const OWN_TABLES: &str = "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
+  AND substr(m.name, 1, length(?1)) <> ?1";
+
+fn tables_sql() -> String {
+    format!(
+        "SELECT m.name, p.name, p.type, p.pk, m.sql FROM sqlite_schema m
+         LEFT JOIN pragma_table_info(m.name) p WHERE {OWN_TABLES} ORDER BY m.name, p.cid"
+    )
+}
+
+fn indexes_sql() -> String {
+    format!(
+        "SELECT m.name, il.name, il.\"unique\", il.origin, s.sql FROM sqlite_schema m
+         JOIN pragma_index_list(m.name) il
+         LEFT JOIN sqlite_schema s ON s.type = 'index' AND s.name = il.name
+         WHERE {OWN_TABLES} ORDER BY m.name, il.name"
+    )
+}
+
+fn index_columns_sql() -> String {
+    format!(
+        "SELECT il.name, x.cid, x.name, x.\"desc\" FROM sqlite_schema m
+         JOIN pragma_index_list(m.name) il JOIN pragma_index_xinfo(il.name) x
+         WHERE {OWN_TABLES} AND x.key = 1 ORDER BY il.name, x.seqno"
+    )
+}
+
+fn foreign_keys_sql() -> String {
+    format!(
+        "SELECT m.name, f.id, f.\"table\", f.\"from\", f.\"to\", f.on_delete FROM sqlite_schema m
+         JOIN pragma_foreign_key_list(m.name) f WHERE {OWN_TABLES} ORDER BY m.name, f.id, f.seq"
+    )
+}
+
+/// Foreign-key violations, counted per foreign key (`fkid` is `pragma_foreign_key_list`'s id).
+const VIOLATIONS: &str =
+    "SELECT c.\"table\", c.parent, c.fkid, count(*) FROM pragma_foreign_key_check AS c
+     GROUP BY 1, 2, 3 ORDER BY 1, 3";
+
+pub fn inventory(tx: &Transaction<'_>) -> Result<Inventory> {
+    let mut inv = Inventory::default();
+
+    {
+        // (table, column, declared type, primary-key position, CREATE TABLE text)
+        type Row = (
+            String,
+            Option<String>,
+            Option<String>,
+            Option<i64>,
+            Option<String>,
+        );
+        let mut stmt = tx.prepare(&tables_sql())?;
+        let rows: Vec<Row> = stmt
+            .query_map([HISTORY_PREFIX], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        for (table, column, _, _, sql) in &rows {
+            if inv.tables.last().is_none_or(|t| &t.name != table) {
+                let key: Vec<&Row> = rows
+                    .iter()
+                    .filter(|r| &r.0 == table && r.3.unwrap_or(0) > 0)
+                    .collect();
+                let without_rowid = sql
+                    .as_deref()
+                    .unwrap_or_default()
+                    .to_ascii_uppercase()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .windows(2)
+                    .any(|w| w == ["WITHOUT", "ROWID"]);
+                // `x INTEGER PRIMARY KEY` makes x the rowid: indexed, but by no catalog index.
+                let rowid_key = match key.as_slice() {
+                    [(_, Some(col), Some(ty), _, _)]
+                        if ty.eq_ignore_ascii_case("INTEGER") && !without_rowid =>
+                    {
+                        Some(col.clone())
+                    }
+                    _ => None,
+                };
+                inv.tables.push(Table {
+                    name: table.clone(),
+                    columns: Vec::new(),
+                    rowid_key,
+                });
+            }
+            if let (Some(column), Some(t)) = (column, inv.tables.last_mut()) {
+                t.columns.push(column.clone());
+            }
+        }
+    }
+
+    // Key columns per index, in order: (index, cid, name, desc). cid -2 is an expression.
+    let mut columns: Vec<(String, i64, Option<String>, bool)> = Vec::new();
+    {
+        let mut stmt = tx.prepare(&index_columns_sql())?;
+        let mut rows = stmt.query([HISTORY_PREFIX])?;
+        while let Some(row) = rows.next()? {
+            columns.push((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?));
+        }
+    }
+
+    {
+        let mut stmt = tx.prepare(&indexes_sql())?;
+        let mut rows = stmt.query([HISTORY_PREFIX])?;
+        while let Some(row) = rows.next()? {
+            let table: String = row.get(0)?;
+            let name: String = row.get(1)?;
+            let unique: bool = row.get(2)?;
+            let origin: String = row.get(3)?;
+            let sql: Option<String> = row.get(4)?;
+            let parsed = sql.as_deref().and_then(parse_create_index);
+            let mut cols = Vec::new();
+            for (k, (_, cid, col, desc)) in columns.iter().filter(|c| c.0 == name).enumerate() {
+                let expression = *cid == -2;
+                let text = match (col, expression) {
+                    (Some(c), false) => c.clone(),
+                    _ => parsed
+                        .as_ref()
+                        .and_then(|p| p.columns.get(k))
+                        .map(|c| normalize_expr(c))
+                        .unwrap_or_else(|| format!("<expression {}>", k + 1)),
+                };
+                cols.push(IndexColumn {
+                    name: if *cid == -1 { "rowid".into() } else { text },
+                    expression,
+                    descending: *desc,
+                    // SQLite indexes cannot change where NULLs sort.
+                    nulls_first: None,
+                });
+            }
+            let primary = origin == "pk";
+            let constraint = (origin != "c").then(|| Constraint {
+                name: None,
+                definition: format!(
+                    "{} ({})",
+                    if primary { "PRIMARY KEY" } else { "UNIQUE" },
+                    cols.iter()
+                        .map(|c| c.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+            let definition = match &sql {
+                Some(sql) => one_line(sql),
+                None => format!(
+                    "CREATE UNIQUE INDEX {name} ON {table} {}",
+                    super::column_list(&cols)
+                ),
+            };
+            inv.indexes.push(Index {
+                name,
+                table,
+                columns: cols,
+                include: Vec::new(),
+                unique,
+                primary,
+                constraint,
+                method: "btree".into(),
+                predicate: parsed.and_then(|p| p.predicate).map(|p| normalize_expr(&p)),
+                valid: true,
+                building: false,
+                size_bytes: None,
+                scans: None,
+                definition,
+            });
+        }
+    }
+
+    // (table, fk id) -> index into inv.foreign_keys, to attribute violations.
+    let mut fk_ids: Vec<(String, i64, usize)> = Vec::new();
+    {
+        let mut stmt = tx.prepare(&foreign_keys_sql())?;
+        let mut rows = stmt.query([HISTORY_PREFIX])?;
+        while let Some(row) = rows.next()? {
+            let table: String = row.get(0)?;
+            let id: i64 = row.get(1)?;
+            let from: String = row.get(3)?;
+            let to: Option<String> = row.get(4)?;
+            let same = fk_ids
+                .last()
+                .filter(|(t, i, _)| *t == table && *i == id)
+                .map(|(_, _, n)| *n);
+            match same.and_then(|n| inv.foreign_keys.get_mut(n)) {
+                Some(fk) => {
+                    fk.columns.push(from);
+                    fk.ref_columns.extend(to);
+                }
+                None => {
+                    let action: String = row.get(5)?;
+                    fk_ids.push((table.clone(), id, inv.foreign_keys.len()));
+                    inv.foreign_keys.push(ForeignKey {
+                        name: None,
+                        table,
+                        ref_table: row.get(2)?,
+                        columns: vec![from],
+                        ref_columns: to.into_iter().collect(),
+                        on_delete: match action.to_ascii_uppercase().as_str() {
+                            "CASCADE" => FkAction::Cascade,
+                            "SET NULL" => FkAction::SetNull,
+                            "SET DEFAULT" => FkAction::SetDefault,
+                            "RESTRICT" => FkAction::Restrict,
+                            _ => FkAction::NoAction,
+                        },
+                        validated: true,
+                    });
+                }
+            }
+        }
+    }
+
+    let mut violations = Vec::new();
+    {
+        let mut stmt = tx.prepare(VIOLATIONS).context("PRAGMA foreign_key_check")?;
+        let mut rows = stmt.query([]).context("PRAGMA foreign_key_check")?;
+        while let Some(row) = rows.next().context("PRAGMA foreign_key_check")? {
+            let table: String = row.get(0)?;
+            let parent: String = row.get(1)?;
+            let fkid: i64 = row.get(2)?;
+            let columns = fk_ids
+                .iter()
+                .find(|(t, i, _)| *t == table && *i == fkid)
+                .and_then(|(_, _, n)| inv.foreign_keys.get(*n))
+                .map(|fk| fk.columns.clone())
+                .unwrap_or_default();
+            violations.push(FkViolation {
+                table,
+                ref_table: parent,
+                columns,
+                rows: row.get(3)?,
+            });
+        }
+    }
+
+    let foreign_keys_on: bool = tx.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+    let has_stat1: bool = tx.query_row(
+        "SELECT count(*) > 0 FROM sqlite_schema WHERE type = 'table' AND name = 'sqlite_stat1'",
+        [],
+        |r| r.get(0),
+    )?;
+    inv.sqlite = Some(SqliteFacts {
+        foreign_keys_on,
+        violations,
+        has_stat1,
+    });
+    Ok(inv)
+}
+
+/// The key column texts and the predicate of a `CREATE INDEX` statement.
+#[derive(Debug, PartialEq)]
+struct ParsedIndex {
+    columns: Vec<String>,
+    predicate: Option<String>,
+}
+
+/// Splits `CREATE INDEX name ON t (a, lower(b) DESC) WHERE c IS NULL` into its column
+/// texts (direction and collation stripped) and its predicate. Quotes and nested
+/// parentheses are respected; `None` when the text has no column list.
+fn parse_create_index(sql: &str) -> Option<ParsedIndex> {
+    let open = sql.find('(')?;
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut close = None;
+    for (i, c) in sql[open..].char_indices() {
+        if let Some(q) = quote {
+            current.push(c);
+            if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '\'' | '"' | '`' => {
+                quote = Some(c);
+                current.push(c);
+            }
+            '[' => {
+                quote = Some(']');
+                current.push(c);
+            }
+            '(' => {
+                if depth > 0 {
+                    current.push(c);
+                }
+                depth += 1;
+            }
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    parts.push(std::mem::take(&mut current));
+                    close = Some(open + i + 1);
+                    break;
+                }
+                current.push(c);
+            }
+            ',' if depth == 1 => parts.push(std::mem::take(&mut current)),
+            _ => current.push(c),
+        }
+    }
+    let rest = sql[close?..].trim();
+    let predicate = match rest.get(..5) {
+        Some(w) if w.eq_ignore_ascii_case("where") => {
+            Some(rest[5..].trim().trim_end_matches(';').trim().to_string())
+        }
+        _ => None,
+    };
+    let columns = parts
+        .iter()
+        .map(|p| strip_direction(p.trim()).to_string())
+        .collect();
+    Some(ParsedIndex { columns, predicate })
+}
+
+/// `lower(b) COLLATE nocase DESC` -> `lower(b)`.
+fn strip_direction(col: &str) -> &str {
+    let mut s = col.trim();
+    loop {
+        let upper = s.to_ascii_uppercase();
+        if let Some(head) = upper
+            .strip_suffix(" DESC")
+            .or_else(|| upper.strip_suffix(" ASC"))
+        {
+            s = s[..head.len()].trim_end();
+            continue;
+        }
+        // A trailing `COLLATE name`.
+        if let Some(pos) = upper.rfind(" COLLATE ") {
+            if !upper[pos + 9..].trim().contains([' ', ')']) {
+                s = s[..pos].trim_end();
+                continue;
+            }
+        }
+        return s;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_index_text_gives_columns_and_predicate() {
+        let p = parse_create_index(
+            "CREATE UNIQUE INDEX x\nON sessions (code, lower(name) COLLATE nocase DESC) WHERE ended_at IS NULL AND note <> 'a)b'",
+        )
+        .expect("parses");
+        assert_eq!(p.columns, vec!["code", "lower(name)"]);
+        assert_eq!(
+            p.predicate.as_deref(),
+            Some("ended_at IS NULL AND note <> 'a)b'")
+        );
+        let p = parse_create_index("CREATE INDEX y ON t (\"a,b\", c)").expect("parses");
+        assert_eq!(p.columns, vec!["\"a,b\"", "c"]);
+        assert_eq!(p.predicate, None);
+        assert_eq!(parse_create_index("CREATE INDEX z ON t"), None);
+    }
+}
