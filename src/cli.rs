@@ -112,7 +112,9 @@ pub enum Command {
     Cleanup(CleanupArgs),
     /// EXPLAIN the schema's hot queries and check each uses the index meant to serve it.
     ///
-    /// The hot queries are declared in schemas/<schema>.toml ([[query]]). For each, chatdb
+    /// The hot queries are declared in schemas/<schema>.toml ([[query]]); after them come the
+    /// batch DELETEs `cleanup` runs, one `cleanup:<table>` per [[policy]], checked against the
+    /// policy's `index` the same way. For each, chatdb
     /// asks two questions that must not be confused: can the expected index serve the query
     /// at all (PostgreSQL with sequential scans disabled, SQLite without statistics, so it
     /// holds on an empty database), and does the planner prefer it on the data at hand?
@@ -194,12 +196,15 @@ pub struct CleanupArgs {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// Hot queries to explain, by name. Default: every hot query of the schema.
+    /// Hot queries to explain, by name, or `cleanup:<table>` for a retention policy's batch
+    /// DELETE. Default: every hot query of the schema, then every policy's DELETE.
     #[arg(value_name = "NAME")]
     pub names: Vec<String>,
 
     /// Also run each query with its sample parameter values, inside a transaction that is
     /// rolled back, and report actual time, rows and buffers against the documented target.
+    /// Cleanup DELETEs run on PostgreSQL only (cascades show as trigger time), in a writable
+    /// transaction that is always rolled back; on SQLite they are skipped.
     #[arg(long)]
     pub analyze: bool,
 

@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::db::plan::{IndexInfo, NodeKind, Plan, PlanNode};
+use crate::db::plan::{IndexInfo, NodeKind, Plan, PlanNode, DELETE_LOCK_TIMEOUT};
 
 /// Whether the expected index serves the query.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -75,6 +75,9 @@ pub enum FlagKind {
     OverTarget,
     /// The run hit the statement timeout (`--analyze`).
     TimedOut,
+    /// A cleanup DELETE waited longer than its lock timeout for rows another transaction
+    /// holds (`--analyze`, PostgreSQL).
+    LockTimedOut,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -93,6 +96,10 @@ pub struct Inputs<'a> {
     pub analyzed: Option<&'a Plan>,
     pub target_ms: Option<f64>,
     pub statement_timeout: Duration,
+    /// Flag row estimates off by more than 10x. Off for cleanup's batch DELETEs: PostgreSQL
+    /// estimates `ctid = ANY(ARRAY(...))` at 10 rows whatever the batch size, so every node
+    /// above the batch's `Limit` is "off" by design, and no ANALYZE changes that.
+    pub judge_estimates: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -213,13 +220,15 @@ fn verdict(i: &Inputs) -> (Verdict, String) {
         .iter()
         .map(|x| {
             let table = x.table.as_deref().unwrap_or("");
-            let instead: Vec<String> = i
-                .preferred
-                .nodes()
-                .into_iter()
-                .filter(|n| n.relation.as_deref() == Some(table))
-                .map(short)
-                .collect();
+            // How the plan reads the table: not the DELETE itself, each way once.
+            let mut instead: Vec<String> = Vec::new();
+            for n in i.preferred.nodes() {
+                let modifies = matches!(n.node.as_str(), "Delete" | "Update" | "Insert" | "Merge");
+                let s = short(n);
+                if n.relation.as_deref() == Some(table) && !modifies && !instead.contains(&s) {
+                    instead.push(s);
+                }
+            }
             let instead = if instead.is_empty() {
                 top_nodes(i.preferred, 4)
             } else {
@@ -257,12 +266,25 @@ fn structural_flags(i: &Inputs, verdict: Verdict, flags: &mut Vec<Flag>) {
             .find(|x| x.table.as_deref() == Some(table))
         {
             seen.push(table);
-            flags.push(Flag {
-                kind: FlagKind::SeqScan,
-                message: format!(
+            // A batch DELETE fetches the rows its subquery picked by ctid.
+            let by_ctid = n
+                .conditions
+                .iter()
+                .any(|c| c.starts_with("Filter: (ctid = ANY"));
+            let message = if by_ctid {
+                format!(
+                    "{}: the batch's rows are fetched by a full scan of {table}, not by ctid (Tid Scan); the planner's choice while {table} is small or never analyzed, a full scan per batch on a large one",
+                    n.detail
+                )
+            } else {
+                format!(
                     "{}: a full scan of {table}, which {} should reach",
                     n.detail, x.name
-                ),
+                )
+            };
+            flags.push(Flag {
+                kind: FlagKind::SeqScan,
+                message,
             });
         }
     }
@@ -313,6 +335,16 @@ fn runtime_flags(i: &Inputs, a: &Plan, flags: &mut Vec<Flag>) {
         });
         return;
     }
+    if a.lock_timed_out {
+        flags.push(Flag {
+            kind: FlagKind::LockTimedOut,
+            message: format!(
+                "waited longer than lock_timeout ({}) for rows another transaction holds; cancelled and rolled back, nothing measured",
+                humantime::format_duration(DELETE_LOCK_TIMEOUT)
+            ),
+        });
+        return;
+    }
     for n in a.nodes() {
         if n.spilled {
             let method = n
@@ -329,7 +361,7 @@ fn runtime_flags(i: &Inputs, a: &Plan, flags: &mut Vec<Flag>) {
             });
         }
     }
-    if let Some((node, est, act, factor)) = worst_estimate(a) {
+    if let Some((node, est, act, factor)) = worst_estimate(a).filter(|_| i.judge_estimates) {
         flags.push(Flag {
             kind: FlagKind::EstimateOff,
             message: format!(
@@ -451,6 +483,7 @@ mod tests {
             roots,
             measured: None,
             timed_out: false,
+            lock_timed_out: false,
             without_statistics: false,
         }
     }
@@ -473,6 +506,7 @@ mod tests {
             analyzed: None,
             target_ms: None,
             statement_timeout: Duration::from_secs(1),
+            judge_estimates: true,
         })
     }
 
@@ -561,6 +595,7 @@ mod tests {
             analyzed: Some(&analyzed),
             target_ms: Some(5.0),
             statement_timeout: Duration::from_secs(1),
+            judge_estimates: true,
         });
         assert_eq!(a.verdict, Verdict::Prefers);
         let kinds: Vec<FlagKind> = a.flags.iter().map(|f| f.kind).collect();
@@ -573,6 +608,47 @@ mod tests {
             ]
         );
         assert!(a.flags[1].message.contains("messages_session_id_fkey"));
+    }
+
+    #[test]
+    fn batch_deletes_name_a_ctid_fetch_and_skip_the_ctid_estimate() {
+        let idx = scan(NodeKind::IndexScan, "logs", Some("idx_logs_timestamp"));
+        let mut fetch = scan(NodeKind::SeqScan, "logs", None);
+        fetch.conditions = vec!["Filter: (ctid = ANY ($0))".into()];
+        fetch.plan_rows = Some(10.0);
+        fetch.actual = Some(Actual {
+            rows: 5000.0,
+            loops: 1.0,
+            total_ms: 1.0,
+        });
+        let mut limit = PlanNode::new("Limit", "Limit", NodeKind::Other);
+        limit.children = vec![idx];
+        let mut delete = PlanNode::new("Delete", "Delete on logs", NodeKind::Other);
+        delete.relation = Some("logs".into());
+        delete.children = vec![limit, fetch];
+        let p = plan(vec![delete]);
+        let expected = [info("idx_logs_timestamp", Some("logs"))];
+        let inputs = |judge_estimates| Inputs {
+            expected: &expected,
+            ordered: true,
+            preferred: &p,
+            forced: &p,
+            analyzed: Some(&p),
+            target_ms: None,
+            statement_timeout: Duration::from_secs(1),
+            judge_estimates,
+        };
+        let a = assess(&inputs(false));
+        assert_eq!(a.verdict, Verdict::Prefers);
+        let kinds: Vec<FlagKind> = a.flags.iter().map(|f| f.kind).collect();
+        assert_eq!(kinds, [FlagKind::SeqScan]);
+        assert!(
+            a.flags[0].message.contains("not by ctid"),
+            "{}",
+            a.flags[0].message
+        );
+        let kinds: Vec<FlagKind> = assess(&inputs(true)).flags.iter().map(|f| f.kind).collect();
+        assert_eq!(kinds, [FlagKind::SeqScan, FlagKind::EstimateOff]);
     }
 
     #[test]

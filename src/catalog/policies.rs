@@ -9,7 +9,11 @@
 //! keep = "180d"                       # default keep period
 //! enabled = true                      # runs without --older-than
 //! reason = "ERD v0.2: ended sessions are deleted after 180 days"
+//! index = "idx_sessions_ended_at"     # optional: the index meant to drive the batch DELETE
 //! ```
+//!
+//! `index` is checked by `chatdb explain` (its `cleanup:<table>` entries): the index whose
+//! leading column is `time_column`, partial only with a predicate the `condition` implies.
 
 use std::time::Duration;
 
@@ -31,12 +35,19 @@ pub struct PolicyDecl {
     pub enabled: bool,
     #[serde(default)]
     pub reason: String,
+    /// The index meant to drive the batch DELETE (leading with `time_column`); checked by
+    /// `chatdb explain`. Absent: explain reports the plan without judging it.
+    #[serde(default)]
+    pub index: Option<String>,
 }
 
 /// Validates a schema's declared policies: one per table, identifiers sane, keep parses.
 pub fn validate(schema: &str, policies: &[PolicyDecl]) -> Result<()> {
     for (i, p) in policies.iter().enumerate() {
-        for ident in [&p.table, &p.time_column] {
+        for ident in [&p.table, &p.time_column]
+            .into_iter()
+            .chain(p.index.as_ref())
+        {
             if ident.is_empty() || !ident.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                 bail!(
                     "schemas/{schema}.toml: policy on `{}`: `{ident}` is not a plain identifier",

@@ -26,7 +26,7 @@ use crate::redact::redact_url;
 use crate::report;
 use crate::settings::{parse_duration, Settings};
 
-const DEFAULT_BATCH: u64 = 5_000;
+pub(crate) const DEFAULT_BATCH: u64 = 5_000;
 const MIN_KEEP: Duration = Duration::from_secs(3600);
 const PER_BATCH_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -510,6 +510,7 @@ mod tests {
             keep: keep.into(),
             enabled,
             reason: String::new(),
+            index: None,
         }
     }
 

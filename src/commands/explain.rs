@@ -5,6 +5,14 @@
 //! indexes (the "can it serve at all" check), and with `--analyze` a real run with the
 //! sample values. Judging happens in [`crate::explain`]; fetching in [`crate::db::plan`];
 //! this module picks the queries, collects the results and prints them.
+//!
+//! After the declared hot queries come the retention policies' batch DELETEs, one
+//! `cleanup:<table>` entry each: the statement `chatdb cleanup` runs (from
+//! [`Job::batch_delete_sql`], the keyset form of a steady-state batch), judged against the
+//! policy's `index` like any hot query. `--analyze` runs them on PostgreSQL in a writable
+//! transaction that is always rolled back (a `READ ONLY` one refuses a DELETE), to show
+//! what the cascades cost in trigger time; on SQLite, which has no EXPLAIN ANALYZE, it is
+//! skipped: chatdb does not execute a DELETE to time it.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -13,11 +21,13 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 
+use super::cleanup::{resolve, DEFAULT_BATCH};
 use super::{connect, line, select};
-use crate::catalog::queries::{validate_all, HotQuery};
+use crate::catalog::queries::{validate_all, DialectSql, HotQuery, IndexList, Param, Sample};
 use crate::catalog::Dialect;
 use crate::cli::{ExplainArgs, Format};
 use crate::db::plan::{Plan, PlanMode, PlanNode, Planner};
+use crate::db::retention::Job;
 use crate::db::Access;
 use crate::error::EXIT_FINDINGS;
 use crate::explain::{self, Flag, Inputs, Verdict};
@@ -56,6 +66,12 @@ struct QueryReport {
     target_source: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     note: Option<String>,
+    /// For the `cleanup:<table>` entries: the policy and the sample values.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cleanup: Option<CleanupBatch>,
+    /// Why `--analyze` did not run this entry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    analyze_skipped: Option<String>,
     flags: Vec<Flag>,
     #[serde(skip_serializing_if = "Option::is_none")]
     plan: Option<Plan>,
@@ -64,6 +80,35 @@ struct QueryReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     analyzed: Option<Plan>,
 }
+
+/// A retention policy's batch DELETE as explained: the policy, and the sample values the
+/// statement is run with under `--analyze`.
+#[derive(Serialize, Clone)]
+struct CleanupBatch {
+    table: String,
+    time_column: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    condition: Option<String>,
+    keep: String,
+    /// `$1`: the database's clock minus `keep`, as cleanup computes it.
+    cutoff: String,
+    /// `$3`: the keyset lower bound (a batch after the first starts at the newest time the
+    /// previous one deleted; the sample takes every expired row).
+    from: String,
+    /// `$2`: rows per batch (`[cleanup] batch_size`, default 5000).
+    limit: u64,
+}
+
+/// One entry of the report: a declared hot query, or a policy's batch DELETE.
+struct Entry {
+    query: HotQuery,
+    cleanup: Option<CleanupBatch>,
+}
+
+/// The keyset lower bound the `cleanup:` entries are run with: older than any row.
+const FROM_POSTGRES: &str = "1970-01-01 00:00:00+00";
+const FROM_SQLITE: &str = "1970-01-01 00:00:00";
+const SQLITE_NO_ANALYZE: &str = "--analyze skipped: SQLite has no EXPLAIN ANALYZE, and chatdb does not execute a DELETE to time it";
 
 #[derive(Serialize, Default)]
 struct Summary {
@@ -85,36 +130,104 @@ pub fn run(settings: &Settings, args: &ExplainArgs, out: &mut dyn Write) -> Resu
     let all = &schema.manifest.queries;
     validate_all(all)
         .with_context(|| format!("the [[query]] tables of schema `{}`", schema.name))?;
-    if all.is_empty() {
+    // Every policy, on or off (`--older-than` runs the ones that are off), with the keep
+    // period chatdb.toml gives it.
+    let policies = resolve(
+        &schema.manifest.policies,
+        &settings.cleanup,
+        &[],
+        None,
+        true,
+        &schema.name,
+    )?;
+    if all.is_empty() && policies.is_empty() {
         bail!(
-            "schema `{}` declares no hot queries ([[query]] tables in schemas/{}.toml)",
+            "schema `{}` declares no hot queries ([[query]] tables in schemas/{}.toml) and no retention policies ([[policy]])",
             schema.name,
             schema.name
         );
     }
-    let chosen: Vec<&HotQuery> = if args.names.is_empty() {
-        all.iter().collect()
+    let known: Vec<String> = all
+        .iter()
+        .map(|q| q.name.clone())
+        .chain(policies.iter().map(|p| cleanup_name(&p.table)))
+        .collect();
+    for n in &args.names {
+        if !known.contains(n) {
+            bail!(
+                "schema `{}` has no hot query `{n}`; it declares: {}",
+                schema.name,
+                known.join(", ")
+            );
+        }
+    }
+    // In the order given on the command line; by default the hot queries, then the policies.
+    let picked: Vec<&String> = if args.names.is_empty() {
+        known.iter().collect()
     } else {
-        args.names
-            .iter()
-            .map(|n| {
-                all.iter().find(|q| &q.name == n).ok_or_else(|| {
-                    let known: Vec<&str> = all.iter().map(|q| q.name.as_str()).collect();
-                    anyhow::anyhow!(
-                        "schema `{}` has no hot query `{n}`; it declares: {}",
-                        schema.name,
-                        known.join(", ")
-                    )
-                })
-            })
-            .collect::<Result<_>>()?
+        args.names.iter().collect()
     };
     let mut conn = connect(settings, &sel.target, Access::Existing)?;
+    // Cleanup's cutoffs derive from the database's clock, read once.
+    let now = if picked.iter().any(|n| n.starts_with(CLEANUP_PREFIX)) {
+        Some(conn.db_now()?)
+    } else {
+        None
+    };
+    let limit = settings.cleanup.batch_size.unwrap_or(DEFAULT_BATCH).max(1);
+    let mut entries: Vec<Entry> = Vec::new();
+    for name in picked {
+        if let Some(q) = all.iter().find(|q| &q.name == name) {
+            entries.push(Entry {
+                query: q.clone(),
+                cleanup: None,
+            });
+            continue;
+        }
+        let Some((p, now)) = policies
+            .iter()
+            .find(|p| &cleanup_name(&p.table) == name)
+            .zip(now.as_deref())
+        else {
+            continue;
+        };
+        let index = schema
+            .manifest
+            .policies
+            .iter()
+            .find(|d| d.table == p.table)
+            .and_then(|d| d.index.clone());
+        let batch = CleanupBatch {
+            table: p.table.clone(),
+            time_column: p.time_column.clone(),
+            condition: p.condition.clone(),
+            keep: p.keep.clone(),
+            cutoff: conn.cutoff(now, Duration::from_secs(p.keep_seconds))?,
+            from: match dialect {
+                Dialect::Postgres => FROM_POSTGRES,
+                Dialect::Sqlite => FROM_SQLITE,
+            }
+            .to_string(),
+            limit,
+        };
+        entries.push(Entry {
+            query: cleanup_query(&batch, index, &p.reason),
+            cleanup: Some(batch),
+        });
+    }
     let mut planner = Planner::new(&mut conn, &settings.namespace)?;
     let mut queries = Vec::new();
-    for q in chosen {
-        let report = explain_one(&mut planner, q, dialect, args.analyze, timeout)
-            .with_context(|| format!("hot query `{}` ({dialect})", q.name))?;
+    for e in &entries {
+        let q = &e.query;
+        let what = if e.cleanup.is_some() {
+            "retention DELETE"
+        } else {
+            "hot query"
+        };
+        let delete = e.cleanup.is_some();
+        let mut report = explain_one(&mut planner, q, dialect, args.analyze, timeout, delete)
+            .with_context(|| format!("{what} `{}` ({dialect})", q.name))?;
+        report.cleanup = e.cleanup.clone();
         queries.push(report);
     }
     let mut summary = Summary {
@@ -153,12 +266,77 @@ pub fn run(settings: &Settings, args: &ExplainArgs, out: &mut dyn Write) -> Resu
     })
 }
 
+const CLEANUP_PREFIX: &str = "cleanup:";
+
+/// `cleanup:<table>`: the report's name for a policy's batch DELETE.
+fn cleanup_name(table: &str) -> String {
+    format!("{CLEANUP_PREFIX}{table}")
+}
+
+/// A policy's batch DELETE as a hot query: cleanup's own statement in both dialects
+/// (keyset form), the policy's index expected to deliver its order, the sample values.
+fn cleanup_query(b: &CleanupBatch, index: Option<String>, reason: &str) -> HotQuery {
+    let job = Job {
+        table: b.table.clone(),
+        time_column: b.time_column.clone(),
+        condition: b.condition.clone(),
+        cascade_tables: vec![],
+    };
+    let note = index.is_none().then(|| {
+        format!(
+            "the policy declares no `index`: name the index leading with {} in its [[policy]] so that explain checks the DELETE is index-driven",
+            b.time_column
+        )
+    });
+    let sql = |dialect| DialectSql {
+        sql: job.batch_delete_sql(dialect, true),
+        index: None,
+        ordered: None,
+        note: note.clone(),
+    };
+    let condition = b
+        .condition
+        .as_ref()
+        .map_or(String::new(), |c| format!(" and {c}"));
+    HotQuery {
+        name: cleanup_name(&b.table),
+        purpose: format!(
+            "cleanup's batch DELETE for the retention policy on {}: rows with {} older than {}{condition}, oldest first, {} at a time ({reason}).",
+            b.table, b.time_column, b.keep, b.limit
+        ),
+        index: IndexList(index.into_iter().collect()),
+        ordered: true,
+        target_ms: None,
+        target_source: None,
+        params: vec![
+            Param {
+                name: "cutoff".into(),
+                pg_type: "text".into(),
+                sample: Sample::Text(b.cutoff.clone()),
+            },
+            Param {
+                name: "limit".into(),
+                pg_type: "int8".into(),
+                sample: Sample::Int(b.limit as i64),
+            },
+            Param {
+                name: "from".into(),
+                pg_type: "text".into(),
+                sample: Sample::Text(b.from.clone()),
+            },
+        ],
+        postgres: Some(sql(Dialect::Postgres)),
+        sqlite: Some(sql(Dialect::Sqlite)),
+    }
+}
+
 fn explain_one(
     planner: &mut Planner,
     q: &HotQuery,
     dialect: Dialect,
     analyze: bool,
     timeout: Duration,
+    delete: bool,
 ) -> Result<QueryReport> {
     let mut report = QueryReport {
         name: q.name.clone(),
@@ -173,6 +351,8 @@ fn explain_one(
         target_ms: q.target_ms,
         target_source: q.target_source.clone(),
         note: None,
+        cleanup: None,
+        analyze_skipped: None,
         flags: vec![],
         plan: None,
         forced_plan: None,
@@ -189,10 +369,18 @@ fn explain_one(
         PlanMode::Forced { ordered: r.ordered },
         timeout,
     )?;
-    let analyzed = if analyze {
-        Some(planner.plan(r.sql, &q.params, PlanMode::Analyze, timeout)?)
-    } else {
-        None
+    let analyzed = match (analyze, delete, dialect) {
+        (false, _, _) => None,
+        (true, false, _) => Some(planner.plan(r.sql, &q.params, PlanMode::Analyze, timeout)?),
+        (true, true, Dialect::Postgres) => {
+            let mut plan = planner.plan(r.sql, &q.params, PlanMode::AnalyzeDelete, timeout)?;
+            count_deleted(&mut plan);
+            Some(plan)
+        }
+        (true, true, Dialect::Sqlite) => {
+            report.analyze_skipped = Some(SQLITE_NO_ANALYZE.into());
+            None
+        }
     };
     let a = explain::assess(&Inputs {
         expected: &expected,
@@ -202,6 +390,7 @@ fn explain_one(
         analyzed: analyzed.as_ref(),
         target_ms: q.target_ms,
         statement_timeout: timeout,
+        judge_estimates: !delete,
     });
     report.sql = r.sql.to_string();
     report.expected_indexes = r.expected.to_vec();
@@ -216,6 +405,20 @@ fn explain_one(
     report.forced_plan = Some(forced);
     report.analyzed = analyzed;
     Ok(report)
+}
+
+/// The rows a batch DELETE deleted (the Delete node's), rather than the one row its
+/// `SELECT count(*)` returns.
+fn count_deleted(plan: &mut Plan) {
+    let deleted = plan
+        .nodes()
+        .into_iter()
+        .find(|n| n.node == "Delete")
+        .and_then(|n| n.actual.as_ref())
+        .map(|a| (a.rows * a.loops.max(1.0)).round() as u64);
+    if let (Some(m), Some(n)) = (plan.measured.as_mut(), deleted) {
+        m.rows = n;
+    }
 }
 
 fn print_report(out: &mut dyn Write, r: &Report, verbose: bool) -> Result<()> {
@@ -258,9 +461,12 @@ fn print_report(out: &mut dyn Write, r: &Report, verbose: bool) -> Result<()> {
             line(out, format!("{}: warning: {}", q.name, f.message))?;
         }
         if let Some(note) = &q.note {
-            if level.is_some() || !q.flags.is_empty() || verbose {
+            if level.is_some() || !q.flags.is_empty() || verbose || q.cleanup.is_some() {
                 line(out, format!("{}: note: {note}", q.name))?;
             }
+        }
+        if let Some(skipped) = &q.analyze_skipped {
+            line(out, format!("{}: note: {skipped}", q.name))?;
         }
     }
     let s = &r.summary;
@@ -317,10 +523,18 @@ fn list_or_dash(list: &[String]) -> String {
 fn analyze_cells(q: &QueryReport) -> Vec<String> {
     let target = q.target_ms.map_or("-".into(), |t| format!("{t} ms"));
     let Some(a) = &q.analyzed else {
-        return vec!["-".into(), "-".into(), "-".into(), target];
+        let time = if q.analyze_skipped.is_some() {
+            "skipped"
+        } else {
+            "-"
+        };
+        return vec![time.into(), "-".into(), "-".into(), target];
     };
     if a.timed_out {
         return vec!["timed out".into(), "-".into(), "-".into(), target];
+    }
+    if a.lock_timed_out {
+        return vec!["lock timeout".into(), "-".into(), "-".into(), target];
     }
     let Some(m) = &a.measured else {
         return vec!["-".into(), "-".into(), "-".into(), target];
@@ -341,12 +555,12 @@ fn analyze_cells(q: &QueryReport) -> Vec<String> {
         Some(_) => format!("{target} (ok)"),
         None => target,
     };
-    vec![
-        format!("{:.3} ms", m.execution_ms),
-        m.rows.to_string(),
-        buffers,
-        verdict,
-    ]
+    let mut time = format!("{:.3} ms", m.execution_ms);
+    if !m.triggers.is_empty() {
+        let ms: f64 = m.triggers.iter().map(|t| t.ms).sum();
+        time.push_str(&format!("\ntriggers {ms:.3} ms"));
+    }
+    vec![time, m.rows.to_string(), buffers, verdict]
 }
 
 fn print_trees(out: &mut dyn Write, q: &QueryReport) -> Result<()> {
@@ -367,10 +581,15 @@ fn print_trees(out: &mut dyn Write, q: &QueryReport) -> Result<()> {
             write!(out, "{text}").context("writing output")?;
         }
     }
+    if let Some(skipped) = &q.analyze_skipped {
+        line(out, format!("analyzed: {skipped}"))?;
+    }
     if let Some(a) = &q.analyzed {
         line(out, format!("analyzed ({}):", a.how))?;
         if a.timed_out {
             line(out, "  timed out")?;
+        } else if a.lock_timed_out {
+            line(out, "  gave up waiting for a lock (lock_timeout)")?;
         } else {
             if a.roots.iter().any(|r| r.actual.is_some()) {
                 write!(out, "{}", tree_text(a)).context("writing output")?;

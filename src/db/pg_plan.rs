@@ -10,7 +10,12 @@
 //! deallocated afterwards.
 //!
 //! Every transaction here is `READ ONLY` and rolled back: EXPLAIN ANALYZE of anything that
-//! writes fails instead of writing.
+//! writes fails instead of writing. The one exception is [`PlanMode::AnalyzeDelete`], for
+//! cleanup's batch DELETE (the statement comes from `Job::batch_delete_sql`, never from a
+//! manifest's `[[query]]`): a writable transaction, with `lock_timeout`
+//! [`DELETE_LOCK_TIMEOUT`] and `TimeZone = UTC` as cleanup runs it, that is rolled back
+//! whatever happens (explicitly, or by dropping the transaction on an error). Nothing here
+//! ever commits.
 
 use anyhow::{anyhow, bail, Context, Result};
 use postgres::SimpleQueryMessage;
@@ -18,6 +23,7 @@ use serde_json::Value;
 
 use super::plan::{
     Actual, Buffers, IndexInfo, Measured, NodeKind, Plan, PlanMode, PlanNode, TriggerTime,
+    DELETE_LOCK_TIMEOUT,
 };
 use super::postgres::{describe, quote_ident};
 use crate::catalog::queries::{Param, Sample};
@@ -26,6 +32,8 @@ use crate::catalog::queries::{Param, Sample};
 const STMT: &str = "chatdb_explain";
 /// SQLSTATE 57014: canceled, here by `statement_timeout`.
 const QUERY_CANCELED: &str = "57014";
+/// SQLSTATE 55P03: a lock not had within `lock_timeout`.
+const LOCK_NOT_AVAILABLE: &str = "55P03";
 /// SQLSTATEs for a parameter whose type the SQL alone does not fix.
 const PARAM_TYPE_UNKNOWN: [&str; 2] = ["42P18", "42P08"];
 
@@ -94,7 +102,7 @@ pub fn indexes(
 }
 
 pub fn plan(client: &mut postgres::Client, req: &Request) -> Result<Plan> {
-    if req.mode != PlanMode::Analyze && req.version >= 160_000 {
+    if !req.mode.analyzes() && req.version >= 160_000 {
         if let Some(plan) = generic_plan_option(client, req)? {
             return Ok(plan);
         }
@@ -113,7 +121,7 @@ pub fn plan(client: &mut postgres::Client, req: &Request) -> Result<Plan> {
 /// The planner settings a mode asks for, as `SET LOCAL` statements.
 fn settings(mode: PlanMode) -> Vec<&'static str> {
     match mode {
-        PlanMode::Preferred | PlanMode::Analyze => vec![],
+        PlanMode::Preferred | PlanMode::Analyze | PlanMode::AnalyzeDelete => vec![],
         PlanMode::Forced { ordered } => {
             let mut s = vec!["enable_seqscan = off"];
             if ordered {
@@ -134,12 +142,26 @@ fn describe_how(mode: PlanMode, how: &str) -> String {
 }
 
 fn begin<'c>(client: &'c mut postgres::Client, req: &Request) -> Result<postgres::Transaction<'c>> {
+    let writes = req.mode == PlanMode::AnalyzeDelete;
     let mut tx = client
         .build_transaction()
-        .read_only(true)
+        .read_only(!writes)
         .start()
         .map_err(pg)
-        .context("starting a read-only transaction")?;
+        .context(if writes {
+            "starting the transaction the DELETE runs in (rolled back)"
+        } else {
+            "starting a read-only transaction"
+        })?;
+    if writes {
+        // As cleanup runs it: naive timestamps read as UTC; never wait long on a lock an
+        // application transaction holds.
+        tx.batch_execute(&format!(
+            "SET LOCAL TimeZone = 'UTC'; SET LOCAL lock_timeout = '{}ms'",
+            DELETE_LOCK_TIMEOUT.as_millis()
+        ))
+        .map_err(pg)?;
+    }
     tx.batch_execute(&format!(
         "SET LOCAL search_path TO {}",
         quote_ident(req.namespace)
@@ -190,7 +212,7 @@ fn prepared_plan(
     prepared: &mut bool,
 ) -> Result<Plan> {
     let mut tx = begin(client, req)?;
-    let analyze = req.mode == PlanMode::Analyze;
+    let analyze = req.mode.analyzes();
     if !analyze {
         tx.batch_execute("SET LOCAL plan_cache_mode = force_generic_plan")
             .map_err(pg)?;
@@ -215,7 +237,12 @@ fn prepared_plan(
     } else {
         format!("EXECUTE {STMT}({})", args.join(", "))
     };
-    let (options, how) = if analyze {
+    let (options, how) = if req.mode == PlanMode::AnalyzeDelete {
+        (
+            "ANALYZE, BUFFERS, FORMAT JSON",
+            "EXPLAIN ANALYZE with the sample values: the DELETE and its cascades ran, then were rolled back",
+        )
+    } else if analyze {
         (
             "ANALYZE, BUFFERS, FORMAT JSON",
             "EXPLAIN ANALYZE with the sample values, rolled back",
@@ -228,18 +255,37 @@ fn prepared_plan(
     };
     let text = match single_value(&mut tx, &format!("EXPLAIN ({options}) {execute}")) {
         Ok(text) => text,
+        // Dropping `tx` on these returns rolls it back.
         Err(e) if analyze && e.code().is_some_and(|c| c.code() == QUERY_CANCELED) => {
             return Ok(Plan {
                 how: how.to_string(),
                 roots: vec![],
                 measured: None,
                 timed_out: true,
+                lock_timed_out: false,
+                without_statistics: false,
+            });
+        }
+        Err(e) if analyze && e.code().is_some_and(|c| c.code() == LOCK_NOT_AVAILABLE) => {
+            return Ok(Plan {
+                how: how.to_string(),
+                roots: vec![],
+                measured: None,
+                timed_out: false,
+                lock_timed_out: true,
                 without_statistics: false,
             });
         }
         Err(e) => return Err(pg(e)),
     };
-    let _ = tx.rollback();
+    if req.mode == PlanMode::AnalyzeDelete {
+        // The DELETE ran: make sure of the rollback rather than assume it.
+        tx.rollback()
+            .map_err(pg)
+            .context("rolling back the explained DELETE")?;
+    } else {
+        let _ = tx.rollback();
+    }
     parse(&text, describe_how(req.mode, how))
 }
 
@@ -311,6 +357,7 @@ pub fn parse(text: &str, how: String) -> Result<Plan> {
         roots: vec![root],
         measured,
         timed_out: false,
+        lock_timed_out: false,
         without_statistics: false,
     })
 }
@@ -338,7 +385,13 @@ fn display_name(v: &Value, node_type: &str) -> String {
 }
 
 fn node(v: &Value) -> PlanNode {
-    let node_type = str_of(v, "Node Type").unwrap_or_else(|| "?".into());
+    let mut node_type = str_of(v, "Node Type").unwrap_or_else(|| "?".into());
+    // The text format names a ModifyTable node by its operation: `Delete on sessions`.
+    if node_type == "ModifyTable" {
+        if let Some(op) = str_of(v, "Operation") {
+            node_type = op;
+        }
+    }
     let kind = match node_type.as_str() {
         "Seq Scan" => NodeKind::SeqScan,
         "Index Scan" | "Index Only Scan" | "Bitmap Index Scan" => NodeKind::IndexScan,
@@ -375,6 +428,7 @@ fn node(v: &Value) -> PlanNode {
     }
     for key in [
         "Index Cond",
+        "TID Cond",
         "Recheck Cond",
         "Hash Cond",
         "Merge Cond",
@@ -497,6 +551,26 @@ mod tests {
         assert_eq!(m.rows, 2);
         assert_eq!(m.triggers[0].name, "messages_room_id_fkey");
         assert_eq!(m.buffers.expect("buffers").shared_read, 1);
+    }
+
+    #[test]
+    fn a_delete_reads_like_the_text_format_with_its_cascade_triggers() {
+        let text = r#"[{"Plan": {"Node Type": "Aggregate", "Strategy": "Plain", "Plans": [
+            {"Node Type": "ModifyTable", "Operation": "Delete", "Subplan Name": "CTE d",
+             "Relation Name": "sessions", "Alias": "sessions_1", "Actual Rows": 20, "Actual Loops": 1,
+             "Plans": [{"Node Type": "Tid Scan", "Relation Name": "sessions", "Alias": "sessions_1",
+                        "TID Cond": "(ctid = ANY ($0))"}]}]},
+            "Execution Time": 4.0,
+            "Triggers": [{"Trigger Name": "RI_ConstraintTrigger_a_16500", "Constraint Name": "logs_session_id_fkey",
+                "Relation": "sessions", "Time": 3.0, "Calls": 20}]}]"#;
+        let plan = parse(text, "t".into()).expect("parses");
+        let nodes = plan.nodes();
+        assert_eq!(nodes[1].node, "Delete");
+        assert_eq!(nodes[1].detail, "CTE d: Delete on sessions sessions_1");
+        assert_eq!(nodes[2].conditions, ["TID Cond: (ctid = ANY ($0))"]);
+        let m = plan.measured.expect("analyzed");
+        assert_eq!(m.triggers[0].name, "logs_session_id_fkey");
+        assert_eq!(m.triggers[0].calls, 20);
     }
 
     #[test]

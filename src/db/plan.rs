@@ -7,7 +7,10 @@
 //! branch on the dialect.
 //!
 //! Everything the planner runs is read-only: PostgreSQL work happens in `READ ONLY`
-//! transactions that are rolled back, SQLite connections are switched to `query_only`.
+//! transactions that are rolled back, SQLite connections are switched to `query_only`. The
+//! one exception is [`PlanMode::AnalyzeDelete`] (PostgreSQL only, for cleanup's batch DELETE,
+//! which a `READ ONLY` transaction refuses): it runs in a writable transaction that is always
+//! rolled back, never committed.
 
 use std::time::Duration;
 
@@ -170,6 +173,10 @@ pub struct Plan {
     /// `--analyze` hit the statement timeout; nothing was measured.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub timed_out: bool,
+    /// `--analyze` of a cleanup DELETE waited longer than its `lock_timeout` for rows
+    /// another transaction holds; nothing was measured.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub lock_timed_out: bool,
     /// Planned without any table statistics (SQLite's forced plans), so the choice among
     /// indexes cannot come from the data.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -213,7 +220,22 @@ pub enum PlanMode {
     Forced { ordered: bool },
     /// Run the query with the sample values, in a transaction that is rolled back.
     Analyze,
+    /// Run a cleanup batch DELETE with the sample values (PostgreSQL only): `EXPLAIN
+    /// ANALYZE` executes it, cascades included, in a *writable* transaction that is always
+    /// rolled back, under the statement timeout and [`DELETE_LOCK_TIMEOUT`].
+    AnalyzeDelete,
 }
+
+impl PlanMode {
+    /// Whether the statement is executed (`EXPLAIN ANALYZE`).
+    pub fn analyzes(self) -> bool {
+        matches!(self, PlanMode::Analyze | PlanMode::AnalyzeDelete)
+    }
+}
+
+/// How long [`PlanMode::AnalyzeDelete`] waits for a row or table lock before giving up: an
+/// application transaction holding the rows is left alone.
+pub const DELETE_LOCK_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// What the planner knows about one index.
 #[derive(Debug, Clone, Serialize)]
@@ -272,7 +294,7 @@ impl<'c> Planner<'c> {
         }
     }
 
-    /// Plans (or, with [`PlanMode::Analyze`], runs) `sql`.
+    /// Plans (or, with [`PlanMode::Analyze`] and [`PlanMode::AnalyzeDelete`], runs) `sql`.
     pub fn plan(
         &mut self,
         sql: &str,

@@ -19,6 +19,7 @@ use anyhow::{anyhow, bail, Context, Result};
 
 use super::postgres::{describe, quote_ident};
 use super::Conn;
+use crate::catalog::Dialect;
 use crate::error::LockError;
 
 /// One table's retention job.
@@ -43,6 +44,41 @@ impl Job {
             s.push_str(&format!(" AND ({c})"));
         }
         s
+    }
+
+    /// The statement that deletes one keyset batch in `dialect`: what
+    /// [`Conn::delete_batch`] runs and what `chatdb explain` plans (its `cleanup:<table>`
+    /// entries), written here only so that the two cannot drift apart.
+    ///
+    /// Parameters, the same in both dialects: 1 the cutoff (text; PostgreSQL casts it to
+    /// `timestamptz`), 2 the batch limit, and with `keyset` 3 the lower bound (text, inclusive:
+    /// the newest time the previous batch deleted). The rows go oldest first, by the time
+    /// column, so the index leading with it drives the batch. PostgreSQL returns one row
+    /// (rows deleted, newest time deleted as text); SQLite returns each deleted row's time.
+    pub fn batch_delete_sql(&self, dialect: Dialect, keyset: bool) -> String {
+        let table = quote_ident(&self.table);
+        let tc = quote_ident(&self.time_column);
+        match dialect {
+            Dialect::Postgres => {
+                let mut pred = self.expired_sql(None, "($1::text)::timestamptz");
+                if keyset {
+                    pred.push_str(&format!(" AND {tc} >= ($3::text)::timestamptz"));
+                }
+                format!(
+                    "WITH d AS (DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM {table} WHERE {pred} ORDER BY {tc} LIMIT $2)) RETURNING {tc})\n\
+                     SELECT count(*)::int8, max({tc})::text FROM d"
+                )
+            }
+            Dialect::Sqlite => {
+                let mut pred = self.expired_sql(None, "?1");
+                if keyset {
+                    pred.push_str(&format!(" AND {tc} >= ?3"));
+                }
+                format!(
+                    "DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE {pred} ORDER BY {tc} LIMIT ?2) RETURNING {tc}"
+                )
+            }
+        }
     }
 }
 
@@ -330,8 +366,6 @@ impl Conn {
         limit: u64,
         timeouts: Timeouts,
     ) -> Result<Batch> {
-        let table = quote_ident(&job.table);
-        let tc = quote_ident(&job.time_column);
         match self {
             Conn::Postgres(c) => {
                 let mut tx = c.transaction().map_err(|e| anyhow!("{}", describe(&e)))?;
@@ -341,14 +375,7 @@ impl Conn {
                     timeouts.statement.as_millis().max(1)
                 ))
                 .map_err(|e| anyhow!("{}", describe(&e)))?;
-                let mut pred = job.expired_sql(None, "($1::text)::timestamptz");
-                if from.is_some() {
-                    pred.push_str(&format!(" AND {tc} >= ($3::text)::timestamptz"));
-                }
-                let sql = format!(
-                    "WITH d AS (DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM {table} WHERE {pred} ORDER BY {tc} LIMIT $2)) RETURNING {tc})
-                     SELECT count(*)::int8, max({tc})::text FROM d"
-                );
+                let sql = job.batch_delete_sql(Dialect::Postgres, from.is_some());
                 // This backend's not-yet-flushed delete counters of the child tables, before
                 // and after: the difference is what the cascade deleted in this transaction.
                 let children: Vec<String> =
@@ -377,13 +404,7 @@ impl Conn {
             }
             Conn::Sqlite(c) => {
                 let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-                let mut pred = job.expired_sql(None, "?1");
-                if from.is_some() {
-                    pred.push_str(&format!(" AND {tc} >= ?3"));
-                }
-                let sql = format!(
-                    "DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE {pred} ORDER BY {tc} LIMIT ?2) RETURNING {tc}"
-                );
+                let sql = job.batch_delete_sql(Dialect::Sqlite, from.is_some());
                 let before = tx.total_changes();
                 let mut deleted = 0u64;
                 let mut last: Option<String> = None;
@@ -532,5 +553,40 @@ fn cascade_counts(
         // Grandchildren: a child row goes when its parent does, so `exists` (over alias
         // t{depth}) is the child's predicate one level down.
         cascade_counts(cascades, &c.child, &exists, depth + 1, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(condition: Option<&str>) -> Job {
+        Job {
+            table: "sessions".into(),
+            time_column: "ended_at".into(),
+            condition: condition.map(str::to_string),
+            cascade_tables: vec![],
+        }
+    }
+
+    #[test]
+    fn the_batch_delete_is_written_once_per_dialect() {
+        let j = job(Some("ended_at IS NOT NULL"));
+        assert_eq!(
+            j.batch_delete_sql(Dialect::Postgres, true),
+            "WITH d AS (DELETE FROM \"sessions\" WHERE ctid = ANY(ARRAY(SELECT ctid FROM \"sessions\" \
+             WHERE \"ended_at\" < ($1::text)::timestamptz AND (ended_at IS NOT NULL) \
+             AND \"ended_at\" >= ($3::text)::timestamptz ORDER BY \"ended_at\" LIMIT $2)) RETURNING \"ended_at\")\n\
+             SELECT count(*)::int8, max(\"ended_at\")::text FROM d"
+        );
+        assert_eq!(
+            job(None).batch_delete_sql(Dialect::Sqlite, false),
+            "DELETE FROM \"sessions\" WHERE rowid IN (SELECT rowid FROM \"sessions\" \
+             WHERE \"ended_at\" < ?1 ORDER BY \"ended_at\" LIMIT ?2) RETURNING \"ended_at\""
+        );
+        assert!(!j.batch_delete_sql(Dialect::Postgres, false).contains("$3"));
+        assert!(j
+            .batch_delete_sql(Dialect::Sqlite, true)
+            .contains("\"ended_at\" >= ?3"));
     }
 }

@@ -116,6 +116,9 @@ pub fn plan(
             plan.without_statistics = true;
             Ok(plan)
         }
+        PlanMode::AnalyzeDelete => {
+            bail!("SQLite has no EXPLAIN ANALYZE, and chatdb does not execute a DELETE to time it")
+        }
         PlanMode::Analyze => {
             let mut plan = query_plan(
                 conn,
@@ -199,6 +202,7 @@ fn query_plan(conn: &Connection, sql: &str, how: String) -> Result<Plan> {
         roots: tree(&nodes, 0),
         measured: None,
         timed_out: false,
+        lock_timed_out: false,
         without_statistics: false,
     })
 }
