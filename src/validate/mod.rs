@@ -116,7 +116,7 @@ pub struct SchemaReport {
     /// Versions per dialect.
     pub postgres_versions: Vec<u32>,
     pub sqlite_versions: Vec<u32>,
-    /// Each stage: `ok`, `failed`, or `skipped` (see `notes` for why).
+    /// Each stage: `ok`, `warning`, `failed`, or `skipped` (see `notes` for why).
     pub stages: Stages,
     pub accepted: Vec<Accepted>,
     pub notes: Vec<String>,
@@ -137,6 +137,7 @@ pub struct Stages {
 
 const OK: &str = "ok";
 const FAILED: &str = "failed";
+const WARNING: &str = "warning";
 const SKIPPED: &str = "skipped";
 
 /// How to reach the scratch databases.
@@ -181,6 +182,18 @@ impl Collector {
         self.findings[mark..]
             .iter()
             .any(|f| f.severity == Severity::Error)
+    }
+
+    /// A stage's state from the findings it added: `failed` on an error, `warning` on a
+    /// warning, `ok` otherwise.
+    fn state_since(&self, mark: usize) -> &'static str {
+        if self.failed_since(mark) {
+            FAILED
+        } else if self.findings.len() > mark {
+            WARNING
+        } else {
+            OK
+        }
     }
 }
 
@@ -277,7 +290,7 @@ pub fn validate_schema(scan: &Scan, env: &Env) -> Result<SchemaReport> {
     // 2. Lock.
     let mark = c.findings.len();
     check_lock(scan, &mut c)?;
-    stages.lock = if c.failed_since(mark) { FAILED } else { OK };
+    stages.lock = c.state_since(mark);
 
     // 3. Fresh apply.
     let mut lite_model: Option<Inventory> = None;
@@ -340,7 +353,7 @@ pub fn validate_schema(scan: &Scan, env: &Env) -> Result<SchemaReport> {
                     )),
                 );
             }
-            stages.parity = if c.failed_since(mark) { FAILED } else { OK };
+            stages.parity = c.state_since(mark);
         }
         _ => {
             stages.parity = SKIPPED;
@@ -399,7 +412,7 @@ pub fn validate_schema(scan: &Scan, env: &Env) -> Result<SchemaReport> {
                 )),
             );
         }
-        stages.lint = if c.failed_since(mark) { FAILED } else { OK };
+        stages.lint = c.state_since(mark);
     }
 
     // 6. Manifest.
@@ -452,7 +465,7 @@ pub fn validate_schema(scan: &Scan, env: &Env) -> Result<SchemaReport> {
                 }
             }
         }
-        stages.manifest = if c.failed_since(mark) { FAILED } else { OK };
+        stages.manifest = c.state_since(mark);
     } else {
         stages.manifest = SKIPPED;
     }
