@@ -339,7 +339,7 @@ pub fn validate_schema(scan: &Scan, env: &Env) -> Result<SchemaReport> {
                     });
                     continue;
                 }
-                let (file, line) = blame_table(pg_files, &d.table);
+                let (file, line) = blame(pg_files, &d.table, &d.object);
                 c.add(
                     "parity",
                     None,
@@ -348,7 +348,7 @@ pub fn validate_schema(scan: &Scan, env: &Env) -> Result<SchemaReport> {
                     Some(d.object.clone()),
                     d.message,
                     Some(format!(
-                        "make both dialects' migrations agree, or declare it in {} ([[validate.parity_exception]] object = \"{}\" with a reason)",
+                        "make both dialects' migrations agree, or declare it intended in {}: [[validate.parity_exception]] object = \"{}\", reason = \"...\"",
                         scan.manifest_path, d.object
                     )),
                 );
@@ -407,8 +407,8 @@ pub fn validate_schema(scan: &Scan, env: &Env) -> Result<SchemaReport> {
                 Some(f.hit.object),
                 f.hit.message,
                 Some(format!(
-                    "{}; or, where that is accepted, `-- chatdb:allow {}: <reason>` above the statement (for a released migration: [[validate.lint_allow]] in {})",
-                    f.hit.fix, f.rule.id, scan.manifest_path
+                    "{} (or accept it: `-- chatdb:allow {}: <reason>` above the statement)",
+                    f.hit.fix, f.rule.id
                 )),
             );
         }
@@ -615,21 +615,44 @@ fn line_of(scan: &Scan, needle: &str) -> Option<usize> {
         .map(|at| crate::sqltext::line_at(text, at))
 }
 
-/// The PostgreSQL migration that creates `table` (for pointing a parity finding somewhere).
-fn blame_table(files: &[MigrationFile], table: &str) -> (Option<String>, Option<usize>) {
+/// Where to point a parity finding: the latest PostgreSQL statement that names the object
+/// (a column with its table, an index or a constraint by name), else the `CREATE TABLE`.
+fn blame(files: &[MigrationFile], table: &str, object: &str) -> (Option<String>, Option<usize>) {
+    let name = object.split_once(' ').map_or("", |(_, n)| n);
+    let (on_table, own): (Option<&str>, &str) = match object.split_once(' ') {
+        Some(("column", _)) => (Some(table), name.rsplit('.').next().unwrap_or(name)),
+        Some(("index" | "check", _)) => (None, name),
+        _ => (Some(table), ""),
+    };
+    let mut fallback = (None, None);
     for f in files.iter().rev() {
-        for s in crate::sqltext::split(&f.sql) {
+        for s in crate::sqltext::split(&f.sql).into_iter().rev() {
             let toks = crate::sqltext::tokens(s.text(&f.sql));
-            if lint::created_table(&toks).as_deref() == Some(table) {
+            let at = || {
                 let first = toks.first().map_or(0, |t| t.start);
-                return (
+                (
                     Some(f.path.clone()),
                     Some(crate::sqltext::line_at(&f.sql, s.start + first)),
-                );
+                )
+            };
+            // A column is named by the table statement that adds or alters it.
+            let table_statement = toks
+                .first()
+                .is_some_and(|k| k.is("ALTER") || k.is("CREATE"))
+                && toks.get(1).is_some_and(|k| k.is("TABLE"));
+            let names_table = match on_table {
+                Some(t) => table_statement && toks.iter().take(8).any(|k| k.name() == t),
+                None => true,
+            };
+            if !own.is_empty() && names_table && toks.iter().any(|k| k.name() == own) {
+                return at();
+            }
+            if fallback.0.is_none() && lint::created_table(&toks).as_deref() == Some(table) {
+                fallback = at();
             }
         }
     }
-    (None, None)
+    fallback
 }
 
 /// Hot queries, retention policies, exceptions and allowances name what exists.
@@ -774,4 +797,21 @@ fn missing_object(object: &str, models: &[(Dialect, &Inventory)]) -> Option<Stri
         }
     };
     (!exists).then(|| "names nothing that exists in either dialect".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_readme_lists_every_rule_with_its_severity() {
+        let readme = include_str!("../../README.md");
+        for (id, severity, _) in all_rules() {
+            let row = format!("| `{id}` | {} |", severity.as_str());
+            assert!(
+                readme.contains(&row),
+                "README lacks the row for {id}: {row}"
+            );
+        }
+    }
 }

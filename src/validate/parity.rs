@@ -370,12 +370,15 @@ pub fn compare(pg: &Inventory, lite: &Inventory) -> Vec<Difference> {
                 _ => false,
             };
             if differs {
-                let show = |d: &Option<String>| d.clone().unwrap_or_else(|| "no default".into());
+                let show = |d: &Option<String>| match d {
+                    Some(d) => format!("defaults to {d}"),
+                    None => "has no default".into(),
+                };
                 diff(
                     object.clone(),
                     name,
                     format!(
-                        "{name}.{} defaults to {} in PostgreSQL but {} in SQLite",
+                        "{name}.{} {} in PostgreSQL but {} in SQLite",
                         pc.name,
                         show(&pc.default),
                         show(&lc.default)
