@@ -566,6 +566,19 @@ sqlite.sql = "SELECT id FROM messages WHERE room_id = ?1 ORDER BY created_at DES
 }
 
 #[test]
+fn invalid_manifest() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    demo(dir.path());
+    write_file(
+        dir.path(),
+        "schemas/demo.toml",
+        "description = \"x\"\nnot_a_key = 1\n",
+    );
+    let v = fails_with(dir.path(), &[], 1, "manifest-invalid");
+    assert_eq!(v["findings"][0]["file"], "schemas/demo.toml");
+}
+
+#[test]
 fn json_and_github_output_shapes() {
     let dir = tempfile::tempdir().expect("tempdir");
     demo(dir.path());

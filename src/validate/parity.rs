@@ -681,4 +681,38 @@ mod tests {
             predicate_form("ended_at IS NOT NULL")
         );
     }
+
+    #[test]
+    fn differences_name_their_objects() {
+        use crate::checks::testkit::{fk, idx, inv, unique_constraint};
+        use crate::db::introspect::FkAction;
+        let mut partial = idx("idx_open", "sessions", &["code"]);
+        partial.predicate = Some("(ended_at IS NULL)".into());
+        let pg = inv(
+            vec![
+                partial.clone(),
+                idx("idx_gin", "tasks", &["tags"]),
+                unique_constraint("users_email_key", "users", &["email"]),
+            ],
+            vec![fk("messages", &["room_id"], "rooms", FkAction::Cascade)],
+        );
+        let mut lite_partial = partial;
+        lite_partial.predicate = Some("ended_at IS NOT NULL".into());
+        let lite = inv(
+            vec![lite_partial, idx("idx_gin_twin", "tasks", &["tags"])],
+            vec![fk("messages", &["room_id"], "rooms", FkAction::NoAction)],
+        );
+        let objects: Vec<String> = compare(&pg, &lite).into_iter().map(|d| d.object).collect();
+        assert_eq!(
+            objects,
+            [
+                "foreign key messages(room_id)",
+                "table users",
+                "index idx_gin",
+                "index idx_open",
+                "index idx_gin_twin",
+            ]
+        );
+        assert!(compare(&pg, &pg).is_empty());
+    }
 }
