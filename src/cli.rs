@@ -88,6 +88,8 @@ pub enum Format {
     Table,
     /// JSON for machines (stable field names).
     Json,
+    /// GitHub Actions workflow annotations (`validate`; other commands print tables).
+    Github,
 }
 
 #[derive(Debug, Subcommand)]
@@ -130,6 +132,17 @@ pub enum Command {
     /// as SQL. Read-only. Exits 1 when any error-severity finding exists (with --strict,
     /// any warning too), 0 otherwise.
     Check(CheckArgs),
+    /// Validate schema changes for CI: files, lock, fresh apply, dialect parity, lint, manifest.
+    ///
+    /// Checks the migration files themselves (embedded, or a --schema-dir such as a checkout):
+    /// names and dialect twins; the committed lock file of checksums (schemas/<schema>.lock);
+    /// a fresh apply to an in-memory SQLite database and, given --database-url or
+    /// DATABASE_URL, to a scratch PostgreSQL database it creates and always drops; that both
+    /// dialects build the same schema (intended differences are declared in the manifest);
+    /// squawk-style lint of PostgreSQL migrations after the first; and that the manifest
+    /// names what exists. Never touches any other database. Exits 1 on errors (with
+    /// --strict, on warnings too), 2 when it cannot run.
+    Validate(ValidateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -217,6 +230,23 @@ pub struct ExplainArgs {
     /// waits behind locks a migration holds.
     #[arg(long, value_name = "DURATION", default_value = "30s")]
     pub statement_timeout: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Validate every schema: the canonical ones, or every schema under --schema-dir.
+    /// Without it, the schema of --schema (default chat).
+    #[arg(long)]
+    pub all: bool,
+
+    /// Exit 1 on warnings too, not only on errors.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Rewrite schemas/<schema>.lock under --schema-dir with the migrations' current
+    /// checksums, then validate. Only for migrations that were never released.
+    #[arg(long)]
+    pub update_lock: bool,
 }
 
 #[derive(Debug, Args)]

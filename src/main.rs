@@ -17,6 +17,7 @@ mod redact;
 mod report;
 mod settings;
 mod sqltext;
+mod validate;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -1,8 +1,10 @@
 //! Just enough SQL lexing to point at a statement: split a migration into statements and
-//! find the statement (and line) at a byte offset.
+//! find the statement (and line) at a byte offset; and [`tokens`], the words and
+//! punctuation of a statement that `chatdb validate`'s lint rules and the SQLite CHECK
+//! reader match on.
 //!
-//! Used only to explain failures; migrations themselves are sent to the server whole, so a
-//! lexing mistake here can blur an error message but never change what runs. It understands
+//! Used only to explain failures and to judge statements; migrations themselves are sent to
+//! the server whole, so a lexing mistake here can blur a message but never change what runs. It understands
 //! quotes ('', "", E'' escapes), comments (--, nested /* */), PostgreSQL dollar quotes, and
 //! bodies between BEGIN and END (SQLite triggers, PostgreSQL `BEGIN ATOMIC`).
 
@@ -159,6 +161,227 @@ pub fn char_pos_to_byte(sql: &str, pos: usize) -> usize {
         .map_or(sql.len(), |(i, _)| i)
 }
 
+/// What a [`Token`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// A keyword or plain identifier (compare with [`Token::is`]).
+    Word,
+    /// A `"quoted identifier"` (`text` is the name inside the quotes).
+    Quoted,
+    /// A string literal, `'...'`, `E'...'` or `$tag$...$tag$` (`text` is the whole literal).
+    String,
+    /// A number or a `$1` parameter.
+    Number,
+    /// Any other character: `(`, `)`, `,`, `;`, `=`, `::` comes as two `:`.
+    Punct,
+}
+
+/// A token of SQL text, comments left out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    pub kind: TokenKind,
+    pub text: String,
+    /// Byte range in the text it came from.
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Token {
+    /// A word equal to `keyword`, ignoring case.
+    pub fn is(&self, keyword: &str) -> bool {
+        self.kind == TokenKind::Word && self.text.eq_ignore_ascii_case(keyword)
+    }
+
+    pub fn is_punct(&self, c: char) -> bool {
+        self.kind == TokenKind::Punct && self.text.starts_with(c)
+    }
+
+    /// The name a word or quoted identifier stands for (plain words fold to lowercase, as
+    /// both dialects fold unquoted names).
+    pub fn name(&self) -> String {
+        match self.kind {
+            TokenKind::Quoted => self.text.clone(),
+            _ => self.text.to_ascii_lowercase(),
+        }
+    }
+}
+
+/// The tokens of `sql`; comments and whitespace are dropped.
+pub fn tokens(sql: &str) -> Vec<Token> {
+    let b = sql.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    let push = |out: &mut Vec<Token>, kind, text: String, start, end| {
+        out.push(Token {
+            kind,
+            text,
+            start,
+            end,
+        })
+    };
+    while i < b.len() {
+        let c = b[i];
+        if c == b'-' && b.get(i + 1) == Some(&b'-') {
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+            continue;
+        }
+        if c == b'/' && b.get(i + 1) == Some(&b'*') {
+            let mut depth = 1;
+            i += 2;
+            while i < b.len() && depth > 0 {
+                if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+                    depth += 1;
+                    i += 2;
+                } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
+                    depth -= 1;
+                    i += 2;
+                } else {
+                    i += 1;
+                }
+            }
+            continue;
+        }
+        if c.is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        match c {
+            b'\'' | b'"' => {
+                let escapes = c == b'\''
+                    && i > 0
+                    && (b[i - 1] == b'E' || b[i - 1] == b'e')
+                    && (i < 2 || !b[i - 2].is_ascii_alphanumeric());
+                i += 1;
+                while i < b.len() {
+                    if escapes && b[i] == b'\\' {
+                        i += 2;
+                        continue;
+                    }
+                    if b[i] == c {
+                        if b.get(i + 1) == Some(&c) {
+                            i += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    i += 1;
+                }
+                i = (i + 1).min(b.len());
+                if c == b'"' {
+                    let inner =
+                        sql[start + 1..i.saturating_sub(1).max(start + 1)].replace("\"\"", "\"");
+                    push(&mut out, TokenKind::Quoted, inner, start, i);
+                } else {
+                    // An E'' prefix was lexed as a word just before: fold it into the literal.
+                    let start = match out.last() {
+                        Some(t)
+                            if t.end == start
+                                && t.kind == TokenKind::Word
+                                && t.text.eq_ignore_ascii_case("e") =>
+                        {
+                            out.pop();
+                            start - 1
+                        }
+                        _ => start,
+                    };
+                    push(
+                        &mut out,
+                        TokenKind::String,
+                        sql[start..i].to_string(),
+                        start,
+                        i,
+                    );
+                }
+            }
+            b'$' => {
+                let tag_end = b[i + 1..]
+                    .iter()
+                    .position(|x| !(x.is_ascii_alphanumeric() || *x == b'_'))
+                    .map(|p| i + 1 + p);
+                match tag_end {
+                    Some(e) if b[e] == b'$' && !b.get(i + 1).is_some_and(u8::is_ascii_digit) => {
+                        let tag = &sql[i..=e];
+                        i = match sql[e + 1..].find(tag) {
+                            Some(p) => e + 1 + p + tag.len(),
+                            None => b.len(),
+                        };
+                        push(
+                            &mut out,
+                            TokenKind::String,
+                            sql[start..i].to_string(),
+                            start,
+                            i,
+                        );
+                    }
+                    _ => {
+                        i += 1;
+                        while i < b.len() && b[i].is_ascii_digit() {
+                            i += 1;
+                        }
+                        push(
+                            &mut out,
+                            TokenKind::Number,
+                            sql[start..i].to_string(),
+                            start,
+                            i,
+                        );
+                    }
+                }
+            }
+            c if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 => {
+                while i < b.len()
+                    && (b[i].is_ascii_alphanumeric()
+                        || b[i] == b'_'
+                        || b[i] == b'$'
+                        || b[i] >= 0x80)
+                {
+                    i += 1;
+                }
+                push(
+                    &mut out,
+                    TokenKind::Word,
+                    sql[start..i].to_string(),
+                    start,
+                    i,
+                );
+            }
+            c if c.is_ascii_digit() => {
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'.') {
+                    i += 1;
+                }
+                push(
+                    &mut out,
+                    TokenKind::Number,
+                    sql[start..i].to_string(),
+                    start,
+                    i,
+                );
+            }
+            _ => {
+                // One character (a multi-byte one whole).
+                let len = sql[i..].chars().next().map_or(1, char::len_utf8);
+                i += len;
+                push(
+                    &mut out,
+                    TokenKind::Punct,
+                    sql[start..i].to_string(),
+                    start,
+                    i,
+                );
+            }
+        }
+    }
+    out
+}
+
+/// The 1-based line of byte `offset` in `sql`.
+pub fn line_at(sql: &str, offset: usize) -> usize {
+    sql[..offset.min(sql.len())].matches('\n').count() + 1
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,5 +422,22 @@ mod tests {
         let s = statement_at(sql, off).expect("found");
         assert_eq!(s.text(sql), "CREATE TABLE b (y nosuchtype);");
         assert_eq!(s.line, 3);
+    }
+
+    #[test]
+    fn tokens_skip_comments_and_keep_literals_whole() {
+        let sql = "ALTER TABLE \"user\" -- a comment; DROP TABLE x\nADD COLUMN a TEXT DEFAULT 'it''s' /* x */ CHECK (a <> E'\\'');";
+        let t = tokens(sql);
+        let texts: Vec<&str> = t.iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "ALTER", "TABLE", "user", "ADD", "COLUMN", "a", "TEXT", "DEFAULT", "'it''s'",
+                "CHECK", "(", "a", "<", ">", "E'\\''", ")", ";"
+            ]
+        );
+        assert_eq!(t[2].kind, TokenKind::Quoted);
+        assert!(t[0].is("alter"));
+        assert_eq!(line_at(sql, t[3].start), 2);
     }
 }

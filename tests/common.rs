@@ -201,3 +201,32 @@ pub fn stdout(out: &std::process::Output) -> String {
 pub fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
+
+/// Writes `text` to `root/relative`, creating the directories.
+pub fn write_file(root: &Path, relative: &str, text: &str) {
+    let path = root.join(relative);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    std::fs::write(path, text).expect("write fixture file");
+}
+
+/// The rule ids of a `validate --format json` run's findings, sorted and deduplicated.
+pub fn validate_rules(out: &std::process::Output) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "validate printed no JSON ({e}): {}{}",
+            stdout(out),
+            stderr(out)
+        )
+    });
+    let mut rules: Vec<String> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap_or_default().to_string())
+        .collect();
+    rules.sort();
+    rules.dedup();
+    rules
+}

@@ -10,3 +10,4 @@ mod cli_output;
 mod explain;
 mod migrate;
 mod tls;
+mod validate;

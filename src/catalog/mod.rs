@@ -10,6 +10,7 @@
 //! File names are validated here, for embedded and on-disk schemas alike: a malformed name
 //! or a repeated version is an error, never skipped (refinery would skip or crash on them).
 
+pub mod exceptions;
 pub mod queries;
 
 use std::collections::BTreeMap;
@@ -99,6 +100,9 @@ pub struct Manifest {
     /// The hot queries `chatdb explain` checks (`[[query]]` tables).
     #[serde(default, rename = "query")]
     pub queries: Vec<HotQuery>,
+    /// What `chatdb validate` accepts on purpose (`[[validate.parity_exception]]`, `[[validate.lint_allow]]`).
+    #[serde(default)]
+    pub validate: exceptions::ValidateDecl,
 }
 
 /// A schema: its manifest and its migrations per dialect, sorted by version.
@@ -314,6 +318,284 @@ pub fn parse_file_name(file_name: &str) -> Result<(u32, String)> {
         bail!("`{file_name}`: the name must be snake_case (lowercase letters, digits, single underscores)");
     }
     Ok((version, name.to_string()))
+}
+
+/// The lock file of schema `name` inside a schema directory: `schemas/<name>.lock`.
+pub fn lock_path(dir: &Path, name: &str) -> PathBuf {
+    dir.join("schemas").join(format!("{name}.lock"))
+}
+
+/// A problem with a migration file's name or version, found by [`scan`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileProblem {
+    pub kind: FileProblemKind,
+    pub dialect: Dialect,
+    /// The file the problem is about, as [`MigrationFile::path`] would show it.
+    pub path: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileProblemKind {
+    /// Not `V<n>__<snake_name>.sql`.
+    BadName,
+    /// A second file with a version already taken.
+    RepeatedVersion,
+}
+
+/// A schema as [`scan`] finds it: everything that could be read, and what is wrong with it,
+/// instead of the first error [`load`] stops at.
+#[derive(Debug, Clone)]
+pub struct Scan {
+    /// The manifest (the default one when it is missing or invalid) and the well-named
+    /// migrations (the first of a repeated version).
+    pub schema: Schema,
+    pub problems: Vec<FileProblem>,
+    /// `schemas/<name>.toml` as messages show it.
+    pub manifest_path: String,
+    /// The manifest's text, when there is one (for pointing at its lines).
+    pub manifest_text: Option<String>,
+    /// Why the manifest could not be used, when it could not.
+    pub manifest_error: Option<String>,
+    /// `schemas/<name>.lock` as messages show it.
+    pub lock_path: String,
+    /// The lock file's text, when there is one.
+    pub lock: Option<String>,
+}
+
+/// The schema names under a schema directory: `schemas/<name>.toml` and
+/// `sql/<dialect>/<name>/`, sorted.
+pub fn names_in(dir: &Path) -> Result<Vec<String>> {
+    if !dir.is_dir() {
+        bail!("--schema-dir {} is not a directory", dir.display());
+    }
+    let mut names = std::collections::BTreeSet::new();
+    let manifests = dir.join("schemas");
+    if manifests.is_dir() {
+        for entry in std::fs::read_dir(&manifests)
+            .with_context(|| format!("reading {}", manifests.display()))?
+        {
+            let path = entry
+                .with_context(|| format!("reading {}", manifests.display()))?
+                .path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
+                    names.insert(stem.to_string());
+                }
+            }
+        }
+    }
+    for dialect in Dialect::ALL {
+        let sub = dir.join("sql").join(dialect.dir_name());
+        if !sub.is_dir() {
+            continue;
+        }
+        for entry in
+            std::fs::read_dir(&sub).with_context(|| format!("reading {}", sub.display()))?
+        {
+            let entry = entry.with_context(|| format!("reading {}", sub.display()))?;
+            if entry.path().is_dir() {
+                names.insert(entry.file_name().to_string_lossy().into_owned());
+            }
+        }
+    }
+    if names.is_empty() {
+        bail!(
+            "no schemas under {} (expected schemas/<schema>.toml or sql/postgres/<schema>/...)",
+            dir.display()
+        );
+    }
+    Ok(names.into_iter().collect())
+}
+
+/// Reads `name` like [`load`] but collects file and manifest problems instead of failing
+/// on the first, so that `chatdb validate` can report each one against its file. Errors
+/// are left for what stops reading altogether (an unknown schema, an unreadable directory).
+pub fn scan(name: &str, dir: Option<&Path>) -> Result<Scan> {
+    let (manifest, files, lock_path, lock) = match dir {
+        None => {
+            let known = canonical_names();
+            if !known.iter().any(|k| k == name) {
+                bail!(
+                    "unknown schema `{name}`: the canonical schemas are {} (or point --schema-dir at your own)",
+                    known.join(", ")
+                );
+            }
+            let manifest = MANIFESTS
+                .get_file(format!("{name}.toml"))
+                .map(|f| f.contents_utf8().unwrap_or_default().to_string());
+            let lock = MANIFESTS
+                .get_file(format!("{name}.lock"))
+                .map(|f| f.contents_utf8().unwrap_or_default().to_string());
+            let mut files = BTreeMap::new();
+            for dialect in Dialect::ALL {
+                let mut list = Vec::new();
+                if let Some(sub) = SQL.get_dir(format!("{}/{name}", dialect.dir_name())) {
+                    for file in sub.files() {
+                        let file_name = file
+                            .path()
+                            .file_name()
+                            .and_then(|n| n.to_str())
+                            .unwrap_or("")
+                            .to_string();
+                        let path = format!("sql/{}", file.path().display());
+                        let sql = file
+                            .contents_utf8()
+                            .ok_or_else(|| anyhow!("{path} is not UTF-8"))?;
+                        list.push((file_name, path, sql.to_string()));
+                    }
+                }
+                files.insert(dialect, list);
+            }
+            (
+                (format!("schemas/{name}.toml"), manifest),
+                files,
+                format!("schemas/{name}.lock"),
+                lock,
+            )
+        }
+        Some(dir) => {
+            validate_identifier(name).with_context(|| format!("invalid schema name `{name}`"))?;
+            if !dir.is_dir() {
+                bail!("--schema-dir {} is not a directory", dir.display());
+            }
+            let manifest_path = dir.join("schemas").join(format!("{name}.toml"));
+            let manifest = if manifest_path.exists() {
+                Some(
+                    std::fs::read_to_string(&manifest_path)
+                        .with_context(|| format!("reading {}", manifest_path.display()))?,
+                )
+            } else {
+                None
+            };
+            let lock_file = lock_path(dir, name);
+            let lock = if lock_file.exists() {
+                Some(
+                    std::fs::read_to_string(&lock_file)
+                        .with_context(|| format!("reading {}", lock_file.display()))?,
+                )
+            } else {
+                None
+            };
+            let mut files = BTreeMap::new();
+            for dialect in Dialect::ALL {
+                let sub: PathBuf = dir.join("sql").join(dialect.dir_name()).join(name);
+                let mut list = Vec::new();
+                if sub.is_dir() {
+                    for entry in std::fs::read_dir(&sub)
+                        .with_context(|| format!("reading {}", sub.display()))?
+                    {
+                        let entry = entry.with_context(|| format!("reading {}", sub.display()))?;
+                        let path = entry.path();
+                        if !path.is_file() {
+                            continue;
+                        }
+                        let file_name = entry.file_name().to_string_lossy().into_owned();
+                        let sql = std::fs::read_to_string(&path)
+                            .with_context(|| format!("reading migration {}", path.display()))?;
+                        list.push((file_name, display_path(&path), sql));
+                    }
+                }
+                files.insert(dialect, list);
+            }
+            (
+                (display_path(&manifest_path), manifest),
+                files,
+                display_path(&lock_file),
+                lock,
+            )
+        }
+    };
+    let (manifest_path, manifest_text) = manifest;
+    let (manifest, manifest_error) = match &manifest_text {
+        None => (Manifest::default(), None),
+        Some(text) => match parse_manifest(text, &manifest_path) {
+            Ok(m) => (m, None),
+            Err(e) => (Manifest::default(), Some(format!("{e:#}"))),
+        },
+    };
+    let mut problems = Vec::new();
+    let mut migrations = BTreeMap::new();
+    for (dialect, list) in files {
+        let (valid, found) = collect_files(dialect, list);
+        problems.extend(found);
+        migrations.insert(dialect, valid);
+    }
+    Ok(Scan {
+        schema: Schema {
+            name: name.to_string(),
+            manifest,
+            migrations,
+        },
+        problems,
+        manifest_path,
+        manifest_text,
+        manifest_error,
+        lock_path,
+        lock,
+    })
+}
+
+/// A path for messages: `./sql/x` shown as `sql/x` (GitHub annotations want paths relative
+/// to the repository root, which is what `--schema-dir .` gives).
+fn display_path(path: &Path) -> String {
+    let text = path.display().to_string();
+    match text.strip_prefix("./") {
+        Some(rest) => rest.to_string(),
+        None => text,
+    }
+}
+
+/// The lenient twin of [`parse_files`]: valid files sorted by version, and a problem for
+/// each file that is not (the second of a repeated version, in file-name order).
+fn collect_files(
+    dialect: Dialect,
+    mut files: Vec<(String, String, String)>,
+) -> (Vec<MigrationFile>, Vec<FileProblem>) {
+    files.sort();
+    let mut problems = Vec::new();
+    let mut by_version: BTreeMap<u32, MigrationFile> = BTreeMap::new();
+    for (file_name, path, sql) in files {
+        if !looks_like_migration(&file_name) {
+            continue;
+        }
+        let (version, name) = match parse_file_name(&file_name) {
+            Ok(parsed) => parsed,
+            Err(e) => {
+                problems.push(FileProblem {
+                    kind: FileProblemKind::BadName,
+                    dialect,
+                    path,
+                    message: format!(
+                        "{e}; migration file names must be V<n>__<snake_name>.sql (e.g. V3__add_message_reads.sql)"
+                    ),
+                });
+                continue;
+            }
+        };
+        if let Some(other) = by_version.get(&version) {
+            problems.push(FileProblem {
+                kind: FileProblemKind::RepeatedVersion,
+                dialect,
+                message: format!(
+                    "version {version} is used twice: {} and {}; give one of them the next free version",
+                    other.path, path
+                ),
+                path,
+            });
+            continue;
+        }
+        by_version.insert(
+            version,
+            MigrationFile {
+                version,
+                name,
+                path,
+                sql,
+            },
+        );
+    }
+    (by_version.into_values().collect(), problems)
 }
 
 #[cfg(test)]

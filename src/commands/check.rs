@@ -148,7 +148,7 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
     };
     match settings.format {
         Format::Json => report::json(out, &report)?,
-        Format::Table => print_table(out, &report, live.usage.is_some())?,
+        Format::Table | Format::Github => print_table(out, &report, live.usage.is_some())?,
     }
     let failed = report.summary.error > 0 || (args.strict && report.summary.warning > 0);
     Ok(if failed {

@@ -394,7 +394,7 @@ impl Signals {
 fn print(out: &mut dyn Write, format: Format, r: &Report) -> Result<()> {
     match format {
         Format::Json => report::json(out, r),
-        Format::Table => {
+        Format::Table | Format::Github => {
             let listing = r.mode != "delete";
             let header: &[&str] = if r.mode == "list" {
                 &[

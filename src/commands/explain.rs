@@ -257,7 +257,7 @@ pub fn run(settings: &Settings, args: &ExplainArgs, out: &mut dyn Write) -> Resu
     };
     match settings.format {
         Format::Json => report::json(out, &report)?,
-        Format::Table => print_report(out, &report, args.verbose)?,
+        Format::Table | Format::Github => print_report(out, &report, args.verbose)?,
     }
     Ok(if report.summary.cannot_serve > 0 {
         ExitCode::from(EXIT_FINDINGS)

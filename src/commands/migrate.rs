@@ -82,7 +82,7 @@ pub fn run(settings: &Settings, args: &MigrateArgs, out: &mut dyn Write) -> Resu
         };
         match settings.format {
             Format::Json => report::json(out, &plan)?,
-            Format::Table => {
+            Format::Table | Format::Github => {
                 if plan.pending.is_empty() {
                     line(
                         out,
@@ -127,7 +127,9 @@ pub fn run(settings: &Settings, args: &MigrateArgs, out: &mut dyn Write) -> Resu
     };
     match settings.format {
         Format::Json => report::json(out, &done)?,
-        Format::Table => print_table(out, &done, files.last().map(|f| i64::from(f.version)))?,
+        Format::Table | Format::Github => {
+            print_table(out, &done, files.last().map(|f| i64::from(f.version)))?
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

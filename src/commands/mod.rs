@@ -6,6 +6,7 @@ mod explain;
 mod migrate;
 mod schemas;
 mod status;
+mod validate;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -36,6 +37,18 @@ pub fn run(cli: Cli, secrets: &Secrets) -> Result<ExitCode> {
         Command::Cleanup(args) => cleanup::run(&settings, args, &mut out),
         Command::Explain(args) => explain::run(&settings, args, &mut out),
         Command::Check(args) => check::run(&settings, args, &mut out),
+        Command::Validate(args) => {
+            // Only a server named for it: never the config file's or the default URL.
+            let env_url = std::env::var("DATABASE_URL").ok().filter(|v| !v.is_empty());
+            let url = cli.global.database_url.clone().or(env_url);
+            validate::run(
+                &settings,
+                args,
+                cli.global.schema.is_some(),
+                url.as_deref(),
+                &mut out,
+            )
+        }
     }?;
     out.flush().context("writing output")?;
     Ok(code)

@@ -47,7 +47,7 @@ pub fn run(settings: &Settings, out: &mut dyn Write) -> Result<ExitCode> {
         .collect::<Result<Vec<_>>>()?;
     match settings.format {
         Format::Json => report::json(out, &rows)?,
-        Format::Table => {
+        Format::Table | Format::Github => {
             let mut t = report::table(&[
                 "schema",
                 "source",

@@ -53,7 +53,7 @@ pub fn run(settings: &Settings, args: &StatusArgs, out: &mut dyn Write) -> Resul
     };
     match settings.format {
         Format::Json => report::json(out, &status)?,
-        Format::Table => print_table(out, &status)?,
+        Format::Table | Format::Github => print_table(out, &status)?,
     }
     let behind = status.pending > 0 || status.problems > 0;
     Ok(if args.exit_code && behind {

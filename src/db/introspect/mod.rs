@@ -51,6 +51,34 @@ pub struct Table {
     /// SQLite: the primary key is the rowid itself (`id INTEGER PRIMARY KEY`), which is
     /// indexed without any index showing up in the catalog.
     pub rowid_key: Option<String>,
+    /// Column details in table order (the same names as `columns`), for `chatdb validate`'s
+    /// comparison of the two dialects.
+    pub details: Vec<Column>,
+    /// CHECK constraints, in name order.
+    pub checks: Vec<CheckConstraint>,
+}
+
+/// One column as the catalog describes it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Column {
+    pub name: String,
+    /// PostgreSQL `format_type` (`character varying(255)`, `text[]`); SQLite's declared type
+    /// as written (`VARCHAR(255)`, `TEXT`), empty when none was declared.
+    pub data_type: String,
+    pub not_null: bool,
+    /// The default expression's text, as the catalog keeps it.
+    pub default: Option<String>,
+}
+
+/// A CHECK constraint.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CheckConstraint {
+    /// PostgreSQL's constraint name (its own choice for an unnamed one). SQLite keeps no
+    /// names: a `CONSTRAINT name CHECK` gives its name, an unnamed one is named the way
+    /// PostgreSQL would (`<table>_<column>_check` on a column, `<table>_check` on the table).
+    pub name: String,
+    /// The expression, in the dialect's own spelling (not comparable across dialects).
+    pub expression: String,
 }
 
 /// One index, as the catalog describes it.

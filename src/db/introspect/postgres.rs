@@ -7,17 +7,30 @@
 use anyhow::{anyhow, Result};
 
 use super::{
-    normalize_expr, Constraint, FkAction, ForeignKey, Index, IndexColumn, Inventory, Table, Usage,
-    HISTORY_PREFIX,
+    normalize_expr, CheckConstraint, Column, Constraint, FkAction, ForeignKey, Index, IndexColumn,
+    Inventory, Table, Usage, HISTORY_PREFIX,
 };
 
 const TABLES: &str = "
-SELECT c.relname::text, coalesce(a.attname::text, '')
+SELECT c.relname::text, coalesce(a.attname::text, ''),
+       coalesce(format_type(a.atttypid, a.atttypmod), ''),
+       coalesce(a.attnotnull, false),
+       pg_get_expr(d.adbin, d.adrelid, true)
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND left(c.relname, length($2)) <> $2
 ORDER BY c.relname, a.attnum";
+
+/// Every CHECK constraint of the namespace's tables.
+const CHECKS: &str = "
+SELECT t.relname::text, con.conname::text, pg_get_constraintdef(con.oid, true)
+FROM pg_constraint con
+JOIN pg_class t ON t.oid = con.conrelid
+JOIN pg_namespace n ON n.oid = t.relnamespace
+WHERE con.contype = 'c' AND n.nspname = $1 AND left(t.relname, length($2)) <> $2
+ORDER BY t.relname, con.conname";
 
 /// Every index of the namespace's tables. Key columns come back as attribute names (or the
 /// deparsed expression), with the sort options from `indoption` (bit 1: DESC, bit 2:
@@ -109,7 +122,29 @@ pub fn inventory(tx: &mut postgres::Transaction<'_>, namespace: &str) -> Result<
             });
         }
         if let (Some(t), false) = (inv.tables.last_mut(), column.is_empty()) {
+            t.details.push(Column {
+                name: column.clone(),
+                data_type: row.get(2),
+                not_null: row.get(3),
+                default: row
+                    .get::<_, Option<String>>(4)
+                    .map(|d| strip_namespace(&d, namespace)),
+            });
             t.columns.push(column);
+        }
+    }
+
+    for row in tx
+        .query(CHECKS, &params)
+        .map_err(pg("reading CHECK constraints"))?
+    {
+        let table: String = row.get(0);
+        if let Some(t) = inv.tables.iter_mut().find(|t| t.name == table) {
+            let definition: String = row.get(2);
+            t.checks.push(CheckConstraint {
+                name: row.get(1),
+                expression: strip_namespace(&definition, namespace),
+            });
         }
     }
 

@@ -10,8 +10,8 @@ use anyhow::{Context, Result};
 use rusqlite::Transaction;
 
 use super::{
-    normalize_expr, one_line, Constraint, FkAction, FkViolation, ForeignKey, Index, IndexColumn,
-    Inventory, SqliteFacts, Table, HISTORY_PREFIX,
+    normalize_expr, one_line, CheckConstraint, Column, Constraint, FkAction, FkViolation,
+    ForeignKey, Index, IndexColumn, Inventory, SqliteFacts, Table, HISTORY_PREFIX,
 };
 
 /// The tables a model covers: real tables, neither SQLite's own nor chatdb's history.
@@ -20,7 +20,7 @@ const OWN_TABLES: &str = "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCA
 
 fn tables_sql() -> String {
     format!(
-        "SELECT m.name, p.name, p.type, p.pk, m.sql FROM sqlite_schema m
+        "SELECT m.name, p.name, p.type, p.pk, m.sql, p.\"notnull\", p.dflt_value FROM sqlite_schema m
          LEFT JOIN pragma_table_info(m.name) p WHERE {OWN_TABLES} ORDER BY m.name, p.cid"
     )
 }
@@ -58,21 +58,32 @@ pub fn inventory(tx: &Transaction<'_>) -> Result<Inventory> {
     let mut inv = Inventory::default();
 
     {
-        // (table, column, declared type, primary-key position, CREATE TABLE text)
+        // (table, column, declared type, primary-key position, CREATE TABLE text,
+        //  NOT NULL, default)
         type Row = (
             String,
             Option<String>,
             Option<String>,
             Option<i64>,
             Option<String>,
+            Option<bool>,
+            Option<String>,
         );
         let mut stmt = tx.prepare(&tables_sql())?;
         let rows: Vec<Row> = stmt
             .query_map([HISTORY_PREFIX], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ))
             })?
             .collect::<rusqlite::Result<_>>()?;
-        for (table, column, _, _, sql) in &rows {
+        for (table, column, ty, _, sql, not_null, default) in &rows {
             if inv.tables.last().is_none_or(|t| &t.name != table) {
                 let key: Vec<&Row> = rows
                     .iter()
@@ -88,7 +99,7 @@ pub fn inventory(tx: &Transaction<'_>) -> Result<Inventory> {
                     .any(|w| w == ["WITHOUT", "ROWID"]);
                 // `x INTEGER PRIMARY KEY` makes x the rowid: indexed, but by no catalog index.
                 let rowid_key = match key.as_slice() {
-                    [(_, Some(col), Some(ty), _, _)]
+                    [(_, Some(col), Some(ty), ..)]
                         if ty.eq_ignore_ascii_case("INTEGER") && !without_rowid =>
                     {
                         Some(col.clone())
@@ -99,10 +110,18 @@ pub fn inventory(tx: &Transaction<'_>) -> Result<Inventory> {
                     name: table.clone(),
                     columns: Vec::new(),
                     rowid_key,
+                    details: Vec::new(),
+                    checks: parse_checks(table, sql.as_deref().unwrap_or_default()),
                 });
             }
             if let (Some(column), Some(t)) = (column, inv.tables.last_mut()) {
                 t.columns.push(column.clone());
+                t.details.push(Column {
+                    name: column.clone(),
+                    data_type: ty.clone().unwrap_or_default(),
+                    not_null: not_null.unwrap_or(false),
+                    default: default.clone(),
+                });
             }
         }
     }
@@ -263,6 +282,89 @@ pub fn inventory(tx: &Transaction<'_>) -> Result<Inventory> {
     Ok(inv)
 }
 
+/// The CHECK constraints of a `CREATE TABLE` statement (SQLite keeps them nowhere else),
+/// named as [`CheckConstraint::name`] says.
+fn parse_checks(table: &str, sql: &str) -> Vec<CheckConstraint> {
+    use crate::sqltext::{tokens, TokenKind};
+    let toks = tokens(sql);
+    let Some(open) = toks.iter().position(|t| t.is_punct('(')) else {
+        return Vec::new();
+    };
+    // The definitions between the outer parentheses, split at top-level commas.
+    let mut items: Vec<&[crate::sqltext::Token]> = Vec::new();
+    let mut depth = 0usize;
+    let mut item_start = open + 1;
+    for (i, t) in toks.iter().enumerate().skip(open) {
+        if t.is_punct('(') {
+            depth += 1;
+        } else if t.is_punct(')') {
+            depth = depth.saturating_sub(1);
+            if depth == 0 {
+                items.push(&toks[item_start..i]);
+                break;
+            }
+        } else if t.is_punct(',') && depth == 1 {
+            items.push(&toks[item_start..i]);
+            item_start = i + 1;
+        }
+    }
+    let mut checks = Vec::new();
+    for item in items {
+        let Some(first) = item.first() else { continue };
+        let table_level = first.is("CONSTRAINT")
+            || first.is("CHECK")
+            || first.is("PRIMARY")
+            || first.is("UNIQUE")
+            || first.is("FOREIGN");
+        let column = (!table_level).then(|| first.name());
+        let mut depth = 0usize;
+        for (i, t) in item.iter().enumerate() {
+            if t.is_punct('(') {
+                depth += 1;
+            } else if t.is_punct(')') {
+                depth = depth.saturating_sub(1);
+            }
+            if depth != 0 || !t.is("CHECK") {
+                continue;
+            }
+            let name = match (
+                i.checked_sub(2).map(|k| &item[k]),
+                item.get(i.wrapping_sub(1)),
+            ) {
+                (Some(c), Some(n)) if c.is("CONSTRAINT") && n.kind != TokenKind::Punct => n.name(),
+                _ => match &column {
+                    Some(col) => format!("{table}_{col}_check"),
+                    None => format!("{table}_check"),
+                },
+            };
+            // The parenthesised expression after CHECK.
+            let Some(open) = item.get(i + 1).filter(|t| t.is_punct('(')) else {
+                continue;
+            };
+            let mut d = 0usize;
+            let mut close = None;
+            for t in &item[i + 1..] {
+                if t.is_punct('(') {
+                    d += 1;
+                } else if t.is_punct(')') {
+                    d = d.saturating_sub(1);
+                    if d == 0 {
+                        close = Some(t.end);
+                        break;
+                    }
+                }
+            }
+            let Some(close) = close else { continue };
+            checks.push(CheckConstraint {
+                name,
+                expression: format!("CHECK {}", one_line(&sql[open.start..close])),
+            });
+        }
+    }
+    checks.sort_by(|a, b| a.name.cmp(&b.name));
+    checks
+}
+
 /// The key column texts and the predicate of a `CREATE INDEX` statement.
 #[derive(Debug, PartialEq)]
 struct ParsedIndex {
@@ -372,5 +474,29 @@ mod tests {
         assert_eq!(p.columns, vec!["\"a,b\"", "c"]);
         assert_eq!(p.predicate, None);
         assert_eq!(parse_create_index("CREATE INDEX z ON t"), None);
+    }
+
+    #[test]
+    fn checks_come_from_the_create_table_text() {
+        let sql = "CREATE TABLE tasks (
+            id TEXT NOT NULL CONSTRAINT tasks_pkey PRIMARY KEY,
+            -- a comment, with a CHECK (x) in it
+            tags TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(tags) AND json_type(tags) = 'array'),
+            priority TEXT CONSTRAINT tasks_priority_check CHECK (priority IN ('low', 'high')),
+            CONSTRAINT tasks_done_check CHECK (done IS NULL OR (done > 0)),
+            CHECK (a <> b)
+        )";
+        let checks = parse_checks("tasks", sql);
+        let names: Vec<&str> = checks.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "tasks_check",
+                "tasks_done_check",
+                "tasks_priority_check",
+                "tasks_tags_check"
+            ]
+        );
+        assert_eq!(checks[1].expression, "CHECK (done IS NULL OR (done > 0))");
     }
 }

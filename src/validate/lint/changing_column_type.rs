@@ -1,0 +1,80 @@
+//! `changing-column-type` (warning): `ALTER TABLE ... ALTER COLUMN ... TYPE` on a table an
+//! earlier version created.
+//!
+//! Unless the new type is binary-compatible with the old (`varchar(n)` widened, or to
+//! `text`), PostgreSQL rewrites the whole table and rebuilds its indexes under an ACCESS
+//! EXCLUSIVE lock: nothing reads or writes the table until it is done. The app version still
+//! running may also not expect the new type. On a big table add a new column, backfill it
+//! in batches, switch the app over, then drop the old one; on a small one allow it.
+
+use super::{alter_table, Check, Hit, Rule, Statement};
+use crate::checks::Severity;
+
+pub const RULE: Rule = Rule {
+    id: "changing-column-type",
+    severity: Severity::Warning,
+    summary: "ALTER COLUMN ... TYPE rewrites the table under an ACCESS EXCLUSIVE lock",
+    check: Check::Statement(check),
+};
+
+fn check(s: &Statement) -> Vec<Hit> {
+    let Some((table, actions)) = alter_table(&s.tokens) else {
+        return Vec::new();
+    };
+    if s.created_here.contains(&table) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for a in actions {
+        if !a.first().is_some_and(|w| w.is("ALTER")) {
+            continue;
+        }
+        let mut i = 1;
+        if a.get(i).is_some_and(|w| w.is("COLUMN")) {
+            i += 1;
+        }
+        let Some(column) = a.get(i).map(|w| w.name()) else {
+            continue;
+        };
+        i += 1;
+        if a.get(i).is_some_and(|w| w.is("SET")) && a.get(i + 1).is_some_and(|w| w.is("DATA")) {
+            i += 2;
+        }
+        if !a.get(i).is_some_and(|w| w.is("TYPE")) {
+            continue;
+        }
+        let new_type: Vec<&str> = a[i + 1..]
+            .iter()
+            .take_while(|t| !t.is("USING") && !t.is("COLLATE"))
+            .map(|t| t.text.as_str())
+            .collect();
+        out.push(Hit {
+            object: format!("column {table}.{column}"),
+            message: format!(
+                "changing the type of {table}.{column} to {} rewrites {table} and its indexes under an ACCESS EXCLUSIVE lock (reads and writes wait)",
+                new_type.join("").to_uppercase()
+            ),
+            fix: "on a large table add a new column, backfill it in batches, switch the app, then drop the old one".into(),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::hits;
+    use super::*;
+
+    #[test]
+    fn type_changes_are_found() {
+        let found = hits(check, "ALTER TABLE sessions ALTER COLUMN code TYPE CHAR(8);\nALTER TABLE t ALTER a SET DATA TYPE bigint USING a::bigint;");
+        assert_eq!(found.len(), 2);
+        assert!(
+            found[0].message.contains("to CHAR(8)"),
+            "{}",
+            found[0].message
+        );
+        assert_eq!(found[1].object, "column t.a");
+        assert!(hits(check, "ALTER TABLE t ALTER COLUMN a SET DEFAULT 1;").is_empty());
+    }
+}

@@ -1,0 +1,89 @@
+//! `fk-without-not-valid` (warning): `ALTER TABLE ... ADD [CONSTRAINT ...] FOREIGN KEY`
+//! without `NOT VALID`, on a table an earlier version created.
+//!
+//! Adding a foreign key checks every existing row while holding a SHARE ROW EXCLUSIVE lock
+//! on both tables: writes to either wait for the whole scan. `NOT VALID` adds the key at
+//! once (new rows are checked from then on); `ALTER TABLE ... VALIDATE CONSTRAINT` checks
+//! the old rows later under a lock that lets reads and writes go on. chatdb runs one
+//! `migrate` in one transaction, which keeps every lock to the end, so put the VALIDATE in
+//! a migration that a later `migrate` run applies.
+
+use super::{alter_table, has_top_level_pair, position_top_level, Check, Hit, Rule, Statement};
+use crate::checks::Severity;
+
+pub const RULE: Rule = Rule {
+    id: "fk-without-not-valid",
+    severity: Severity::Warning,
+    summary:
+        "ADD FOREIGN KEY without NOT VALID scans the table while blocking writes to both tables",
+    check: Check::Statement(check),
+};
+
+fn check(s: &Statement) -> Vec<Hit> {
+    let Some((table, actions)) = alter_table(&s.tokens) else {
+        return Vec::new();
+    };
+    if s.created_here.contains(&table) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for a in actions {
+        if !a.first().is_some_and(|w| w.is("ADD")) {
+            continue;
+        }
+        let named = a.get(1).is_some_and(|w| w.is("CONSTRAINT"));
+        let body = if named {
+            a.get(3..).unwrap_or_default()
+        } else {
+            &a[1..]
+        };
+        if !body.first().is_some_and(|w| w.is("FOREIGN"))
+            || has_top_level_pair(body, "NOT", "VALID")
+        {
+            continue;
+        }
+        let label = if named {
+            a[2].name()
+        } else {
+            format!("foreign key on {table}")
+        };
+        let refs = position_top_level(body, "REFERENCES")
+            .and_then(|p| body.get(p + 1))
+            .map(|t| t.name())
+            .unwrap_or_default();
+        out.push(Hit {
+            object: format!("foreign key {label}"),
+            message: format!(
+                "adding {label} without NOT VALID checks every row of {table} while writes to {table} and {refs} wait"
+            ),
+            fix: format!(
+                "add it NOT VALID, and ALTER TABLE {table} VALIDATE CONSTRAINT {label} in a migration a later `chatdb migrate` applies"
+            ),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::hits;
+    use super::*;
+
+    #[test]
+    fn foreign_keys_without_not_valid_are_found() {
+        let found = hits(
+            check,
+            "ALTER TABLE m ADD CONSTRAINT m_room_fkey FOREIGN KEY (room_id) REFERENCES rooms (id);",
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].object, "foreign key m_room_fkey");
+        assert!(found[0].message.contains("rooms"));
+        for ok in [
+            "ALTER TABLE m ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES r (id) NOT VALID;",
+            "ALTER TABLE m ADD CONSTRAINT c CHECK (a > 0);",
+            "ALTER TABLE m VALIDATE CONSTRAINT f;",
+        ] {
+            assert!(hits(check, ok).is_empty(), "{ok}");
+        }
+    }
+}

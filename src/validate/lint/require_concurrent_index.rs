@@ -1,0 +1,94 @@
+//! `require-concurrent-index` (warning): `CREATE INDEX` on a table an earlier version
+//! created, without `CONCURRENTLY`.
+//!
+//! A plain `CREATE INDEX` holds a SHARE lock on the table until the build ends: reads go on,
+//! every INSERT, UPDATE and DELETE waits, for as long as the build takes on a big table.
+//! `CREATE INDEX CONCURRENTLY` does not block writes, but it cannot run inside a
+//! transaction block, and chatdb runs each `migrate` in one transaction. So on a table that
+//! is big in production: build the index beforehand, outside chatdb, with
+//! `CREATE INDEX CONCURRENTLY`, and write the migration as `CREATE INDEX IF NOT EXISTS`
+//! (then a no-op where the index was built, and still correct on a fresh database). The
+//! rule accepts `IF NOT EXISTS` as that pattern. On a table known to stay small, allow it.
+
+use super::{qualified_name, Check, Hit, Rule, Statement};
+use crate::checks::Severity;
+
+pub const RULE: Rule = Rule {
+    id: "require-concurrent-index",
+    severity: Severity::Warning,
+    summary:
+        "CREATE INDEX without CONCURRENTLY on an existing table blocks its writes while it builds",
+    check: Check::Statement(check),
+};
+
+fn check(s: &Statement) -> Vec<Hit> {
+    let t = &s.tokens;
+    let mut i = 0;
+    if !t.first().is_some_and(|w| w.is("CREATE")) {
+        return Vec::new();
+    }
+    i += 1;
+    if t.get(i).is_some_and(|w| w.is("UNIQUE")) {
+        i += 1;
+    }
+    if !t.get(i).is_some_and(|w| w.is("INDEX")) {
+        return Vec::new();
+    }
+    i += 1;
+    if t.get(i).is_some_and(|w| w.is("CONCURRENTLY")) {
+        return Vec::new();
+    }
+    if t.get(i).is_some_and(|w| w.is("IF")) {
+        // IF NOT EXISTS: the build-it-beforehand pattern (see the module doc).
+        return Vec::new();
+    }
+    let mut name = None;
+    if !t.get(i).is_some_and(|w| w.is("ON")) {
+        name = t.get(i).map(|w| w.name());
+        i += 1;
+    }
+    if !t.get(i).is_some_and(|w| w.is("ON")) {
+        return Vec::new();
+    }
+    i += 1;
+    if t.get(i).is_some_and(|w| w.is("ONLY")) {
+        i += 1;
+    }
+    let Some((table, _)) = qualified_name(t, i) else {
+        return Vec::new();
+    };
+    if s.created_here.contains(&table) {
+        return Vec::new();
+    }
+    let label = name.clone().unwrap_or_else(|| format!("index on {table}"));
+    vec![Hit {
+        object: format!("index {label}"),
+        message: format!(
+            "CREATE INDEX {label} on existing table {table} without CONCURRENTLY blocks every write to {table} until the build finishes"
+        ),
+        fix: format!(
+            "on a large table build it beforehand outside chatdb (CREATE INDEX CONCURRENTLY {label} ...) and write CREATE INDEX IF NOT EXISTS here"
+        ),
+    }]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::hits;
+    use super::*;
+
+    #[test]
+    fn plain_index_on_an_existing_table_is_found() {
+        let found = hits(check, "CREATE INDEX idx_a ON public.t (a);");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].object, "index idx_a");
+        for ok in [
+            "CREATE INDEX CONCURRENTLY idx_a ON t (a);",
+            "CREATE UNIQUE INDEX IF NOT EXISTS idx_a ON t (a);",
+            "CREATE TABLE t (a int); CREATE INDEX idx_a ON t (a);",
+            "CREATE TABLE t2 (a int);",
+        ] {
+            assert!(hits(check, ok).is_empty(), "{ok}");
+        }
+    }
+}

@@ -1,0 +1,644 @@
+//! `chatdb validate`: the canonical schemas pass (embedded and from the checkout, with and
+//! without PostgreSQL), and a fixture per failure fails with exactly its rule. Fixtures are
+//! built in temp dirs from one small valid schema (`demo`), each changed in one way.
+
+use std::path::Path;
+
+use crate::common::*;
+
+const V1: &str = "-- demo V1: rooms and their messages.
+CREATE TABLE rooms (
+    id INTEGER CONSTRAINT rooms_pkey PRIMARY KEY,
+    name TEXT NOT NULL
+);
+CREATE TABLE messages (
+    id INTEGER CONSTRAINT messages_pkey PRIMARY KEY,
+    room_id INTEGER NOT NULL CONSTRAINT messages_room_id_fkey REFERENCES rooms (id) ON DELETE CASCADE,
+    body TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+CREATE INDEX idx_messages_room ON messages (room_id, created_at DESC);
+";
+
+const V2: &str = "-- demo V2: a topic per room.
+ALTER TABLE rooms ADD COLUMN topic TEXT;
+";
+
+const MANIFEST: &str = r#"description = "validate fixture"
+
+[[policy]]
+table = "messages"
+time_column = "created_at"
+keep = "30d"
+"#;
+
+/// The valid demo schema under `root`, with its lock written by `--update-lock`.
+fn demo(root: &Path) {
+    for dialect in ["postgres", "sqlite"] {
+        write_file(
+            root,
+            &format!("sql/{dialect}/demo/V1__initial_schema.sql"),
+            V1,
+        );
+        write_file(root, &format!("sql/{dialect}/demo/V2__add_topic.sql"), V2);
+    }
+    write_file(root, "schemas/demo.toml", MANIFEST);
+    let out = validate(root, &["--update-lock"]).output().expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(root.join("schemas/demo.lock").exists());
+}
+
+/// `chatdb validate -s demo --schema-dir . --format json` in `root`, plus `args`.
+fn validate(root: &Path, args: &[&str]) -> assert_cmd::Command {
+    let mut cmd = chatdb(root);
+    cmd.args([
+        "validate",
+        "-s",
+        "demo",
+        "--schema-dir",
+        ".",
+        "--format",
+        "json",
+    ])
+    .args(args);
+    cmd
+}
+
+/// Runs validate on `root` and asserts it exits `code` with exactly the findings of `rule`.
+fn fails_with(root: &Path, args: &[&str], code: i32, rule: &str) -> serde_json::Value {
+    let out = validate(root, args).output().expect("runs");
+    assert_eq!(
+        validate_rules(&out),
+        [rule],
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert_eq!(out.status.code(), Some(code), "{}", stdout(&out));
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+fn both(root: &Path, file: &str, sql: &str) {
+    for dialect in ["postgres", "sqlite"] {
+        write_file(root, &format!("sql/{dialect}/demo/{file}"), sql);
+    }
+}
+
+#[test]
+fn canonical_schemas_pass_without_postgres() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = chatdb(dir.path())
+        .args(["validate", "--all"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let text = stdout(&out);
+    assert!(text.contains("0 errors, 0 warnings"), "{text}");
+    assert!(text.contains("PostgreSQL not checked"), "{text}");
+
+    // The checkout, as CI validates edits, and strict: nothing is left as a warning.
+    let out = chatdb(dir.path())
+        .args([
+            "validate",
+            "--all",
+            "--strict",
+            "--format",
+            "json",
+            "--schema-dir",
+        ])
+        .arg(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let names: Vec<&str> = v["schemas"]
+        .as_array()
+        .expect("schemas")
+        .iter()
+        .map(|s| s["name"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(names, ["assistant", "chat", "classroom", "focusmate"]);
+    for s in v["schemas"].as_array().expect("schemas") {
+        assert_eq!(s["stages"]["lock"], "ok", "{s}");
+        assert_eq!(s["stages"]["apply_sqlite"], "ok", "{s}");
+        assert_eq!(s["stages"]["lint"], "ok", "{s}");
+        assert_eq!(s["stages"]["parity"], "skipped", "{s}");
+    }
+}
+
+#[test]
+fn canonical_schemas_pass_with_postgres_and_scratch_databases_are_dropped() {
+    let db = crate::pg_or_skip!("validate_canonical");
+    let dir = tempfile::tempdir().expect("tempdir");
+    for schema_dir in [None, Some(env!("CARGO_MANIFEST_DIR"))] {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("chatdb"));
+        cmd.current_dir(dir.path())
+            .env_remove("DATABASE_URL")
+            .env_remove("CHATDB_SCHEMA")
+            .args(["validate", "--all", "--strict", "--format", "json"]);
+        if let Some(d) = schema_dir {
+            cmd.arg("--schema-dir").arg(d);
+        }
+        // The server comes from DATABASE_URL here, as in the example CI workflow.
+        cmd.env("DATABASE_URL", &db.url);
+        let child = cmd
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawns");
+        let pid = child.id();
+        let out = child.wait_with_output().expect("runs");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert!(v["postgres"].as_str().is_some_and(|s| s.contains(&db.name)));
+        for s in v["schemas"].as_array().expect("schemas") {
+            for stage in [
+                "files",
+                "lock",
+                "apply_sqlite",
+                "apply_postgres",
+                "parity",
+                "lint",
+                "manifest",
+            ] {
+                assert_eq!(s["stages"][stage], "ok", "{stage}: {s}");
+            }
+        }
+        let accepted: Vec<&str> = v["schemas"][0]["accepted"]
+            .as_array()
+            .expect("accepted")
+            .iter()
+            .map(|a| a["object"].as_str().unwrap_or_default())
+            .collect();
+        assert!(accepted.contains(&"index idx_tasks_tags"), "{accepted:?}");
+        assert_no_scratch_databases(pid);
+    }
+}
+
+fn assert_no_scratch_databases(pid: u32) {
+    let mut admin = postgres::Client::connect(&pg_admin_url(), postgres::NoTls).expect("admin");
+    let left: Vec<String> = admin
+        .query(
+            "SELECT datname::text FROM pg_database WHERE datname LIKE $1",
+            &[&format!("chatdb_validate_{pid}_%")],
+        )
+        .expect("query")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(left.is_empty(), "scratch databases left behind: {left:?}");
+}
+
+#[test]
+fn the_demo_fixture_is_clean() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    demo(dir.path());
+    let out = validate(dir.path(), &["--strict"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(validate_rules(&out).is_empty());
+}
+
+#[test]
+fn bad_file_name() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    demo(dir.path());
+    write_file(
+        dir.path(),
+        "sql/postgres/demo/V3__add-email.sql",
+        "SELECT 1;",
+    );
+    let v = fails_with(dir.path(), &[], 1, "file-name");
+    assert_eq!(
+        v["findings"][0]["file"],
+        "sql/postgres/demo/V3__add-email.sql"
+    );
+    assert_eq!(v["schemas"][0]["stages"]["apply_sqlite"], "skipped");
+}
+
+#[test]
+fn repeated_version() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    demo(dir.path());
+    write_file(dir.path(), "sql/sqlite/demo/V2__other.sql", "SELECT 1;");
+    let v = fails_with(dir.path(), &[], 1, "repeated-version");
+    let message = v["findings"][0]["message"].as_str().expect("message");
+    assert!(
+        message.contains("V2__add_topic.sql") && message.contains("V2__other.sql"),
+        "{message}"
+    );
+}
+
+#[test]
+fn missing_dialect_twin() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    demo(dir.path());
+    write_file(
+        dir.path(),
+        "sql/postgres/demo/V3__pg_only.sql",
+        "ALTER TABLE rooms ADD COLUMN x TEXT;",
+    );
+    // Locked on purpose, so that only the twin is missing.
+    let v = fails_with(dir.path(), &["--update-lock"], 1, "missing-twin");
+    assert_eq!(
+        v["findings"][0]["file"],
+        "sql/postgres/demo/V3__pg_only.sql"
+    );
+    assert!(v["findings"][0]["fix"]
+        .as_str()
+        .expect("fix")
+        .contains("sql/sqlite/demo/V3__pg_only.sql"));
+}
+
+#[test]
+fn edited_locked_migration() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    demo(dir.path());
+    write_file(
+        dir.path(),
+        "sql/sqlite/demo/V2__add_topic.sql",
+        &format!("{V2}-- an edit\n"),
+    );
+    let v = fails_with(dir.path(), &[], 1, "edited-migration");
+    assert_eq!(
+        v["findings"][0]["file"],
+        "sql/sqlite/demo/V2__add_topic.sql"
+    );
+    assert_eq!(v["findings"].as_array().expect("findings").len(), 1);
+}
+
+#[test]
+fn unlocked_new_migration_and_update_lock() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    demo(dir.path());
+    both(
+        dir.path(),
+        "V3__tags.sql",
+        "CREATE TABLE tags (id INTEGER CONSTRAINT tags_pkey PRIMARY KEY, name TEXT);\n",
+    );
+    let v = fails_with(dir.path(), &[], 1, "unlocked-migration");
+    assert_eq!(
+        v["findings"].as_array().expect("findings").len(),
+        2,
+        "one per dialect"
+    );
+    let out = validate(dir.path(), &["--update-lock"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let lock = std::fs::read_to_string(dir.path().join("schemas/demo.lock")).expect("lock");
+    assert!(
+        lock.contains("postgres/V3__tags.sql ") && lock.contains("sqlite/V3__tags.sql "),
+        "{lock}"
+    );
+}
+
+#[test]
+fn removed_locked_migration() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    demo(dir.path());
+    for dialect in ["postgres", "sqlite"] {
+        std::fs::remove_file(
+            dir.path()
+                .join(format!("sql/{dialect}/demo/V2__add_topic.sql")),
+        )
+        .expect("rm");
+    }
+    let v = fails_with(dir.path(), &[], 1, "removed-migration");
+    assert_eq!(v["findings"][0]["file"], "schemas/demo.lock");
+}
+
+#[test]
+fn missing_lock_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    demo(dir.path());
+    std::fs::remove_file(dir.path().join("schemas/demo.lock")).expect("rm");
+    fails_with(dir.path(), &[], 1, "lock-file");
+}
+
+const FAILING: &str = "-- demo V3: names a table that does not exist.
+ALTER TABLE rooms ADD COLUMN owner TEXT;
+INSERT INTO no_such_table VALUES (1);
+";
+
+#[test]
+fn sql_that_fails_to_apply() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    demo(dir.path());
+    both(dir.path(), "V3__broken.sql", FAILING);
+    let v = fails_with(dir.path(), &["--update-lock"], 1, "apply-failed");
+    let f = &v["findings"][0];
+    assert_eq!(f["file"], "sql/sqlite/demo/V3__broken.sql");
+    assert_eq!(f["line"], 3);
+    assert!(
+        f["message"]
+            .as_str()
+            .expect("message")
+            .contains("no_such_table"),
+        "{f}"
+    );
+}
+
+#[test]
+fn sql_that_fails_to_apply_on_postgres_names_the_server_message_and_drops_the_scratch_database() {
+    let db = crate::pg_or_skip!("validate_apply_failed");
+    let dir = tempfile::tempdir().expect("tempdir");
+    demo(dir.path());
+    write_file(dir.path(), "sql/postgres/demo/V3__broken.sql", FAILING);
+    write_file(
+        dir.path(),
+        "sql/sqlite/demo/V3__broken.sql",
+        "ALTER TABLE rooms ADD COLUMN owner TEXT;\n",
+    );
+    let v = fails_with(
+        dir.path(),
+        &["--update-lock", "-d", &db.url],
+        1,
+        "apply-failed",
+    );
+    let f = &v["findings"][0];
+    assert_eq!(f["dialect"], "postgres");
+    assert_eq!(f["line"], 3);
+    let message = f["message"].as_str().expect("message");
+    assert!(
+        message.contains("42P01") && message.contains("no_such_table"),
+        "{message}"
+    );
+    assert_eq!(v["schemas"][0]["stages"]["parity"], "skipped");
+}
+
+#[test]
+fn parity_gap() {
+    let db = crate::pg_or_skip!("validate_parity_gap");
+    let dir = tempfile::tempdir().expect("tempdir");
+    demo(dir.path());
+    write_file(
+        dir.path(),
+        "sql/postgres/demo/V3__score.sql",
+        "ALTER TABLE rooms ADD COLUMN score INTEGER;\n",
+    );
+    write_file(
+        dir.path(),
+        "sql/sqlite/demo/V3__score.sql",
+        "ALTER TABLE rooms ADD COLUMN score TEXT;\n",
+    );
+    let v = fails_with(dir.path(), &["--update-lock", "-d", &db.url], 1, "parity");
+    let f = &v["findings"][0];
+    assert_eq!(f["object"], "column rooms.score");
+    assert!(
+        f["message"].as_str().expect("message").contains("integer"),
+        "{f}"
+    );
+
+    // Declared intended, it passes.
+    let mut manifest = MANIFEST.to_string();
+    manifest.push_str(
+        "\n[[validate.parity_exception]]\nobject = \"column rooms.score\"\nreason = \"test\"\n",
+    );
+    write_file(dir.path(), "schemas/demo.toml", &manifest);
+    let out = validate(dir.path(), &["-d", &db.url])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["summary"]["accepted"], 1);
+}
+
+/// One lint rule per case: (rule, PostgreSQL V3, SQLite V3). Run without PostgreSQL, so
+/// that the SQLite twin need not (and for some rules cannot) build the same schema: lint
+/// reads the PostgreSQL files either way.
+const LINT_CASES: &[(&str, &str, &str)] = &[
+    (
+        "require-concurrent-index",
+        "CREATE INDEX idx_rooms_name ON rooms (name);",
+        "CREATE INDEX idx_rooms_name ON rooms (name);",
+    ),
+    (
+        "adding-required-column",
+        "ALTER TABLE rooms ADD COLUMN owner TEXT NOT NULL;",
+        "ALTER TABLE rooms ADD COLUMN owner TEXT NOT NULL DEFAULT '';",
+    ),
+    (
+        "changing-column-type",
+        "ALTER TABLE rooms ALTER COLUMN name TYPE VARCHAR(100);",
+        "SELECT 1;",
+    ),
+    (
+        "dropping-column-or-table",
+        "ALTER TABLE rooms DROP COLUMN topic;",
+        "ALTER TABLE rooms DROP COLUMN topic;",
+    ),
+    (
+        "fk-without-not-valid",
+        "ALTER TABLE messages ADD CONSTRAINT messages_room_again_fkey FOREIGN KEY (room_id) REFERENCES rooms (id);",
+        "SELECT 1;",
+    ),
+    (
+        "volatile-default",
+        "ALTER TABLE rooms ADD COLUMN token TEXT DEFAULT md5(random()::text);",
+        "ALTER TABLE rooms ADD COLUMN token TEXT;",
+    ),
+    (
+        "fk-without-index",
+        "CREATE TABLE pins (\n    id INTEGER CONSTRAINT pins_pkey PRIMARY KEY,\n    message_id INTEGER CONSTRAINT pins_message_id_fkey REFERENCES messages (id)\n);",
+        "CREATE TABLE pins (\n    id INTEGER CONSTRAINT pins_pkey PRIMARY KEY,\n    message_id INTEGER CONSTRAINT pins_message_id_fkey REFERENCES messages (id)\n);",
+    ),
+];
+
+#[test]
+fn each_lint_rule_fails_alone_with_its_file_and_line() {
+    for (rule, pg, lite) in LINT_CASES {
+        let dir = tempfile::tempdir().expect("tempdir");
+        demo(dir.path());
+        let header = format!("-- demo V3: trips {rule}.\n\n");
+        write_file(
+            dir.path(),
+            "sql/postgres/demo/V3__lint.sql",
+            &format!("{header}{pg}\n"),
+        );
+        write_file(
+            dir.path(),
+            "sql/sqlite/demo/V3__lint.sql",
+            &format!("{header}{lite}\n"),
+        );
+        // Warnings fail only with --strict.
+        let v = fails_with(dir.path(), &["--update-lock", "--strict"], 1, rule);
+        let f = &v["findings"][0];
+        assert_eq!(f["file"], "sql/postgres/demo/V3__lint.sql", "{rule}");
+        assert_eq!(f["line"], 3, "{rule}");
+        assert!(
+            f["fix"]
+                .as_str()
+                .expect("fix")
+                .contains(&format!("chatdb:allow {rule}")),
+            "{f}"
+        );
+
+        // The allow comment accepts it.
+        write_file(
+            dir.path(),
+            "sql/postgres/demo/V3__lint.sql",
+            &format!("{header}-- chatdb:allow {rule}: fixture\n{pg}\n"),
+        );
+        let out = validate(dir.path(), &["--update-lock", "--strict"])
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(0), "{rule}: {}", stdout(&out));
+    }
+}
+
+#[test]
+fn lint_allowances_in_the_manifest_accept_a_released_migration() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    demo(dir.path());
+    both(
+        dir.path(),
+        "V3__lint.sql",
+        "CREATE INDEX idx_rooms_name ON rooms (name);\n",
+    );
+    let out = validate(dir.path(), &["--update-lock"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "a warning alone passes without --strict"
+    );
+    let mut manifest = MANIFEST.to_string();
+    manifest.push_str("\n[[validate.lint_allow]]\nfile = \"V3__lint.sql\"\nrule = \"require-concurrent-index\"\nreason = \"rooms is small\"\n");
+    write_file(dir.path(), "schemas/demo.toml", &manifest);
+    let out = validate(dir.path(), &["--strict"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    // An allowance that matches nothing is reported.
+    manifest.push_str("\n[[validate.lint_allow]]\nfile = \"V2__add_topic.sql\"\nrule = \"changing-column-type\"\nreason = \"stale\"\n");
+    write_file(dir.path(), "schemas/demo.toml", &manifest);
+    fails_with(dir.path(), &["--strict"], 1, "unused-exception");
+}
+
+#[test]
+fn manifest_naming_a_missing_index() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    demo(dir.path());
+    let mut manifest = MANIFEST.to_string();
+    manifest.push_str(
+        r#"
+[[query]]
+name = "room_history"
+purpose = "a room's messages"
+index = "idx_messages_room_created"
+params = [{ name = "room_id", type = "int4", sample = 1 }]
+postgres.sql = "SELECT id FROM messages WHERE room_id = $1 ORDER BY created_at DESC"
+sqlite.sql = "SELECT id FROM messages WHERE room_id = ?1 ORDER BY created_at DESC"
+"#,
+    );
+    write_file(dir.path(), "schemas/demo.toml", &manifest);
+    let v = fails_with(dir.path(), &[], 1, "manifest-reference");
+    let f = &v["findings"][0];
+    assert_eq!(f["file"], "schemas/demo.toml");
+    assert_eq!(f["line"], 11);
+    assert!(f["message"]
+        .as_str()
+        .expect("message")
+        .contains("idx_messages_room_created"));
+}
+
+#[test]
+fn invalid_manifest() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    demo(dir.path());
+    write_file(
+        dir.path(),
+        "schemas/demo.toml",
+        "description = \"x\"\nnot_a_key = 1\n",
+    );
+    let v = fails_with(dir.path(), &[], 1, "manifest-invalid");
+    assert_eq!(v["findings"][0]["file"], "schemas/demo.toml");
+}
+
+#[test]
+fn json_and_github_output_shapes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    demo(dir.path());
+    // One error (an unlocked migration, twice) and one warning (a lint finding).
+    both(
+        dir.path(),
+        "V3__rooms_by_name.sql",
+        "-- demo V3\nCREATE INDEX idx_rooms_name ON rooms (name);\n",
+    );
+    let out = validate(dir.path(), &[]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    insta::assert_json_snapshot!("validate_json", v);
+
+    let out = chatdb(dir.path())
+        .args([
+            "validate",
+            "-s",
+            "demo",
+            "--schema-dir",
+            ".",
+            "--format",
+            "github",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!("validate_github", stdout(&out));
+}
+
+#[test]
+fn refusals_exit_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for args in [
+        vec!["validate", "--update-lock"],
+        vec!["validate", "--all", "-s", "chat"],
+        vec!["validate", "-s", "nosuch"],
+        vec!["validate", "--all", "--schema-dir", "does-not-exist"],
+    ] {
+        let out = chatdb(dir.path()).args(&args).output().expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).starts_with("chatdb: "), "{args:?}");
+    }
+    // Never a password in the output, even when the server cannot be reached.
+    let out = chatdb(dir.path())
+        .args([
+            "validate",
+            "-s",
+            "chat",
+            "--connect-timeout",
+            "2s",
+            "-d",
+            "postgres://u:sekrit@127.0.0.1:1/db",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        !stderr(&out).contains("sekrit") && !stdout(&out).contains("sekrit"),
+        "{}",
+        stderr(&out)
+    );
+}
