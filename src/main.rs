@@ -32,8 +32,11 @@ fn main() -> ExitCode {
         // A closed pipe (`chatdb status | head`) is not an error worth a message.
         Err(err)
             if err.chain().any(|e| {
+                let pipe = std::io::ErrorKind::BrokenPipe;
                 e.downcast_ref::<std::io::Error>()
-                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+                    .is_some_and(|io| io.kind() == pipe)
+                    || e.downcast_ref::<serde_json::Error>()
+                        .is_some_and(|j| j.io_error_kind() == Some(pipe))
             }) =>
         {
             ExitCode::SUCCESS
