@@ -9,4 +9,5 @@ mod cleanup;
 mod cli_output;
 mod explain;
 mod migrate;
+mod seed;
 mod tls;

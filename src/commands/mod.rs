@@ -5,6 +5,7 @@ mod cleanup;
 mod explain;
 mod migrate;
 mod schemas;
+mod seed;
 mod status;
 
 use std::io::Write;
@@ -35,6 +36,7 @@ pub fn run(cli: Cli, secrets: &Secrets) -> Result<ExitCode> {
         Command::Status(args) => status::run(&settings, args, &mut out),
         Command::Cleanup(args) => cleanup::run(&settings, args, &mut out),
         Command::Explain(args) => explain::run(&settings, args, &mut out),
+        Command::Seed(args) => seed::run(&settings, args, &mut out),
         Command::Check(args) => check::run(&settings, args, &mut out),
     }?;
     out.flush().context("writing output")?;
