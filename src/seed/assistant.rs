@@ -235,10 +235,18 @@ fn tasks<S: Sink>(ctx: &Ctx, out: &mut S) -> Result<()> {
     let user_ids = user_ids(ctx);
     let mut title = String::new();
     let mut desc = String::new();
-    for (i, first, count) in per_user(ctx, ctx.n("tasks"), T_USER_TASK) {
-        let uid = user_ids.at(i);
-        let signed_up = user_created(ctx, i);
-        for j in first..first + count {
+    // 64 users' tasks interleaved, as users add them concurrently.
+    let mut users = per_user(ctx, ctx.n("tasks"), T_USER_TASK);
+    interleave(
+        64,
+        || {
+            Ok(users
+                .next()
+                .map(|(i, first, count)| (first, count, (user_ids.at(i), user_created(ctx, i)))))
+        },
+        |(uid, signed_up), first, k, _| {
+            let j = first + k;
+            let (uid, signed_up) = (*uid, *signed_up);
             let mut r = ctx.rng(T_TASK, j);
             title.clear();
             sentence(&mut r, &mut title, 8, 60);
@@ -274,10 +282,9 @@ fn tasks<S: Sink>(ctx: &Ctx, out: &mut S) -> Result<()> {
             out.time(created);
             out.time(completed_at.unwrap_or(created).max(created));
             out.opt_time(completed_at);
-            out.end_row()?;
-        }
-    }
-    Ok(())
+            out.end_row()
+        },
+    )
 }
 
 #[cfg(test)]

@@ -426,35 +426,33 @@ fn logs<S: Sink>(ctx: &Ctx, out: &mut S) -> Result<()> {
     let mut payload = String::new();
     per_session(ctx, ctx.n("logs"), T_LOG_W, false, |i, s, j, k, count| {
         let students = students(ctx, i);
-        {
-            let mut r = ctx.rng(T_LOG, j);
-            // A session's first log is always a join.
-            let event = if k == 0 {
-                "join"
-            } else {
-                LOG_EVENTS[r.weighted(&weights)].0
-            };
-            let avatar = student(ctx, i, r.skewed(students), &mut nick);
-            payload.clear();
-            match event {
-                "answer_submitted" => payload.push_str(&format!(
-                    r#"{{"nickname": "{nick}", "problem": {}, "correct": {}}}"#,
-                    r.below(40),
-                    r.chance(0.7)
-                )),
-                "problem_shown" => payload.push_str(&format!(r#"{{"problem": {}}}"#, r.below(40))),
-                "error" => payload.push_str(r#"{"code": "ws_timeout"}"#),
-                _ => payload.push_str(&format!(
-                    r#"{{"nickname": "{nick}", "avatar_id": {avatar}}}"#
-                )),
-            }
-            out.uuid(ids.at(j));
-            out.uuid(session_ids.at(i));
-            out.text(event);
-            out.json(&payload);
-            out.time(spread(&mut r, s.started, s.last, k, count));
-            out.end_row()
+        let mut r = ctx.rng(T_LOG, j);
+        // A session's first log is always a join.
+        let event = if k == 0 {
+            "join"
+        } else {
+            LOG_EVENTS[r.weighted(&weights)].0
+        };
+        let avatar = student(ctx, i, r.skewed(students), &mut nick);
+        payload.clear();
+        match event {
+            "answer_submitted" => payload.push_str(&format!(
+                r#"{{"nickname": "{nick}", "problem": {}, "correct": {}}}"#,
+                r.below(40),
+                r.chance(0.7)
+            )),
+            "problem_shown" => payload.push_str(&format!(r#"{{"problem": {}}}"#, r.below(40))),
+            "error" => payload.push_str(r#"{"code": "ws_timeout"}"#),
+            _ => payload.push_str(&format!(
+                r#"{{"nickname": "{nick}", "avatar_id": {avatar}}}"#
+            )),
         }
+        out.uuid(ids.at(j));
+        out.uuid(session_ids.at(i));
+        out.text(event);
+        out.json(&payload);
+        out.time(spread(&mut r, s.started, s.last, k, count));
+        out.end_row()
     })
 }
 
