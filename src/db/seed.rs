@@ -166,6 +166,7 @@ pub struct Progress {
     done: u64,
     started: Instant,
     drawn: Instant,
+    shown: bool,
 }
 
 impl Progress {
@@ -178,6 +179,7 @@ impl Progress {
             done: 0,
             started: now,
             drawn: now,
+            shown: false,
         }
     }
 
@@ -186,6 +188,7 @@ impl Progress {
         if self.on && self.done & 0x3FFF == 0 && self.drawn.elapsed() >= Duration::from_millis(200)
         {
             self.drawn = Instant::now();
+            self.shown = true;
             self.draw();
         }
     }
@@ -207,10 +210,18 @@ impl Progress {
         );
     }
 
-    fn finish(&self) {
-        if self.on {
+    /// Clears the bar (also on drop, so an error message starts on a clean line).
+    fn finish(&mut self) {
+        if self.shown {
             let _ = write!(std::io::stderr(), "\r\x1b[2K");
         }
+        self.shown = false;
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.finish();
     }
 }
 
