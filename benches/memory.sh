@@ -3,8 +3,9 @@
 # it does not grow with the data.
 #
 #   benches/memory.sh [SCHEMA] [SCALE...]      (defaults: classroom 0.01 0.1)
+#   SQLITE=1 benches/memory.sh classroom 0.01 0.03
 #
-# Per scale: a fresh database bench_mem, migrated; `chatdb seed --scale S` under
+# Per scale: a fresh database bench_mem (with SQLITE=1: a SQLite file in a temp dir), migrated; `chatdb seed --scale S` under
 # `/usr/bin/time -f %M`; then `chatdb cleanup` (the schema's default retention policies, on
 # the seeded year of data) under `/usr/bin/time -f %M`. Prints rows, time and peak RSS of both.
 set -euo pipefail
@@ -21,11 +22,17 @@ WORK=$(mktemp -d /tmp/chatdb-bench-memory.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 
 for scale in $SCALES; do
-  psql -X -q "$ADMIN" -c "DROP DATABASE IF EXISTS bench_mem" -c "CREATE DATABASE bench_mem"
-  "$BIN" -d "$BASE/bench_mem" -s "$SCHEMA" migrate >/dev/null
-  /usr/bin/time -f "%M %e" -o "$WORK/seed.time" "$BIN" -d "$BASE/bench_mem" -s "$SCHEMA" \
+  if [ "${SQLITE:-0}" = 1 ]; then
+    URL="sqlite://$WORK/bench_mem.sqlite3"
+    rm -f "$WORK/bench_mem.sqlite3"
+  else
+    URL="$BASE/bench_mem"
+    psql -X -q "$ADMIN" -c "DROP DATABASE IF EXISTS bench_mem" -c "CREATE DATABASE bench_mem"
+  fi
+  "$BIN" -d "$URL" -s "$SCHEMA" migrate >/dev/null
+  /usr/bin/time -f "%M %e" -o "$WORK/seed.time" "$BIN" -d "$URL" -s "$SCHEMA" \
     seed --scale "$scale" --format json >"$WORK/seed.json"
-  /usr/bin/time -f "%M %e" -o "$WORK/cleanup.time" "$BIN" -d "$BASE/bench_mem" -s "$SCHEMA" \
+  /usr/bin/time -f "%M %e" -o "$WORK/cleanup.time" "$BIN" -d "$URL" -s "$SCHEMA" \
     cleanup --format json >"$WORK/cleanup.json"
   python3 - "$WORK" "$scale" <<'PY'
 import json, sys
@@ -36,8 +43,8 @@ s_rss, s_wall = open(f"{work}/seed.time").read().split()
 c_rss, c_wall = open(f"{work}/cleanup.time").read().split()
 deleted = sum(p["rows"] + p["cascaded_rows"] for p in cleanup["policies"])
 longest = max((p["longest_batch_ms"] for p in cleanup["policies"]), default=0)
-print(f"{seed['schema']} scale {scale}: seed {seed['total_rows']} rows in {s_wall} s, peak RSS {int(s_rss) / 1024:.1f} MiB; "
+print(f"{seed['schema']} ({seed['database'].split(':')[0]}) scale {scale}: seed {seed['total_rows']} rows in {s_wall} s, peak RSS {int(s_rss) / 1024:.1f} MiB; "
       f"cleanup {deleted} rows (cascades included) in {c_wall} s, longest batch {longest} ms, peak RSS {int(c_rss) / 1024:.1f} MiB")
 PY
-  psql -X -q "$ADMIN" -c "DROP DATABASE bench_mem"
+  if [ "${SQLITE:-0}" != 1 ]; then psql -X -q "$ADMIN" -c "DROP DATABASE bench_mem"; fi
 done
