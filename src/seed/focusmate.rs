@@ -96,11 +96,6 @@ const SAMPLE_USER: u128 = uuid("00000000-0000-4000-8000-000000000001");
 const SAMPLE_ROOM: u128 = uuid("00000000-0000-4000-8000-0000000000a1");
 const SAMPLE_POST: u128 = uuid("00000000-0000-4000-8000-0000000000b1");
 
-/// Members per team, invitations per team, members per chat room: as in the manifest's
-/// `per`/`each` volumes, which the generators rely on.
-const TEAM_SIZE: u64 = 5;
-const CHAT_ROOM_SIZE: u64 = 4;
-
 pub fn generate<S: Sink>(table: &str, ctx: &Ctx, out: &mut S) -> Result<()> {
     let f = Fm::new(ctx);
     match table {
@@ -187,6 +182,15 @@ impl<'a> Fm<'a> {
     /// The `k`-th of a group of distinct users starting at `base` (k < number of users).
     fn member(&self, base: u64, k: u64) -> u64 {
         self.users.at((base + k) % self.n_users.max(1))
+    }
+
+    /// Members per team and per chat room: the manifest's `per`/`each` volumes.
+    fn team_size(&self) -> u64 {
+        self.ctx.n("ranking_team_members") / self.ctx.n("ranking_teams").max(1)
+    }
+
+    fn chat_room_size(&self) -> u64 {
+        self.ctx.n("chat_members") / self.ctx.n("chat_rooms").max(1)
     }
 
     fn signed_up(&self, i: u64) -> i64 {
@@ -870,7 +874,7 @@ impl<'a> Fm<'a> {
             out.opt_text(r.chance(0.6).then_some("We study together every evening."));
             out.uuid_text(self.user(self.member(self.team_base(t), 0)));
             out.int(r.tail(100.0) as i64);
-            out.int(TEAM_SIZE as i64);
+            out.int(self.team_size() as i64);
             out.time(self.team_created(t));
             out.end_row()?;
         }
@@ -883,8 +887,8 @@ impl<'a> Fm<'a> {
         for t in 0..self.ctx.n("ranking_teams") {
             let base = self.team_base(t);
             let created = self.team_created(t);
-            for k in 0..TEAM_SIZE {
-                let j = t * TEAM_SIZE + k;
+            for k in 0..self.team_size() {
+                let j = t * self.team_size() + k;
                 out.uuid_text(ids.at(j));
                 out.uuid_text(team_ids.at(t));
                 out.uuid_text(self.user(self.member(base, k)));
@@ -919,7 +923,7 @@ impl<'a> Fm<'a> {
                 out.uuid_text(team_ids.at(t));
                 out.uuid_text(self.user(self.member(base, 0)));
                 // Non-members: the users after the team's own.
-                out.uuid_text(self.user(self.member(base, TEAM_SIZE + k)));
+                out.uuid_text(self.user(self.member(base, self.team_size() + k)));
                 out.text(status);
                 out.time(created);
                 out.opt_time(
@@ -951,7 +955,7 @@ impl<'a> Fm<'a> {
             out.uuid_text(team_ids.at(t));
             out.opt_uuid_text(
                 r.chance(0.98)
-                    .then(|| self.user(self.member(self.team_base(t), r.below(TEAM_SIZE)))),
+                    .then(|| self.user(self.member(self.team_base(t), r.below(self.team_size())))),
             );
             out.text(if minutes == 5 { "break" } else { "work" });
             out.int(minutes);
@@ -978,7 +982,7 @@ impl<'a> Fm<'a> {
             out.uuid_text(team_ids.at(t));
             out.opt_uuid_text(
                 r.chance(0.98)
-                    .then(|| self.user(self.member(self.team_base(t), r.below(TEAM_SIZE)))),
+                    .then(|| self.user(self.member(self.team_base(t), r.below(self.team_size())))),
             );
             out.text(game);
             out.int(score);
@@ -1254,8 +1258,8 @@ impl<'a> Fm<'a> {
         let room_ids = self.ids("chat_rooms");
         for i in 0..self.ctx.n("chat_rooms") {
             let (_, _, created, base) = self.chat_room(i);
-            for k in 0..CHAT_ROOM_SIZE {
-                let j = i * CHAT_ROOM_SIZE + k;
+            for k in 0..self.chat_room_size() {
+                let j = i * self.chat_room_size() + k;
                 let mut r = self.rng("chat_members", j);
                 out.uuid_text(ids.at(j));
                 out.uuid_text(room_ids.at(i));
@@ -1315,7 +1319,7 @@ impl<'a> Fm<'a> {
                 out.uuid_text(room_ids.at(*i));
                 out.opt_uuid_text(
                     (kind != "system")
-                        .then(|| self.user(self.member(*base, r.below(CHAT_ROOM_SIZE)))),
+                        .then(|| self.user(self.member(*base, r.below(self.chat_room_size())))),
                 );
                 out.text(kind);
                 out.text(&content);
