@@ -125,6 +125,15 @@ pub enum Command {
     /// trigger time, latency targets), are warnings. Read-only: everything runs in
     /// transactions that are rolled back.
     Explain(ExplainArgs),
+    /// Fill the schema with deterministic, realistic synthetic data at the documented scale.
+    ///
+    /// Row counts per table are declared in schemas/<schema>.toml ([seed]); --scale 1 is the
+    /// design document's volume. Every foreign key and CHECK holds; busy and quiet rooms,
+    /// skewed users, timestamps over the year before --now (so retention has work), a share
+    /// of sessions still open. PostgreSQL loads by binary COPY, SQLite by prepared inserts,
+    /// all in one transaction (a failure leaves nothing), then ANALYZE. Refuses a schema that
+    /// already has rows unless --append. The same --seed, --scale and --now give the same rows.
+    Seed(SeedArgs),
     /// Check index health against the canonical schema at the applied version.
     ///
     /// Reports missing, altered, invalid, duplicate, unused and extra indexes, foreign keys
@@ -247,6 +256,28 @@ pub struct ValidateArgs {
     /// checksums, then validate. Only for migrations that were never released.
     #[arg(long)]
     pub update_lock: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    /// Multiplier of the declared volumes: 1 is the document's scale, 0.01 a hundredth. Each
+    /// table gets max(min, round(volume x scale)) rows (min 1 unless the manifest says more).
+    #[arg(long, value_name = "F", default_value_t = 1.0)]
+    pub scale: f64,
+
+    /// Seed of the generator: the same seed, scale and --now give byte-identical rows.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub seed: u64,
+
+    /// The moment the data ends at, UTC ("2026-01-01 12:00:00"); every timestamp lies in
+    /// the year before it. Default: the database's clock, read once.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+
+    /// Add a new generation of rows to tables that already have rows (fresh ids, unique
+    /// names suffixed) instead of refusing.
+    #[arg(long)]
+    pub append: bool,
 }
 
 #[derive(Debug, Args)]

@@ -15,6 +15,7 @@ mod explain;
 mod migrator;
 mod redact;
 mod report;
+mod seed;
 mod settings;
 mod sqltext;
 mod validate;

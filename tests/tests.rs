@@ -9,5 +9,6 @@ mod cleanup;
 mod cli_output;
 mod explain;
 mod migrate;
+mod seed;
 mod tls;
 mod validate;

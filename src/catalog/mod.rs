@@ -24,6 +24,7 @@ use serde::Deserialize;
 use crate::settings::validate_identifier;
 
 pub mod policies;
+pub mod seed;
 pub use queries::HotQuery;
 
 static SQL: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/sql");
@@ -103,6 +104,9 @@ pub struct Manifest {
     /// What `chatdb validate` accepts on purpose (`[[validate.parity_exception]]`, `[[validate.lint_allow]]`).
     #[serde(default)]
     pub validate: exceptions::ValidateDecl,
+    /// Row volumes for `chatdb seed` at `--scale 1` (`[seed]`).
+    #[serde(default)]
+    pub seed: Option<seed::SeedSpec>,
 }
 
 /// A schema: its manifest and its migrations per dialect, sorted by version.
@@ -248,6 +252,9 @@ fn load_from_disk(name: &str, dir: &Path) -> Result<Schema> {
 fn parse_manifest(text: &str, path: &str) -> Result<Manifest> {
     let manifest: Manifest = toml::from_str(text).with_context(|| format!("{path} is invalid"))?;
     policies::validate(path, &manifest.policies)?;
+    if let Some(seed) = &manifest.seed {
+        seed.validate(path)?;
+    }
     Ok(manifest)
 }
 

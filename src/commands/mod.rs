@@ -5,6 +5,7 @@ mod cleanup;
 mod explain;
 mod migrate;
 mod schemas;
+mod seed;
 mod status;
 mod validate;
 
@@ -36,6 +37,7 @@ pub fn run(cli: Cli, secrets: &Secrets) -> Result<ExitCode> {
         Command::Status(args) => status::run(&settings, args, &mut out),
         Command::Cleanup(args) => cleanup::run(&settings, args, &mut out),
         Command::Explain(args) => explain::run(&settings, args, &mut out),
+        Command::Seed(args) => seed::run(&settings, args, &mut out),
         Command::Check(args) => check::run(&settings, args, &mut out),
         Command::Validate(args) => {
             // Only a server named for it: never the config file's or the default URL.

@@ -6,6 +6,7 @@ mod pg_plan;
 pub mod plan;
 pub mod postgres;
 pub mod retention;
+pub mod seed;
 pub mod sqlite;
 mod sqlite_plan;
 
