@@ -108,9 +108,10 @@ impl PgTarget {
         let mut builder = native_tls::TlsConnector::builder();
         match self.ssl_mode {
             SslMode::Disable | SslMode::Prefer | SslMode::Require => {
-                // Encrypt without verifying (libpq's `require`): no trust store is needed, and
-                // not loading the system CA bundle saves ~50 ms per connection.
-                builder.danger_accept_invalid_certs(true).disable_built_in_roots(true);
+                // Encrypt without verifying (libpq's `require`): no trust store is needed.
+                builder
+                    .danger_accept_invalid_certs(true)
+                    .disable_built_in_roots(true);
             }
             SslMode::VerifyCa | SslMode::VerifyFull => {
                 let path = self
