@@ -4,9 +4,10 @@
 //! reader match on.
 //!
 //! Used only to explain failures and to judge statements; migrations themselves are sent to
-//! the server whole, so a lexing mistake here can blur a message but never change what runs. It understands
-//! quotes ('', "", E'' escapes), comments (--, nested /* */), PostgreSQL dollar quotes, and
-//! bodies between BEGIN and END (SQLite triggers, PostgreSQL `BEGIN ATOMIC`).
+//! the server whole, so a lexing mistake here can blur a message but never change what runs.
+//! One lexer ([`tokens`]) understands quotes ('', "", E'' escapes), comments (--, nested
+//! /* */) and PostgreSQL dollar quotes; [`split`] walks its tokens, keeping bodies between
+//! BEGIN and END (SQLite triggers, PostgreSQL `BEGIN ATOMIC`) whole.
 
 /// A statement of a migration: its byte range (trimmed) and 1-based first line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,116 +24,33 @@ impl Statement {
 }
 
 /// Splits `sql` into statements; comments and whitespace between statements are dropped.
+/// A `;` inside a body between BEGIN and END (a SQLite trigger, PostgreSQL `BEGIN ATOMIC`)
+/// does not end the statement. Built on [`tokens`], so quotes and comments are lexed once.
 pub fn split(sql: &str) -> Vec<Statement> {
-    let b = sql.as_bytes();
     let mut out = Vec::new();
-    let mut i = 0;
-    let mut stmt_start: Option<usize> = None;
-    let mut words: Vec<String> = Vec::new(); // first words of the statement, upper-cased
-    let mut in_body = 0usize; // BEGIN ... END nesting inside a statement
-    let mut last_word = String::new();
-    while i < b.len() {
-        let c = b[i];
-        // Comments.
-        if c == b'-' && b.get(i + 1) == Some(&b'-') {
-            while i < b.len() && b[i] != b'\n' {
-                i += 1;
+    let mut start: Option<usize> = None;
+    let mut last_end = 0;
+    let mut words = 0usize; // words seen in the current statement
+    let mut in_body = 0usize; // BEGIN ... END nesting inside the statement
+    for t in tokens(sql) {
+        let begun = *start.get_or_insert(t.start);
+        last_end = t.end;
+        if t.kind == TokenKind::Word {
+            let opens_body = t.is("BEGIN") && words > 0;
+            if opens_body || (t.is("CASE") && in_body > 0) {
+                in_body += 1;
+            } else if t.is("END") && in_body > 0 {
+                in_body -= 1;
             }
-            continue;
-        }
-        if c == b'/' && b.get(i + 1) == Some(&b'*') {
-            let mut depth = 1;
-            i += 2;
-            while i < b.len() && depth > 0 {
-                if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
-                    depth += 1;
-                    i += 2;
-                } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
-                    depth -= 1;
-                    i += 2;
-                } else {
-                    i += 1;
-                }
-            }
-            continue;
-        }
-        if c.is_ascii_whitespace() {
-            i += 1;
-            continue;
-        }
-        let start = *stmt_start.get_or_insert(i);
-        match c {
-            b';' => {
-                if in_body == 0 {
-                    out.push(make(sql, start, i + 1));
-                    stmt_start = None;
-                    words.clear();
-                    last_word.clear();
-                }
-                i += 1;
-            }
-            b'\'' | b'"' => {
-                let escapes = c == b'\''
-                    && i > 0
-                    && (b[i - 1] == b'E' || b[i - 1] == b'e')
-                    && (i < 2 || !b[i - 2].is_ascii_alphanumeric());
-                i += 1;
-                while i < b.len() {
-                    if escapes && b[i] == b'\\' {
-                        i += 2;
-                        continue;
-                    }
-                    if b[i] == c {
-                        if b.get(i + 1) == Some(&c) {
-                            i += 2;
-                            continue;
-                        }
-                        break;
-                    }
-                    i += 1;
-                }
-                i += 1;
-            }
-            b'$' => {
-                // $tag$ ... $tag$ (tag empty or an identifier); $1 is a parameter.
-                let tag_end = b[i + 1..]
-                    .iter()
-                    .position(|x| !(x.is_ascii_alphanumeric() || *x == b'_'))
-                    .map(|p| i + 1 + p);
-                match tag_end {
-                    Some(e) if b[e] == b'$' && !b.get(i + 1).is_some_and(u8::is_ascii_digit) => {
-                        let tag = &sql[i..=e];
-                        match sql[e + 1..].find(tag) {
-                            Some(p) => i = e + 1 + p + tag.len(),
-                            None => i = b.len(),
-                        }
-                    }
-                    _ => i += 1,
-                }
-            }
-            c if c.is_ascii_alphabetic() || c == b'_' => {
-                let s = i;
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
-                    i += 1;
-                }
-                let word = sql[s..i].to_ascii_uppercase();
-                let opens_body = word == "BEGIN" && !words.is_empty();
-                if opens_body || (word == "CASE" && in_body > 0) {
-                    in_body += 1;
-                } else if word == "END" && in_body > 0 {
-                    in_body -= 1;
-                }
-                if words.len() < 4 {
-                    words.push(word.clone());
-                }
-                last_word = word;
-            }
-            _ => i += 1,
+            words += 1;
+        } else if in_body == 0 && t.is_punct(';') {
+            out.push(make(sql, begun, t.end));
+            start = None;
+            words = 0;
         }
     }
-    let _ = last_word;
-    if let Some(start) = stmt_start {
-        out.push(make(sql, start, sql.len()));
+    if let Some(begun) = start {
+        out.push(make(sql, begun, last_end));
     }
     out
 }

@@ -158,7 +158,8 @@ pub fn load(name: &str, dir: Option<&Path>) -> Result<Schema> {
     }
 }
 
-fn load_embedded(name: &str) -> Result<Schema> {
+/// An error naming the canonical schemas unless `name` is one of them.
+fn ensure_canonical(name: &str) -> Result<()> {
     let known = canonical_names();
     if !known.iter().any(|k| k == name) {
         bail!(
@@ -166,6 +167,11 @@ fn load_embedded(name: &str) -> Result<Schema> {
             known.join(", ")
         );
     }
+    Ok(())
+}
+
+fn load_embedded(name: &str) -> Result<Schema> {
+    ensure_canonical(name)?;
     let manifest_file = MANIFESTS
         .get_file(format!("{name}.toml"))
         .ok_or_else(|| anyhow!("schemas/{name}.toml is missing"))?;
@@ -421,13 +427,7 @@ pub fn names_in(dir: &Path) -> Result<Vec<String>> {
 pub fn scan(name: &str, dir: Option<&Path>) -> Result<Scan> {
     let (manifest, files, lock_path, lock) = match dir {
         None => {
-            let known = canonical_names();
-            if !known.iter().any(|k| k == name) {
-                bail!(
-                    "unknown schema `{name}`: the canonical schemas are {} (or point --schema-dir at your own)",
-                    known.join(", ")
-                );
-            }
+            ensure_canonical(name)?;
             let manifest = MANIFESTS
                 .get_file(format!("{name}.toml"))
                 .map(|f| f.contents_utf8().unwrap_or_default().to_string());
