@@ -550,9 +550,9 @@ fn a_second_cleanup_exits_3_at_once_postgres() {
     drop(holder);
     // Two at once, for real: one does the work, the other exits 3 or finds nothing left.
     let spawn = || {
-        std::process::Command::new(assert_cmd::cargo::cargo_bin("chatdb"))
-            .current_dir(dir.path())
-            .args([
+        spawn_chatdb(
+            dir.path(),
+            &[
                 "-d",
                 &pg.url,
                 "-s",
@@ -562,11 +562,8 @@ fn a_second_cleanup_exits_3_at_once_postgres() {
                 "30d",
                 "--format",
                 "json",
-            ])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("spawn")
+            ],
+        )
     };
     let (a, b) = (spawn(), spawn());
     let outs = [
@@ -590,9 +587,9 @@ fn a_second_cleanup_exits_3_at_once_postgres() {
 /// Inserts running during a cleanup all survive (they are newer than the cutoff).
 fn inserts_during_cleanup_survive(db: &Db, dir: &Path, insert_new: &(dyn Fn(u32) + Sync)) {
     many_expired_messages(db, dir, 20_000);
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("chatdb"))
-        .current_dir(dir)
-        .args([
+    let child = spawn_chatdb(
+        dir,
+        &[
             "-d",
             &db.url(),
             "-s",
@@ -604,11 +601,8 @@ fn inserts_during_cleanup_survive(db: &Db, dir: &Path, insert_new: &(dyn Fn(u32)
             "200",
             "--format",
             "json",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
+        ],
+    );
     for i in 0..200 {
         insert_new(i);
     }
@@ -665,9 +659,9 @@ fn a_signal_leaves_only_whole_batches(db: &Db, dir: &Path) {
     let total = 30_000u64;
     many_expired_messages(db, dir, total);
     let batch = 100u64;
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("chatdb"))
-        .current_dir(dir)
-        .args([
+    let child = spawn_chatdb(
+        dir,
+        &[
             "-d",
             &db.url(),
             "-s",
@@ -679,11 +673,8 @@ fn a_signal_leaves_only_whole_batches(db: &Db, dir: &Path) {
             &batch.to_string(),
             "--format",
             "json",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
+        ],
+    );
     // Wait until some batches are committed, then interrupt.
     let mut left = total as i64;
     for _ in 0..2000 {

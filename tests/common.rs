@@ -23,6 +23,20 @@ pub fn chatdb(dir: &Path) -> Command {
     cmd
 }
 
+/// The chatdb binary started in the background in `dir` (clean environment, output
+/// captured), for tests that race it or signal it.
+pub fn spawn_chatdb(dir: &Path, args: &[&str]) -> std::process::Child {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("chatdb"))
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("CHATDB_SCHEMA")
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn chatdb")
+}
+
 /// A fresh PostgreSQL database for one test, dropped when the value is dropped.
 pub struct PgDb {
     pub name: String,

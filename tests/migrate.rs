@@ -237,16 +237,7 @@ fn dry_run_prints_the_sql_and_changes_nothing() {
 
 fn race(url: &str, dir: &std::path::Path) {
     let children: Vec<_> = (0..6)
-        .map(|_| {
-            std::process::Command::new(assert_cmd::cargo::cargo_bin("chatdb"))
-                .current_dir(dir)
-                .env_remove("DATABASE_URL")
-                .args(["-d", url, "-s", "focusmate", "migrate"])
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .expect("spawn")
-        })
+        .map(|_| spawn_chatdb(dir, &["-d", url, "-s", "focusmate", "migrate"]))
         .collect();
     let mut applied = 0;
     for child in children {

@@ -170,6 +170,26 @@ fn ensure_canonical(name: &str) -> Result<()> {
     Ok(())
 }
 
+/// The embedded files of one schema and dialect: (file name, display path, SQL).
+fn embedded_files(name: &str, dialect: Dialect) -> Result<Vec<(String, String, String)>> {
+    let mut files = Vec::new();
+    if let Some(dir) = SQL.get_dir(format!("{}/{name}", dialect.dir_name())) {
+        for file in dir.files() {
+            let file_name = file
+                .path()
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("");
+            let path = format!("sql/{}", file.path().display());
+            let sql = file
+                .contents_utf8()
+                .ok_or_else(|| anyhow!("{path} is not UTF-8"))?;
+            files.push((file_name.to_string(), path, sql.to_string()));
+        }
+    }
+    Ok(files)
+}
+
 fn load_embedded(name: &str) -> Result<Schema> {
     ensure_canonical(name)?;
     let manifest_file = MANIFESTS
@@ -181,22 +201,7 @@ fn load_embedded(name: &str) -> Result<Schema> {
     )?;
     let mut migrations = BTreeMap::new();
     for dialect in Dialect::ALL {
-        let mut files = Vec::new();
-        if let Some(dir) = SQL.get_dir(format!("{}/{name}", dialect.dir_name())) {
-            for file in dir.files() {
-                let file_name = file
-                    .path()
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .unwrap_or("");
-                let path = format!("sql/{}", file.path().display());
-                let sql = file
-                    .contents_utf8()
-                    .ok_or_else(|| anyhow!("{path} is not UTF-8"))?;
-                files.push((file_name.to_string(), path, sql.to_string()));
-            }
-        }
-        migrations.insert(dialect, parse_files(files)?);
+        migrations.insert(dialect, parse_files(embedded_files(name, dialect)?)?);
     }
     Ok(Schema {
         name: name.to_string(),
@@ -436,23 +441,7 @@ pub fn scan(name: &str, dir: Option<&Path>) -> Result<Scan> {
                 .map(|f| f.contents_utf8().unwrap_or_default().to_string());
             let mut files = BTreeMap::new();
             for dialect in Dialect::ALL {
-                let mut list = Vec::new();
-                if let Some(sub) = SQL.get_dir(format!("{}/{name}", dialect.dir_name())) {
-                    for file in sub.files() {
-                        let file_name = file
-                            .path()
-                            .file_name()
-                            .and_then(|n| n.to_str())
-                            .unwrap_or("")
-                            .to_string();
-                        let path = format!("sql/{}", file.path().display());
-                        let sql = file
-                            .contents_utf8()
-                            .ok_or_else(|| anyhow!("{path} is not UTF-8"))?;
-                        list.push((file_name, path, sql.to_string()));
-                    }
-                }
-                files.insert(dialect, list);
+                files.insert(dialect, embedded_files(name, dialect)?);
             }
             (
                 (format!("schemas/{name}.toml"), manifest),
