@@ -11,14 +11,15 @@ mod cli;
 mod commands;
 mod db;
 mod error;
-mod explain;
 mod migrator;
+mod model;
 mod redact;
 mod report;
 mod seed;
 mod settings;
 mod sqltext;
 mod validate;
+mod verdict;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -12,6 +12,8 @@
 
 pub mod exceptions;
 pub mod queries;
+pub mod retention;
+pub mod volumes;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -23,8 +25,6 @@ use serde::Deserialize;
 
 use crate::settings::validate_identifier;
 
-pub mod policies;
-pub mod seed;
 pub use queries::HotQuery;
 
 static SQL: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/sql");
@@ -97,7 +97,7 @@ pub struct Manifest {
     pub source: String,
     /// Retention policies (`[[policy]]`), run by `chatdb cleanup`.
     #[serde(default, rename = "policy")]
-    pub policies: Vec<policies::PolicyDecl>,
+    pub policies: Vec<retention::PolicyDecl>,
     /// The hot queries `chatdb explain` checks (`[[query]]` tables).
     #[serde(default, rename = "query")]
     pub queries: Vec<HotQuery>,
@@ -106,7 +106,7 @@ pub struct Manifest {
     pub validate: exceptions::ValidateDecl,
     /// Row volumes for `chatdb seed` at `--scale 1` (`[seed]`).
     #[serde(default)]
-    pub seed: Option<seed::SeedSpec>,
+    pub seed: Option<volumes::SeedSpec>,
 }
 
 /// A schema: its manifest and its migrations per dialect, sorted by version.
@@ -262,7 +262,7 @@ fn load_from_disk(name: &str, dir: &Path) -> Result<Schema> {
 
 fn parse_manifest(text: &str, path: &str) -> Result<Manifest> {
     let manifest: Manifest = toml::from_str(text).with_context(|| format!("{path} is invalid"))?;
-    policies::validate(path, &manifest.policies)?;
+    retention::validate(path, &manifest.policies)?;
     if let Some(seed) = &manifest.seed {
         seed.validate(path)?;
     }

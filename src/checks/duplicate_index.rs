@@ -18,7 +18,7 @@
 //! verdict ([`superseded_by`]) to stay silent about an index reported here.
 
 use super::{index_definition_differs, sql, Context, Found, Rule, Severity, BOTH};
-use crate::db::introspect::Index;
+use crate::model::inventory::Index;
 
 pub const RULE: Rule = Rule {
     id: "duplicate-index",
@@ -123,7 +123,7 @@ mod tests {
     use crate::catalog::Dialect;
     use crate::checks::testkit::*;
 
-    fn objects(live: &crate::db::introspect::Inventory, expected: &crate::db::introspect::Inventory) -> Vec<String> {
+    fn objects(live: &crate::model::inventory::Inventory, expected: &crate::model::inventory::Inventory) -> Vec<String> {
         check(&ctx(Dialect::Postgres, live, expected))
             .into_iter()
             .map(|f| f.object)

@@ -42,7 +42,7 @@ mod tests {
     use super::*;
     use crate::catalog::Dialect;
     use crate::checks::testkit::*;
-    use crate::db::introspect::FkAction;
+    use crate::model::inventory::FkAction;
 
     #[test]
     fn unvalidated_keys_are_reported_with_validate_constraint() {

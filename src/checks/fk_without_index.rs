@@ -11,7 +11,7 @@
 //! SQLite key on the table's rowid, which is the table's own order.
 
 use super::{covers, sql, Context, Found, Rule, Severity, BOTH};
-use crate::db::introspect::FkAction;
+use crate::model::inventory::FkAction;
 
 pub const RULE: Rule = Rule {
     id: "fk-without-index",
@@ -28,7 +28,7 @@ fn check(ctx: &Context) -> Vec<Found> {
             .table(&fk.table)
             .and_then(|t| t.rowid_key.as_ref())
             .is_some_and(|k| fk.columns == [k.clone()]);
-        let covered = |inv: &crate::db::introspect::Inventory| {
+        let covered = |inv: &crate::model::inventory::Inventory| {
             inv.indexes_on(&fk.table).any(|i| covers(i, fk))
         };
         if on_rowid || covered(ctx.live) || covered(ctx.expected) {

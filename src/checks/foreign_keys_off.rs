@@ -61,7 +61,7 @@ mod tests {
     use super::*;
     use crate::catalog::Dialect;
     use crate::checks::testkit::*;
-    use crate::db::introspect::{FkViolation, SqliteFacts};
+    use crate::model::inventory::{FkViolation, SqliteFacts};
 
     #[test]
     fn violations_are_reported_per_foreign_key() {

@@ -8,7 +8,7 @@
 //! compared.
 
 use super::{sql, Context, Found, Rule, Severity, BOTH};
-use crate::db::introspect::Index;
+use crate::model::inventory::Index;
 
 pub const RULE: Rule = Rule {
     id: "index-definition-differs",

@@ -83,7 +83,7 @@ mod tests {
     use super::*;
     use crate::catalog::Dialect;
     use crate::checks::testkit::*;
-    use crate::db::introspect::FkAction;
+    use crate::model::inventory::FkAction;
 
     #[test]
     fn an_expected_index_absent_from_the_database_is_reported_with_its_create() {

@@ -30,7 +30,7 @@ mod tests {
     use super::*;
     use crate::catalog::Dialect;
     use crate::checks::testkit::*;
-    use crate::db::introspect::SqliteFacts;
+    use crate::model::inventory::SqliteFacts;
 
     #[test]
     fn a_hint_when_sqlite_stat1_is_missing() {

@@ -15,7 +15,7 @@
 use serde::Serialize;
 
 use crate::catalog::Dialect;
-use crate::db::introspect::{ForeignKey, Index, Inventory};
+use crate::model::inventory::{ForeignKey, Index, Inventory};
 
 /// Declares the rule modules and the registry in one place, in report order.
 macro_rules! rules {
@@ -171,7 +171,7 @@ pub fn human_bytes(bytes: i64) -> String {
 pub mod sql {
     use super::Context;
     use crate::catalog::Dialect;
-    use crate::db::introspect::{column_list, Index};
+    use crate::model::inventory::{column_list, Index};
 
     /// Words PostgreSQL (and so most SQL) will not take as a bare name: its reserved,
     /// column-name and type/function-name keywords.
@@ -464,7 +464,7 @@ pub mod sql {
 pub mod testkit {
     use super::{Context, Finding};
     use crate::catalog::Dialect;
-    use crate::db::introspect::{
+    use crate::model::inventory::{
         Constraint, FkAction, ForeignKey, Index, IndexColumn, Inventory, Table,
     };
 
@@ -486,7 +486,7 @@ pub mod testkit {
             .collect();
         let definition = format!(
             "CREATE INDEX {name} ON {table} USING btree {}",
-            crate::db::introspect::column_list(&columns)
+            crate::model::inventory::column_list(&columns)
         );
         Index {
             name: name.into(),
@@ -569,7 +569,7 @@ pub mod testkit {
 mod tests {
     use super::testkit::*;
     use super::*;
-    use crate::db::introspect::FkAction;
+    use crate::model::inventory::FkAction;
 
     #[test]
     fn rule_ids_are_unique_kebab_case() {

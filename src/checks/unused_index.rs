@@ -82,7 +82,7 @@ mod tests {
     use super::*;
     use crate::catalog::Dialect;
     use crate::checks::testkit::*;
-    use crate::db::introspect::{FkAction, Index, Usage};
+    use crate::model::inventory::{FkAction, Index, Usage};
 
     fn sized(mut i: Index, scans: i64, bytes: i64) -> Index {
         i.scans = Some(scans);

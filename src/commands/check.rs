@@ -1,7 +1,7 @@
 //! `chatdb check`: index health of a live database, judged against its canonical schema.
 //!
 //! 1. One read-only transaction reads the history table and the database's model
-//!    (`db::introspect`, one catalog query per kind of fact).
+//!    (`db/<dialect>/introspect.rs`, one catalog query per kind of fact).
 //! 2. The canonical migrations the database has applied are replayed in a scratch database
 //!    of the same dialect and introspected the same way: that is what *should* be there.
 //! 3. The rules in `src/checks/` compare the two models and look for trouble in the live one.
@@ -19,7 +19,7 @@ use super::{connect, line, select};
 use crate::catalog::Dialect;
 use crate::checks::{self, Context, Finding, Severity};
 use crate::cli::{CheckArgs, Format};
-use crate::db::{introspect, Access, TxKind};
+use crate::db::{scratch, Access, TxKind};
 use crate::error::EXIT_FINDINGS;
 use crate::migrator::{self, State};
 use crate::redact::redact_url;
@@ -87,7 +87,7 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
         .iter()
         .filter(|f| history.iter().any(|h| h.version == i64::from(f.version)))
         .collect();
-    let expected = introspect::expected(
+    let expected = scratch::expected(
         &mut conn,
         &applied_files,
         settings.connect_timeout,

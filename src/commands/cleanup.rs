@@ -18,7 +18,7 @@ use anyhow::{bail, Context, Result};
 use serde::Serialize;
 
 use super::{connect, line, select};
-use crate::catalog::policies::{parse_keep, PolicyDecl};
+use crate::catalog::retention::{parse_keep, PolicyDecl};
 use crate::cli::{CleanupArgs, Format};
 use crate::db::retention::{descendants, Job, Timeouts};
 use crate::db::{Access, Conn, Target};

@@ -3,7 +3,7 @@
 //!
 //! Per query: the plan the planner prefers on the data at hand, the plan pushed towards
 //! indexes (the "can it serve at all" check), and with `--analyze` a real run with the
-//! sample values. Judging happens in [`crate::explain`]; fetching in [`crate::db::plan`];
+//! sample values. Judging happens in [`crate::verdict`]; fetching in [`crate::model::plan`];
 //! this module picks the queries, collects the results and prints them.
 //!
 //! After the declared hot queries come the retention policies' batch DELETEs, one
@@ -26,14 +26,15 @@ use super::{connect, line, select};
 use crate::catalog::queries::{validate_all, DialectSql, HotQuery, IndexList, Param, Sample};
 use crate::catalog::Dialect;
 use crate::cli::{ExplainArgs, Format};
-use crate::db::plan::{Plan, PlanMode, PlanNode, Planner};
+use crate::db::planner::Planner;
 use crate::db::retention::Job;
 use crate::db::Access;
 use crate::error::EXIT_FINDINGS;
-use crate::explain::{self, Flag, Inputs, Verdict};
+use crate::model::plan::{Plan, PlanMode, PlanNode};
 use crate::redact::redact_url;
 use crate::report;
 use crate::settings::{parse_duration, Settings};
+use crate::verdict::{self, Flag, Inputs, Verdict};
 
 #[derive(Serialize)]
 struct Report {
@@ -382,7 +383,7 @@ fn explain_one(
             None
         }
     };
-    let a = explain::assess(&Inputs {
+    let a = verdict::assess(&Inputs {
         expected: &expected,
         ordered: r.ordered,
         preferred: &preferred,
@@ -397,7 +398,7 @@ fn explain_one(
     report.indexes_used = preferred.indexes();
     report.verdict = a.verdict;
     report.verdict_detail = a.detail;
-    report.top_nodes = explain::top_nodes(&preferred, 3);
+    report.top_nodes = verdict::top_nodes(&preferred, 3);
     report.estimated_cost = preferred.cost();
     report.note = r.note.map(str::to_string);
     report.flags = a.flags;

@@ -17,7 +17,7 @@ use serde::Serialize;
 use super::{connect, line, select};
 use crate::catalog::Dialect;
 use crate::cli::{Format, SeedArgs};
-use crate::db::seed::Progress;
+use crate::db::load::Progress;
 use crate::db::{Access, TxKind};
 use crate::migrator;
 use crate::redact::redact_url;

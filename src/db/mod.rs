@@ -1,14 +1,12 @@
 //! The one seam over PostgreSQL and SQLite: parse a URL, connect, and the handful of
 //! operations commands need. Commands never branch on the dialect themselves.
 
-pub mod introspect;
-mod pg_plan;
-pub mod plan;
+pub mod load;
+pub mod planner;
 pub mod postgres;
 pub mod retention;
-pub mod seed;
+pub mod scratch;
 pub mod sqlite;
-mod sqlite_plan;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -132,7 +130,7 @@ pub trait Session {
     fn table_exists(&mut self, table: &str) -> Result<bool, SqlError>;
     /// Tables, indexes, foreign keys and dialect facts of `namespace` (PostgreSQL) or of
     /// the database (SQLite), for `chatdb check`.
-    fn inventory(&mut self, namespace: &str) -> Result<introspect::Inventory>;
+    fn inventory(&mut self, namespace: &str) -> Result<crate::model::inventory::Inventory>;
 }
 
 /// How a transaction is opened and ended.

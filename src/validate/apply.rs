@@ -1,5 +1,5 @@
 //! Fresh apply: a schema's migrations, in order, on an empty scratch database of each
-//! dialect, then the result read back with [`crate::db::introspect`] for parity and the
+//! dialect, then the result read back with [`crate::model::inventory`] for parity and the
 //! manifest check.
 //!
 //! - SQLite: an in-memory database.
@@ -17,9 +17,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use anyhow::{Context, Result};
 
 use crate::catalog::MigrationFile;
-use crate::db::introspect::Inventory;
 use crate::db::postgres::{describe, quote_ident, PgTarget};
 use crate::db::{Access, Conn, ConnectOpts, Session, Target, TxKind};
+use crate::model::inventory::Inventory;
 use crate::settings::DEFAULT_NAMESPACE;
 use crate::sqltext;
 
@@ -110,7 +110,7 @@ fn locate(
             return Failure {
                 file: index,
                 line: Some(sqltext::line_at(&file.sql, stmt.start + first)),
-                statement: Some(crate::db::introspect::one_line(text)),
+                statement: Some(crate::model::inventory::one_line(text)),
                 message: e.message,
             };
         }

@@ -24,9 +24,9 @@ use serde::Serialize;
 
 use crate::catalog::{Dialect, FileProblemKind, MigrationFile, Scan};
 use crate::checks::Severity;
-use crate::db::introspect::Inventory;
 use crate::db::postgres::PgTarget;
 use crate::db::ConnectOpts;
+use crate::model::inventory::Inventory;
 
 /// A rule that is not a lint rule: its id, severity and one-line summary.
 pub struct RuleInfo {

@@ -1,5 +1,5 @@
 //! PostgreSQL/SQLite parity: the two dialects' migrations, applied to scratch databases and
-//! read back through [`crate::db::introspect`], must build the same schema.
+//! read back through [`crate::model::inventory`], must build the same schema.
 //!
 //! Compared: tables; columns with their type *family* (text, integer, boolean, timestamp,
 //! ... where PostgreSQL's uuid, json/jsonb and arrays are SQLite TEXT, and a length is
@@ -16,7 +16,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::db::introspect::{normalize_expr, ForeignKey, Index, Inventory, Table};
+use crate::model::inventory::{normalize_expr, ForeignKey, Index, Inventory, Table};
 
 /// One difference between the dialects.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -685,7 +685,7 @@ mod tests {
     #[test]
     fn differences_name_their_objects() {
         use crate::checks::testkit::{fk, idx, inv, unique_constraint};
-        use crate::db::introspect::FkAction;
+        use crate::model::inventory::FkAction;
         let mut partial = idx("idx_open", "sessions", &["code"]);
         partial.predicate = Some("(ended_at IS NULL)".into());
         let pg = inv(

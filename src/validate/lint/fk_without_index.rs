@@ -10,7 +10,7 @@
 
 use super::{Check, Hit, ModelHit, Parsed, Rule};
 use crate::checks::{covers, Severity};
-use crate::db::introspect::Inventory;
+use crate::model::inventory::Inventory;
 use crate::sqltext;
 
 pub const RULE: Rule = Rule {
@@ -91,7 +91,7 @@ mod tests {
     use super::*;
     use crate::catalog::MigrationFile;
     use crate::checks::testkit::{fk, idx, inv};
-    use crate::db::introspect::FkAction;
+    use crate::model::inventory::FkAction;
 
     #[test]
     fn unindexed_keys_point_at_their_declaration() {

@@ -30,7 +30,7 @@ use std::collections::BTreeSet;
 
 use crate::catalog::MigrationFile;
 use crate::checks::Severity;
-use crate::db::introspect::Inventory;
+use crate::model::inventory::Inventory;
 use crate::sqltext::{self, Token};
 
 /// Every lint rule, in report order.

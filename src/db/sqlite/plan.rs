@@ -21,8 +21,8 @@ use anyhow::{bail, Context, Result};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, ErrorCode, StatementStatus};
 
-use super::plan::{IndexInfo, Measured, NodeKind, Plan, PlanMode, PlanNode, SqliteCounters};
 use crate::catalog::queries::{Param, Sample};
+use crate::model::plan::{IndexInfo, Measured, NodeKind, Plan, PlanMode, PlanNode, SqliteCounters};
 
 /// Forbids writes on this connection for as long as it is open.
 pub fn read_only(conn: &Connection) -> Result<()> {

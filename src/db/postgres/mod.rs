@@ -6,6 +6,9 @@
 //! encrypts without verifying (as libpq does without a root certificate), `verify-ca`
 //! checks the chain against `sslrootcert`, `verify-full` checks the chain and the host name.
 
+pub mod introspect;
+pub mod plan;
+
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
@@ -280,8 +283,8 @@ impl super::Session for postgres::Transaction<'_> {
         Ok(row.get(0))
     }
 
-    fn inventory(&mut self, namespace: &str) -> Result<super::introspect::Inventory> {
-        super::introspect::postgres::inventory(self, namespace)
+    fn inventory(&mut self, namespace: &str) -> Result<crate::model::inventory::Inventory> {
+        introspect::inventory(self, namespace)
     }
 }
 

@@ -1,31 +1,12 @@
 //! What a database holds, in one dialect-neutral model: tables, indexes, foreign keys and the
-//! few dialect facts `chatdb check` needs. The catalog queries live in [`postgres`] and
-//! [`sqlite`]; rules in `src/checks/` only ever see this model.
+//! few dialect facts `chatdb check` needs. The catalog queries live in `db/postgres/introspect.rs` and
+//! `db/sqlite/introspect.rs`; rules in `src/checks/` only ever see this model.
 //!
 //! Each kind of fact is read with one set-based query for the whole namespace (all tables'
 //! indexes at once, all foreign keys at once), never one query per table, so the cost does
 //! not grow with round trips as a schema grows.
 //!
-//! It also builds the *expected* model: what the canonical migrations create at a given
-//! version, obtained by applying them to a scratch database and introspecting that with the
-//! very same queries, so there is no second, hand-kept list of indexes to drift.
-//! - SQLite: a fresh in-memory database.
-//! - PostgreSQL: a scratch namespace `chatdb_scratch_<pid>` created inside a transaction on
-//!   the same server (so the server's version and defaults apply), with `search_path` set to
-//!   it; the migrations run there, the result is introspected, and the transaction is rolled
-//!   back. That needs no CREATEDB privilege (only CREATE on the database, as for `migrate`),
-//!   never touches the checked namespace, and leaves nothing behind, even if chatdb is killed
-//!   halfway (the server rolls back an open transaction when its connection goes).
-
-pub mod postgres;
-pub mod sqlite;
-
-use std::time::Duration;
-
-use anyhow::{anyhow, Context, Result};
-
-use super::{Conn, ConnectOpts, TxKind};
-use crate::catalog::MigrationFile;
+//! The expected model (what the canonical migrations create) is built by `db::scratch`.
 
 /// Tables whose name starts with this are chatdb's own bookkeeping (refinery's history
 /// tables), never part of a schema, and left out of every model.
@@ -374,58 +355,6 @@ pub fn one_line(sql: &str) -> String {
         }
     }
     out
-}
-
-/// Builds the expected model: the given migrations applied to a scratch database of the
-/// same dialect (see the module header), introspected, and thrown away.
-pub fn expected(
-    conn: &mut Conn,
-    migrations: &[&MigrationFile],
-    connect_timeout: Duration,
-    lock_timeout: Duration,
-) -> Result<Inventory> {
-    let apply = |session: &mut dyn super::Session, namespace: &str| -> Result<Inventory> {
-        for file in migrations {
-            session.batch(&file.sql).map_err(|e| {
-                anyhow!(
-                    "applying {} to the scratch database failed: {}",
-                    file.path,
-                    e.message
-                )
-            })?;
-        }
-        session.inventory(namespace)
-    };
-    match conn {
-        Conn::Postgres(_) => {
-            let scratch = format!("chatdb_scratch_{}", std::process::id());
-            conn.in_transaction(TxKind::Scratch, &scratch, lock_timeout, |s| {
-                apply(s, &scratch)
-            })
-            .context("building the expected schema in a scratch namespace (rolled back; needs CREATE on the database)")
-        }
-        Conn::Sqlite(_) => {
-            let mut memory = Conn::Sqlite(
-                super::sqlite::open(
-                    None,
-                    ConnectOpts {
-                        connect_timeout,
-                        lock_timeout,
-                        access: super::Access::Create,
-                    },
-                )
-                .context("opening the in-memory scratch database")?,
-            );
-            memory
-                .in_transaction(
-                    TxKind::Scratch,
-                    crate::settings::DEFAULT_NAMESPACE,
-                    lock_timeout,
-                    |s| apply(s, crate::settings::DEFAULT_NAMESPACE),
-                )
-                .context("building the expected schema in an in-memory SQLite database")
-        }
-    }
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::db::plan::{IndexInfo, NodeKind, Plan, PlanNode, DELETE_LOCK_TIMEOUT};
+use crate::model::plan::{IndexInfo, NodeKind, Plan, PlanNode, DELETE_LOCK_TIMEOUT};
 
 /// Whether the expected index serves the query.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -464,7 +464,7 @@ pub fn top_nodes(plan: &Plan, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::plan::Actual;
+    use crate::model::plan::Actual;
 
     fn scan(kind: NodeKind, relation: &str, index: Option<&str>) -> PlanNode {
         let node = match kind {
@@ -564,7 +564,7 @@ mod tests {
 
     #[test]
     fn analyzed_runs_flag_spills_triggers_and_targets() {
-        use crate::db::plan::{Measured, TriggerTime};
+        use crate::model::plan::{Measured, TriggerTime};
         let idx = scan(
             NodeKind::IndexScan,
             "sessions",

@@ -1,4 +1,4 @@
-//! SQLite catalog queries for [`super::Inventory`]: one query per kind of fact, each joining
+//! SQLite catalog queries for [`Inventory`](crate::model::inventory::Inventory): one query per kind of fact, each joining
 //! `sqlite_schema` with the table-valued pragma functions (`pragma_index_list`,
 //! `pragma_index_xinfo`, `pragma_foreign_key_list`, ...) so that every table is covered in
 //! one statement.
@@ -9,7 +9,7 @@
 use anyhow::{Context, Result};
 use rusqlite::Transaction;
 
-use super::{
+use crate::model::inventory::{
     normalize_expr, one_line, CheckConstraint, Column, Constraint, FkAction, FkViolation,
     ForeignKey, Index, IndexColumn, Inventory, SqliteFacts, Table, HISTORY_PREFIX,
 };
@@ -181,7 +181,7 @@ pub fn inventory(tx: &Transaction<'_>) -> Result<Inventory> {
                 Some(sql) => one_line(sql),
                 None => format!(
                     "CREATE UNIQUE INDEX {name} ON {table} {}",
-                    super::column_list(&cols)
+                    crate::model::inventory::column_list(&cols)
                 ),
             };
             inv.indexes.push(Index {

@@ -21,12 +21,12 @@ use anyhow::{anyhow, bail, Context, Result};
 use postgres::SimpleQueryMessage;
 use serde_json::Value;
 
-use super::plan::{
+use super::{describe, quote_ident};
+use crate::catalog::queries::{Param, Sample};
+use crate::model::plan::{
     Actual, Buffers, IndexInfo, Measured, NodeKind, Plan, PlanMode, PlanNode, TriggerTime,
     DELETE_LOCK_TIMEOUT,
 };
-use super::postgres::{describe, quote_ident};
-use crate::catalog::queries::{Param, Sample};
 
 /// The name of the one prepared statement chatdb uses, deallocated after each plan.
 const STMT: &str = "chatdb_explain";

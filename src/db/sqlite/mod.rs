@@ -5,6 +5,9 @@
 //! and checks that it took. The busy timeout makes a second writer wait for the first
 //! (migrate's exclusive lock) instead of failing at once.
 
+pub mod introspect;
+pub mod plan;
+
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
@@ -100,8 +103,8 @@ impl super::Session for rusqlite::Transaction<'_> {
         .map_err(|e| sql_error(&e))
     }
 
-    fn inventory(&mut self, _namespace: &str) -> Result<super::introspect::Inventory> {
-        super::introspect::sqlite::inventory(self).context("reading the SQLite catalog")
+    fn inventory(&mut self, _namespace: &str) -> Result<crate::model::inventory::Inventory> {
+        introspect::inventory(self).context("reading the SQLite catalog")
     }
 }
 

@@ -1,4 +1,4 @@
-//! PostgreSQL catalog queries for [`super::Inventory`]: one query per kind of fact, each
+//! PostgreSQL catalog queries for [`Inventory`](crate::model::inventory::Inventory): one query per kind of fact, each
 //! covering every table of the namespace.
 //!
 //! Names come back unqualified: the namespace being read is stripped from definitions and
@@ -6,7 +6,7 @@
 
 use anyhow::{anyhow, Result};
 
-use super::{
+use crate::model::inventory::{
     normalize_expr, CheckConstraint, Column, Constraint, FkAction, ForeignKey, Index, IndexColumn,
     Inventory, Table, Usage, HISTORY_PREFIX,
 };
