@@ -207,33 +207,38 @@ impl<'a> Fm<'a> {
         for i in 0..self.n_users {
             let mut r = self.rng("user", i);
             let created = self.signed_up(i);
-            out.uuid_text(self.user(i));
-            out.text(&format!("user{}{}@example.com", i + 1, self.ctx.suffix));
-            out.text(&format!("user{}{}", i + 1, self.ctx.suffix));
-            out.text("$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW");
-            if r.chance(0.3) {
-                text.clear();
-                sentence(&mut r, &mut text, 10, 160);
-                out.text(&text);
-            } else {
-                out.null();
-            }
-            out.int(r.tail(50.0) as i64 / 10);
-            out.int(r.tail(50.0) as i64 / 100);
-            out.bool(r.chance(0.96));
-            out.bool(r.chance(0.1));
-            out.bool(i % 500 == 1);
-            out.time(created);
-            out.time(self.now - r.range(0, (self.now - created).min(60 * DAY)));
-            if r.chance(0.4) {
-                out.text(&format!(
-                    "https://cdn.example.com/avatars/{}.png",
-                    r.below(1 << 40)
-                ));
-            } else {
-                out.null();
-            }
-            out.end_row()?;
+            row! { out, "user";
+                id: uuid_text(self.user(i)),
+                email: text(&format!("user{}{}@example.com", i + 1, self.ctx.suffix)),
+                username: text(&format!("user{}{}", i + 1, self.ctx.suffix)),
+                hashed_password: text("$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW"),
+                bio: {
+                    if r.chance(0.3) {
+                        text.clear();
+                        sentence(&mut r, &mut text, 10, 160);
+                        out.text(&text);
+                    } else {
+                        out.null();
+                    }
+                },
+                total_focus_time: int(r.tail(50.0) as i64 / 10),
+                total_sessions: int(r.tail(50.0) as i64 / 100),
+                is_active: bool(r.chance(0.96)),
+                is_verified: bool(r.chance(0.1)),
+                is_admin: bool(i % 500 == 1),
+                created_at: time(created),
+                updated_at: time(self.now - r.range(0, (self.now - created).min(60 * DAY))),
+                profile_image_url: {
+                    if r.chance(0.4) {
+                        out.text(&format!(
+                            "https://cdn.example.com/avatars/{}.png",
+                            r.below(1 << 40)
+                        ));
+                    } else {
+                        out.null();
+                    }
+                },
+            }?;
         }
         Ok(())
     }
@@ -243,21 +248,22 @@ impl<'a> Fm<'a> {
         for i in 0..self.n_users {
             let mut r = self.rng("user_settings", i);
             let created = self.signed_up(i);
-            out.uuid_text(ids.at(i));
-            out.uuid_text(self.user(i));
-            out.text(["system", "light", "dark"][r.weighted(&[50, 20, 30])]);
-            out.text(["ko", "en", "ja"][r.weighted(&[80, 15, 5])]);
-            out.int([25, 50, 45, 30][r.weighted(&[70, 15, 10, 5])]);
-            out.int([5, 10, 15, 0][r.weighted(&[70, 20, 8, 2])]);
-            out.bool(r.chance(0.8));
-            out.bool(r.chance(0.6));
-            out.bool(r.chance(0.7));
-            out.time(created);
-            out.time(created + r.range(0, self.now - created));
-            out.text(["public", "friends", "private"][r.weighted(&[70, 20, 10])]);
-            out.bool(r.chance(0.85));
-            out.bool(r.chance(0.75));
-            out.end_row()?;
+            row! { out, "user_settings";
+                id: uuid_text(ids.at(i)),
+                user_id: uuid_text(self.user(i)),
+                theme: text(["system", "light", "dark"][r.weighted(&[50, 20, 30])]),
+                language: text(["ko", "en", "ja"][r.weighted(&[80, 15, 5])]),
+                default_work_minutes: int([25, 50, 45, 30][r.weighted(&[70, 15, 10, 5])]),
+                default_break_minutes: int([5, 10, 15, 0][r.weighted(&[70, 20, 8, 2])]),
+                sound_enabled: bool(r.chance(0.8)),
+                email_notifications: bool(r.chance(0.6)),
+                push_notifications: bool(r.chance(0.7)),
+                created_at: time(created),
+                updated_at: time(created + r.range(0, self.now - created)),
+                profile_visibility: text(["public", "friends", "private"][r.weighted(&[70, 20, 10])]),
+                show_statistics: bool(r.chance(0.85)),
+                show_online_status: bool(r.chance(0.75)),
+            }?;
         }
         Ok(())
     }
@@ -284,18 +290,19 @@ impl<'a> Fm<'a> {
             } else {
                 r.range(30, 3000)
             };
-            out.uuid_text(ids.at(j));
-            out.uuid_text(self.user(u));
-            out.text(kind);
-            out.text(metric);
-            out.int(target);
-            out.int(r.range(0, target * 3 / 2));
-            out.time(starts);
-            out.opt_time(r.chance(0.8).then_some(starts + len));
-            out.bool(starts + len > self.now);
-            out.time(starts);
-            out.time(starts + r.range(0, len));
-            out.end_row()?;
+            row! { out, "user_goals";
+                id: uuid_text(ids.at(j)),
+                user_id: uuid_text(self.user(u)),
+                goal_type: text(kind),
+                metric: text(metric),
+                target_value: int(target),
+                current_value: int(r.range(0, target * 3 / 2)),
+                starts_at: time(starts),
+                ends_at: opt_time(r.chance(0.8).then_some(starts + len)),
+                is_active: bool(starts + len > self.now),
+                created_at: time(starts),
+                updated_at: time(starts + r.range(0, len)),
+            }?;
         }
         Ok(())
     }
@@ -319,17 +326,18 @@ impl<'a> Fm<'a> {
                 "streak_days" => 3 * level,
                 _ => 5 * level,
             };
-            out.uuid_text(ids.at(a));
-            out.text(&format!("{kind}_{level}{}", self.ctx.suffix));
-            out.text(&format!("{} {level}", kind.replace('_', " ")));
-            out.text(&format!("Reach {value} ({kind})"));
-            out.text(&format!("/icons/{kind}_{level}.svg"));
-            out.text(kind);
-            out.int(value as i64);
-            out.int(10 * level as i64);
-            out.bool(level < 6);
-            out.time(self.now - 2 * YEAR);
-            out.end_row()?;
+            row! { out, "achievement";
+                id: uuid_text(ids.at(a)),
+                code: text(&format!("{kind}_{level}{}", self.ctx.suffix)),
+                name: text(&format!("{} {level}", kind.replace('_', " "))),
+                description: text(&format!("Reach {value} ({kind})")),
+                icon: text(&format!("/icons/{kind}_{level}.svg")),
+                requirement_type: text(kind),
+                requirement_value: int(value as i64),
+                points: int(10 * level as i64),
+                is_active: bool(level < 6),
+                created_at: time(self.now - 2 * YEAR),
+            }?;
         }
         Ok(())
     }
@@ -346,14 +354,15 @@ impl<'a> Fm<'a> {
             for k in 0..per {
                 let j = i * per + k;
                 let unlocked = r.chance(0.4);
-                out.uuid_text(ids.at(j));
-                out.uuid_text(self.user(i));
-                out.uuid_text(ach_ids.at((base + k) % n_ach));
-                out.int(r.range(0, 500));
-                out.bool(unlocked);
-                out.opt_time(unlocked.then(|| created + r.range(0, self.now - created)));
-                out.time(created);
-                out.end_row()?;
+                row! { out, "user_achievement";
+                    id: uuid_text(ids.at(j)),
+                    user_id: uuid_text(self.user(i)),
+                    achievement_id: uuid_text(ach_ids.at((base + k) % n_ach)),
+                    progress: int(r.range(0, 500)),
+                    is_unlocked: bool(unlocked),
+                    unlocked_at: opt_time(unlocked.then(|| created + r.range(0, self.now - created))),
+                    created_at: time(created),
+                }?;
             }
         }
         Ok(())
@@ -370,20 +379,21 @@ impl<'a> Fm<'a> {
                 ["pending", "approved", "rejected", "expired"][r.weighted(&[15, 60, 15, 10])];
             let created = self.now - r.range(HOUR, YEAR);
             let reviewed = (status != "pending").then(|| created + r.range(HOUR, 7 * DAY));
-            out.uuid_text(ids.at(j));
-            out.uuid_text(self.user(u));
-            out.text(kind);
-            out.text(status);
-            out.opt_text((kind == "student").then(|| r.pick(SCHOOL_STEMS)));
-            out.opt_text(
-                (kind == "student").then_some("https://cdn.example.com/docs/student-id.pdf"),
-            );
-            out.opt_text((status == "rejected").then_some("document unreadable"));
-            out.opt_uuid_text(reviewed.map(|_| self.user(self.admin(&mut r))));
-            out.opt_time(reviewed);
-            out.time(created);
-            out.time(reviewed.unwrap_or(created));
-            out.end_row()?;
+            row! { out, "user_verification";
+                id: uuid_text(ids.at(j)),
+                user_id: uuid_text(self.user(u)),
+                verification_type: text(kind),
+                status: text(status),
+                school_name: opt_text((kind == "student").then(|| r.pick(SCHOOL_STEMS))),
+                document_url: opt_text(
+                    (kind == "student").then_some("https://cdn.example.com/docs/student-id.pdf"),
+                ),
+                admin_note: opt_text((status == "rejected").then_some("document unreadable")),
+                reviewed_by: opt_uuid_text(reviewed.map(|_| self.user(self.admin(&mut r)))),
+                reviewed_at: opt_time(reviewed),
+                created_at: time(created),
+                updated_at: time(reviewed.unwrap_or(created)),
+            }?;
         }
         Ok(())
     }
@@ -427,17 +437,18 @@ impl<'a> Fm<'a> {
             let (created, host, active) = self.room(i);
             let mut r = self.rng("room.settings", i);
             self.room_name(i, &mut name);
-            out.uuid_text(ids.at(i));
-            out.text(&name);
-            out.uuid_text(self.user(host));
-            out.int([25, 50, 45][r.weighted(&[75, 15, 10])]);
-            out.int([5, 10, 15][r.weighted(&[75, 20, 5])]);
-            out.bool(r.chance(0.8));
-            out.int([10, 20, 50][r.weighted(&[30, 40, 30])]);
-            out.bool(active);
-            out.time(created);
-            out.time(created + r.range(0, self.now - created));
-            out.end_row()?;
+            row! { out, "room";
+                id: uuid_text(ids.at(i)),
+                room_name: text(&name),
+                host_id: uuid_text(self.user(host)),
+                work_duration_minutes: int([25, 50, 45][r.weighted(&[75, 15, 10])]),
+                break_duration_minutes: int([5, 10, 15][r.weighted(&[75, 20, 5])]),
+                auto_start_break: bool(r.chance(0.8)),
+                max_participants: int([10, 20, 50][r.weighted(&[30, 40, 30])]),
+                is_active: bool(active),
+                created_at: time(created),
+                updated_at: time(created + r.range(0, self.now - created)),
+            }?;
         }
         Ok(())
     }
@@ -456,24 +467,25 @@ impl<'a> Fm<'a> {
             let duration = [1500, 3000, 300][r.weighted(&[70, 15, 15])];
             let started =
                 (status != "idle").then(|| (self.now - r.range(MINUTE, 50 * MINUTE)).max(created));
-            out.uuid_text(ids.at(i));
-            out.uuid_text(room_ids.at(i));
-            out.text(status);
-            out.text(if duration == 300 { "break" } else { "work" });
-            out.int(duration);
-            out.int(match status {
-                "completed" => 0,
-                "idle" => duration,
-                _ => r.range(0, duration),
-            });
-            out.int(r.range(0, 40));
-            out.opt_time(started);
-            let paused = (status == "paused")
-                .then(|| (self.now - r.range(0, 10 * MINUTE)).max(started.unwrap_or(created)));
-            out.opt_time(paused);
-            out.time(created);
-            out.time(started.unwrap_or(created));
-            out.end_row()?;
+            row! { out, "timer";
+                id: uuid_text(ids.at(i)),
+                room_id: uuid_text(room_ids.at(i)),
+                status: text(status),
+                phase: text(if duration == 300 { "break" } else { "work" }),
+                duration_seconds: int(duration),
+                remaining_seconds: int(match status {
+                    "completed" => 0,
+                    "idle" => duration,
+                    _ => r.range(0, duration),
+                }),
+                session_count: int(r.range(0, 40)),
+                started_at: opt_time(started),
+                paused_at: opt_time((status == "paused").then(|| {
+                    (self.now - r.range(0, 10 * MINUTE)).max(started.unwrap_or(created))
+                })),
+                created_at: time(created),
+                updated_at: time(started.unwrap_or(created)),
+            }?;
         }
         Ok(())
     }
@@ -504,13 +516,14 @@ impl<'a> Fm<'a> {
                     .max(created);
                 (room, self.busy_user(&mut r), created, Some(left))
             };
-            out.uuid_text(ids.at(j));
-            out.uuid_text(room_ids.at(room));
-            out.uuid_text(self.user(user));
-            out.bool(self.room(room).1 == user);
-            out.time(created);
-            out.opt_time(left);
-            out.end_row()?;
+            row! { out, "participant";
+                id: uuid_text(ids.at(j)),
+                room_id: uuid_text(room_ids.at(room)),
+                user_id: uuid_text(self.user(user)),
+                is_host: bool(self.room(room).1 == user),
+                created_at: time(created),
+                left_at: opt_time(left),
+            }?;
         }
         Ok(())
     }
@@ -542,24 +555,27 @@ impl<'a> Fm<'a> {
                 let done = spread(&mut r, since, self.now, k, count);
                 let work = r.chance(0.7);
                 let room = r.chance(0.7).then(|| rooms.at(r.skewed(n_rooms)));
-                out.uuid_text(ids.at(j));
-                out.uuid_text(self.user(*u));
-                out.opt_uuid_text(room.map(|m| room_ids.at(m)));
-                out.text(if work { "work" } else { "break" });
-                out.int(if work {
-                    [25, 50, 45][r.weighted(&[75, 15, 10])]
-                } else {
-                    [5, 10][r.weighted(&[80, 20])]
-                });
-                out.time(done);
-                match room {
-                    Some(m) => {
-                        self.room_name(m, &mut name);
-                        out.text(&name);
-                    }
-                    None => out.null(),
+                row! { out, "session_history";
+                    id: uuid_text(ids.at(j)),
+                    user_id: uuid_text(self.user(*u)),
+                    room_id: opt_uuid_text(room.map(|m| room_ids.at(m))),
+                    session_type: text(if work { "work" } else { "break" }),
+                    duration_minutes: int(if work {
+                        [25, 50, 45][r.weighted(&[75, 15, 10])]
+                    } else {
+                        [5, 10][r.weighted(&[80, 20])]
+                    }),
+                    completed_at: time(done),
+                    room_name: {
+                        match room {
+                            Some(m) => {
+                                self.room_name(m, &mut name);
+                                out.text(&name);
+                            }
+                            None => out.null(),
+                        }
+                    },
                 }
-                out.end_row()
             },
         )
     }
@@ -587,23 +603,26 @@ impl<'a> Fm<'a> {
             let recurring = r.chance(0.2);
             let kind = recurring.then(|| ["daily", "weekly", "monthly"][r.weighted(&[30, 60, 10])]);
             let created = scheduled - r.range(HOUR, 14 * DAY);
-            out.uuid_text(ids.at(j));
-            out.uuid_text(self.user(u));
-            out.opt_uuid_text(room.map(|m| room_ids.at(m)));
-            self.room_name(room.unwrap_or(j % n_rooms.max(1)), &mut name);
-            out.text(&name);
-            out.time(scheduled);
-            out.text(status);
-            out.time(created);
-            out.time(created.max(scheduled.min(self.now)));
-            out.int([25, 50][r.weighted(&[80, 20])]);
-            out.int([5, 10][r.weighted(&[80, 20])]);
-            out.opt_text(r.chance(0.3).then_some("Exam prep together"));
-            out.bool(recurring);
-            out.opt_text(kind);
-            out.opt_time(recurring.then(|| scheduled + r.range(7 * DAY, 90 * DAY)));
-            out.bool(scheduled < self.now + HOUR);
-            out.end_row()?;
+            row! { out, "room_reservations";
+                id: uuid_text(ids.at(j)),
+                user_id: uuid_text(self.user(u)),
+                room_id: opt_uuid_text(room.map(|m| room_ids.at(m))),
+                room_name: {
+                    self.room_name(room.unwrap_or(j % n_rooms.max(1)), &mut name);
+                    out.text(&name);
+                },
+                scheduled_at: time(scheduled),
+                status: text(status),
+                created_at: time(created),
+                updated_at: time(created.max(scheduled.min(self.now))),
+                work_duration: int([25, 50][r.weighted(&[80, 20])]),
+                break_duration: int([5, 10][r.weighted(&[80, 20])]),
+                description: opt_text(r.chance(0.3).then_some("Exam prep together")),
+                is_recurring: bool(recurring),
+                recurrence_type: opt_text(kind),
+                recurrence_end_date: opt_time(recurring.then(|| scheduled + r.range(7 * DAY, 90 * DAY))),
+                notification_sent: bool(scheduled < self.now + HOUR),
+            }?;
         }
         Ok(())
     }
@@ -615,22 +634,23 @@ impl<'a> Fm<'a> {
             let u = self.busy_user(&mut r);
             let started = self.now - r.range(HOUR, YEAR);
             let work = r.chance(0.85);
-            out.uuid_text(ids.at(j));
-            out.uuid_text(self.user(u));
-            out.text(if work { "work" } else { "break" });
-            out.int(if work {
-                r.range(15, 180)
-            } else {
-                r.range(5, 30)
-            });
-            out.time(started);
-            out.opt_text(
-                r.chance(0.6)
-                    .then(|| r.pick(&["math", "english", "coding", "reading", "history"])),
-            );
-            out.opt_text(r.chance(0.2).then_some("library"));
-            out.time(started + r.range(MINUTE, 4 * HOUR));
-            out.end_row()?;
+            row! { out, "manual_sessions";
+                id: uuid_text(ids.at(j)),
+                user_id: uuid_text(self.user(u)),
+                session_type: text(if work { "work" } else { "break" }),
+                duration_minutes: int(if work {
+                    r.range(15, 180)
+                } else {
+                    r.range(5, 30)
+                }),
+                started_at: time(started),
+                subject: opt_text(
+                    r.chance(0.6)
+                        .then(|| r.pick(&["math", "english", "coding", "reading", "history"])),
+                ),
+                memo: opt_text(r.chance(0.2).then_some("library")),
+                created_at: time(started + r.range(MINUTE, 4 * HOUR)),
+            }?;
         }
         Ok(())
     }
@@ -687,23 +707,26 @@ impl<'a> Fm<'a> {
             sentence(&mut r, &mut title, 10, 80);
             content.clear();
             sentence(&mut r, &mut content, 40, 1500);
-            out.uuid_text(ids.at(p));
-            out.uuid_text(self.user(self.busy_user(&mut r)));
-            out.text(&title);
-            out.text(&content);
-            out.opt_text(r.chance(0.9).then(|| r.pick(CATEGORIES)));
-            if r.chance(0.7) {
-                out.text_array(&tags);
-            } else {
-                out.null();
-            }
-            out.int(r.tail(200.0) as i64 / 100);
-            out.int(r.tail(50.0) as i64 / 200);
-            out.int(comments as i64);
-            out.bool(p.is_multiple_of(500));
-            out.time(created);
-            out.time(created + r.range(0, (self.now - created).min(DAY)));
-            out.end_row()?;
+            row! { out, "post";
+                id: uuid_text(ids.at(p)),
+                author_id: uuid_text(self.user(self.busy_user(&mut r))),
+                title: text(&title),
+                content: text(&content),
+                category: opt_text(r.chance(0.9).then(|| r.pick(CATEGORIES))),
+                tags: {
+                    if r.chance(0.7) {
+                        out.text_array(&tags);
+                    } else {
+                        out.null();
+                    }
+                },
+                view_count: int(r.tail(200.0) as i64 / 100),
+                like_count: int(r.tail(50.0) as i64 / 200),
+                comment_count: int(comments as i64),
+                is_pinned: bool(p.is_multiple_of(500)),
+                created_at: time(created),
+                updated_at: time(created + r.range(0, (self.now - created).min(DAY))),
+            }?;
         }
         Ok(())
     }
@@ -727,15 +750,16 @@ impl<'a> Fm<'a> {
                 content.clear();
                 sentence(&mut r, &mut content, 2, 300);
                 let parent = (k > 0 && r.chance(0.25)).then(|| first + r.below(k));
-                out.uuid_text(ids.at(j));
-                out.uuid_text(post_ids.at(*p));
-                out.uuid_text(self.user(self.busy_user(&mut r)));
-                out.text(&content);
-                out.opt_uuid_text(parent.map(|c| ids.at(c)));
-                out.int(r.tail(30.0) as i64 / 1000 - 1);
-                out.time(at);
-                out.time(at);
-                out.end_row()
+                row! { out, "comment";
+                    id: uuid_text(ids.at(j)),
+                    post_id: uuid_text(post_ids.at(*p)),
+                    author_id: uuid_text(self.user(self.busy_user(&mut r))),
+                    content: text(&content),
+                    parent_comment_id: opt_uuid_text(parent.map(|c| ids.at(c))),
+                    like_count: int(r.tail(30.0) as i64 / 1000 - 1),
+                    created_at: time(at),
+                    updated_at: time(at),
+                }
             },
         )
     }
@@ -764,11 +788,12 @@ impl<'a> Fm<'a> {
         self.per_post_users("post_like", out, |out, j, p, u| {
             let mut r = self.rng("post_like.row", j);
             let created = self.post_created(p);
-            out.uuid_text(ids.at(j));
-            out.uuid_text(post_ids.at(p));
-            out.uuid_text(self.user(u));
-            out.time(created + r.range(0, (self.now - created).min(7 * DAY)));
-            out.end_row()
+            row! { out, "post_like";
+                id: uuid_text(ids.at(j)),
+                post_id: uuid_text(post_ids.at(p)),
+                user_id: uuid_text(self.user(u)),
+                created_at: time(created + r.range(0, (self.now - created).min(7 * DAY))),
+            }
         })
     }
 
@@ -779,12 +804,13 @@ impl<'a> Fm<'a> {
             let mut r = self.rng("post_read.row", j);
             let created = self.post_created(p);
             let first = created + r.range(0, (self.now - created).min(3 * DAY));
-            out.uuid_text(ids.at(j));
-            out.uuid_text(post_ids.at(p));
-            out.uuid_text(self.user(u));
-            out.time(first + r.range(0, (self.now - first).min(30 * DAY)));
-            out.time(first);
-            out.end_row()
+            row! { out, "post_read";
+                id: uuid_text(ids.at(j)),
+                post_id: uuid_text(post_ids.at(p)),
+                user_id: uuid_text(self.user(u)),
+                read_at: time(first + r.range(0, (self.now - first).min(30 * DAY))),
+                created_at: time(first),
+            }
         })
     }
 
@@ -807,15 +833,16 @@ impl<'a> Fm<'a> {
                 let at = spread(&mut r, *created, self.now, k, count);
                 let base = self.rng("comment_like", c).below(self.n_users);
                 for e in 0..each {
-                    out.uuid_text(ids.at(j));
-                    out.uuid_text(comment_ids.at(c));
-                    out.uuid_text(self.user(self.member(base, e)));
-                    out.time(
-                        at + self
-                            .rng("comment_like.at", j)
-                            .range(0, (self.now - at).min(DAY)),
-                    );
-                    out.end_row()?;
+                    row! { out, "comment_like";
+                        id: uuid_text(ids.at(j)),
+                        comment_id: uuid_text(comment_ids.at(c)),
+                        user_id: uuid_text(self.user(self.member(base, e))),
+                        created_at: time(
+                            at + self
+                                .rng("comment_like.at", j)
+                                .range(0, (self.now - at).min(DAY)),
+                        ),
+                    }?;
                     j += 1;
                 }
                 Ok(())
@@ -833,14 +860,15 @@ impl<'a> Fm<'a> {
             let rank = ranks.at(i) + 1;
             let total = 5_000_000 / (rank + 9) as i64;
             let monthly = total * r.range(5, 40) / 100;
-            out.uuid_text(ids.at(i));
-            out.uuid_text(self.user(i));
-            out.int(total);
-            out.int(rank as i64);
-            out.int(monthly * r.range(10, 40) / 100);
-            out.int(monthly);
-            out.time(self.now - r.range(0, DAY));
-            out.end_row()?;
+            row! { out, "ranking_leaderboard";
+                id: uuid_text(ids.at(i)),
+                user_id: uuid_text(self.user(i)),
+                total_score: int(total),
+                rank: int(rank as i64),
+                weekly_score: int(monthly * r.range(10, 40) / 100),
+                monthly_score: int(monthly),
+                updated_at: time(self.now - r.range(0, DAY)),
+            }?;
         }
         Ok(())
     }
@@ -863,20 +891,21 @@ impl<'a> Fm<'a> {
         let ids = self.ids("ranking_teams");
         for t in 0..self.ctx.n("ranking_teams") {
             let mut r = self.rng("ranking_teams.name", t);
-            out.uuid_text(ids.at(t));
-            out.text(&format!(
-                "{} {} {}{}",
-                r.pick(ADJ),
-                r.pick(NOUN),
-                t + 1,
-                self.ctx.suffix
-            ));
-            out.opt_text(r.chance(0.6).then_some("We study together every evening."));
-            out.uuid_text(self.user(self.member(self.team_base(t), 0)));
-            out.int(r.tail(100.0) as i64);
-            out.int(self.team_size() as i64);
-            out.time(self.team_created(t));
-            out.end_row()?;
+            row! { out, "ranking_teams";
+                id: uuid_text(ids.at(t)),
+                team_name: text(&format!(
+                    "{} {} {}{}",
+                    r.pick(ADJ),
+                    r.pick(NOUN),
+                    t + 1,
+                    self.ctx.suffix
+                )),
+                description: opt_text(r.chance(0.6).then_some("We study together every evening.")),
+                leader_id: uuid_text(self.user(self.member(self.team_base(t), 0))),
+                total_score: int(r.tail(100.0) as i64),
+                member_count: int(self.team_size() as i64),
+                created_at: time(self.team_created(t)),
+            }?;
         }
         Ok(())
     }
@@ -889,18 +918,19 @@ impl<'a> Fm<'a> {
             let created = self.team_created(t);
             for k in 0..self.team_size() {
                 let j = t * self.team_size() + k;
-                out.uuid_text(ids.at(j));
-                out.uuid_text(team_ids.at(t));
-                out.uuid_text(self.user(self.member(base, k)));
-                out.text(if k == 0 { "leader" } else { "member" });
-                out.time(
-                    created
-                        + self
-                            .rng("ranking_team_members", j)
-                            .range(0, 30 * DAY)
-                            .min(self.now - created),
-                );
-                out.end_row()?;
+                row! { out, "ranking_team_members";
+                    id: uuid_text(ids.at(j)),
+                    team_id: uuid_text(team_ids.at(t)),
+                    user_id: uuid_text(self.user(self.member(base, k))),
+                    role: text(if k == 0 { "leader" } else { "member" }),
+                    created_at: time(
+                        created
+                            + self
+                                .rng("ranking_team_members", j)
+                                .range(0, 30 * DAY)
+                                .min(self.now - created),
+                    ),
+                }?;
             }
         }
         Ok(())
@@ -919,19 +949,20 @@ impl<'a> Fm<'a> {
                 let created = self.now - r.range(HOUR, 120 * DAY);
                 let status = ["pending", "accepted", "rejected", "cancelled", "expired"]
                     [r.weighted(&[20, 40, 20, 5, 15])];
-                out.uuid_text(ids.at(j));
-                out.uuid_text(team_ids.at(t));
-                out.uuid_text(self.user(self.member(base, 0)));
-                // Non-members: the users after the team's own.
-                out.uuid_text(self.user(self.member(base, self.team_size() + k)));
-                out.text(status);
-                out.time(created);
-                out.opt_time(
-                    (status != "pending" && status != "expired")
-                        .then(|| created + r.range(MINUTE, 3 * DAY)),
-                );
-                out.time(created + 7 * DAY);
-                out.end_row()?;
+                row! { out, "ranking_team_invitations";
+                    id: uuid_text(ids.at(j)),
+                    team_id: uuid_text(team_ids.at(t)),
+                    inviter_id: uuid_text(self.user(self.member(base, 0))),
+                    // Non-members: the users after the team's own.
+                    invitee_id: uuid_text(self.user(self.member(base, self.team_size() + k))),
+                    status: text(status),
+                    created_at: time(created),
+                    responded_at: opt_time(
+                        (status != "pending" && status != "expired")
+                            .then(|| created + r.range(MINUTE, 3 * DAY)),
+                    ),
+                    expires_at: time(created + 7 * DAY),
+                }?;
             }
         }
         Ok(())
@@ -951,19 +982,20 @@ impl<'a> Fm<'a> {
             let done = (j + 1 < n || !self.ctx.samples)
                 .then(|| started + minutes * MINUTE)
                 .filter(|d| *d <= self.now);
-            out.uuid_text(ids.at(j));
-            out.uuid_text(team_ids.at(t));
-            out.opt_uuid_text(
-                r.chance(0.98)
-                    .then(|| self.user(self.member(self.team_base(t), r.below(self.team_size())))),
-            );
-            out.text(if minutes == 5 { "break" } else { "work" });
-            out.int(minutes);
-            out.int(minutes * r.range(1, 4));
-            out.time(started);
-            out.opt_time(done);
-            out.time(started);
-            out.end_row()?;
+            row! { out, "ranking_sessions";
+                id: uuid_text(ids.at(j)),
+                team_id: uuid_text(team_ids.at(t)),
+                user_id: opt_uuid_text(
+                    r.chance(0.98)
+                        .then(|| self.user(self.member(self.team_base(t), r.below(self.team_size())))),
+                ),
+                session_type: text(if minutes == 5 { "break" } else { "work" }),
+                duration_minutes: int(minutes),
+                score: int(minutes * r.range(1, 4)),
+                started_at: time(started),
+                completed_at: opt_time(done),
+                created_at: time(started),
+            }?;
         }
         Ok(())
     }
@@ -978,22 +1010,23 @@ impl<'a> Fm<'a> {
             let t = teams.at(r.skewed(n_teams));
             let game = ["quiz", "reaction", "memory", "typing"][r.below(4) as usize];
             let score = r.range(0, 1000);
-            out.uuid_text(ids.at(j));
-            out.uuid_text(team_ids.at(t));
-            out.opt_uuid_text(
-                r.chance(0.98)
-                    .then(|| self.user(self.member(self.team_base(t), r.below(self.team_size())))),
-            );
-            out.text(game);
-            out.int(score);
-            out.bool(score > 500);
-            out.json(&format!(
-                r#"{{"rounds": {}, "time_ms": {}}}"#,
-                r.range(1, 10),
-                r.range(500, 60_000)
-            ));
-            out.time(self.now - r.range(MINUTE, YEAR));
-            out.end_row()?;
+            row! { out, "ranking_mini_games";
+                id: uuid_text(ids.at(j)),
+                team_id: uuid_text(team_ids.at(t)),
+                user_id: opt_uuid_text(
+                    r.chance(0.98)
+                        .then(|| self.user(self.member(self.team_base(t), r.below(self.team_size())))),
+                ),
+                game_type: text(game),
+                score: int(score),
+                success: bool(score > 500),
+                game_data: json(&format!(
+                    r#"{{"rounds": {}, "time_ms": {}}}"#,
+                    r.range(1, 10),
+                    r.range(500, 60_000)
+                )),
+                created_at: time(self.now - r.range(MINUTE, YEAR)),
+            }?;
         }
         Ok(())
     }
@@ -1006,19 +1039,20 @@ impl<'a> Fm<'a> {
             let status = ["pending", "approved", "rejected"][r.weighted(&[30, 55, 15])];
             let created = self.team_created(t) + r.range(0, DAY);
             let reviewed = (status != "pending").then(|| created + r.range(HOUR, 5 * DAY));
-            out.uuid_text(ids.at(t));
-            out.uuid_text(team_ids.at(t));
-            out.opt_uuid_text(Some(self.user(self.member(self.team_base(t), 0))));
-            out.opt_uuid_text(reviewed.map(|_| self.user(self.admin(&mut r))));
-            out.text(status);
-            out.opt_text(
-                r.chance(0.7)
-                    .then_some("https://cdn.example.com/evidence/team.jpg"),
-            );
-            out.opt_text((status == "rejected").then_some("not a study group"));
-            out.time(created);
-            out.opt_time(reviewed);
-            out.end_row()?;
+            row! { out, "ranking_verification_requests";
+                id: uuid_text(ids.at(t)),
+                team_id: uuid_text(team_ids.at(t)),
+                requested_by: opt_uuid_text(Some(self.user(self.member(self.team_base(t), 0)))),
+                reviewed_by: opt_uuid_text(reviewed.map(|_| self.user(self.admin(&mut r)))),
+                status: text(status),
+                evidence_url: opt_text(
+                    r.chance(0.7)
+                        .then_some("https://cdn.example.com/evidence/team.jpg"),
+                ),
+                admin_note: opt_text((status == "rejected").then_some("not a study group")),
+                created_at: time(created),
+                reviewed_at: opt_time(reviewed),
+            }?;
         }
         Ok(())
     }
@@ -1070,14 +1104,15 @@ impl<'a> Fm<'a> {
         for i in 0..self.ctx.n("matching_pools") {
             let (created, expires, status) = self.pool(i);
             let mut r = self.rng("matching_pools.prefs", i);
-            out.uuid_text(ids.at(i));
-            out.uuid_text(self.user(self.pool_user(i)));
-            out.int([25, 50][r.weighted(&[80, 20])]);
-            out.int([5, 10][r.weighted(&[80, 20])]);
-            out.text(status);
-            out.time(created);
-            out.time(expires);
-            out.end_row()?;
+            row! { out, "matching_pools";
+                id: uuid_text(ids.at(i)),
+                user_id: uuid_text(self.user(self.pool_user(i))),
+                preferred_duration: int([25, 50][r.weighted(&[80, 20])]),
+                preferred_break: int([5, 10][r.weighted(&[80, 20])]),
+                status: text(status),
+                created_at: time(created),
+                expires_at: time(expires),
+            }?;
         }
         Ok(())
     }
@@ -1090,17 +1125,18 @@ impl<'a> Fm<'a> {
             let mut r = self.rng("matching_proposals", i);
             let status =
                 ["accepted", "rejected", "expired", "pending"][r.weighted(&[50, 20, 25, 5])];
-            out.uuid_text(ids.at(i));
-            out.uuid_text(pool_ids.at(i));
-            out.uuid_text(pool_ids.at(self.partner(i)));
-            out.text(status);
-            out.time(created);
-            out.opt_time(
-                matches!(status, "accepted" | "rejected")
-                    .then(|| created + r.range(5, 10 * MINUTE)),
-            );
-            out.time(expires);
-            out.end_row()?;
+            row! { out, "matching_proposals";
+                id: uuid_text(ids.at(i)),
+                pool_a_id: uuid_text(pool_ids.at(i)),
+                pool_b_id: uuid_text(pool_ids.at(self.partner(i))),
+                status: text(status),
+                created_at: time(created),
+                responded_at: opt_time(
+                    matches!(status, "accepted" | "rejected")
+                        .then(|| created + r.range(5, 10 * MINUTE)),
+                ),
+                expires_at: time(expires),
+            }?;
         }
         Ok(())
     }
@@ -1122,13 +1158,14 @@ impl<'a> Fm<'a> {
         let proposal_ids = self.ids("matching_proposals");
         for i in 0..self.ctx.n("matching_chat_rooms") {
             let (opened, closed) = self.matching_room(i);
-            out.uuid_text(ids.at(i));
-            out.uuid_text(proposal_ids.at(i));
-            out.text(&format!("Focus match #{}", i + 1));
-            out.bool(closed.is_none());
-            out.time(opened);
-            out.opt_time(closed);
-            out.end_row()?;
+            row! { out, "matching_chat_rooms";
+                id: uuid_text(ids.at(i)),
+                proposal_id: uuid_text(proposal_ids.at(i)),
+                room_name: text(&format!("Focus match #{}", i + 1)),
+                is_active: bool(closed.is_none()),
+                created_at: time(opened),
+                closed_at: opt_time(closed),
+            }?;
         }
         Ok(())
     }
@@ -1144,16 +1181,17 @@ impl<'a> Fm<'a> {
             {
                 let j = 2 * i + k as u64;
                 let mut r = self.rng("matching_chat_members", j);
-                out.uuid_text(ids.at(j));
-                out.uuid_text(room_ids.at(i));
-                out.uuid_text(self.user(u));
-                out.opt_time(
-                    r.chance(0.9)
-                        .then(|| opened + r.range(0, closed.unwrap_or(self.now) - opened)),
-                );
-                out.time(opened);
-                out.opt_time(closed);
-                out.end_row()?;
+                row! { out, "matching_chat_members";
+                    id: uuid_text(ids.at(j)),
+                    room_id: uuid_text(room_ids.at(i)),
+                    user_id: uuid_text(self.user(u)),
+                    last_read_at: opt_time(
+                        r.chance(0.9)
+                            .then(|| opened + r.range(0, closed.unwrap_or(self.now) - opened)),
+                    ),
+                    created_at: time(opened),
+                    left_at: opt_time(closed),
+                }?;
             }
         }
         Ok(())
@@ -1188,26 +1226,39 @@ impl<'a> Fm<'a> {
                 let mut r = self.rng("matching_messages", j);
                 let at = spread(&mut r, *opened, closed.unwrap_or(self.now), k, count);
                 let system = k == 0;
-                out.uuid_text(ids.at(j));
-                out.uuid_text(room_ids.at(*i));
-                if system {
-                    out.null();
-                    out.text("system");
-                    out.text("You are matched. Start a 25-minute focus session!");
-                } else {
-                    let u = if r.chance(0.5) {
-                        self.pool_user(*i)
+                row! { out, "matching_messages";
+                    id: uuid_text(ids.at(j)),
+                    room_id: uuid_text(room_ids.at(*i)),
+                    sender_id: {
+                        if system {
+                            out.null();
+                        } else {
+                            let u = if r.chance(0.5) {
+                                self.pool_user(*i)
+                            } else {
+                                self.pool_user(self.partner(*i))
+                            };
+                            out.uuid_text(self.user(u));
+                        }
+                    },
+                    message_type: text(if system {
+                        "system"
+                    } else if r.chance(0.02) {
+                        "image"
                     } else {
-                        self.pool_user(self.partner(*i))
-                    };
-                    out.uuid_text(self.user(u));
-                    out.text(if r.chance(0.02) { "image" } else { "text" });
-                    content.clear();
-                    sentence(&mut r, &mut content, 1, 120);
-                    out.text(&content);
+                        "text"
+                    }),
+                    content: {
+                        if system {
+                            out.text("You are matched. Start a 25-minute focus session!");
+                        } else {
+                            content.clear();
+                            sentence(&mut r, &mut content, 1, 120);
+                            out.text(&content);
+                        }
+                    },
+                    created_at: time(at),
                 }
-                out.time(at);
-                out.end_row()
             },
         )
     }
@@ -1240,15 +1291,16 @@ impl<'a> Fm<'a> {
         for i in 0..self.ctx.n("chat_rooms") {
             let (kind, team, created, base) = self.chat_room(i);
             let mut r = self.rng("chat_rooms.more", i);
-            out.uuid_text(ids.at(i));
-            out.text(kind);
-            out.opt_text((kind != "direct").then(|| r.pick(ROOM_WORDS)));
-            out.opt_uuid_text(team.map(|t| team_ids.at(t)));
-            out.opt_uuid_text(r.chance(0.97).then(|| self.user(self.member(base, 0))));
-            out.bool(r.chance(0.9));
-            out.time(created);
-            out.time(created + r.range(0, self.now - created));
-            out.end_row()?;
+            row! { out, "chat_rooms";
+                id: uuid_text(ids.at(i)),
+                room_type: text(kind),
+                name: opt_text((kind != "direct").then(|| r.pick(ROOM_WORDS))),
+                team_id: opt_uuid_text(team.map(|t| team_ids.at(t))),
+                created_by: opt_uuid_text(r.chance(0.97).then(|| self.user(self.member(base, 0)))),
+                is_active: bool(r.chance(0.9)),
+                created_at: time(created),
+                updated_at: time(created + r.range(0, self.now - created)),
+            }?;
         }
         Ok(())
     }
@@ -1261,23 +1313,24 @@ impl<'a> Fm<'a> {
             for k in 0..self.chat_room_size() {
                 let j = i * self.chat_room_size() + k;
                 let mut r = self.rng("chat_members", j);
-                out.uuid_text(ids.at(j));
-                out.uuid_text(room_ids.at(i));
-                out.uuid_text(self.user(self.member(base, k)));
-                out.text(if k == 0 {
-                    "owner"
-                } else if k == 1 {
-                    "admin"
-                } else {
-                    "member"
-                });
-                out.bool(r.chance(0.1));
-                out.opt_time(
-                    r.chance(0.8)
-                        .then(|| self.now - r.range(0, self.now - created)),
-                );
-                out.time(created);
-                out.end_row()?;
+                row! { out, "chat_members";
+                    id: uuid_text(ids.at(j)),
+                    room_id: uuid_text(room_ids.at(i)),
+                    user_id: uuid_text(self.user(self.member(base, k))),
+                    role: text(if k == 0 {
+                        "owner"
+                    } else if k == 1 {
+                        "admin"
+                    } else {
+                        "member"
+                    }),
+                    is_muted: bool(r.chance(0.1)),
+                    last_read_at: opt_time(
+                        r.chance(0.8)
+                            .then(|| self.now - r.range(0, self.now - created)),
+                    ),
+                    created_at: time(created),
+                }?;
             }
         }
         Ok(())
@@ -1315,23 +1368,24 @@ impl<'a> Fm<'a> {
                 content.clear();
                 sentence(&mut r, &mut content, 1, 200);
                 let edited = r.chance(0.03);
-                out.uuid_text(ids.at(j));
-                out.uuid_text(room_ids.at(*i));
-                out.opt_uuid_text(
-                    (kind != "system")
-                        .then(|| self.user(self.member(*base, r.below(self.chat_room_size())))),
-                );
-                out.text(kind);
-                out.text(&content);
-                out.bool(edited);
-                out.bool(r.chance(0.01));
-                out.time(at);
-                out.time(if edited {
-                    (at + r.range(10, HOUR)).min(self.now)
-                } else {
-                    at
-                });
-                out.end_row()
+                row! { out, "chat_messages";
+                    id: uuid_text(ids.at(j)),
+                    room_id: uuid_text(room_ids.at(*i)),
+                    sender_id: opt_uuid_text(
+                        (kind != "system")
+                            .then(|| self.user(self.member(*base, r.below(self.chat_room_size())))),
+                    ),
+                    message_type: text(kind),
+                    content: text(&content),
+                    is_edited: bool(edited),
+                    is_deleted: bool(r.chance(0.01)),
+                    created_at: time(at),
+                    updated_at: time(if edited {
+                        (at + r.range(10, HOUR)).min(self.now)
+                    } else {
+                        at
+                    }),
+                }
             },
         )
     }
@@ -1377,13 +1431,14 @@ impl<'a> Fm<'a> {
                         .rng("conversation.last", c)
                         .range(0, (self.now - created).min(30 * DAY))
             });
-            out.uuid_text(ids.at(c));
-            out.uuid_text(self.user(a));
-            out.uuid_text(self.user(b));
-            out.opt_time(last);
-            out.time(created);
-            out.time(last.unwrap_or(created));
-            out.end_row()?;
+            row! { out, "conversation";
+                id: uuid_text(ids.at(c)),
+                user1_id: uuid_text(self.user(a)),
+                user2_id: uuid_text(self.user(b)),
+                last_message_at: opt_time(last),
+                created_at: time(created),
+                updated_at: time(last.unwrap_or(created)),
+            }?;
         }
         Ok(())
     }
@@ -1421,14 +1476,15 @@ impl<'a> Fm<'a> {
                 let read = r.chance(0.85);
                 content.clear();
                 sentence(&mut r, &mut content, 1, 200);
-                out.uuid_text(ids.at(j));
-                out.uuid_text(conv_ids.at(*c));
-                out.uuid_text(self.user(if r.chance(0.5) { *a } else { *b }));
-                out.text(&content);
-                out.bool(read);
-                out.opt_time(read.then(|| (at + r.range(1, 6 * HOUR)).min(self.now.max(at))));
-                out.time(at);
-                out.end_row()
+                row! { out, "message";
+                    id: uuid_text(ids.at(j)),
+                    conversation_id: uuid_text(conv_ids.at(*c)),
+                    sender_id: uuid_text(self.user(if r.chance(0.5) { *a } else { *b })),
+                    content: text(&content),
+                    is_read: bool(read),
+                    read_at: opt_time(read.then(|| (at + r.range(1, 6 * HOUR)).min(self.now.max(at)))),
+                    created_at: time(at),
+                }
             },
         )
     }
@@ -1449,12 +1505,13 @@ impl<'a> Fm<'a> {
                 };
                 let pair = p.min(q) * u + p.max(q);
                 let mut r = self.rng("friend", pair);
-                out.uuid_text(ids.at(j));
-                out.uuid_text(self.user(self.users.at(p)));
-                out.uuid_text(self.user(self.users.at(q)));
-                out.bool(r.chance(0.01));
-                out.time(self.now - r.range(HOUR, YEAR));
-                out.end_row()?;
+                row! { out, "friend";
+                    id: uuid_text(ids.at(j)),
+                    user_id: uuid_text(self.user(self.users.at(p))),
+                    friend_id: uuid_text(self.user(self.users.at(q))),
+                    is_blocked: bool(r.chance(0.01)),
+                    created_at: time(self.now - r.range(HOUR, YEAR)),
+                }?;
             }
         }
         Ok(())
@@ -1471,13 +1528,14 @@ impl<'a> Fm<'a> {
                 let status =
                     ["pending", "accepted", "rejected", "cancelled"][r.weighted(&[30, 50, 15, 5])];
                 let created = self.now - r.range(HOUR, YEAR);
-                out.uuid_text(ids.at(j));
-                out.uuid_text(self.user(self.users.at(p)));
-                out.uuid_text(self.user(self.users.at((p + 5 + k) % u)));
-                out.text(status);
-                out.time(created);
-                out.opt_time((status != "pending").then(|| created + r.range(MINUTE, 3 * DAY)));
-                out.end_row()?;
+                row! { out, "friend_request";
+                    id: uuid_text(ids.at(j)),
+                    sender_id: uuid_text(self.user(self.users.at(p))),
+                    receiver_id: uuid_text(self.user(self.users.at((p + 5 + k) % u))),
+                    status: text(status),
+                    created_at: time(created),
+                    responded_at: opt_time((status != "pending").then(|| created + r.range(MINUTE, 3 * DAY))),
+                }?;
             }
         }
         Ok(())
@@ -1503,16 +1561,17 @@ impl<'a> Fm<'a> {
             let (kind, title) = KINDS[r.weighted(&[5, 10, 8, 4, 15, 20, 20, 8, 5, 5])];
             let at = spread(&mut r, self.now - YEAR, self.now, j, n);
             let read = r.chance(if at < self.now - 7 * DAY { 0.9 } else { 0.4 });
-            out.uuid_text(ids.at(j));
-            out.uuid_text(self.user(self.busy_user(&mut r)));
-            out.text(kind);
-            out.text(title);
-            out.opt_text(r.chance(0.5).then_some("Tap to see more."));
-            out.json(&format!(r#"{{"ref": {}}}"#, r.below(1 << 32)));
-            out.bool(read);
-            out.opt_time(read.then(|| (at + r.range(MINUTE, 2 * DAY)).min(self.now)));
-            out.time(at);
-            out.end_row()?;
+            row! { out, "notifications";
+                id: uuid_text(ids.at(j)),
+                user_id: uuid_text(self.user(self.busy_user(&mut r))),
+                r#type: text(kind),
+                title: text(title),
+                message: opt_text(r.chance(0.5).then_some("Tap to see more.")),
+                data: json(&format!(r#"{{"ref": {}}}"#, r.below(1 << 32))),
+                is_read: bool(read),
+                read_at: opt_time(read.then(|| (at + r.range(MINUTE, 2 * DAY)).min(self.now))),
+                created_at: time(at),
+            }?;
         }
         Ok(())
     }
@@ -1522,9 +1581,9 @@ impl<'a> Fm<'a> {
 mod tests {
     use std::collections::HashSet;
 
-    use super::super::testing::generate_all;
+    use super::super::testing::{generate_all, Row};
 
-    fn unique(rows: &[Vec<String>], cols: &[usize], what: &str) {
+    fn unique(rows: &[Row], cols: &[&str], what: &str) {
         let mut seen = HashSet::new();
         for r in rows {
             let key: Vec<&String> = cols.iter().map(|c| &r[*c]).collect();
@@ -1537,79 +1596,116 @@ mod tests {
         for scale in [0.0005, 0.003] {
             let all = generate_all("focusmate", scale, 11);
             for (table, rows) in &all {
-                unique(rows, &[0], &format!("{table}.id"));
+                unique(rows, &["id"], &format!("{table}.id"));
             }
-            unique(&all["user"], &[1], "email");
-            unique(&all["user_achievement"], &[1, 2], "user_achievement");
-            unique(&all["post_like"], &[1, 2], "post_like");
-            unique(&all["post_read"], &[1, 2], "post_read");
-            unique(&all["comment_like"], &[1, 2], "comment_like");
-            unique(&all["ranking_team_members"], &[1, 2], "team member");
-            unique(&all["matching_proposals"], &[1, 2], "proposal");
-            unique(&all["matching_chat_members"], &[1, 2], "matching member");
-            unique(&all["chat_members"], &[1, 2], "chat member");
-            unique(&all["conversation"], &[1, 2], "conversation pair");
-            unique(&all["friend"], &[1, 2], "friend");
-            let pending = |rows: &[Vec<String>], status: usize| -> Vec<Vec<String>> {
+            unique(&all["user"], &["email"], "email");
+            unique(
+                &all["user_achievement"],
+                &["user_id", "achievement_id"],
+                "user_achievement",
+            );
+            unique(&all["post_like"], &["post_id", "user_id"], "post_like");
+            unique(&all["post_read"], &["post_id", "user_id"], "post_read");
+            unique(
+                &all["comment_like"],
+                &["comment_id", "user_id"],
+                "comment_like",
+            );
+            unique(
+                &all["ranking_team_members"],
+                &["team_id", "user_id"],
+                "team member",
+            );
+            unique(
+                &all["matching_proposals"],
+                &["pool_a_id", "pool_b_id"],
+                "proposal",
+            );
+            unique(
+                &all["matching_chat_members"],
+                &["room_id", "user_id"],
+                "matching member",
+            );
+            unique(&all["chat_members"], &["room_id", "user_id"], "chat member");
+            unique(
+                &all["conversation"],
+                &["user1_id", "user2_id"],
+                "conversation pair",
+            );
+            unique(&all["friend"], &["user_id", "friend_id"], "friend");
+            let pending = |rows: &[Row], status: &str| -> Vec<Row> {
                 rows.iter()
                     .filter(|r| r[status] == "pending")
                     .cloned()
                     .collect()
             };
             unique(
-                &pending(&all["friend_request"], 3),
-                &[1, 2],
+                &pending(&all["friend_request"], "status"),
+                &["sender_id", "receiver_id"],
                 "pending request",
             );
             unique(
-                &pending(&all["ranking_team_invitations"], 4),
-                &[1, 3],
+                &pending(&all["ranking_team_invitations"], "status"),
+                &["team_id", "invitee_id"],
                 "pending invitation",
             );
             unique(
-                &pending(&all["user_verification"], 3),
-                &[1, 2],
+                &pending(&all["user_verification"], "status"),
+                &["user_id", "verification_type"],
                 "pending verification",
             );
-            let open: Vec<Vec<String>> = all["participant"]
+            let open: Vec<Row> = all["participant"]
                 .iter()
-                .filter(|r| r[5] == "NULL")
+                .filter(|r| r["left_at"] == "NULL")
                 .cloned()
                 .collect();
-            unique(&open, &[1, 2], "open visit");
+            unique(&open, &["room_id", "user_id"], "open visit");
             for c in &all["conversation"] {
-                assert!(c[1] < c[2], "user1_id < user2_id: {c:?}");
+                assert!(c["user1_id"] < c["user2_id"], "user1_id < user2_id: {c:?}");
             }
             for f in &all["friend"] {
-                assert_ne!(f[1], f[2]);
+                assert_ne!(f["user_id"], f["friend_id"]);
             }
             for p in &all["matching_proposals"] {
-                assert_ne!(p[1], p[2]);
+                assert_ne!(p["pool_a_id"], p["pool_b_id"]);
             }
             for p in &all["participant"] {
-                assert!(p[5] == "NULL" || p[5] >= p[4], "{p:?}");
+                assert!(
+                    p["left_at"] == "NULL" || p["left_at"] >= p["created_at"],
+                    "{p:?}"
+                );
             }
             for g in &all["user_goals"] {
-                assert!(g[7] == "NULL" || g[7] > g[6], "{g:?}");
+                assert!(
+                    g["ends_at"] == "NULL" || g["ends_at"] > g["starts_at"],
+                    "{g:?}"
+                );
             }
             for s in &all["ranking_sessions"] {
-                assert!(s[7] == "NULL" || s[7] >= s[6], "{s:?}");
+                assert!(
+                    s["completed_at"] == "NULL" || s["completed_at"] >= s["started_at"],
+                    "{s:?}"
+                );
             }
             for t in &all["timer"] {
-                let (d, rem): (i64, i64) = (t[4].parse().expect("int"), t[5].parse().expect("int"));
+                let (d, rem): (i64, i64) = (
+                    t["duration_seconds"].parse().expect("int"),
+                    t["remaining_seconds"].parse().expect("int"),
+                );
                 assert!(d > 0 && (0..=d).contains(&rem), "{t:?}");
             }
             for r in &all["chat_rooms"] {
-                assert_eq!(r[1] == "team", r[3] != "NULL", "{r:?}");
+                assert_eq!(r["room_type"] == "team", r["team_id"] != "NULL", "{r:?}");
             }
         }
         let all = generate_all("focusmate", 0.001, 11);
-        assert_eq!(all["user"][0][1], "user1@example.com");
+        assert_eq!(all["user"][0]["email"], "user1@example.com");
         assert!(all["participant"]
             .iter()
-            .any(|p| p[1] == "00000000-0000-4000-8000-0000000000a1" && p[5] == "NULL"));
+            .any(|p| p["room_id"] == "00000000-0000-4000-8000-0000000000a1"
+                && p["left_at"] == "NULL"));
         assert!(all["comment"]
             .iter()
-            .any(|c| c[1] == "00000000-0000-4000-8000-0000000000b1"));
+            .any(|c| c["post_id"] == "00000000-0000-4000-8000-0000000000b1"));
     }
 }
