@@ -368,6 +368,34 @@ mod tests {
         }
     }
 
+    const T: &[TableDef] = &[TableDef {
+        name: "t",
+        columns: &["id", "type", "email"],
+    }];
+
+    #[test]
+    fn row_names_match_the_column_list() {
+        check_row(T, "t", &["id", "r#type", "email"]);
+    }
+
+    #[test]
+    #[should_panic(expected = "a column is not the one TABLES lists at that position")]
+    fn row_with_two_columns_swapped_is_refused() {
+        check_row(T, "t", &["id", "email", "r#type"]);
+    }
+
+    #[test]
+    #[should_panic(expected = "does not name every column")]
+    fn row_missing_a_column_is_refused() {
+        check_row(T, "t", &["id", "r#type"]);
+    }
+
+    #[test]
+    #[should_panic(expected = "the table is not in TABLES")]
+    fn row_of_an_unknown_table_is_refused() {
+        check_row(T, "users", &["id", "r#type", "email"]);
+    }
+
     #[test]
     fn generators_are_deterministic_and_seed_dependent() {
         for name in crate::catalog::canonical_names() {

@@ -227,7 +227,9 @@ impl Fm<'_> {
                     sender_id: uuid_text(self.user(if r.chance(0.5) { *a } else { *b })),
                     content: text(&content),
                     is_read: bool(read),
-                    read_at: opt_time(read.then(|| (at + r.range(1, 6 * HOUR)).min(self.now.max(at)))),
+                    read_at: opt_time(
+                        read.then(|| (at + r.range(1, 6 * HOUR)).min(self.now.max(at))),
+                    ),
                     created_at: time(at),
                 }
             },
@@ -279,7 +281,9 @@ impl Fm<'_> {
                     receiver_id: uuid_text(self.user(self.users.at((p + 5 + k) % u))),
                     status: text(status),
                     created_at: time(created),
-                    responded_at: opt_time((status != "pending").then(|| created + r.range(MINUTE, 3 * DAY))),
+                    responded_at: opt_time(
+                        (status != "pending").then(|| created + r.range(MINUTE, 3 * DAY)),
+                    ),
                 }?;
             }
         }

@@ -144,7 +144,9 @@ impl Fm<'_> {
                 team_id: uuid_text(team_ids.at(t)),
                 user_id: opt_uuid_text(
                     r.chance(0.98)
-                        .then(|| self.user(self.member(self.team_base(t), r.below(self.team_size())))),
+                        .then(|| {
+                            self.user(self.member(self.team_base(t), r.below(self.team_size())))
+                        }),
                 ),
                 session_type: text(if minutes == 5 { "break" } else { "work" }),
                 duration_minutes: int(minutes),
@@ -172,7 +174,9 @@ impl Fm<'_> {
                 team_id: uuid_text(team_ids.at(t)),
                 user_id: opt_uuid_text(
                     r.chance(0.98)
-                        .then(|| self.user(self.member(self.team_base(t), r.below(self.team_size())))),
+                        .then(|| {
+                            self.user(self.member(self.team_base(t), r.below(self.team_size())))
+                        }),
                 ),
                 game_type: text(game),
                 score: int(score),

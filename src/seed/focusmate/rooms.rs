@@ -230,7 +230,9 @@ impl Fm<'_> {
                 description: opt_text(r.chance(0.3).then_some("Exam prep together")),
                 is_recurring: bool(recurring),
                 recurrence_type: opt_text(kind),
-                recurrence_end_date: opt_time(recurring.then(|| scheduled + r.range(7 * DAY, 90 * DAY))),
+                recurrence_end_date: opt_time(
+                    recurring.then(|| scheduled + r.range(7 * DAY, 90 * DAY)),
+                ),
                 notification_sent: bool(scheduled < self.now + HOUR),
             }?;
         }

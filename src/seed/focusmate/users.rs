@@ -19,7 +19,9 @@ impl Fm<'_> {
                 id: uuid_text(self.user(i)),
                 email: text(&format!("user{}{}@example.com", i + 1, self.ctx.suffix)),
                 username: text(&format!("user{}{}", i + 1, self.ctx.suffix)),
-                hashed_password: text("$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW"),
+                hashed_password: text(
+                    "$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW"
+                ),
                 bio: {
                     if r.chance(0.3) {
                         text.clear();
@@ -68,7 +70,9 @@ impl Fm<'_> {
                 push_notifications: bool(r.chance(0.7)),
                 created_at: time(created),
                 updated_at: time(created + r.range(0, self.now - created)),
-                profile_visibility: text(["public", "friends", "private"][r.weighted(&[70, 20, 10])]),
+                profile_visibility: text(
+                    ["public", "friends", "private"][r.weighted(&[70, 20, 10])]
+                ),
                 show_statistics: bool(r.chance(0.85)),
                 show_online_status: bool(r.chance(0.75)),
             }?;
@@ -168,7 +172,9 @@ impl Fm<'_> {
                     achievement_id: uuid_text(ach_ids.at((base + k) % n_ach)),
                     progress: int(r.range(0, 500)),
                     is_unlocked: bool(unlocked),
-                    unlocked_at: opt_time(unlocked.then(|| created + r.range(0, self.now - created))),
+                    unlocked_at: opt_time(
+                        unlocked.then(|| created + r.range(0, self.now - created)),
+                    ),
                     created_at: time(created),
                 }?;
             }
