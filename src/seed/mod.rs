@@ -113,8 +113,8 @@ pub struct TableDef {
 }
 
 /// The compile-time half of [`row!`]: `columns` (as `stringify!` spells them) must be
-/// `table`'s column list in `tables`, in order. Panics (a build error, in a `const`)
-/// otherwise.
+/// `table`'s column list in `tables`, in order. Panics otherwise; `row!` calls it only in a
+/// `const` item, so the panic is a build error, never a run-time one.
 pub const fn check_row(tables: &[TableDef], table: &str, columns: &[&str]) {
     let mut t = 0;
     while t < tables.len() {
