@@ -1,7 +1,7 @@
 //! The migration file-name grammar, `V<n>__<snake_name>.sql`, in one place: which files in a
-//! schema's folder are meant as migrations, and what version and name each one has. Both
-//! [`super::scan`] (and so `load`) and `validate` read names through it; refinery would
-//! skip or crash on the malformed ones, so chatdb refuses them first.
+//! schema's folder are meant as migrations, and what version and name each one has.
+//! [`super::scan`] reads every name through it, so `load` (which refuses a bad name) and
+//! `validate` (which reports it) agree; refinery would skip or crash on the malformed ones.
 
 use anyhow::{anyhow, bail, Result};
 

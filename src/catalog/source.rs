@@ -2,8 +2,8 @@
 //! with the repository's layout. [`Source`] is the one reader over both, so that `load`
 //! (migrate, check, seed, ...) and `scan` (validate) see the same files, under the same
 //! names, with the same rules: the schema-name rule ([`check_schema_name`]), UTF-8 text
-//! (a file that is not is an error, embedded or not), display paths relative to the
-//! directory given (`sql/...` for `--schema-dir .`).
+//! (a file that is not is an error, embedded or not), and one form of path in messages
+//! (under the directory as given, without a leading `./`: `sql/...` for `--schema-dir .`).
 
 use std::path::{Path, PathBuf};
 
