@@ -21,8 +21,38 @@ use anyhow::{bail, Context, Result};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, ErrorCode, StatementStatus};
 
+use super::SqliteConn;
 use crate::catalog::queries::{Param, Sample};
+use crate::db::planner::Plans;
 use crate::model::plan::{IndexInfo, Measured, NodeKind, Plan, PlanMode, PlanNode, SqliteCounters};
+
+/// Why `--analyze` skips a DELETE here.
+const NO_ANALYZE_DELETE: &str = "--analyze skipped: SQLite has no EXPLAIN ANALYZE, and chatdb does not execute a DELETE to time it";
+
+impl Plans for SqliteConn {
+    fn plan_session(&mut self) -> Result<String> {
+        read_only(&self.conn)?;
+        Ok(format!("SQLite {}", rusqlite::version()))
+    }
+
+    fn indexes(&mut self, names: &[String]) -> Result<Vec<IndexInfo>> {
+        indexes(&self.conn, names)
+    }
+
+    fn plan(
+        &mut self,
+        sql: &str,
+        params: &[Param],
+        mode: PlanMode,
+        statement_timeout: Duration,
+    ) -> Result<Plan> {
+        plan(&mut self.conn, sql, params, mode, statement_timeout)
+    }
+
+    fn analyze_delete_skipped(&self) -> Option<&'static str> {
+        Some(NO_ANALYZE_DELETE)
+    }
+}
 
 /// Forbids writes on this connection for as long as it is open.
 pub fn read_only(conn: &Connection) -> Result<()> {
@@ -397,7 +427,12 @@ fn run(
     params: &[Param],
     timeout: Duration,
 ) -> Result<Option<Measured>> {
-    let tx = conn.transaction().context("starting a transaction")?;
+    // Deferred: a read takes no lock until it reads, so the busy timeout never applies.
+    let tx = super::begin(
+        conn,
+        &crate::db::TxOpts::new(crate::db::TxKind::Read, crate::settings::DEFAULT_NAMESPACE),
+        Duration::ZERO,
+    )?;
     let result = (|| -> Result<Option<Measured>> {
         let mut stmt = tx
             .prepare(sql)
