@@ -104,7 +104,7 @@ impl PgTarget {
             config.connect(self.tls()?)
         };
         client
-            .map_err(|e| anyhow::anyhow!("{}", describe(&e)))
+            .map_err(crate::db::SqlError::from)
             .with_context(|| {
                 format!(
                     "cannot connect to {} (connect timeout {})",
