@@ -678,7 +678,9 @@ fn a_migration_of_many_statements_applies_statement_by_statement_sqlite() {
     let root = dir.path();
     let mut big = String::from("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);\n");
     for i in 0..5_000 {
-        big.push_str(&format!("INSERT INTO t (id, v) VALUES ({i}, 'row; {i}');\n"));
+        big.push_str(&format!(
+            "INSERT INTO t (id, v) VALUES ({i}, 'row; {i}');\n"
+        ));
     }
     schema_dir(root, "demo", &[("sqlite", "V1__big.sql", &big)]);
     let sd = root.to_str().expect("utf8");

@@ -103,15 +103,13 @@ impl PgTarget {
         } else {
             config.connect(self.tls()?)
         };
-        client
-            .map_err(crate::db::SqlError::from)
-            .with_context(|| {
-                format!(
-                    "cannot connect to {} (connect timeout {})",
-                    self.display,
-                    humantime::format_duration(opts.connect_timeout)
-                )
-            })
+        client.map_err(crate::db::SqlError::from).with_context(|| {
+            format!(
+                "cannot connect to {} (connect timeout {})",
+                self.display,
+                humantime::format_duration(opts.connect_timeout)
+            )
+        })
     }
 
     fn tls(&self) -> Result<postgres_native_tls::MakeTlsConnector> {

@@ -1,7 +1,8 @@
 //! Cleanup on SQLite: an OS lock on `<database>-chatdb-cleanup.lock` (SQLite has no
 //! advisory locks), the batch DELETE through a rowid list in its own `BEGIN IMMEDIATE`
-//! transaction, cascaded rows counted from `total_changes`, and a WAL checkpoint and
-//! incremental vacuum where those are enabled.
+//! transaction followed by a pause as long as the batch (so the application's writers get
+//! the lock between batches), cascaded rows counted from `total_changes`, and a WAL
+//! checkpoint and incremental vacuum where those are enabled.
 
 use std::fs::File;
 use std::path::PathBuf;
@@ -15,6 +16,9 @@ use crate::db::retention::{cleanup_busy, count, CleanupLock, Retention};
 use crate::db::{quote_ident, TxKind, TxOpts};
 use crate::retention::sql::count_queries;
 use crate::retention::{Batch, Cascade, Job, Timeouts};
+
+/// The longest pause between two batches.
+const MAX_PAUSE: Duration = Duration::from_millis(250);
 
 impl SqliteConn {
     fn scalar(&mut self, sql: &str) -> Result<u64> {
@@ -143,6 +147,7 @@ impl Retention for SqliteConn {
         _timeouts: Timeouts,
     ) -> Result<Batch> {
         let timeout = self.lock_timeout;
+        let started = std::time::Instant::now();
         let tx = begin(
             &mut self.conn,
             &TxOpts::new(TxKind::Batch, crate::settings::DEFAULT_NAMESPACE),
@@ -181,6 +186,10 @@ impl Retention for SqliteConn {
         }
         let cascaded = (tx.total_changes() - before).saturating_sub(deleted);
         tx.commit()?;
+        // SQLite has one writer, and a writer waiting in its busy handler sleeps between
+        // tries: stay off the lock as long as the batch held it (at most 250 ms), so that
+        // the application's writes get their turn instead of waiting out the whole run.
+        std::thread::sleep(started.elapsed().min(MAX_PAUSE));
         Ok(Batch {
             deleted,
             cascaded,
