@@ -324,7 +324,7 @@ fn count_deleted(plan: &mut Plan) {
     let deleted = plan
         .nodes()
         .into_iter()
-        .find(|n| n.node == "Delete")
+        .find(|n| n.modifies())
         .and_then(|n| n.actual.as_ref())
         .map(|a| (a.rows * a.loops.max(1.0)).round() as u64);
     if let (Some(m), Some(n)) = (plan.measured.as_mut(), deleted) {
