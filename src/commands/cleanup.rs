@@ -139,6 +139,7 @@ pub fn run(settings: &Settings, args: &CleanupArgs, out: &mut dyn Write) -> Resu
 
     let mut stopped = None;
     let mut vacuum = Vec::new();
+    let mut signal_code = None;
     if mode == "delete" {
         let stop = Signals::register()?;
         let started = Instant::now();
@@ -170,23 +171,11 @@ pub fn run(settings: &Settings, args: &CleanupArgs, out: &mut dyn Write) -> Resu
             vacuum = conn.vacuum(&touched)?;
         }
         if stopped == Some("signal") {
-            let report = Report {
-                schema: sel.schema.name.clone(),
-                database: redact_url(&settings.database_url),
-                mode,
-                now,
-                stopped,
-                policies: lines,
-                vacuum,
-            };
-            print(out, settings.format, &report)?;
-            let code = if stop.term.load(Ordering::SeqCst) {
+            signal_code = Some(if stop.term.load(Ordering::SeqCst) {
                 143
             } else {
                 130
-            };
-            eprintln!("chatdb: cleanup interrupted by a signal after a whole batch; committed batches stay deleted");
-            return Ok(ExitCode::from(code));
+            });
         }
     } else {
         for (l, job) in lines.iter_mut().zip(&jobs) {
@@ -205,6 +194,11 @@ pub fn run(settings: &Settings, args: &CleanupArgs, out: &mut dyn Write) -> Resu
         policies: lines,
         vacuum,
     };
+    if let Some(code) = signal_code {
+        print(out, settings.format, &report)?;
+        eprintln!("chatdb: cleanup interrupted by a signal after a whole batch; committed batches stay deleted");
+        return Ok(ExitCode::from(code));
+    }
     if !(args.quiet && mode == "delete") {
         print(out, settings.format, &report)?;
     }

@@ -10,8 +10,9 @@
 use std::fs::File;
 use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 
+use crate::retention::sql::count_queries;
 use crate::retention::{Batch, Cascade, Job, Timeouts};
 
 /// Held while a cleanup runs; dropping it releases the lock (a PostgreSQL session-level
@@ -58,17 +59,41 @@ pub trait Retention {
     fn db_now(&mut self) -> Result<String>;
     /// `now - keep` in the database's own arithmetic and text form.
     fn cutoff(&mut self, now: &str, keep: Duration) -> Result<String>;
+    /// Whether `table` has `column` here.
+    fn column_exists(&mut self, table: &str, column: &str) -> Result<bool>;
     /// Checks that the policy's table and column exist (the schema may not be migrated).
-    fn check_job(&mut self, job: &Job) -> Result<()>;
+    fn check_job(&mut self, job: &Job) -> Result<()> {
+        if !self.column_exists(&job.table, &job.time_column)? {
+            bail!(
+                "table {} has no column {} here: is the schema migrated (chatdb migrate / chatdb status)?",
+                job.table,
+                job.time_column
+            );
+        }
+        Ok(())
+    }
     /// Foreign keys with `ON DELETE CASCADE`, for counting what deletions would cascade to.
     fn cascades(&mut self) -> Result<Vec<Cascade>>;
+    /// `cutoff` as a SQL literal of the dialect's time type.
+    fn cutoff_literal(&self, cutoff: &str) -> String;
+    /// The one number a `SELECT count(*) ...` returns.
+    fn scalar(&mut self, sql: &str) -> Result<u64>;
     /// Rows `job` would delete at `cutoff`, and the rows that would cascade from them.
     fn count_expired(
         &mut self,
         job: &Job,
         cutoff: &str,
         cascades: &[Cascade],
-    ) -> Result<(u64, u64)>;
+    ) -> Result<(u64, u64)> {
+        let literal = self.cutoff_literal(cutoff);
+        let (direct, queries) = count_queries(job, &literal, cascades);
+        let direct = self.scalar(&direct)?;
+        let mut cascaded = 0;
+        for q in queries {
+            cascaded += self.scalar(&q)?;
+        }
+        Ok((direct, cascaded))
+    }
     /// Deletes one keyset batch of at most `limit` expired rows in its own transaction.
     fn delete_batch(
         &mut self,

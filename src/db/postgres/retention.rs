@@ -4,20 +4,13 @@
 
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 
 use super::{conn::begin, quote_ident, PgConn};
 use crate::catalog::Dialect;
 use crate::db::retention::{cleanup_busy, count, CleanupLock, Retention};
 use crate::db::{SqlResult, TxKind, TxOpts};
-use crate::retention::sql::count_queries;
 use crate::retention::{Batch, Cascade, Job, Timeouts};
-
-impl PgConn {
-    fn scalar(&mut self, sql: &str) -> Result<u64> {
-        Ok(count(self.client.query_one(sql, &[]).sql()?.get(0)))
-    }
-}
 
 impl Retention for PgConn {
     fn cleanup_session(&mut self) -> Result<()> {
@@ -66,23 +59,16 @@ impl Retention for PgConn {
             .get(0))
     }
 
-    fn check_job(&mut self, job: &Job) -> Result<()> {
+    fn column_exists(&mut self, table: &str, column: &str) -> Result<bool> {
         let found: i64 = self
             .client
             .query_one(
                 "SELECT count(*) FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2 AND NOT attisdropped",
-                &[&quote_ident(&job.table), &job.time_column],
+                &[&quote_ident(table), &column],
             )
             .sql()?
             .get(0);
-        if found == 0 {
-            bail!(
-                "table {} has no column {} here: is the schema migrated (chatdb migrate / chatdb status)?",
-                job.table,
-                job.time_column
-            );
-        }
-        Ok(())
+        Ok(found > 0)
     }
 
     fn cascades(&mut self) -> Result<Vec<Cascade>> {
@@ -113,20 +99,12 @@ impl Retention for PgConn {
             .collect())
     }
 
-    fn count_expired(
-        &mut self,
-        job: &Job,
-        cutoff: &str,
-        cascades: &[Cascade],
-    ) -> Result<(u64, u64)> {
-        let literal = format!("'{}'::timestamptz", cutoff.replace('\'', "''"));
-        let (direct, queries) = count_queries(job, &literal, cascades);
-        let direct = self.scalar(&direct)?;
-        let mut cascaded = 0;
-        for q in queries {
-            cascaded += self.scalar(&q)?;
-        }
-        Ok((direct, cascaded))
+    fn cutoff_literal(&self, cutoff: &str) -> String {
+        format!("'{}'::timestamptz", cutoff.replace('\'', "''"))
+    }
+
+    fn scalar(&mut self, sql: &str) -> Result<u64> {
+        Ok(count(self.client.query_one(sql, &[]).sql()?.get(0)))
     }
 
     fn delete_batch(

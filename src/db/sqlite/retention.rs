@@ -8,23 +8,16 @@ use std::fs::File;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 
 use super::{begin, SqliteConn};
 use crate::catalog::Dialect;
 use crate::db::retention::{cleanup_busy, count, CleanupLock, Retention};
 use crate::db::{quote_ident, TxKind, TxOpts};
-use crate::retention::sql::count_queries;
 use crate::retention::{Batch, Cascade, Job, Timeouts};
 
 /// The longest pause between two batches.
 const MAX_PAUSE: Duration = Duration::from_millis(250);
-
-impl SqliteConn {
-    fn scalar(&mut self, sql: &str) -> Result<u64> {
-        Ok(count(self.conn.query_row(sql, [], |r| r.get(0))?))
-    }
-}
 
 impl Retention for SqliteConn {
     fn cleanup_session(&mut self) -> Result<()> {
@@ -68,20 +61,13 @@ impl Retention for SqliteConn {
         )?)
     }
 
-    fn check_job(&mut self, job: &Job) -> Result<()> {
+    fn column_exists(&mut self, table: &str, column: &str) -> Result<bool> {
         let found: i64 = self.conn.query_row(
             "SELECT count(*) FROM pragma_table_info(?1) WHERE name = ?2",
-            [&job.table, &job.time_column],
+            [table, column],
             |r| r.get(0),
         )?;
-        if found == 0 {
-            bail!(
-                "table {} has no column {} here: is the schema migrated (chatdb migrate / chatdb status)?",
-                job.table,
-                job.time_column
-            );
-        }
-        Ok(())
+        Ok(found > 0)
     }
 
     fn cascades(&mut self) -> Result<Vec<Cascade>> {
@@ -122,20 +108,12 @@ impl Retention for SqliteConn {
         Ok(out.into_iter().map(|(_, _, c)| c).collect())
     }
 
-    fn count_expired(
-        &mut self,
-        job: &Job,
-        cutoff: &str,
-        cascades: &[Cascade],
-    ) -> Result<(u64, u64)> {
-        let literal = format!("'{}'", cutoff.replace('\'', "''"));
-        let (direct, queries) = count_queries(job, &literal, cascades);
-        let direct = self.scalar(&direct)?;
-        let mut cascaded = 0;
-        for q in queries {
-            cascaded += self.scalar(&q)?;
-        }
-        Ok((direct, cascaded))
+    fn cutoff_literal(&self, cutoff: &str) -> String {
+        format!("'{}'", cutoff.replace('\'', "''"))
+    }
+
+    fn scalar(&mut self, sql: &str) -> Result<u64> {
+        Ok(count(self.conn.query_row(sql, [], |r| r.get(0))?))
     }
 
     fn delete_batch(
