@@ -3,8 +3,9 @@
 //! punctuation of a statement that `chatdb validate`'s lint rules and the SQLite CHECK
 //! reader match on.
 //!
-//! Used only to explain failures and to judge statements; migrations themselves are sent to
-//! the server whole, so a lexing mistake here can blur a message but never change what runs.
+//! Migrations are sent to the server statement by statement as [`split`] cuts them (migrate,
+//! validate's and check's scratch applies), so that a failing statement is known without
+//! running anything twice: a splitting mistake here changes what is sent.
 //! One lexer ([`tokens`]) understands quotes ('', "", E'' escapes), comments (--, nested
 //! /* */) and PostgreSQL dollar quotes; [`split`] walks its tokens, keeping bodies between
 //! BEGIN and END (SQLite triggers, PostgreSQL `BEGIN ATOMIC`) whole.
