@@ -701,3 +701,33 @@ fn a_migration_of_many_statements_applies_statement_by_statement_sqlite() {
         "5,000 statements took {took:?}"
     );
 }
+
+/// A SQLite database another connection holds: migrate waits its `--lock-timeout`, exits 3,
+/// and says how long it waited (it used to say "waited 0s" whatever the wait).
+#[test]
+fn a_held_sqlite_database_exits_3_saying_how_long_migrate_waited() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (url, path) = sqlite_in(&dir, "held.sqlite3");
+    chatdb(dir.path())
+        .args(["-d", &url, "migrate", "--target", "1"])
+        .assert()
+        .success();
+    let holder = rusqlite::Connection::open(&path).expect("open");
+    holder.execute_batch("BEGIN EXCLUSIVE").expect("hold");
+    let started = std::time::Instant::now();
+    let out = run(chatdb(dir.path()).args(["-d", &url, "--lock-timeout", "1s", "migrate"]));
+    let took = started.elapsed();
+    holder.execute_batch("ROLLBACK").expect("release");
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(took >= std::time::Duration::from_millis(900), "{took:?}");
+    let err = stderr(&out);
+    assert!(!err.contains("waited 0s"), "{err}");
+    assert!(err.contains("busy timeout 1s"), "{err}");
+    let waited: f64 = err
+        .split("waited ")
+        .nth(1)
+        .and_then(|rest| rest.split('s').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no wait time in: {err}"));
+    assert!(waited >= 0.9, "{err}");
+}
