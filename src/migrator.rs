@@ -295,6 +295,14 @@ fn explain_failure(todo: &[MigrationFile], batch_index: usize, failed: Failed) -
             err.message
         );
     }
+    // Not a statement of this file: refinery's own bookkeeping (its history table) failed.
+    if file.sql.get(located.statement.start..located.statement.end) != Some(statement.as_str()) {
+        return anyhow!(
+            "migration failed; nothing was applied (the whole run was rolled back)\n  statement: {}\n  error:     {}",
+            one_line(&statement),
+            err.message
+        );
+    }
     let line = located.statement.line;
     let mut text = format!(
         "migration {} failed; nothing was applied (the whole run was rolled back)\n  file:      {}",
