@@ -205,4 +205,38 @@ mod tests {
             .batch_delete_sql(Dialect::Sqlite, true)
             .contains("\"ended_at\" >= ?3"));
     }
+
+    #[test]
+    fn cascades_are_walked_transitively_and_counted_per_child() {
+        let fk = |child: &str, parent: &str| Cascade {
+            child: child.into(),
+            child_cols: vec![format!("{parent}_id")],
+            parent: parent.into(),
+            parent_cols: vec!["id".into()],
+        };
+        // sessions -> messages -> reactions, and a self-reference that must not loop.
+        let cascades = [
+            fk("messages", "sessions"),
+            fk("reactions", "messages"),
+            fk("sessions", "sessions"),
+        ];
+        assert_eq!(
+            descendants("sessions", &cascades),
+            ["messages", "reactions"]
+        );
+        assert!(descendants("reactions", &cascades).is_empty());
+        let (direct, children) = count_queries(&job(None), "'2026-01-01'", &cascades);
+        assert_eq!(
+            direct,
+            "SELECT count(*) FROM \"sessions\" WHERE \"ended_at\" < '2026-01-01'"
+        );
+        assert_eq!(children.len(), 2, "{children:?}");
+        assert!(children[0].starts_with("SELECT count(*) FROM \"messages\" t1 WHERE EXISTS"));
+        assert!(
+            children[1].contains("FROM \"reactions\" t2")
+                && children[1].contains("t1.\"id\" = t2.\"messages_id\""),
+            "{}",
+            children[1]
+        );
+    }
 }
