@@ -303,6 +303,11 @@ pub fn line_at(sql: &str, offset: usize) -> usize {
     sql[..offset.min(sql.len())].matches('\n').count() + 1
 }
 
+/// Quotes an identifier (`"name"`, inner quotes doubled): the same in both dialects.
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -121,10 +121,7 @@ pub fn place(database: &str, namespace: Option<&str>) -> String {
     }
 }
 
-/// Quotes an identifier (`"name"`, inner quotes doubled): the same in both dialects.
-pub fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
+pub use crate::sqltext::quote_ident;
 
 /// How a command means to use the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

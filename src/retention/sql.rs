@@ -11,7 +11,7 @@
 use std::time::Duration;
 
 use crate::catalog::Dialect;
-use crate::db::quote_ident;
+use crate::sqltext::quote_ident;
 
 /// One table's retention job.
 #[derive(Debug, Clone)]
