@@ -644,6 +644,12 @@ fn a_lock_timeout_fails_within_the_timeout_and_nothing_is_run_twice_postgres() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     let returned_in = started.elapsed();
+    // Another application session reads the table: no lock of migrate's is queued before it.
+    let mut reader = db.client();
+    reader
+        .batch_execute("SET statement_timeout = '2s'")
+        .expect("set statement_timeout");
+    let read = reader.query_one("SELECT count(*) FROM t", &[]);
     // Let go of the table either way, so that a stuck migrate ends and the test reports.
     app_tx.commit().expect("commit");
     let out = child.wait_with_output().expect("wait");
@@ -651,6 +657,10 @@ fn a_lock_timeout_fails_within_the_timeout_and_nothing_is_run_twice_postgres() {
         returned_in < limit,
         "migrate returned only after the application let go ({returned_in:?}): {}",
         stderr(&out)
+    );
+    assert!(
+        read.is_ok(),
+        "an application SELECT waited behind migrate: {read:?}"
     );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let err = stderr(&out);
