@@ -531,6 +531,30 @@ fn a_second_cleanup_exits_3_at_once_sqlite() {
     assert_eq!(db.count("SELECT count(*) FROM messages"), 0);
 }
 
+/// An application writer holds the SQLite database past cleanup's busy timeout: the batch
+/// cannot start, and cleanup exits 3 (a lock), as migrate and seed do, saying how long it
+/// waited; nothing is deleted.
+#[test]
+fn a_sqlite_database_held_by_a_writer_exits_3_after_the_busy_timeout() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (url, path) = sqlite_in(&dir, "busy.sqlite3");
+    let db = Db::Lite(&path);
+    many_expired_messages(&db, dir.path(), 10);
+    let writer = rusqlite::Connection::open(&path).expect("open");
+    writer
+        .execute_batch("BEGIN IMMEDIATE")
+        .expect("hold the write lock");
+    let out = chatdb(dir.path())
+        .args(["-d", &url, "-s", "assistant", "--lock-timeout", "1s"])
+        .args(["cleanup", "--older-than", "30d"])
+        .output()
+        .expect("runs");
+    writer.execute_batch("ROLLBACK").expect("release");
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("busy timeout 1s"), "{}", stderr(&out));
+    assert_eq!(db.count("SELECT count(*) FROM messages"), 10);
+}
+
 #[test]
 fn a_second_cleanup_exits_3_at_once_postgres() {
     let pg = pg_or_skip!("second_cleanup");
