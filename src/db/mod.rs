@@ -326,4 +326,22 @@ mod tests {
             assert!(!format!("{err:#}").contains("pw"), "{err:#}");
         }
     }
+
+    #[test]
+    fn targets_answer_for_their_dialect_without_commands_matching_on_it() {
+        let pg = Target::parse("postgres://u@h/db").expect("pg");
+        let lite = Target::parse("sqlite::memory:").expect("sqlite");
+        assert_eq!(pg.namespace("app"), Some("app"));
+        assert_eq!(lite.namespace("app"), None);
+        assert!(pg.check_namespace("app").is_ok());
+        assert!(lite.check_namespace(crate::settings::DEFAULT_NAMESPACE).is_ok());
+        assert!(lite.check_namespace("app").is_err());
+        assert!(pg.exists() && lite.exists());
+        let missing = Target::parse("sqlite:///nonexistent/dir/x.db").expect("sqlite file");
+        assert!(!missing.exists());
+        assert!(pg.into_server().is_some());
+        assert!(lite.into_server().is_none());
+        assert_eq!(place("db", Some("ns")), "db (namespace ns)");
+        assert_eq!(place("sqlite://x", None), "sqlite://x");
+    }
 }
