@@ -175,12 +175,19 @@ fn replica(conn: &Connection) -> Result<Connection> {
     let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
     for row in rows {
         let (name, sql) = row?;
-        if let Err(e) = mem.execute_batch(&sql) {
-            // A virtual table creates its shadow tables itself; they are listed too.
-            if !e.to_string().contains("already exists") {
-                return Err(e).with_context(|| format!("copying {name} into memory"));
-            }
+        // A virtual table creates its shadow tables itself; they are listed too.
+        let exists: bool = mem
+            .query_row(
+                "SELECT count(*) > 0 FROM sqlite_schema WHERE name = ?1",
+                [&name],
+                |r| r.get(0),
+            )
+            .with_context(|| format!("looking up {name} in the in-memory copy"))?;
+        if exists {
+            continue;
         }
+        mem.execute_batch(&sql)
+            .with_context(|| format!("copying {name} into memory"))?;
     }
     Ok(mem)
 }
