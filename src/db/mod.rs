@@ -334,7 +334,9 @@ mod tests {
         assert_eq!(pg.namespace("app"), Some("app"));
         assert_eq!(lite.namespace("app"), None);
         assert!(pg.check_namespace("app").is_ok());
-        assert!(lite.check_namespace(crate::settings::DEFAULT_NAMESPACE).is_ok());
+        assert!(lite
+            .check_namespace(crate::settings::DEFAULT_NAMESPACE)
+            .is_ok());
         assert!(lite.check_namespace("app").is_err());
         assert!(pg.exists() && lite.exists());
         let missing = Target::parse("sqlite:///nonexistent/dir/x.db").expect("sqlite file");
