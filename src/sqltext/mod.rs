@@ -1,0 +1,293 @@
+//! The SQL text layer: every piece of chatdb that looks at SQL text walks the tokens of one
+//! lexer ([`lex`], [`tokens`]; see `lex.rs`). On top of it: splitting a migration into
+//! statements and finding the statement (and line) at a byte offset; refusing transaction
+//! control in a migration ([`transaction_control`]); and, in `normalize.rs`, the forms used
+//! to compare and show SQL (expressions, partial-index predicates, defaults, one-line
+//! previews) and the placeholder scanner of hot queries.
+//!
+//! Used to explain failures and to judge statements; migrations themselves are sent to the
+//! server whole, so a lexing mistake here can blur a message but never change what runs.
+//! No input makes any function here panic (the property tests in `props.rs` check it), and
+//! every function is linear in the size of its input.
+
+mod lex;
+mod normalize;
+#[cfg(test)]
+mod props;
+
+pub use lex::{is_space, lex, tokens, Lexeme, Lexer, Token, TokenKind};
+pub use normalize::{
+    abbreviate, collapse_spaces, normalize_default, normalize_expr, normalize_predicate,
+    placeholders,
+};
+
+/// A statement of a migration: its byte range (trimmed) and 1-based first line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    pub start: usize,
+    pub end: usize,
+    pub line: usize,
+}
+
+impl Statement {
+    /// The statement's text in `sql` (the text it was split from; empty for any other).
+    pub fn text<'a>(&self, sql: &'a str) -> &'a str {
+        sql.get(self.start..self.end).unwrap_or("")
+    }
+
+    /// The 1-based line of byte `offset` of `sql`, counted from this statement's first line,
+    /// so that looking up a line in every statement of a file stays linear in its size.
+    /// Offsets before the statement give its first line.
+    pub fn line_of(&self, sql: &str, offset: usize) -> usize {
+        self.line + newlines(sql, self.start, offset)
+    }
+}
+
+/// Newlines in bytes `from..to` of `sql` (clamped to the text; no char boundary needed).
+fn newlines(sql: &str, from: usize, to: usize) -> usize {
+    let b = sql.as_bytes();
+    let to = to.min(b.len());
+    b.get(from.min(to)..to)
+        .map_or(0, |s| s.iter().filter(|&&c| c == b'\n').count())
+}
+
+/// Splits `sql` into statements; comments and whitespace between statements are dropped.
+/// A `;` inside a body between BEGIN and END (a SQLite trigger, PostgreSQL `BEGIN ATOMIC`)
+/// does not end the statement. One pass over [`lex`]'s lexemes, lines counted as it goes:
+/// linear in the size of `sql`.
+pub fn split(sql: &str) -> Vec<Statement> {
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut last_end = 0;
+    let mut words = 0usize; // words seen in the current statement
+    let mut in_body = 0usize; // BEGIN ... END nesting inside the statement
+    let mut lines = Lines::default();
+    for t in lex(sql) {
+        if t.kind == TokenKind::Comment {
+            continue;
+        }
+        let begun = *start.get_or_insert(t.start);
+        last_end = t.end;
+        if t.kind == TokenKind::Word {
+            let opens_body = t.is(sql, "BEGIN") && words > 0;
+            if opens_body || (t.is(sql, "CASE") && in_body > 0) {
+                in_body += 1;
+            } else if t.is(sql, "END") && in_body > 0 {
+                in_body -= 1;
+            }
+            words += 1;
+        } else if in_body == 0 && t.is_punct(sql, ';') {
+            out.push(make(sql, &mut lines, begun, t.end));
+            start = None;
+            words = 0;
+        }
+    }
+    if let Some(begun) = start {
+        out.push(make(sql, &mut lines, begun, last_end));
+    }
+    out
+}
+
+/// A line counter that only moves forward: the line of each offset asked, in order.
+#[derive(Default)]
+struct Lines {
+    at: usize,
+    newlines: usize,
+}
+
+impl Lines {
+    fn line(&mut self, sql: &str, offset: usize) -> usize {
+        if offset < self.at {
+            *self = Lines::default();
+        }
+        self.newlines += newlines(sql, self.at, offset);
+        self.at = offset.max(self.at);
+        self.newlines + 1
+    }
+}
+
+fn make(sql: &str, lines: &mut Lines, start: usize, end: usize) -> Statement {
+    let text = sql.get(start..end).unwrap_or("");
+    Statement {
+        start,
+        end: start + text.trim_end().len(),
+        line: lines.line(sql, start),
+    }
+}
+
+/// The statement containing byte `offset`, or the one right after it.
+pub fn statement_at(sql: &str, offset: usize) -> Option<Statement> {
+    split(sql)
+        .into_iter()
+        .find(|s| offset < s.end || offset <= s.end && s.end == sql.len())
+}
+
+/// Byte offset of a 1-based character position (PostgreSQL reports positions in characters).
+pub fn char_pos_to_byte(sql: &str, pos: usize) -> usize {
+    sql.char_indices()
+        .nth(pos.saturating_sub(1))
+        .map_or(sql.len(), |(i, _)| i)
+}
+
+/// The 1-based line of byte `offset` in `sql` (any offset: past the end counts to the end).
+/// Linear in `offset`; for lines inside many statements use [`Statement::line_of`].
+pub fn line_at(sql: &str, offset: usize) -> usize {
+    newlines(sql, 0, offset) + 1
+}
+
+/// The first top-level statement of `sql` that controls the transaction (`BEGIN`,
+/// `BEGIN TRANSACTION`, `START TRANSACTION`, `COMMIT`, `END`, `ROLLBACK`, `ABORT`,
+/// `SAVEPOINT`, `RELEASE`), as its line and keyword. chatdb runs a whole migration run in
+/// one transaction; such a statement would commit part of it, or fail, behind its back.
+/// Bodies are not statements: `BEGIN ... END` in a trigger, `BEGIN ATOMIC`, and anything in
+/// a string or dollar quote (a `DO` block's `COMMIT`) are not reported.
+pub fn transaction_control(sql: &str) -> Option<(usize, &'static str)> {
+    const KEYWORDS: [&str; 7] = [
+        "BEGIN",
+        "COMMIT",
+        "END",
+        "ROLLBACK",
+        "ABORT",
+        "SAVEPOINT",
+        "RELEASE",
+    ];
+    for s in split(sql) {
+        let text = s.text(sql);
+        let mut words = lex(text).filter(|l| l.kind != TokenKind::Comment);
+        let Some(first) = words.next() else { continue };
+        let second = words.next();
+        let second_is = |k: &str| second.is_some_and(|w| w.is(text, k));
+        let keyword = if first.is(text, "START") && second_is("TRANSACTION") {
+            Some("START TRANSACTION")
+        } else if first.is(text, "BEGIN") && second_is("ATOMIC") {
+            None
+        } else if first.is(text, "BEGIN") && second_is("TRANSACTION") {
+            Some("BEGIN TRANSACTION")
+        } else {
+            KEYWORDS.into_iter().find(|k| first.is(text, k))
+        };
+        if let Some(k) = keyword {
+            return Some((s.line, k));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(sql: &str) -> Vec<&str> {
+        split(sql)
+            .into_iter()
+            .map(|s| &sql[s.start..s.end])
+            .collect()
+    }
+
+    #[test]
+    fn splits_plain_statements_and_skips_comments() {
+        let sql = "-- header; not a statement\nCREATE TABLE a (x TEXT DEFAULT ';');\n/* c; */\nCREATE INDEX i ON a(x);\n";
+        assert_eq!(
+            texts(sql),
+            vec![
+                "CREATE TABLE a (x TEXT DEFAULT ';');",
+                "CREATE INDEX i ON a(x);"
+            ]
+        );
+        assert_eq!(split(sql)[1].line, 4);
+    }
+
+    #[test]
+    fn keeps_trigger_and_dollar_bodies_whole() {
+        let sql = "CREATE TRIGGER t BEFORE INSERT ON a BEGIN SELECT RAISE(ABORT, 'x;'); SELECT 1; END;\nCREATE FUNCTION f() RETURNS int AS $body$ SELECT 1; $body$ LANGUAGE sql;\nSELECT $1;";
+        let t = texts(sql);
+        assert_eq!(t.len(), 3, "{t:?}");
+        assert!(t[0].ends_with("END;"));
+        assert!(t[1].ends_with("LANGUAGE sql;"));
+    }
+
+    #[test]
+    fn finds_the_statement_at_an_offset() {
+        let sql = "CREATE TABLE a (x int);\n\nCREATE TABLE b (y nosuchtype);\n";
+        let off = sql.find("nosuchtype").expect("present");
+        let s = statement_at(sql, off).expect("found");
+        assert_eq!(s.text(sql), "CREATE TABLE b (y nosuchtype);");
+        assert_eq!(s.line, 3);
+    }
+
+    #[test]
+    fn tokens_skip_comments_and_keep_literals_whole() {
+        let sql = "ALTER TABLE \"user\" -- a comment; DROP TABLE x\nADD COLUMN a TEXT DEFAULT 'it''s' /* x */ CHECK (a <> E'\\'');";
+        let t = tokens(sql);
+        let texts: Vec<&str> = t.iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "ALTER", "TABLE", "user", "ADD", "COLUMN", "a", "TEXT", "DEFAULT", "'it''s'",
+                "CHECK", "(", "a", "<", ">", "E'\\''", ")", ";"
+            ]
+        );
+        assert_eq!(t[2].kind, TokenKind::Quoted);
+        assert!(t[0].is("alter"));
+        assert_eq!(line_at(sql, t[3].start), 2);
+    }
+
+    #[test]
+    fn unterminated_quoted_identifier_ending_in_e_acute_does_not_panic() {
+        // `CREATE TABLE "é` at the end of a migration made validate and migrate exit 101:
+        // the lexer cut the last byte of the unterminated identifier, inside the é.
+        let sql = "CREATE TABLE a (x int);\nCREATE TABLE \"é";
+        let t = tokens(sql);
+        assert_eq!(t.last().map(|t| t.text.as_str()), Some("é"));
+        let s = split(sql);
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[1].text(sql), "CREATE TABLE \"é");
+        assert_eq!(statement_at(sql, sql.len() - 1), Some(s[1].clone()));
+        assert_eq!(line_at(sql, sql.len() - 1), 2);
+        for end in [
+            "\"é", "'é", "E'é", "E'\\é", "$é", "$a$é", "/*é", "--é", "`é",
+        ] {
+            let sql = format!("CREATE TABLE {end}");
+            let _ = (tokens(&sql), split(&sql), transaction_control(&sql));
+        }
+    }
+
+    #[test]
+    fn transaction_control_is_found_at_top_level_only() {
+        let sql = "CREATE TABLE a (x int);\nBEGIN;\nCREATE TABLE b (y int);\nCOMMIT;\n";
+        assert_eq!(transaction_control(sql), Some((2, "BEGIN")));
+        for (sql, expect) in [
+            ("start transaction;", Some((1, "START TRANSACTION"))),
+            ("BEGIN TRANSACTION;", Some((1, "BEGIN TRANSACTION"))),
+            ("BEGIN IMMEDIATE;", Some((1, "BEGIN"))),
+            ("SELECT 1;\n-- c\nCommit;", Some((3, "COMMIT"))),
+            ("END;", Some((1, "END"))),
+            ("ROLLBACK TO SAVEPOINT s;", Some((1, "ROLLBACK"))),
+            ("SAVEPOINT s;", Some((1, "SAVEPOINT"))),
+            ("RELEASE SAVEPOINT s;", Some((1, "RELEASE"))),
+            (
+                "CREATE TRIGGER t AFTER INSERT ON a BEGIN UPDATE a SET x = 1; END;",
+                None,
+            ),
+            (
+                "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END;",
+                None,
+            ),
+            ("DO $$ BEGIN COMMIT; END $$;", None),
+            ("SELECT 'BEGIN; COMMIT;';", None),
+            ("CREATE TABLE \"begin\" (x int);", None),
+        ] {
+            assert_eq!(transaction_control(sql), expect, "{sql}");
+        }
+    }
+
+    #[test]
+    fn lines_inside_statements_count_from_the_statement() {
+        let sql = "SELECT 1;\n\nSELECT\n  2;";
+        let s = split(sql);
+        let two = sql.find('2').expect("present");
+        assert_eq!(s[1].line, 3);
+        assert_eq!(s[1].line_of(sql, two), 4);
+        assert_eq!(s[1].line_of(sql, two), line_at(sql, two));
+    }
+}
