@@ -344,7 +344,7 @@ fn explain_failure(
     if line > 0 {
         text.push_str(&format!(
             ", line {line}\n  statement: {}",
-            one_line(&statement)
+            sqltext::abbreviate(&statement, 160)
         ));
     }
     text.push_str(&format!(
@@ -376,16 +376,6 @@ fn replay(
     })
     .ok()
     .flatten()
-}
-
-fn one_line(sql: &str) -> String {
-    let flat: Vec<&str> = sql.split_whitespace().collect();
-    let flat = flat.join(" ");
-    if flat.chars().count() > 160 {
-        format!("{}...", flat.chars().take(157).collect::<String>())
-    } else {
-        flat
-    }
 }
 
 /// refinery's view of chatdb's open transaction.

@@ -110,7 +110,7 @@ fn locate(
             return Failure {
                 file: index,
                 line: Some(sqltext::line_at(&file.sql, stmt.start + first)),
-                statement: Some(crate::model::inventory::one_line(text)),
+                statement: Some(crate::sqltext::collapse_spaces(text)),
                 message: e.message,
             };
         }

@@ -16,7 +16,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::inventory::{normalize_expr, ForeignKey, Index, Inventory, Table};
+use crate::model::inventory::{ForeignKey, Index, Inventory, Table};
+use crate::sqltext::{normalize_default, normalize_expr, normalize_predicate};
 
 /// One difference between the dialects.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,15 +128,8 @@ fn default_kind(text: Option<&str>) -> DefaultKind {
     let Some(text) = text else {
         return DefaultKind::None;
     };
-    let mut s = normalize_expr(text);
-    // Outer parentheses, then PostgreSQL's casts of the literal (`'x'::character varying`).
-    while s.starts_with('(') && s.ends_with(')') && balanced(&s[1..s.len() - 1]) {
-        s = s[1..s.len() - 1].to_string();
-    }
-    if let Some(pos) = cast_start(&s) {
-        s.truncate(pos);
-    }
-    let s = s.trim();
+    let s = normalize_default(text);
+    let s = s.as_str();
     match s {
         "true" | "false" => DefaultKind::Literal(s.into()),
         "now()"
@@ -167,39 +161,6 @@ fn default_kind(text: Option<&str>) -> DefaultKind {
     }
 }
 
-fn balanced(s: &str) -> bool {
-    let mut depth = 0i32;
-    let mut quote = false;
-    for c in s.chars() {
-        match c {
-            '\'' => quote = !quote,
-            '(' if !quote => depth += 1,
-            ')' if !quote => {
-                depth -= 1;
-                if depth < 0 {
-                    return false;
-                }
-            }
-            _ => {}
-        }
-    }
-    depth == 0
-}
-
-/// Where a trailing `::type` cast starts, outside quotes.
-fn cast_start(s: &str) -> Option<usize> {
-    let mut quote = false;
-    let b = s.as_bytes();
-    for i in 0..b.len() {
-        match b[i] {
-            b'\'' => quote = !quote,
-            b':' if !quote && b.get(i + 1) == Some(&b':') => return Some(i),
-            _ => {}
-        }
-    }
-    None
-}
-
 /// Booleans are stored as 0/1 in SQLite: `FALSE` and `0` are the same default there.
 fn same_literal(a: &str, b: &str, family: Family) -> bool {
     let norm = |v: &str| -> String {
@@ -210,51 +171,6 @@ fn same_literal(a: &str, b: &str, family: Family) -> bool {
         }
     };
     norm(a) == norm(b)
-}
-
-/// A partial-index predicate in a form both dialects reach: PostgreSQL's deparser adds
-/// parentheses and casts (`((status)::text = 'pending'::text)`), SQLite keeps the text.
-fn predicate_form(text: &str) -> String {
-    let mut s = normalize_expr(text);
-    // Casts: `::word` and `::word word` (e.g. `::character varying`), outside quotes.
-    let mut out = String::with_capacity(s.len());
-    let mut quote = false;
-    let chars: Vec<char> = s.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c == '\'' {
-            quote = !quote;
-        }
-        if !quote && c == ':' && chars.get(i + 1) == Some(&':') {
-            i += 2;
-            loop {
-                while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
-                    i += 1;
-                }
-                // `character varying`, `time zone`: a second word after a space.
-                if i + 1 < chars.len() && chars[i] == ' ' && chars[i + 1].is_alphabetic() {
-                    let rest: String = chars[i + 1..]
-                        .iter()
-                        .take_while(|c| c.is_alphanumeric() || **c == '_')
-                        .collect();
-                    if ["varying", "precision", "zone", "with", "without", "time"]
-                        .contains(&rest.as_str())
-                    {
-                        i += 1;
-                        continue;
-                    }
-                }
-                break;
-            }
-            continue;
-        }
-        out.push(c);
-        i += 1;
-    }
-    s = out.replace(['(', ')'], "");
-    s = s.replace("= true", "= 1").replace("= false", "= 0");
-    normalize_expr(&s)
 }
 
 /// Compares the PostgreSQL and SQLite results of the same migrations.
@@ -560,8 +476,8 @@ pub fn compare(pg: &Inventory, lite: &Inventory) -> Vec<Difference> {
                 if li.unique { "UNIQUE" } else { "not unique" }
             ));
         }
-        let pp = pi.predicate.as_deref().map(predicate_form);
-        let lp = li.predicate.as_deref().map(predicate_form);
+        let pp = pi.predicate.as_deref().map(normalize_predicate);
+        let lp = li.predicate.as_deref().map(normalize_predicate);
         if pp != lp {
             problems.push(format!(
                 "has predicate {} in PostgreSQL but {} in SQLite",
@@ -665,20 +581,20 @@ mod tests {
     #[test]
     fn predicates_compare_across_deparsing() {
         assert_eq!(
-            predicate_form("((status)::text = 'pending'::text)"),
-            predicate_form("status = 'pending'")
+            normalize_predicate("((status)::text = 'pending'::text)"),
+            normalize_predicate("status = 'pending'")
         );
         assert_eq!(
-            predicate_form("(ended_at IS NULL)"),
-            predicate_form("ended_at IS NULL")
+            normalize_predicate("(ended_at IS NULL)"),
+            normalize_predicate("ended_at IS NULL")
         );
         assert_eq!(
-            predicate_form("is_pinned = true"),
-            predicate_form("is_pinned = TRUE")
+            normalize_predicate("is_pinned = true"),
+            normalize_predicate("is_pinned = TRUE")
         );
         assert_ne!(
-            predicate_form("(ended_at IS NULL)"),
-            predicate_form("ended_at IS NOT NULL")
+            normalize_predicate("(ended_at IS NULL)"),
+            normalize_predicate("ended_at IS NOT NULL")
         );
     }
 
