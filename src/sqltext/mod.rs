@@ -13,7 +13,7 @@
 mod lex;
 mod normalize;
 #[cfg(test)]
-mod props;
+pub(crate) mod props;
 
 pub use lex::{is_space, lex, tokens, Lexeme, Lexer, Token, TokenKind};
 pub use normalize::{
@@ -107,10 +107,14 @@ impl Lines {
 }
 
 fn make(sql: &str, lines: &mut Lines, start: usize, end: usize) -> Statement {
+    // Trimmed as the lexer sees whitespace (ASCII), so the last token stays whole.
     let text = sql.get(start..end).unwrap_or("");
     Statement {
         start,
-        end: start + text.trim_end().len(),
+        end: start
+            + text
+                .trim_end_matches(|c: char| c.is_ascii_whitespace())
+                .len(),
         line: lines.line(sql, start),
     }
 }

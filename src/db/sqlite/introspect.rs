@@ -488,4 +488,16 @@ mod tests {
         );
         assert_eq!(checks[1].expression, "CHECK (done IS NULL OR (done > 0))");
     }
+
+    proptest::proptest! {
+        #![proptest_config(crate::sqltext::props::config())]
+
+        #[test]
+        fn sqltext_index_and_check_readers_never_panic(sql in crate::sqltext::props::text()) {
+            let _ = parse_create_index(&sql);
+            let _ = parse_create_index(&format!("CREATE INDEX i ON t ({sql}"));
+            let _ = parse_checks("t", &sql);
+            let _ = parse_checks("t", &format!("CREATE TABLE t (a int CHECK ({sql}"));
+        }
+    }
 }

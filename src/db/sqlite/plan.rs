@@ -516,4 +516,14 @@ mod tests {
             NodeKind::SeqScan
         );
     }
+
+    proptest::proptest! {
+        #![proptest_config(crate::sqltext::props::config())]
+
+        #[test]
+        fn sqltext_alias_reader_never_panics(sql in crate::sqltext::props::text()) {
+            let _ = aliases(&sql);
+            let _ = aliases(&format!("SELECT 1 FROM {sql}"));
+        }
+    }
 }
