@@ -61,3 +61,100 @@ fn create_table_quote_e_acute_at_end_of_migration_does_not_panic() {
     assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
     assert!(stderr(&out).contains("V2__second.sql"), "{}", stderr(&out));
 }
+
+/// A V2 that commits behind chatdb's back: BEGIN on line 2, COMMIT on line 4.
+const V2_WITH_BEGIN: &str =
+    "CREATE TABLE b (x INTEGER);\nBEGIN;\nCREATE TABLE c (y INTEGER);\nCOMMIT;\n";
+
+/// Asserts `migrate` refused V2 by file, line and keyword.
+fn refused_by_migrate(out: &std::process::Output) {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(2), "{}{err}", stdout(out));
+    assert!(err.contains("V2__second.sql, line 2: BEGIN"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn migrate_refuses_begin_commit_in_a_migration_on_sqlite_before_anything_runs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    demo_with_v2(dir.path(), V2_WITH_BEGIN);
+    let (url, path) = sqlite_in(&dir, "demo.db");
+    let out = chatdb(dir.path())
+        .args(["-d", &url, "-s", "demo", "--schema-dir", ".", "migrate"])
+        .output()
+        .expect("runs");
+    refused_by_migrate(&out);
+    // Not even V1 ran.
+    assert!(
+        !path.exists() || sqlite_shape(&path).is_empty(),
+        "{:?}",
+        sqlite_shape(&path)
+    );
+}
+
+#[test]
+fn migrate_refuses_begin_commit_in_a_migration_on_postgres_before_anything_runs() {
+    let db = crate::pg_or_skip!("migrate_refuses_begin_commit_pg");
+    let dir = tempfile::tempdir().expect("tempdir");
+    demo_with_v2(dir.path(), V2_WITH_BEGIN);
+    let out = chatdb(dir.path())
+        .args(["-d", &db.url, "-s", "demo", "--schema-dir", ".", "migrate"])
+        .output()
+        .expect("runs");
+    refused_by_migrate(&out);
+    let mut client = db.client();
+    let shape = pg_shape(&mut client, "public");
+    assert!(shape.is_empty(), "{shape:?}");
+}
+
+#[test]
+fn validate_reports_begin_commit_in_a_migration_as_a_finding() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    demo_with_v2(dir.path(), V2_WITH_BEGIN);
+    let out = chatdb(dir.path())
+        .args([
+            "validate",
+            "-s",
+            "demo",
+            "--schema-dir",
+            ".",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        validate_rules(&out).contains(&"transaction-control".to_string()),
+        "{}",
+        stdout(&out)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let found: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "transaction-control")
+        .collect();
+    assert_eq!(found.len(), 2, "one per dialect: {found:?}");
+    for f in found {
+        assert_eq!(f["line"], 2, "{f}");
+        assert!(
+            f["file"]
+                .as_str()
+                .is_some_and(|p| p.ends_with("V2__second.sql")),
+            "{f}"
+        );
+        assert!(
+            f["message"].as_str().is_some_and(|m| m.contains("BEGIN")),
+            "{f}"
+        );
+    }
+    assert_eq!(v["schemas"][0]["stages"]["files"], "failed", "{v}");
+}

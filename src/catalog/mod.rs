@@ -83,6 +83,20 @@ impl MigrationFile {
         refinery::Migration::unapplied(&self.refinery_name(), &self.sql)
             .map_err(|e| anyhow!("{}: {e}", self.path))
     }
+
+    /// A top-level BEGIN/COMMIT/ROLLBACK/... in the file, as its line and why it is refused:
+    /// chatdb runs every pending migration in one transaction of its own, which such a
+    /// statement would commit in part, or break.
+    pub fn transaction_control(&self) -> Option<(usize, String)> {
+        let (line, keyword) = crate::sqltext::transaction_control(&self.sql)?;
+        Some((
+            line,
+            format!(
+                "{}, line {line}: {keyword} controls the transaction; chatdb runs the migrations in one transaction of its own, so a migration must not begin, commit or roll back one (remove the statement)",
+                self.path
+            ),
+        ))
+    }
 }
 
 /// What `schemas/<schema>.toml` says beyond the SQL.
@@ -285,6 +299,9 @@ fn parse_files(files: Vec<(String, String, String)>) -> Result<Vec<MigrationFile
             path,
             sql,
         };
+        if let Some((_, why)) = file.transaction_control() {
+            bail!(why);
+        }
         if let Some(other) = by_version.get(&version) {
             bail!(
                 "version {version} is used twice: {} and {}",
@@ -350,6 +367,8 @@ pub struct FileProblem {
     pub dialect: Dialect,
     /// The file the problem is about, as [`MigrationFile::path`] would show it.
     pub path: String,
+    /// The line the problem is on, when it is on one.
+    pub line: Option<usize>,
     pub message: String,
 }
 
@@ -359,6 +378,8 @@ pub enum FileProblemKind {
     BadName,
     /// A second file with a version already taken.
     RepeatedVersion,
+    /// A top-level BEGIN/COMMIT/ROLLBACK/...: see [`MigrationFile::transaction_control`].
+    TransactionControl,
 }
 
 /// A schema as [`scan`] finds it: everything that could be read, and what is wrong with it,
@@ -562,6 +583,7 @@ fn collect_files(
                     kind: FileProblemKind::BadName,
                     dialect,
                     path,
+                    line: None,
                     message: format!(
                         "{e}; migration file names must be V<n>__<snake_name>.sql (e.g. V3__add_message_reads.sql)"
                     ),
@@ -578,18 +600,26 @@ fn collect_files(
                     other.path, path
                 ),
                 path,
+                line: None,
             });
             continue;
         }
-        by_version.insert(
+        let file = MigrationFile {
             version,
-            MigrationFile {
-                version,
-                name,
-                path,
-                sql,
-            },
-        );
+            name,
+            path,
+            sql,
+        };
+        if let Some((line, message)) = file.transaction_control() {
+            problems.push(FileProblem {
+                kind: FileProblemKind::TransactionControl,
+                dialect,
+                path: file.path.clone(),
+                line: Some(line),
+                message,
+            });
+        }
+        by_version.insert(version, file);
     }
     (by_version.into_values().collect(), problems)
 }

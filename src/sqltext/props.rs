@@ -10,6 +10,7 @@
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 
+use super::lex::is_space;
 use super::*;
 
 /// Cases per property: `PROPTEST_CASES` when set, else enough to be useful and fast.

@@ -109,7 +109,7 @@ fn locate(
             let first = sqltext::tokens(text).first().map_or(0, |t| t.start);
             return Failure {
                 file: index,
-                line: Some(sqltext::line_at(&file.sql, stmt.start + first)),
+                line: Some(stmt.line_of(&file.sql, stmt.start + first)),
                 statement: Some(crate::sqltext::collapse_spaces(text)),
                 message: e.message,
             };

@@ -16,7 +16,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::inventory::{ForeignKey, Index, Inventory, Table};
+use crate::model::inventory::{Column, ForeignKey, Index, Inventory, Table};
 use crate::sqltext::{normalize_default, normalize_expr, normalize_predicate};
 
 /// One difference between the dialects.
@@ -173,16 +173,36 @@ fn same_literal(a: &str, b: &str, family: Family) -> bool {
     norm(a) == norm(b)
 }
 
-/// Compares the PostgreSQL and SQLite results of the same migrations.
-pub fn compare(pg: &Inventory, lite: &Inventory) -> Vec<Difference> {
-    let mut out = Vec::new();
-    let mut diff = |object: String, table: &str, message: String| {
-        out.push(Difference {
+/// Where differences are collected, in report order.
+#[derive(Default)]
+struct Differences(Vec<Difference>);
+
+impl Differences {
+    fn add(&mut self, object: String, table: &str, message: String) {
+        self.0.push(Difference {
             object,
             table: table.to_string(),
             message,
         })
-    };
+    }
+}
+
+/// One table as both dialects built it, with what several comparers need.
+struct TablePair<'a> {
+    name: &'a str,
+    pg: &'a Inventory,
+    lite: &'a Inventory,
+    p: &'a Table,
+    l: &'a Table,
+    pg_pk: Vec<String>,
+    lite_pk: Vec<String>,
+}
+
+/// Compares the PostgreSQL and SQLite results of the same migrations: table by table
+/// (existence, columns, primary key, unique constraints, checks, foreign keys), then the
+/// indexes that are not behind a constraint.
+pub fn compare(pg: &Inventory, lite: &Inventory) -> Vec<Difference> {
+    let mut out = Differences::default();
     let pg_tables: BTreeMap<&str, &Table> =
         pg.tables.iter().map(|t| (t.name.as_str(), t)).collect();
     let lite_tables: BTreeMap<&str, &Table> =
@@ -195,7 +215,7 @@ pub fn compare(pg: &Inventory, lite: &Inventory) -> Vec<Difference> {
         let (p, l) = match (pg_tables.get(name), lite_tables.get(name)) {
             (Some(p), Some(l)) => (*p, *l),
             (Some(_), None) => {
-                diff(
+                out.add(
                     format!("table {name}"),
                     name,
                     format!("table {name} exists in PostgreSQL but not in SQLite"),
@@ -203,7 +223,7 @@ pub fn compare(pg: &Inventory, lite: &Inventory) -> Vec<Difference> {
                 continue;
             }
             (None, Some(_)) => {
-                diff(
+                out.add(
                     format!("table {name}"),
                     name,
                     format!("table {name} exists in SQLite but not in PostgreSQL"),
@@ -212,214 +232,269 @@ pub fn compare(pg: &Inventory, lite: &Inventory) -> Vec<Difference> {
             }
             (None, None) => continue,
         };
-        let pg_pk = primary_key(pg, p);
-        let lite_pk = primary_key(lite, l);
-        for pc in &p.details {
-            let object = format!("column {name}.{}", pc.name);
-            let Some(lc) = l.details.iter().find(|c| c.name == pc.name) else {
-                diff(
-                    object,
-                    name,
-                    format!(
-                        "column {name}.{} exists in PostgreSQL but not in SQLite",
-                        pc.name
-                    ),
-                );
-                continue;
-            };
-            let (pf, plen) = classify(&pc.data_type);
-            let (lf, llen) = classify(&lc.data_type);
-            if !compatible(pf, lf) {
-                diff(
-                    object.clone(),
-                    name,
-                    format!(
-                        "{name}.{} is {} ({}) in PostgreSQL but {} ({}) in SQLite",
-                        pc.name,
-                        pc.data_type,
-                        pf.name(),
-                        if lc.data_type.is_empty() {
-                            "untyped"
-                        } else {
-                            &lc.data_type
-                        },
-                        lf.name()
-                    ),
-                );
-            } else if let (Some(a), Some(b)) = (&plen, &llen) {
-                if a != b {
-                    diff(
-                        object.clone(),
-                        name,
-                        format!(
-                            "{name}.{} is {} in PostgreSQL but {} in SQLite (lengths differ)",
-                            pc.name, pc.data_type, lc.data_type
-                        ),
-                    );
-                }
-            }
-            let p_nn = pc.not_null || pg_pk.contains(&pc.name);
-            let l_nn = lc.not_null || lite_pk.contains(&lc.name);
-            if p_nn != l_nn {
-                let show = |nn: bool| if nn { "NOT NULL" } else { "nullable" };
-                diff(
-                    object.clone(),
-                    name,
-                    format!(
-                        "{name}.{} is {} in PostgreSQL but {} in SQLite",
-                        pc.name,
-                        show(p_nn),
-                        show(l_nn)
-                    ),
-                );
-            }
-            let pd = default_kind(pc.default.as_deref());
-            let ld = default_kind(lc.default.as_deref());
-            let differs = match (&pd, &ld) {
-                (DefaultKind::None, DefaultKind::None) => false,
-                (DefaultKind::None, _) | (_, DefaultKind::None) => true,
-                (DefaultKind::Literal(a), DefaultKind::Literal(b)) => {
-                    !matches!(pf, Family::Json | Family::Array) && !same_literal(a, b, pf)
-                }
-                (DefaultKind::Now, DefaultKind::Literal(_))
-                | (DefaultKind::Literal(_), DefaultKind::Now) => true,
-                _ => false,
-            };
-            if differs {
-                let show = |d: &Option<String>| match d {
-                    Some(d) => format!("defaults to {d}"),
-                    None => "has no default".into(),
-                };
-                diff(
-                    object.clone(),
-                    name,
-                    format!(
-                        "{name}.{} {} in PostgreSQL but {} in SQLite",
-                        pc.name,
-                        show(&pc.default),
-                        show(&lc.default)
-                    ),
-                );
-            }
-        }
-        for lc in &l.details {
-            if !p.details.iter().any(|c| c.name == lc.name) {
-                diff(
-                    format!("column {name}.{}", lc.name),
-                    name,
-                    format!(
-                        "column {name}.{} exists in SQLite but not in PostgreSQL",
-                        lc.name
-                    ),
-                );
-            }
-        }
-        if pg_pk != lite_pk {
-            diff(
-                format!("primary key {name}"),
+        let pair = TablePair {
+            name,
+            pg,
+            lite,
+            p,
+            l,
+            pg_pk: primary_key(pg, p),
+            lite_pk: primary_key(lite, l),
+        };
+        compare_columns(&pair, &mut out);
+        compare_primary_keys(&pair, &mut out);
+        compare_unique_constraints(&pair, &mut out);
+        compare_checks(&pair, &mut out);
+        compare_foreign_keys(&pair, &mut out);
+    }
+    compare_indexes(pg, lite, &mut out);
+    out.0
+}
+
+/// Columns: presence, type family and length, nullability, defaults.
+fn compare_columns(pair: &TablePair, out: &mut Differences) {
+    let TablePair { name, p, l, .. } = *pair;
+    for pc in &p.details {
+        let object = format!("column {name}.{}", pc.name);
+        let Some(lc) = l.details.iter().find(|c| c.name == pc.name) else {
+            out.add(
+                object,
                 name,
                 format!(
-                    "the primary key of {name} is ({}) in PostgreSQL but ({}) in SQLite",
-                    pg_pk.join(", "),
-                    lite_pk.join(", ")
+                    "column {name}.{} exists in PostgreSQL but not in SQLite",
+                    pc.name
                 ),
             );
-        }
-        let pg_unique = unique_constraints(pg, name);
-        let lite_unique = unique_constraints(lite, name);
-        for u in pg_unique.symmetric_difference(&lite_unique) {
-            let (has, lacks) = if pg_unique.contains(u) {
-                ("PostgreSQL", "SQLite")
-            } else {
-                ("SQLite", "PostgreSQL")
-            };
-            diff(
-                format!("unique {name}({})", u.join(", ")),
+            continue;
+        };
+        compare_column(pair, pc, lc, &object, out);
+    }
+    for lc in &l.details {
+        if !p.details.iter().any(|c| c.name == lc.name) {
+            out.add(
+                format!("column {name}.{}", lc.name),
                 name,
                 format!(
-                    "UNIQUE ({}) on {name} exists in {has} but not in {lacks}",
-                    u.join(", ")
+                    "column {name}.{} exists in SQLite but not in PostgreSQL",
+                    lc.name
                 ),
             );
-        }
-        let pg_checks: BTreeMap<&str, &str> = p
-            .checks
-            .iter()
-            .map(|c| (c.name.as_str(), c.expression.as_str()))
-            .collect();
-        let lite_checks: BTreeMap<&str, &str> = l
-            .checks
-            .iter()
-            .map(|c| (c.name.as_str(), c.expression.as_str()))
-            .collect();
-        for (c, expr) in &pg_checks {
-            if !lite_checks.contains_key(c) {
-                diff(
-                    format!("check {c}"),
-                    name,
-                    format!("CHECK {c} on {name} ({expr}) exists in PostgreSQL but not in SQLite"),
-                );
-            }
-        }
-        for (c, expr) in &lite_checks {
-            if !pg_checks.contains_key(c) {
-                diff(
-                    format!("check {c}"),
-                    name,
-                    format!("CHECK {c} on {name} ({expr}) exists in SQLite but not in PostgreSQL"),
-                );
-            }
-        }
-        let pg_fks: Vec<&ForeignKey> = pg
-            .foreign_keys
-            .iter()
-            .filter(|f| f.table == *name)
-            .collect();
-        let lite_fks: Vec<&ForeignKey> = lite
-            .foreign_keys
-            .iter()
-            .filter(|f| f.table == *name)
-            .collect();
-        for pf in &pg_fks {
-            let object = format!("foreign key {name}({})", pf.columns.join(", "));
-            let Some(lf) = lite_fks.iter().find(|f| f.columns == pf.columns) else {
-                diff(
-                    object,
-                    name,
-                    format!(
-                        "foreign key {} exists in PostgreSQL but not in SQLite",
-                        pf.shape()
-                    ),
-                );
-                continue;
-            };
-            let lite_refs = if lf.ref_columns.is_empty() {
-                lite.table(&lf.ref_table)
-                    .map(|t| primary_key(lite, t))
-                    .unwrap_or_default()
-            } else {
-                lf.ref_columns.clone()
-            };
-            if pf.ref_table != lf.ref_table || pf.ref_columns != lite_refs {
-                diff(object, name, format!("foreign key {name}({}) references {}({}) in PostgreSQL but {}({}) in SQLite", pf.columns.join(", "), pf.ref_table, pf.ref_columns.join(", "), lf.ref_table, lite_refs.join(", ")));
-            } else if pf.on_delete != lf.on_delete {
-                diff(object, name, format!("foreign key {name}({}) is ON DELETE {} in PostgreSQL but ON DELETE {} in SQLite", pf.columns.join(", "), pf.on_delete.sql(), lf.on_delete.sql()));
-            }
-        }
-        for lf in &lite_fks {
-            if !pg_fks.iter().any(|f| f.columns == lf.columns) {
-                diff(
-                    format!("foreign key {name}({})", lf.columns.join(", ")),
-                    name,
-                    format!(
-                        "foreign key {} exists in SQLite but not in PostgreSQL",
-                        lf.shape()
-                    ),
-                );
-            }
         }
     }
-    // Indexes that are not behind a constraint, by name.
+}
+
+/// One column both dialects have: type family and length, nullability, default.
+fn compare_column(pair: &TablePair, pc: &Column, lc: &Column, object: &str, out: &mut Differences) {
+    let name = pair.name;
+    let object = object.to_string();
+    let (pf, plen) = classify(&pc.data_type);
+    let (lf, llen) = classify(&lc.data_type);
+    if !compatible(pf, lf) {
+        out.add(
+            object.clone(),
+            name,
+            format!(
+                "{name}.{} is {} ({}) in PostgreSQL but {} ({}) in SQLite",
+                pc.name,
+                pc.data_type,
+                pf.name(),
+                if lc.data_type.is_empty() {
+                    "untyped"
+                } else {
+                    &lc.data_type
+                },
+                lf.name()
+            ),
+        );
+    } else if let (Some(a), Some(b)) = (&plen, &llen) {
+        if a != b {
+            out.add(
+                object.clone(),
+                name,
+                format!(
+                    "{name}.{} is {} in PostgreSQL but {} in SQLite (lengths differ)",
+                    pc.name, pc.data_type, lc.data_type
+                ),
+            );
+        }
+    }
+    let p_nn = pc.not_null || pair.pg_pk.contains(&pc.name);
+    let l_nn = lc.not_null || pair.lite_pk.contains(&lc.name);
+    if p_nn != l_nn {
+        let show = |nn: bool| if nn { "NOT NULL" } else { "nullable" };
+        out.add(
+            object.clone(),
+            name,
+            format!(
+                "{name}.{} is {} in PostgreSQL but {} in SQLite",
+                pc.name,
+                show(p_nn),
+                show(l_nn)
+            ),
+        );
+    }
+    let pd = default_kind(pc.default.as_deref());
+    let ld = default_kind(lc.default.as_deref());
+    let differs = match (&pd, &ld) {
+        (DefaultKind::None, DefaultKind::None) => false,
+        (DefaultKind::None, _) | (_, DefaultKind::None) => true,
+        (DefaultKind::Literal(a), DefaultKind::Literal(b)) => {
+            !matches!(pf, Family::Json | Family::Array) && !same_literal(a, b, pf)
+        }
+        (DefaultKind::Now, DefaultKind::Literal(_))
+        | (DefaultKind::Literal(_), DefaultKind::Now) => true,
+        _ => false,
+    };
+    if differs {
+        let show = |d: &Option<String>| match d {
+            Some(d) => format!("defaults to {d}"),
+            None => "has no default".into(),
+        };
+        out.add(
+            object.clone(),
+            name,
+            format!(
+                "{name}.{} {} in PostgreSQL but {} in SQLite",
+                pc.name,
+                show(&pc.default),
+                show(&lc.default)
+            ),
+        );
+    }
+}
+
+fn compare_primary_keys(pair: &TablePair, out: &mut Differences) {
+    let name = pair.name;
+    if pair.pg_pk != pair.lite_pk {
+        out.add(
+            format!("primary key {name}"),
+            name,
+            format!(
+                "the primary key of {name} is ({}) in PostgreSQL but ({}) in SQLite",
+                pair.pg_pk.join(", "),
+                pair.lite_pk.join(", ")
+            ),
+        );
+    }
+}
+
+fn compare_unique_constraints(pair: &TablePair, out: &mut Differences) {
+    let name = pair.name;
+    let pg_unique = unique_constraints(pair.pg, name);
+    let lite_unique = unique_constraints(pair.lite, name);
+    for u in pg_unique.symmetric_difference(&lite_unique) {
+        let (has, lacks) = if pg_unique.contains(u) {
+            ("PostgreSQL", "SQLite")
+        } else {
+            ("SQLite", "PostgreSQL")
+        };
+        out.add(
+            format!("unique {name}({})", u.join(", ")),
+            name,
+            format!(
+                "UNIQUE ({}) on {name} exists in {has} but not in {lacks}",
+                u.join(", ")
+            ),
+        );
+    }
+}
+
+/// CHECK constraints, by name only (their expressions are dialect-specific).
+fn compare_checks(pair: &TablePair, out: &mut Differences) {
+    let name = pair.name;
+    let by_name = |t: &Table| -> BTreeMap<String, String> {
+        t.checks
+            .iter()
+            .map(|c| (c.name.clone(), c.expression.clone()))
+            .collect()
+    };
+    let pg_checks = by_name(pair.p);
+    let lite_checks = by_name(pair.l);
+    for (c, expr) in &pg_checks {
+        if !lite_checks.contains_key(c) {
+            out.add(
+                format!("check {c}"),
+                name,
+                format!("CHECK {c} on {name} ({expr}) exists in PostgreSQL but not in SQLite"),
+            );
+        }
+    }
+    for (c, expr) in &lite_checks {
+        if !pg_checks.contains_key(c) {
+            out.add(
+                format!("check {c}"),
+                name,
+                format!("CHECK {c} on {name} ({expr}) exists in SQLite but not in PostgreSQL"),
+            );
+        }
+    }
+}
+
+/// Foreign keys, matched by their columns: referenced table and columns, ON DELETE.
+fn compare_foreign_keys(pair: &TablePair, out: &mut Differences) {
+    let TablePair { name, pg, lite, .. } = *pair;
+    let of_table = |inv: &'_ Inventory| -> Vec<ForeignKey> {
+        inv.foreign_keys
+            .iter()
+            .filter(|f| f.table == name)
+            .cloned()
+            .collect()
+    };
+    let pg_fks = of_table(pg);
+    let lite_fks = of_table(lite);
+    for pf in &pg_fks {
+        let object = format!("foreign key {name}({})", pf.columns.join(", "));
+        let Some(lf) = lite_fks.iter().find(|f| f.columns == pf.columns) else {
+            out.add(
+                object,
+                name,
+                format!(
+                    "foreign key {} exists in PostgreSQL but not in SQLite",
+                    pf.shape()
+                ),
+            );
+            continue;
+        };
+        let lite_refs = if lf.ref_columns.is_empty() {
+            lite.table(&lf.ref_table)
+                .map(|t| primary_key(lite, t))
+                .unwrap_or_default()
+        } else {
+            lf.ref_columns.clone()
+        };
+        if pf.ref_table != lf.ref_table || pf.ref_columns != lite_refs {
+            out.add(
+                object,
+                name,
+                format!(
+                    "foreign key {name}({}) references {}({}) in PostgreSQL but {}({}) in SQLite",
+                    pf.columns.join(", "),
+                    pf.ref_table,
+                    pf.ref_columns.join(", "),
+                    lf.ref_table,
+                    lite_refs.join(", ")
+                ),
+            );
+        } else if pf.on_delete != lf.on_delete {
+            out.add(object, name, format!("foreign key {name}({}) is ON DELETE {} in PostgreSQL but ON DELETE {} in SQLite", pf.columns.join(", "), pf.on_delete.sql(), lf.on_delete.sql()));
+        }
+    }
+    for lf in &lite_fks {
+        if !pg_fks.iter().any(|f| f.columns == lf.columns) {
+            out.add(
+                format!("foreign key {name}({})", lf.columns.join(", ")),
+                name,
+                format!(
+                    "foreign key {} exists in SQLite but not in PostgreSQL",
+                    lf.shape()
+                ),
+            );
+        }
+    }
+}
+
+/// Indexes that are not behind a constraint, by name: table, columns, uniqueness, predicate.
+fn compare_indexes(pg: &Inventory, lite: &Inventory, out: &mut Differences) {
     let plain = |inv: &'_ Inventory| -> BTreeMap<String, Index> {
         inv.indexes
             .iter()
@@ -432,7 +507,7 @@ pub fn compare(pg: &Inventory, lite: &Inventory) -> Vec<Difference> {
     for (n, pi) in &pg_idx {
         let object = format!("index {n}");
         let Some(li) = lite_idx.get(n) else {
-            diff(
+            out.add(
                 object,
                 &pi.table,
                 format!(
@@ -490,7 +565,7 @@ pub fn compare(pg: &Inventory, lite: &Inventory) -> Vec<Difference> {
             ));
         }
         if !problems.is_empty() {
-            diff(
+            out.add(
                 object,
                 &pi.table,
                 format!("index {n} {}", problems.join("; ")),
@@ -499,7 +574,7 @@ pub fn compare(pg: &Inventory, lite: &Inventory) -> Vec<Difference> {
     }
     for (n, li) in &lite_idx {
         if !pg_idx.contains_key(n) {
-            diff(
+            out.add(
                 format!("index {n}"),
                 &li.table,
                 format!(
@@ -510,7 +585,6 @@ pub fn compare(pg: &Inventory, lite: &Inventory) -> Vec<Difference> {
             );
         }
     }
-    out
 }
 
 /// The primary key's columns: PostgreSQL's primary index, SQLite's pk autoindex or rowid.
