@@ -217,11 +217,13 @@ impl Iterator for Lexer<'_> {
                 .count();
             let close = start + 1 + tag_len;
             if b.get(close) == Some(&b'$') && !next.is_some_and(|x| x.is_ascii_digit()) {
-                let tag = &b[start..=close];
+                // The tag is ASCII, so both slices are on char boundaries.
+                let tag = self.sql.get(start..=close).unwrap_or("$");
                 let body = close + 1;
-                let end = b[body..]
-                    .windows(tag.len())
-                    .position(|w| w == tag)
+                let end = self
+                    .sql
+                    .get(body..)
+                    .and_then(|rest| rest.find(tag))
                     .map_or(b.len(), |p| body + p + tag.len());
                 (TokenKind::String, end)
             } else {

@@ -115,42 +115,39 @@ pub fn normalize_predicate(text: &str) -> String {
 /// A column default in a form both dialects reach: [`normalize_expr`]ed, outer parentheses
 /// dropped, and cut at its first cast (`'x'::character varying` -> `'x'`).
 pub fn normalize_default(text: &str) -> String {
-    let mut s = normalize_expr(text);
-    loop {
-        let lexemes: Vec<Lexeme> = code(&s).collect();
-        let (Some(first), Some(last)) = (lexemes.first(), lexemes.last()) else {
-            break;
-        };
-        if !(first.is_punct(&s, '(') && last.is_punct(&s, ')') && lexemes.len() > 1) {
-            break;
-        }
-        // The opening parenthesis must close at the very end.
-        let mut depth = 0usize;
-        let mut closes_at_end = false;
-        for (k, l) in lexemes.iter().enumerate() {
-            if l.is_punct(&s, '(') {
-                depth += 1;
-            } else if l.is_punct(&s, ')') {
-                depth = depth.saturating_sub(1);
-                if depth == 0 {
-                    closes_at_end = k == lexemes.len() - 1;
-                    break;
-                }
+    let s = normalize_expr(text);
+    let lexemes: Vec<Lexeme> = code(&s).collect();
+    // Each parenthesis's partner, found in one pass.
+    let mut partner = vec![None; lexemes.len()];
+    let mut open = Vec::new();
+    for (k, l) in lexemes.iter().enumerate() {
+        if l.is_punct(&s, '(') {
+            open.push(k);
+        } else if l.is_punct(&s, ')') {
+            if let Some(o) = open.pop() {
+                partner[o] = Some(k);
             }
         }
-        if !closes_at_end {
-            break;
-        }
-        s = s.get(first.end..last.start).unwrap_or("").to_string();
     }
-    let lexemes: Vec<Lexeme> = code(&s).collect();
-    let cast = lexemes
+    // Outer parentheses: a `(` at the front whose partner is the `)` at the back.
+    let (mut front, mut back) = (0, lexemes.len());
+    while back >= front + 2 && partner[front] == Some(back - 1) {
+        front += 1;
+        back -= 1;
+    }
+    let inner = &lexemes[front..back];
+    let (Some(first), Some(last)) = (inner.first(), inner.last()) else {
+        return String::new();
+    };
+    // Cut at the first cast.
+    let end = inner
         .windows(2)
-        .find(|w| w[0].is_punct(&s, ':') && w[1].is_punct(&s, ':') && w[1].start == w[0].end);
-    if let Some(w) = cast {
-        s.truncate(w[0].start);
-    }
-    s.trim().to_string()
+        .find(|w| w[0].is_punct(&s, ':') && w[1].is_punct(&s, ':') && w[1].start == w[0].end)
+        .map_or(last.end, |w| w[0].start);
+    s.get(first.start..end.max(first.start))
+        .unwrap_or("")
+        .trim()
+        .to_string()
 }
 
 /// Collapses runs of whitespace outside string literals and quoted identifiers into one
