@@ -1,14 +1,19 @@
-//! The SQL text layer: every piece of chatdb that looks at SQL text walks the tokens of one
-//! lexer ([`lex`], [`tokens`]; see `lex.rs`). On top of it: splitting a migration into
-//! statements and finding the statement (and line) at a byte offset; refusing transaction
-//! control in a migration ([`transaction_control`]); and, in `normalize.rs`, the forms used
-//! to compare and show SQL (expressions, partial-index predicates, defaults, one-line
-//! previews) and the placeholder scanner of hot queries.
+//! The SQL text layer: chatdb's one SQL lexer ([`lex`], [`tokens`]; see `lex.rs`) and what
+//! walks it. Here: splitting a migration into statements, finding the statement (and line)
+//! at a byte offset, refusing transaction control in a migration ([`transaction_control`]);
+//! in `normalize.rs`, the forms used to compare and show SQL (expressions, partial-index
+//! predicates, defaults, one-line previews) and the hot queries' placeholder scanner.
+//! Elsewhere, over [`tokens`]: validate's lint rules, SQLite's CHECK and `CREATE INDEX`
+//! readers (`db/sqlite/introspect.rs`) and the SQLite plan's alias resolution
+//! (`db/sqlite/plan.rs`). Two plain-text scans remain outside it: lint's `chatdb:allow`
+//! comment finder (`validate/lint/mod.rs`) and the namespace stripping of PostgreSQL's
+//! deparsed definitions (`db/postgres/introspect.rs`).
 //!
 //! Used to explain failures and to judge statements; migrations themselves are sent to the
-//! server whole, so a lexing mistake here can blur a message but never change what runs.
+//! server whole, so a lexing mistake here can blur a message but never change what runs
+//! (the one exception is a refusal: [`transaction_control`] decides what `migrate` refuses).
 //! No input makes any function here panic (the property tests in `props.rs` check it), and
-//! every function is linear in the size of its input.
+//! each is linear in the size of its input.
 
 mod lex;
 mod normalize;

@@ -463,6 +463,13 @@ mod tests {
         assert_eq!(p.columns, vec!["\"a,b\"", "c"]);
         assert_eq!(p.predicate, None);
         assert_eq!(parse_create_index("CREATE INDEX z ON t"), None);
+        // Over the one lexer: brackets, a quoted name with a parenthesis, comments.
+        let p = parse_create_index(
+            "CREATE INDEX \"idx(1\" ON t ([a,b], c /* , d */ ASC) WHERE x = 1; -- done",
+        )
+        .expect("parses");
+        assert_eq!(p.columns, vec!["[a,b]", "c"]);
+        assert_eq!(p.predicate.as_deref(), Some("x = 1"));
     }
 
     #[test]
