@@ -198,16 +198,6 @@ mod tests {
     }
 
     #[test]
-    fn placeholders_skip_literals_and_comments() {
-        let sql = "SELECT '$9', \"$8\" FROM t -- $7\nWHERE a = $1 AND b = $2 AND c = $1";
-        assert_eq!(placeholders(sql, '$'), BTreeSet::from([1, 2]));
-        assert_eq!(
-            placeholders("a = ?1 AND b = ?2", '?'),
-            BTreeSet::from([1, 2])
-        );
-    }
-
-    #[test]
     fn dialects_override_the_expectation() {
         let q = parse(
             r#"
