@@ -1,6 +1,6 @@
 //! The SQL lexer: the one place that decides where a quote, a comment or a dollar-quoted
-//! body starts and ends. Everything else in [`crate::sqltext`] (and every caller that looks
-//! at SQL text) walks what it yields.
+//! body starts and ends. Everything else in [`crate::sqltext`], and the callers its header
+//! lists, walk what it yields.
 //!
 //! It understands quotes (`'...'`, `"..."` and SQLite's `` `...` ``, doubled to escape),
 //! `E'...'` backslash escapes, comments (`--`, nested `/* */`) and PostgreSQL dollar quotes
@@ -250,7 +250,7 @@ impl Iterator for Lexer<'_> {
             (TokenKind::Punct, start + 1)
         };
         // Every end above stops at an ASCII byte or at the end of the text, so it is a
-        // char boundary; `max` keeps the lexer moving whatever happens.
+        // char boundary; the clamp keeps the lexer moving whatever happens.
         let end = end.clamp(start + 1, b.len());
         self.i = end;
         Some(Lexeme { kind, start, end })

@@ -146,7 +146,7 @@ pub fn line_at(sql: &str, offset: usize) -> usize {
 
 /// The first top-level statement of `sql` that controls the transaction (`BEGIN`,
 /// `BEGIN TRANSACTION`, `START TRANSACTION`, `COMMIT`, `END`, `ROLLBACK`, `ABORT`,
-/// `SAVEPOINT`, `RELEASE`), as its line and keyword. chatdb runs a whole migration run in
+/// `SAVEPOINT`, `RELEASE`, `PREPARE TRANSACTION`), as its line and keyword. chatdb runs a whole migration run in
 /// one transaction; such a statement would commit part of it, or fail, behind its back.
 /// Bodies are not statements: `BEGIN ... END` in a trigger, `BEGIN ATOMIC`, and anything in
 /// a string or dollar quote (a `DO` block's `COMMIT`) are not reported.
@@ -168,6 +168,8 @@ pub fn transaction_control(sql: &str) -> Option<(usize, &'static str)> {
         let second_is = |k: &str| second.is_some_and(|w| w.is(text, k));
         let keyword = if first.is(text, "START") && second_is("TRANSACTION") {
             Some("START TRANSACTION")
+        } else if first.is(text, "PREPARE") && second_is("TRANSACTION") {
+            Some("PREPARE TRANSACTION")
         } else if first.is(text, "BEGIN") && second_is("ATOMIC") {
             None
         } else if first.is(text, "BEGIN") && second_is("TRANSACTION") {
@@ -274,6 +276,8 @@ mod tests {
             ("ROLLBACK TO SAVEPOINT s;", Some((1, "ROLLBACK"))),
             ("SAVEPOINT s;", Some((1, "SAVEPOINT"))),
             ("RELEASE SAVEPOINT s;", Some((1, "RELEASE"))),
+            ("PREPARE TRANSACTION 'x';", Some((1, "PREPARE TRANSACTION"))),
+            ("PREPARE q AS SELECT 1;", None),
             (
                 "CREATE TRIGGER t AFTER INSERT ON a BEGIN UPDATE a SET x = 1; END;",
                 None,
