@@ -92,8 +92,7 @@ impl MigrationFile {
         Some((
             line,
             format!(
-                "{}, line {line}: {keyword} controls the transaction; chatdb runs the migrations in one transaction of its own, so a migration must not begin, commit or roll back one (remove the statement)",
-                self.path
+                "{keyword} controls the transaction; chatdb runs the migrations in one transaction of its own, so a migration must not begin, commit or roll back one (remove the statement)"
             ),
         ))
     }
@@ -299,8 +298,8 @@ fn parse_files(files: Vec<(String, String, String)>) -> Result<Vec<MigrationFile
             path,
             sql,
         };
-        if let Some((_, why)) = file.transaction_control() {
-            bail!(why);
+        if let Some((line, why)) = file.transaction_control() {
+            bail!("{}, line {line}: {why}", file.path);
         }
         if let Some(other) = by_version.get(&version) {
             bail!(
