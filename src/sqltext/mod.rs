@@ -146,8 +146,9 @@ pub fn line_at(sql: &str, offset: usize) -> usize {
 
 /// The first top-level statement of `sql` that controls the transaction (`BEGIN`,
 /// `BEGIN TRANSACTION`, `START TRANSACTION`, `COMMIT`, `END`, `ROLLBACK`, `ABORT`,
-/// `SAVEPOINT`, `RELEASE`, `PREPARE TRANSACTION`), as its line and keyword. chatdb runs a whole migration run in
-/// one transaction; such a statement would commit part of it, or fail, behind its back.
+/// `SAVEPOINT`, `RELEASE`, `PREPARE TRANSACTION`), as its line and keyword. chatdb runs a
+/// whole migration run in one transaction; such a statement would commit part of it, or
+/// fail, behind its back.
 /// Bodies are not statements: `BEGIN ... END` in a trigger, `BEGIN ATOMIC`, and anything in
 /// a string or dollar quote (a `DO` block's `COMMIT`) are not reported.
 pub fn transaction_control(sql: &str) -> Option<(usize, &'static str)> {
