@@ -705,4 +705,68 @@ mod tests {
         );
         assert!(compare(&pg, &pg).is_empty());
     }
+
+    #[test]
+    fn every_kind_of_difference_is_reported_table_by_table_in_order() {
+        use crate::checks::testkit::{fk, idx, inv, unique_constraint};
+        use crate::model::inventory::{CheckConstraint, Column, FkAction};
+        let col = |name: &str, data_type: &str, not_null: bool, default: Option<&str>| Column {
+            name: name.into(),
+            data_type: data_type.into(),
+            not_null,
+            default: default.map(str::to_string),
+        };
+        let check = |name: &str| CheckConstraint {
+            name: name.into(),
+            expression: format!("CHECK ({name})"),
+        };
+        let mut pg = inv(
+            vec![
+                unique_constraint("t_a_key", "t", &["a"]),
+                idx("idx_t_b", "t", &["b"]),
+            ],
+            vec![fk("t", &["r"], "rooms", FkAction::Cascade)],
+        );
+        pg.tables[0].details = vec![
+            col("a", "character varying(10)", true, None),
+            col("b", "boolean", false, Some("false")),
+            col("c", "uuid", false, Some("now()")),
+            col("only_pg", "text", false, None),
+        ];
+        pg.tables[0].checks = vec![check("t_pg_check")];
+        pg.tables[0].rowid_key = Some("a".into());
+        let mut lite = inv(
+            vec![idx("idx_t_b", "t", &["b DESC"])],
+            vec![fk("t", &["r"], "rooms", FkAction::NoAction)],
+        );
+        lite.tables[0].details = vec![
+            col("a", "VARCHAR(20)", false, None),
+            col("b", "INTEGER", false, Some("0")),
+            col("c", "TEXT", false, Some("'x'")),
+            col("only_lite", "TEXT", false, None),
+        ];
+        lite.tables[0].checks = vec![check("t_lite_check")];
+        let got: Vec<String> = compare(&pg, &lite)
+            .into_iter()
+            .map(|d| format!("{} | {} | {}", d.object, d.table, d.message))
+            .collect();
+        // The order of the single compare function this was split from.
+        assert_eq!(
+            got,
+            [
+                "column t.a | t | t.a is character varying(10) in PostgreSQL but VARCHAR(20) in SQLite (lengths differ)",
+                "column t.a | t | t.a is NOT NULL in PostgreSQL but nullable in SQLite",
+                "column t.b | t | t.b is boolean (boolean) in PostgreSQL but INTEGER (integer) in SQLite",
+                "column t.c | t | t.c defaults to now() in PostgreSQL but defaults to 'x' in SQLite",
+                "column t.only_pg | t | column t.only_pg exists in PostgreSQL but not in SQLite",
+                "column t.only_lite | t | column t.only_lite exists in SQLite but not in PostgreSQL",
+                "primary key t | t | the primary key of t is (a) in PostgreSQL but () in SQLite",
+                "unique t(a) | t | UNIQUE (a) on t exists in PostgreSQL but not in SQLite",
+                "check t_pg_check | t | CHECK t_pg_check on t (CHECK (t_pg_check)) exists in PostgreSQL but not in SQLite",
+                "check t_lite_check | t | CHECK t_lite_check on t (CHECK (t_lite_check)) exists in SQLite but not in PostgreSQL",
+                "foreign key t(r) | t | foreign key t(r) is ON DELETE CASCADE in PostgreSQL but ON DELETE NO ACTION in SQLite",
+                "index idx_t_b | t | index idx_t_b has columns (b) in PostgreSQL but (b DESC) in SQLite",
+            ]
+        );
+    }
 }
