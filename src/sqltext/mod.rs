@@ -9,11 +9,12 @@
 //! comment finder (`validate/lint/mod.rs`) and the namespace stripping of PostgreSQL's
 //! deparsed definitions (`db/postgres/introspect.rs`).
 //!
-//! Used to explain failures and to judge statements; migrations themselves are sent to the
-//! server whole, so a lexing mistake here can blur a message but never change what runs
-//! (the one exception is a refusal: [`transaction_control`] decides what `migrate` refuses).
-//! No input makes any function here panic (the property tests in `props.rs` check it), and
-//! each is linear in the size of its input.
+//! Migrations are sent to the server statement by statement as [`split`] cuts them (migrate,
+//! validate's and check's scratch applies: `db::scratch::run_file`), so that a failing
+//! statement is known without running anything twice: a splitting mistake here changes what
+//! is sent, and [`transaction_control`] decides what every command refuses to load. No input
+//! makes any function here panic (the property tests in `props.rs` check it), and each is
+//! linear in the size of its input, so applying a migration is too.
 
 mod lex;
 mod normalize;
@@ -125,6 +126,10 @@ fn make(sql: &str, lines: &mut Lines, start: usize, end: usize) -> Statement {
 }
 
 /// The statement containing byte `offset`, or the one right after it.
+// No caller in the binary since migrate and the scratch applies run statements one by one
+// (each error is located by its statement); kept, and property-tested, for locating an
+// offset a server reports in a whole text.
+#[cfg_attr(not(test), allow(dead_code))]
 pub fn statement_at(sql: &str, offset: usize) -> Option<Statement> {
     split(sql)
         .into_iter()
@@ -142,6 +147,11 @@ pub fn char_pos_to_byte(sql: &str, pos: usize) -> usize {
 /// Linear in `offset`; for lines inside many statements use [`Statement::line_of`].
 pub fn line_at(sql: &str, offset: usize) -> usize {
     newlines(sql, 0, offset) + 1
+}
+
+/// Quotes an identifier (`"name"`, inner quotes doubled): the same in both dialects.
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// The first top-level statement of `sql` that controls the transaction (`BEGIN`,
