@@ -11,5 +11,6 @@ mod cli_output;
 mod explain;
 mod migrate;
 mod seed;
+mod sqltext;
 mod tls;
 mod validate;

@@ -84,6 +84,19 @@ impl MigrationFile {
         refinery::Migration::unapplied(&self.refinery_name(), &self.sql)
             .map_err(|e| anyhow!("{}: {e}", self.path))
     }
+
+    /// A top-level BEGIN/COMMIT/ROLLBACK/... in the file, as its line and why it is refused:
+    /// chatdb runs every pending migration in one transaction of its own, which such a
+    /// statement would commit in part, or break.
+    pub fn transaction_control(&self) -> Option<(usize, String)> {
+        let (line, keyword) = crate::sqltext::transaction_control(&self.sql)?;
+        Some((
+            line,
+            format!(
+                "{keyword} controls the transaction; chatdb runs the migrations in one transaction of its own, so a migration must not begin, commit or roll back one (remove the statement)"
+            ),
+        ))
+    }
 }
 
 /// What `schemas/<schema>.toml` says beyond the SQL.

@@ -19,6 +19,8 @@ pub struct FileProblem {
     pub dialect: Dialect,
     /// The file the problem is about, as [`MigrationFile::path`] would show it.
     pub path: String,
+    /// The line the problem is on, when it is on one.
+    pub line: Option<usize>,
     /// The finding's message, with the advice on fixing it.
     pub message: String,
     /// The error [`load`] refuses the schema with.
@@ -31,6 +33,8 @@ pub enum FileProblemKind {
     BadName,
     /// A second file with a version already taken.
     RepeatedVersion,
+    /// A top-level BEGIN/COMMIT/ROLLBACK/...: see [`MigrationFile::transaction_control`].
+    TransactionControl,
 }
 
 /// A schema as [`scan`] finds it: everything that could be read, and what is wrong with it,
@@ -166,6 +170,7 @@ fn collect_files(
                 problems.push(FileProblem {
                     kind: FileProblemKind::BadName,
                     dialect,
+                    line: None,
                     message: format!("{e}; {GRAMMAR}"),
                     refusal: format!("{path}: {GRAMMAR}: {e}"),
                     path,
@@ -178,21 +183,30 @@ fn collect_files(
             problems.push(FileProblem {
                 kind: FileProblemKind::RepeatedVersion,
                 dialect,
+                line: None,
                 message: format!("{twice}; give one of them the next free version"),
                 refusal: twice,
                 path,
             });
             continue;
         }
-        by_version.insert(
+        let file = MigrationFile {
             version,
-            MigrationFile {
-                version,
-                name,
-                path,
-                sql: text,
-            },
-        );
+            name,
+            path,
+            sql: text,
+        };
+        if let Some((line, message)) = file.transaction_control() {
+            problems.push(FileProblem {
+                kind: FileProblemKind::TransactionControl,
+                dialect,
+                path: file.path.clone(),
+                line: Some(line),
+                refusal: format!("{}, line {line}: {message}", file.path),
+                message,
+            });
+        }
+        by_version.insert(version, file);
     }
     (by_version.into_values().collect(), problems)
 }
