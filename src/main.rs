@@ -9,10 +9,13 @@ mod catalog;
 mod checks;
 mod cli;
 mod commands;
+mod conninfo;
 mod db;
+mod duration;
 mod error;
 mod migrator;
 mod model;
+mod names;
 mod redact;
 mod report;
 mod seed;
@@ -27,9 +30,10 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    install_panic_hook();
     let cli = cli::Cli::parse();
-    let secrets = redact::Secrets::default();
-    match commands::run(cli, &secrets) {
+    let secrets = &redact::SECRETS;
+    match commands::run(cli, secrets) {
         Ok(code) => code,
         // A closed pipe (`chatdb status | head`) is not an error worth a message.
         Err(err)
@@ -49,4 +53,28 @@ fn main() -> ExitCode {
             error::exit_code_for(&err)
         }
     }
+}
+
+/// A panic is a bug, but its message may quote input (a URL, a password): route it through
+/// the same scrubber as every error, and say plainly what happened.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let message = redact::SECRETS
+            .try_scrub(&payload)
+            .unwrap_or_else(|| "(message withheld: it could not be checked for passwords)".into());
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let _ = writeln!(
+            std::io::stderr(),
+            "chatdb: internal error{location}: {message}\nchatdb: this is a bug in chatdb; please report it"
+        );
+    }));
 }

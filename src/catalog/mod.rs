@@ -23,7 +23,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use include_dir::{include_dir, Dir};
 use serde::Deserialize;
 
-use crate::settings::validate_identifier;
+use crate::names::validate_identifier;
 
 pub use queries::HotQuery;
 

@@ -22,11 +22,11 @@ use crate::catalog::retention::{parse_keep, PolicyDecl};
 use crate::cli::{CleanupArgs, Format};
 use crate::db::retention::{descendants, Job, Timeouts};
 use crate::db::{Access, Conn, Target};
+use crate::duration::parse as parse_duration;
 use crate::redact::redact_url;
 use crate::report;
-use crate::settings::{parse_duration, Settings};
+use crate::settings::Settings;
 
-pub(crate) const DEFAULT_BATCH: u64 = 5_000;
 const MIN_KEEP: Duration = Duration::from_secs(3600);
 const PER_BATCH_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -140,24 +140,15 @@ struct Report {
 
 pub fn run(settings: &Settings, args: &CleanupArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let sel = select(settings)?;
-    let batch_size = args
-        .batch_size
-        .or(settings.cleanup.batch_size)
-        .unwrap_or(DEFAULT_BATCH);
-    if batch_size == 0 {
-        bail!("[cleanup] batch_size must be at least 1");
-    }
-    let max_runtime = args
-        .max_runtime
-        .as_deref()
-        .map(|d| parse_duration(d, "--max-runtime"))
-        .transpose()?;
-    let statement_timeout = parse_duration(&args.statement_timeout, "--statement-timeout")?;
+    // Typed and range-checked already: clap's value parsers, `Settings::resolve`.
+    let batch_size = args.batch_size.unwrap_or(settings.batch_size);
+    let max_runtime = args.max_runtime;
+    let statement_timeout = args.statement_timeout;
     let policies = resolve(
         &sel.schema.manifest.policies,
         &settings.cleanup,
         &args.tables,
-        args.older_than.as_deref(),
+        args.older_than.as_ref().map(|d| d.text.as_str()),
         args.force,
         &sel.schema.name,
     )?;

@@ -21,7 +21,7 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 
-use super::cleanup::{resolve, DEFAULT_BATCH};
+use super::cleanup::resolve;
 use super::{connect, line, select};
 use crate::catalog::queries::{validate_all, DialectSql, HotQuery, IndexList, Param, Sample};
 use crate::catalog::Dialect;
@@ -33,7 +33,7 @@ use crate::error::EXIT_FINDINGS;
 use crate::model::plan::{Plan, PlanMode, PlanNode};
 use crate::redact::redact_url;
 use crate::report;
-use crate::settings::{parse_duration, Settings};
+use crate::settings::Settings;
 use crate::verdict::{self, Flag, Inputs, Verdict};
 
 #[derive(Serialize)]
@@ -124,7 +124,7 @@ struct Summary {
 }
 
 pub fn run(settings: &Settings, args: &ExplainArgs, out: &mut dyn Write) -> Result<ExitCode> {
-    let timeout = parse_duration(&args.statement_timeout, "--statement-timeout")?;
+    let timeout = args.statement_timeout;
     let sel = select(settings)?;
     let dialect = sel.target.dialect();
     let schema = &sel.schema;
@@ -175,7 +175,7 @@ pub fn run(settings: &Settings, args: &ExplainArgs, out: &mut dyn Write) -> Resu
     } else {
         None
     };
-    let limit = settings.cleanup.batch_size.unwrap_or(DEFAULT_BATCH).max(1);
+    let limit = settings.batch_size;
     let mut entries: Vec<Entry> = Vec::new();
     for name in picked {
         if let Some(q) = all.iter().find(|q| &q.name == name) {

@@ -59,9 +59,9 @@ pub fn expected(
             memory
                 .in_transaction(
                     TxKind::Scratch,
-                    crate::settings::DEFAULT_NAMESPACE,
+                    crate::names::DEFAULT_NAMESPACE,
                     lock_timeout,
-                    |s| apply(s, crate::settings::DEFAULT_NAMESPACE),
+                    |s| apply(s, crate::names::DEFAULT_NAMESPACE),
                 )
                 .context("building the expected schema in an in-memory SQLite database")
         }

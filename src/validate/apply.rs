@@ -20,7 +20,7 @@ use crate::catalog::MigrationFile;
 use crate::db::postgres::{describe, quote_ident, PgTarget};
 use crate::db::{Access, Conn, ConnectOpts, Session, Target, TxKind};
 use crate::model::inventory::Inventory;
-use crate::settings::DEFAULT_NAMESPACE;
+use crate::names::DEFAULT_NAMESPACE;
 use crate::sqltext;
 
 /// How applying a dialect's migrations went.
