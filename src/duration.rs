@@ -119,6 +119,7 @@ mod tests {
         let s = period_arg("30d").expect("parses");
         assert_eq!(s.text, "30d");
         assert_eq!(s.value, Duration::from_secs(30 * DAY));
-        assert!(timeout_arg("30x").unwrap_err().starts_with("`30x` is not"));
+        let err = timeout_arg("30x").expect_err("garbage");
+        assert!(err.starts_with("`30x` is not"), "{err}");
     }
 }

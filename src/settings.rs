@@ -88,9 +88,9 @@ impl ConfigFile {
                 .span()
                 .map(|span| {
                     let before = &text[..span.start.min(text.len())];
+                    // The line only: a column could tell a password's length.
                     let line = before.matches('\n').count() + 1;
-                    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-                    format!("line {line}, column {column}: ")
+                    format!("line {line}: ")
                 })
                 .unwrap_or_default();
             anyhow!("{at}{}", e.message().trim_end())

@@ -9,6 +9,7 @@ mod cleanup;
 mod cli_output;
 mod explain;
 mod migrate;
+mod secrets;
 mod seed;
 mod tls;
 mod validate;
