@@ -576,7 +576,7 @@ pub fn password_value_ranges(text: &str) -> Vec<(usize, usize)> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn shown(url: &str) -> String {
@@ -672,5 +672,150 @@ mod tests {
         let err = parse_sqlite("sqlite://f.db?mode=ro").expect_err("refused");
         assert!(err.to_string().contains("`mode`"), "{err}");
         assert!(parse_sqlite("sqlite://f.db").is_ok());
+    }
+
+    pub(crate) mod props {
+        use proptest::prelude::*;
+
+        use super::super::*;
+        use crate::db::postgres::PgTarget;
+        use crate::db::Target;
+        use crate::redact::Secrets;
+
+        /// A few thousand cases in the regular suite; `PROPTEST_CASES` for long runs.
+        pub fn config() -> ProptestConfig {
+            let cases = std::env::var("PROPTEST_CASES")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(2000);
+            ProptestConfig::with_cases(cases)
+        }
+
+        /// Passwords: any characters, weighted towards the ones URLs and conninfo treat
+        /// specially, `%` before non-hex and multi-byte characters included.
+        fn password() -> impl Strategy<Value = String> {
+            let special = prop::sample::select(vec![
+                "/", "?", "#", "@", ":", "%", "%z", "%é", "%4", "+", " ", "\t", "\n", "'", "\"",
+                "\\", "é", "中", "🔑", "&", "=", "*",
+            ]);
+            let piece = prop_oneof![
+                3 => "[a-zA-Z0-9]{1,4}",
+                2 => special.prop_map(|s| s.to_string()),
+                1 => any::<char>().prop_map(|c| c.to_string()),
+            ];
+            prop::collection::vec(piece, 1..6).prop_map(|v| v.concat())
+        }
+
+        fn enc(s: &str) -> String {
+            s.bytes()
+                .map(|b| {
+                    if b.is_ascii_alphanumeric() {
+                        (b as char).to_string()
+                    } else {
+                        format!("%{b:02X}")
+                    }
+                })
+                .collect()
+        }
+
+        /// The password is not visible in `shown`, unless it is part of the text around it.
+        fn hidden(pw: &str, shown: &str, around: &str) -> bool {
+            pw.trim().is_empty() || around.contains(pw) || !shown.contains(pw)
+        }
+
+        proptest! {
+            #![proptest_config(config())]
+
+            #[test]
+            fn no_input_panics_the_parsers_or_the_scrubber(text in any::<String>()) {
+                let _ = Target::parse(&text);
+                let _ = PgTarget::parse(&text);
+                let _ = display(&text);
+                let _ = password_candidates(&text);
+                let _ = tokenize_key_value(&text);
+                let _ = parse_sqlite(&text);
+                let secrets = Secrets::default();
+                secrets.remember_url(&text);
+                let _ = secrets.scrub(&text);
+            }
+
+            #[test]
+            fn url_shaped_input_never_panics(
+                scheme in prop::sample::select(vec!["postgres://", "postgresql://", "POSTGRES://", "sqlite://", "mysql://", ""]),
+                body in "[a-z:@/?#%=&é中 ]{0,30}",
+            ) {
+                let text = format!("{scheme}{body}");
+                let _ = Target::parse(&text);
+                let _ = display(&text);
+                let secrets = Secrets::default();
+                secrets.remember_url(&text);
+                let _ = secrets.scrub(&text);
+            }
+
+            #[test]
+            fn a_url_password_never_shows_in_the_display_errors_or_scrubbed_text(
+                pw in password(),
+                raw in any::<bool>(),
+                in_query in any::<bool>(),
+            ) {
+                let url = match (raw, in_query) {
+                    (_, true) => format!("postgres://app@127.0.0.1:1/db?password={}", enc(&pw)),
+                    (true, false) => format!("postgres://app:{pw}@127.0.0.1:1/db"),
+                    (false, false) => format!("postgres://app:{}@127.0.0.1:1/db", enc(&pw)),
+                };
+                let around = "postgres://app:@127.0.0.1:1/db?password=********";
+                match Target::parse(&url) {
+                    Ok(Target::Postgres(t)) => {
+                        prop_assert!(hidden(&pw, &t.display, around), "{}", t.display);
+                        // The scrubber knows exactly the password the driver will send.
+                        if let Some(sent) = t.config.get_password() {
+                            let sent = String::from_utf8_lossy(sent).into_owned();
+                            prop_assert!(hidden(&sent, &t.display, around));
+                            let secrets = Secrets::default();
+                            secrets.remember_url(&url);
+                            let text = secrets.scrub(&format!("driver said: `{sent}` in {url}"));
+                            let context = format!("driver said: `` in {around}");
+                            // Masked anywhere only when it cannot be ordinary text (redact.rs).
+                            let n = sent.chars().count();
+                            let wordlike = sent.chars().all(char::is_alphabetic)
+                                || sent.chars().all(|c| c.is_ascii_digit());
+                            let maskable = n >= 8 || n >= 4 && !wordlike;
+                            prop_assert!(
+                                !maskable || hidden(&sent, &text, &context),
+                                "{}",
+                                text
+                            );
+                            prop_assert!(!text.contains(&format!(":{sent}@")), "{}", text);
+                        }
+                    }
+                    Ok(Target::Sqlite(_)) => prop_assert!(false, "a postgres URL parsed as SQLite"),
+                    Err(e) => {
+                        let msg = format!("{e:#}");
+                        prop_assert!(hidden(&pw, &msg, around), "{}", msg);
+                    }
+                }
+                prop_assert!(hidden(&pw, &display(&url), around));
+            }
+
+            #[test]
+            fn a_key_value_password_never_shows_and_reaches_the_driver_intact(
+                pw in password(),
+                sep in prop::sample::select(vec![" ", "\t", "\n", " \t ", "\r\n"]),
+            ) {
+                let quoted = format!("'{}'", pw.replace('\\', "\\\\").replace('\'', "\\'"));
+                let text = format!("host=127.0.0.1{sep}port=1{sep}password = {quoted}{sep}dbname=db");
+                let around = "host=127.0.0.1 port=1 password=******** dbname=db";
+                let t = PgTarget::parse(&text);
+                prop_assert!(t.is_ok(), "{:?}", t.err().map(|e| e.to_string()));
+                if let Ok(t) = t {
+                    prop_assert_eq!(t.config.get_password(), Some(pw.as_bytes()));
+                    prop_assert!(hidden(&pw, &t.display, around), "{}", t.display);
+                }
+                let secrets = Secrets::default();
+                secrets.remember_url(&text);
+                let scrubbed = secrets.scrub(&text);
+                prop_assert!(hidden(&pw, &scrubbed, around), "{}", scrubbed);
+            }
+        }
     }
 }

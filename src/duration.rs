@@ -122,4 +122,41 @@ mod tests {
         let err = timeout_arg("30x").expect_err("garbage");
         assert!(err.starts_with("`30x` is not"), "{err}");
     }
+
+    mod props {
+        use proptest::prelude::*;
+
+        use super::super::*;
+
+        proptest! {
+            #![proptest_config(crate::conninfo::tests::props::config())]
+
+            #[test]
+            fn any_text_parses_within_bounds_or_is_refused_naming_the_source(text in any::<String>()) {
+                check(&text)?;
+            }
+
+            #[test]
+            fn duration_shaped_text_parses_within_bounds(
+                n in any::<u64>(),
+                unit in prop::sample::select(vec!["ns", "ms", "s", "m", "h", "d", "w", "M", "y", "days", ""]),
+            ) {
+                check(&format!("{n}{unit}"))?;
+            }
+        }
+
+        fn check(text: &str) -> Result<(), TestCaseError> {
+            match parse(text, "--older-than") {
+                Ok(d) => prop_assert!(!d.is_zero() && d <= MAX_PERIOD),
+                Err(e) => prop_assert!(e.to_string().starts_with("--older-than: ")),
+            }
+            match parse_timeout(text, "--lock-timeout") {
+                Ok(d) => prop_assert!(!d.is_zero() && d <= MAX_TIMEOUT),
+                Err(e) => prop_assert!(e.to_string().starts_with("--lock-timeout: ")),
+            }
+            let _ = period_arg(text);
+            let _ = timeout_arg(text);
+            Ok(())
+        }
+    }
 }

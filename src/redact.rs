@@ -8,10 +8,11 @@
 //! removes it:
 //! - structurally, wherever text looks like credentials (`scheme://user:...@`,
 //!   `password=...`, `:secret@`), whatever the password;
-//! - anywhere else only when the password cannot be mistaken for ordinary text (at least
-//!   four characters, not a plain word or number, not part of the user, host or database
-//!   name). A short or common password (`e`, `postgres`) is never masked in unrelated text,
-//!   because `conn********ct` would give it away.
+//! - anywhere else only when the password cannot be mistaken for ordinary text: at least
+//!   four characters and not a plain word or number, or at least eight characters (a
+//!   word-like one only as a whole word), and never when it is part of the user, host or
+//!   database name. A short or common password (`e`, `postgres`) is never masked in
+//!   unrelated text, because `conn********ct` would give it away.
 //!
 //! Masks have one length ([`MASK`]), so nothing shown depends on a password's length.
 //! [`SECRETS`] is process-wide so the panic hook in `main` can use it.
@@ -105,7 +106,8 @@ fn scrub_with(known: &Known, text: &str) -> String {
     for secret in &known.secrets {
         out = out.replace(&format!(":{secret}@"), &format!(":{MASK}@"));
         if maskable_anywhere(secret, &known.public) {
-            out = replace_all(&out, secret, secret.chars().count() < 8);
+            let wordlike = secret.chars().all(char::is_alphanumeric);
+            out = replace_all(&out, secret, wordlike || secret.chars().count() < 8);
         }
     }
     let out = redact_urls_in(&out);
@@ -115,9 +117,10 @@ fn scrub_with(known: &Known, text: &str) -> String {
 /// Whether a password may be masked wherever it appears (see the module header).
 fn maskable_anywhere(secret: &str, public: &[String]) -> bool {
     let lower = secret.to_lowercase();
-    secret.chars().count() >= 4
-        && !secret.chars().all(char::is_alphabetic)
-        && !secret.chars().all(|c| c.is_ascii_digit())
+    let n = secret.chars().count();
+    let wordlike =
+        secret.chars().all(char::is_alphabetic) || secret.chars().all(|c| c.is_ascii_digit());
+    (n >= 8 || n >= 4 && !wordlike)
         && !MASK.contains(secret)
         && !public.iter().any(|p| p.to_lowercase().contains(&lower))
 }

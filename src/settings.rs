@@ -445,4 +445,44 @@ mod tests {
         }
         assert!(!secrets.scrub("... Sup3rS3cret ...").contains("Sup3r"));
     }
+
+    mod props {
+        use proptest::prelude::*;
+
+        use super::super::*;
+        use super::opts;
+
+        proptest! {
+            #![proptest_config(crate::conninfo::tests::props::config())]
+
+            #[test]
+            fn any_config_text_loads_or_fails_without_panicking(text in any::<String>()) {
+                let _ = ConfigFile::parse(&text);
+                let _ = database_urls_in(&text);
+            }
+
+            #[test]
+            fn config_shaped_text_never_echoes_the_database_url(
+                pw in "[a-zA-Z0-9%@/:?é ]{4,12}",
+                tail in prop::sample::select(vec!["", "\nshema = 1", "\n[cleanup]\nbatch_size = -1", "\nnamespace = [", "\"", "\n= x"]),
+                quote in prop::sample::select(vec!["'", "\"", "'''", ""]),
+            ) {
+                let text = format!("database_url = {quote}host=h password={pw}{quote}{tail}\n");
+                let secrets = Secrets::default();
+                for url in database_urls_in(&text) {
+                    secrets.remember_url(&url);
+                }
+                match ConfigFile::parse(&text) {
+                    Ok(cfg) => {
+                        let _ = Settings::resolve(&opts(&[]), &|_| None, cfg);
+                    }
+                    Err(e) => {
+                        let msg = secrets.scrub(&format!("{e:#}"));
+                        let p = pw.trim();
+                        prop_assert!(p.chars().count() < 3 || !msg.contains(p), "{}", msg);
+                    }
+                }
+            }
+        }
+    }
 }
