@@ -718,9 +718,14 @@ pub(crate) mod tests {
                 .collect()
         }
 
-        /// The password is not visible in `shown`, unless it is part of the text around it.
-        fn hidden(pw: &str, shown: &str, around: &str) -> bool {
-            pw.trim().is_empty() || around.contains(pw) || !shown.contains(pw)
+        /// Stands in for a password in the neutral run each case is compared with.
+        const NEUTRAL: &str = "QjQjQjQj";
+
+        /// The password is not visible in `shown`, unless the neutral run shows it too
+        /// (it is then part of the text around it: `:*` in `:********`).
+        fn hidden(pw: &str, shown: &str, neutral: &str) -> bool {
+            let pw = pw.trim();
+            pw.is_empty() || neutral.contains(pw) || !shown.contains(pw)
         }
 
         proptest! {
@@ -758,43 +763,41 @@ pub(crate) mod tests {
                 raw in any::<bool>(),
                 in_query in any::<bool>(),
             ) {
-                let url = match (raw, in_query) {
-                    (_, true) => format!("postgres://app@127.0.0.1:1/db?password={}", enc(&pw)),
+                let url_for = |pw: &str| match (raw, in_query) {
+                    (_, true) => format!("postgres://app@127.0.0.1:1/db?password={}", enc(pw)),
                     (true, false) => format!("postgres://app:{pw}@127.0.0.1:1/db"),
-                    (false, false) => format!("postgres://app:{}@127.0.0.1:1/db", enc(&pw)),
+                    (false, false) => format!("postgres://app:{}@127.0.0.1:1/db", enc(pw)),
                 };
-                let around = "postgres://app:@127.0.0.1:1/db?password=********";
-                match Target::parse(&url) {
-                    Ok(Target::Postgres(t)) => {
-                        prop_assert!(hidden(&pw, &t.display, around), "{}", t.display);
-                        // The scrubber knows exactly the password the driver will send.
-                        if let Some(sent) = t.config.get_password() {
-                            let sent = String::from_utf8_lossy(sent).into_owned();
-                            prop_assert!(hidden(&sent, &t.display, around));
-                            let secrets = Secrets::default();
-                            secrets.remember_url(&url);
-                            let text = secrets.scrub(&format!("driver said: `{sent}` in {url}"));
-                            let context = format!("driver said: `` in {around}");
-                            // Masked anywhere only when it cannot be ordinary text (redact.rs).
-                            let n = sent.chars().count();
-                            let wordlike = sent.chars().all(char::is_alphabetic)
-                                || sent.chars().all(|c| c.is_ascii_digit());
-                            let maskable = n >= 8 || n >= 4 && !wordlike;
-                            prop_assert!(
-                                !maskable || hidden(&sent, &text, &context),
-                                "{}",
-                                text
-                            );
-                            prop_assert!(!text.contains(&format!(":{sent}@")), "{}", text);
-                        }
-                    }
-                    Ok(Target::Sqlite(_)) => prop_assert!(false, "a postgres URL parsed as SQLite"),
-                    Err(e) => {
-                        let msg = format!("{e:#}");
-                        prop_assert!(hidden(&pw, &msg, around), "{}", msg);
+                let url = url_for(&pw);
+                let shown = |url: &str| match Target::parse(url) {
+                    Ok(Target::Postgres(t)) => t.display.clone(),
+                    Ok(Target::Sqlite(_)) => "sqlite".to_string(),
+                    Err(e) => format!("{e:#}"),
+                };
+                let (text, neutral) = (shown(&url), shown(&url_for(NEUTRAL)));
+                prop_assert!(hidden(&pw, &text, &neutral), "{}", text);
+                if !raw {
+                    // Encoded, the password cannot change the parse: the same display.
+                    prop_assert_eq!(&text, &neutral);
+                }
+                prop_assert!(hidden(&pw, &display(&url), &neutral));
+                if let Ok(Target::Postgres(t)) = Target::parse(&url) {
+                    // The scrubber knows exactly the password the driver will send.
+                    if let Some(sent) = t.config.get_password() {
+                        let sent = String::from_utf8_lossy(sent).into_owned();
+                        let secrets = Secrets::default();
+                        secrets.remember_url(&url);
+                        let scrubbed = secrets.scrub(&format!("driver said: `{sent}` in {url}"));
+                        prop_assert!(!scrubbed.contains(&format!(":{sent}@")), "{}", scrubbed);
+                        // Masked anywhere only when it cannot be ordinary text (redact.rs).
+                        let n = sent.chars().count();
+                        let wordlike = sent.chars().all(char::is_alphabetic)
+                            || sent.chars().all(|c| c.is_ascii_digit());
+                        let maskable = n >= 8 || n >= 4 && !wordlike;
+                        let reference = format!("driver said: `` in {neutral} password=********");
+                        prop_assert!(!maskable || hidden(&sent, &scrubbed, &reference), "{}", scrubbed);
                     }
                 }
-                prop_assert!(hidden(&pw, &display(&url), around));
             }
 
             #[test]
@@ -802,19 +805,23 @@ pub(crate) mod tests {
                 pw in password(),
                 sep in prop::sample::select(vec![" ", "\t", "\n", " \t ", "\r\n"]),
             ) {
-                let quoted = format!("'{}'", pw.replace('\\', "\\\\").replace('\'', "\\'"));
-                let text = format!("host=127.0.0.1{sep}port=1{sep}password = {quoted}{sep}dbname=db");
-                let around = "host=127.0.0.1 port=1 password=******** dbname=db";
+                let text_for = |pw: &str| {
+                    let quoted = format!("'{}'", pw.replace('\\', "\\\\").replace('\'', "\\'"));
+                    format!("host=127.0.0.1{sep}port=1{sep}password = {quoted}{sep}dbname=db")
+                };
+                let text = text_for(&pw);
                 let t = PgTarget::parse(&text);
+                let neutral = PgTarget::parse(&text_for(NEUTRAL)).map(|t| t.display);
                 prop_assert!(t.is_ok(), "{:?}", t.err().map(|e| e.to_string()));
-                if let Ok(t) = t {
+                if let (Ok(t), Ok(neutral)) = (t, neutral) {
                     prop_assert_eq!(t.config.get_password(), Some(pw.as_bytes()));
-                    prop_assert!(hidden(&pw, &t.display, around), "{}", t.display);
+                    prop_assert_eq!(&t.display, &neutral);
                 }
                 let secrets = Secrets::default();
                 secrets.remember_url(&text);
                 let scrubbed = secrets.scrub(&text);
-                prop_assert!(hidden(&pw, &scrubbed, around), "{}", scrubbed);
+                let reference = Secrets::default().scrub(&text_for(NEUTRAL));
+                prop_assert!(hidden(&pw, &scrubbed, &reference), "{}", scrubbed);
             }
         }
     }
