@@ -130,9 +130,10 @@ fn split_url(text: &str) -> Result<PgText> {
             bail!("invalid PostgreSQL URL: an `@` after the host (in the path or a query parameter) must be written %40; only user:password@ may precede the host");
         }
     }
-    let host_end = after.find(['/', '?']).unwrap_or(after.len());
-    if after[..host_end].contains('@') {
-        bail!("invalid PostgreSQL URL: more than one `@` before the host; write an `@` inside the user name or password as %40");
+    // A second `@` in the host or database name: the user meant it for the password.
+    let path_end = after.find('?').unwrap_or(after.len());
+    if after[..path_end].contains('@') {
+        bail!("invalid PostgreSQL URL: more than one `@` before the query string; write an `@` inside the user name, password or database name as %40");
     }
     // A `?` inside the credentials belongs to the password (the driver's reading).
     let creds_len = creds.map_or(0, |c| c.len() + 1);

@@ -65,16 +65,46 @@ fn install_panic_hook() {
             .map(|s| s.to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_default();
-        let message = redact::SECRETS
-            .try_scrub(&payload)
-            .unwrap_or_else(|| "(message withheld: it could not be checked for passwords)".into());
         let location = info
             .location()
-            .map(|l| format!(" at {}:{}", l.file(), l.line()))
-            .unwrap_or_default();
-        let _ = writeln!(
-            std::io::stderr(),
-            "chatdb: internal error{location}: {message}\nchatdb: this is a bug in chatdb; please report it"
-        );
+            .map(|l| format!("{}:{}", l.file(), l.line()));
+        let report = panic_report(&redact::SECRETS, &payload, location.as_deref());
+        let _ = writeln!(std::io::stderr(), "{report}");
     }));
+}
+
+/// The lines a panic prints: where, the scrubbed message (withheld when the secrets cannot
+/// be read, e.g. a panic inside the scrubber itself), and that it is a bug.
+fn panic_report(secrets: &redact::Secrets, payload: &str, location: Option<&str>) -> String {
+    let message = secrets
+        .try_scrub(payload)
+        .unwrap_or_else(|| "(message withheld: it could not be checked for passwords)".into());
+    let at = location.map(|l| format!(" at {l}")).unwrap_or_default();
+    format!(
+        "chatdb: internal error{at}: {message}\nchatdb: this is a bug in chatdb; please report it"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_message_is_scrubbed_of_the_password() {
+        let secrets = redact::Secrets::default();
+        secrets.remember_url("postgres://app:Xy%zé7secret@127.0.0.1:1/x");
+        let report = panic_report(
+            &secrets,
+            "byte index 7 is not a char boundary of `Xy%zé7secret`",
+            Some("src/x.rs:1"),
+        );
+        assert!(
+            report.starts_with("chatdb: internal error at src/x.rs:1: "),
+            "{report}"
+        );
+        assert!(
+            !report.contains("Xy%z") && !report.contains("secret"),
+            "{report}"
+        );
+    }
 }

@@ -24,7 +24,7 @@ use crate::cli::{Format, GlobalOpts, BATCH_SIZE_RANGE};
 use crate::duration;
 use crate::names::validate_namespace;
 pub use crate::names::DEFAULT_NAMESPACE;
-use crate::redact::Secrets;
+use crate::redact::{redact_url, Secrets};
 
 /// The embedded default: a SQLite file in the working directory, no server needed.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://chatdb.sqlite3";
@@ -36,7 +36,8 @@ const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
 pub const DEFAULT_BATCH_SIZE: u64 = 5_000;
 
 /// The contents of `chatdb.toml`. Unknown keys are an error, so a typo never goes unnoticed.
-#[derive(Debug, Default, Deserialize)]
+/// No `Debug`: it holds the database URL as written.
+#[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
     pub database_url: Option<String>,
@@ -128,8 +129,8 @@ fn database_urls_in(text: &str) -> Vec<String> {
     urls
 }
 
-/// Everything a command needs to know about where and how to work.
-#[derive(Debug)]
+/// Everything a command needs to know about where and how to work. Its `Debug` shows the
+/// databases as [`redact_url`] does, so no `{:?}` can print a password.
 pub struct Settings {
     pub database_url: String,
     /// The URL the user named for this run (`--database-url` or `DATABASE_URL`), never
@@ -147,6 +148,27 @@ pub struct Settings {
     /// [`BATCH_SIZE_RANGE`]; `--batch-size` overrides it in `cleanup`.
     pub batch_size: u64,
     pub cleanup: CleanupConfig,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("database_url", &redact_url(&self.database_url))
+            .field(
+                "explicit_database_url",
+                &self.explicit_database_url.as_deref().map(redact_url),
+            )
+            .field("schema", &self.schema)
+            .field("schema_given", &self.schema_given)
+            .field("schema_dir", &self.schema_dir)
+            .field("namespace", &self.namespace)
+            .field("format", &self.format)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("lock_timeout", &self.lock_timeout)
+            .field("batch_size", &self.batch_size)
+            .field("cleanup", &self.cleanup)
+            .finish()
+    }
 }
 
 /// The environment variables chatdb reads, read once.
@@ -435,9 +457,10 @@ mod tests {
     #[test]
     fn config_parse_errors_show_no_snippet_of_the_file() {
         let text = "schema = 'chat'\ndatabase_url = 'host=h password=Sup3rS3cret\nnamespace = 1\n";
-        let err = ConfigFile::parse(text)
-            .expect_err("unterminated string")
-            .to_string();
+        let Err(err) = ConfigFile::parse(text).map(|_| ()) else {
+            panic!("an unterminated string parses");
+        };
+        let err = err.to_string();
         assert!(!err.contains("Sup3r") && err.contains("line 2"), "{err}");
         let secrets = Secrets::default();
         for url in database_urls_in(text) {
