@@ -31,8 +31,19 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     install_panic_hook();
-    let cli = cli::Cli::parse();
     let secrets = &redact::SECRETS;
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        // --help and --version: nothing of the user's in them.
+        Err(e) if !e.use_stderr() => e.exit(),
+        // A usage error can quote a value (a URL given to the wrong flag): scrub it too.
+        Err(e) => {
+            remember_raw_urls(secrets);
+            let text = secrets.scrub(&e.render().to_string());
+            let _ = write!(std::io::stderr(), "{text}");
+            return ExitCode::from(error::EXIT_ERROR);
+        }
+    };
     match commands::run(cli, secrets) {
         Ok(code) => code,
         // A closed pipe (`chatdb status | head`) is not an error worth a message.
@@ -52,6 +63,28 @@ fn main() -> ExitCode {
             let _ = writeln!(std::io::stderr(), "chatdb: {message}");
             error::exit_code_for(&err)
         }
+    }
+}
+
+/// The database URLs of the raw command line and `DATABASE_URL`, remembered before clap has
+/// accepted the command line (so a usage error can be scrubbed of their passwords).
+fn remember_raw_urls(secrets: &redact::Secrets) {
+    let args: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    for (i, arg) in args.iter().enumerate() {
+        if arg == "-d" || arg == "--database-url" {
+            if let Some(url) = args.get(i + 1) {
+                secrets.remember_url(url);
+            }
+        } else if let Some(url) = arg.strip_prefix("--database-url=") {
+            secrets.remember_url(url);
+        } else if arg.contains("://") || arg.contains('=') {
+            secrets.remember_url(arg);
+        }
+    }
+    if let Ok(url) = std::env::var("DATABASE_URL") {
+        secrets.remember_url(&url);
     }
 }
 

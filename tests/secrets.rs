@@ -596,3 +596,19 @@ fn the_multibyte_percent_password_that_panicked_exits_2_without_it() {
         assert!(!text.contains("secret") && !text.contains("Xy%z"), "{text}");
     }
 }
+
+#[test]
+fn a_url_given_to_the_wrong_flag_is_scrubbed_from_the_usage_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for args in [
+        &["--format", "postgres://u:Sup3rS3cret@h/x", "status"][..],
+        &["--format", "host=h password=Sup3rS3cret", "status"][..],
+        &["-d", "postgres://u:Sup3rS3cret@h/x", "status", "--bogus"][..],
+    ] {
+        let out = chatdb(dir.path()).args(args).output().expect("runs");
+        let text = text_of(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {text}");
+        assert!(text.contains("error: "), "{args:?}: {text}");
+        assert!(!text.contains("Sup3r"), "{args:?}: {text}");
+    }
+}
