@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
-use crate::cli::{Format, GlobalOpts};
+use crate::cli::GlobalOpts;
 
 /// The embedded default: a SQLite file in the working directory, no server needed.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://chatdb.sqlite3";
@@ -68,7 +68,6 @@ pub struct Settings {
     pub schema: String,
     pub schema_dir: Option<PathBuf>,
     pub namespace: String,
-    pub format: Format,
     pub connect_timeout: Duration,
     pub lock_timeout: Duration,
     pub cleanup: CleanupConfig,
@@ -137,7 +136,6 @@ impl Settings {
             schema,
             schema_dir,
             namespace,
-            format: opts.format,
             connect_timeout,
             lock_timeout,
             cleanup: config.cleanup,

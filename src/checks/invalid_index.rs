@@ -6,16 +6,18 @@
 //! build ends, so those (seen in `pg_stat_progress_create_index`) are not reported.
 //! The fix rebuilds the index, as the canonical schema defines it when it has one.
 
-use super::{sql, Context, Found, Rule, Severity, POSTGRES};
+use super::{sql, Context, Found};
+use crate::finding::{Rule, Scope, Severity, POSTGRES};
 
 pub const RULE: Rule = Rule {
     id: "invalid-index",
     severity: Severity::Error,
+    summary: "`indisvalid` is false (a failed `CREATE INDEX CONCURRENTLY`), unless that build is running right now",
     dialects: POSTGRES,
-    check,
+    scope: Scope::Check,
 };
 
-fn check(ctx: &Context) -> Vec<Found> {
+pub fn check(ctx: &Context) -> Vec<Found> {
     let mut found = Vec::new();
     for i in ctx.live.indexes.iter().filter(|i| !i.valid && !i.building) {
         let canonical = ctx.expected.index(&i.key());

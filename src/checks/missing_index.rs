@@ -6,16 +6,18 @@
 //! index is matched by name, except SQLite's `sqlite_autoindex_*` indexes behind UNIQUE and
 //! PRIMARY KEY constraints, which are matched by table, kind and columns.
 
-use super::{covers, sql, Context, Found, Rule, Severity, BOTH};
+use super::{covers, sql, Context, Found};
+use crate::finding::{Rule, Scope, Severity, BOTH};
 
 pub const RULE: Rule = Rule {
     id: "missing-index",
     severity: Severity::Error,
+    summary: "an index the canonical migrations create at the applied version is absent",
     dialects: BOTH,
-    check,
+    scope: Scope::Check,
 };
 
-fn check(ctx: &Context) -> Vec<Found> {
+pub fn check(ctx: &Context) -> Vec<Found> {
     let mut found = Vec::new();
     for e in &ctx.expected.indexes {
         if ctx.live.index(&e.key()).is_some() {

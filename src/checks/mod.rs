@@ -12,17 +12,19 @@
 //! `duplicate-index`; `fk-without-index` leaves a key whose canonical index is missing or
 //! altered to `missing-index` / `index-definition-differs`, whose fixes restore it.
 
-use serde::Serialize;
-
 use crate::catalog::Dialect;
+use crate::finding::{Finding, Rule, Tool};
 use crate::model::inventory::{ForeignKey, Index, Inventory};
 
-/// Declares the rule modules and the registry in one place, in report order.
+/// Declares the rule modules, the registry and the runner in one place, in report order.
 macro_rules! rules {
     ($($module:ident),* $(,)?) => {
-        $(mod $module;)*
-        /// Every rule, in the order findings of one severity are listed.
-        pub const RULES: &[Rule] = &[$($module::RULE),*];
+        $(pub mod $module;)*
+        /// Every check rule, in the order findings of one severity are listed.
+        #[cfg_attr(not(test), allow(dead_code))]
+        pub const RULES: &[&Rule] = &[$(&$module::RULE),*];
+        /// Each rule with the function that finds its findings.
+        const CHECKS: &[(&Rule, fn(&Context) -> Vec<Found>)] = &[$((&$module::RULE, $module::check)),*];
     };
 }
 
@@ -39,39 +41,6 @@ rules![
     missing_statistics,
 ];
 
-const BOTH: &[Dialect] = &[Dialect::Postgres, Dialect::Sqlite];
-const POSTGRES: &[Dialect] = &[Dialect::Postgres];
-const SQLITE: &[Dialect] = &[Dialect::Sqlite];
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Error,
-    Warning,
-    Info,
-}
-
-impl Severity {
-    pub const ALL: [Severity; 3] = [Severity::Error, Severity::Warning, Severity::Info];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
-        }
-    }
-}
-
-/// One rule: its id (kebab-case, stable: scripts match on it), severity, the dialects it
-/// applies to, and the function that finds its findings.
-pub struct Rule {
-    pub id: &'static str,
-    pub severity: Severity,
-    pub dialects: &'static [Dialect],
-    pub check: fn(&Context) -> Vec<Found>,
-}
-
 /// What a rule sees.
 pub struct Context<'a> {
     pub dialect: Dialect,
@@ -85,20 +54,9 @@ pub struct Context<'a> {
     pub expected: &'a Inventory,
 }
 
-/// A rule's finding before the registry stamps it with the rule id and severity.
+/// A rule's finding before the runner stamps it with the rule and its severity.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Found {
-    pub table: Option<String>,
-    pub object: String,
-    pub message: String,
-    pub fix: Option<String>,
-}
-
-/// One finding, as reported.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Finding {
-    pub rule: &'static str,
-    pub severity: Severity,
     pub table: Option<String>,
     pub object: String,
     pub message: String,
@@ -109,22 +67,17 @@ pub struct Finding {
 /// (registry order), then table and object.
 pub fn run(ctx: &Context) -> Vec<Finding> {
     let mut findings: Vec<(usize, Finding)> = Vec::new();
-    for (order, rule) in RULES.iter().enumerate() {
-        if !rule.dialects.contains(&ctx.dialect) {
+    for (order, (rule, check)) in CHECKS.iter().enumerate() {
+        if !rule.applies_to(ctx.dialect) {
             continue;
         }
-        for f in (rule.check)(ctx) {
-            findings.push((
-                order,
-                Finding {
-                    rule: rule.id,
-                    severity: rule.severity,
-                    table: f.table,
-                    object: f.object,
-                    message: f.message,
-                    fix: f.fix,
-                },
-            ));
+        for f in check(ctx) {
+            let finding = Finding::new(rule, Tool::Check, f.message)
+                .object(f.object)
+                .table(f.table)
+                .dialect(Some(ctx.dialect))
+                .fix(f.fix);
+            findings.push((order, finding));
         }
     }
     findings.sort_by(|(ra, a), (rb, b)| {
@@ -147,22 +100,34 @@ pub fn covers(index: &Index, fk: &ForeignKey) -> bool {
     usable && leading == key
 }
 
-/// `1.2 MB`, `8 kB`: sizes as PostgreSQL's `pg_size_pretty` would print them.
+/// A size as PostgreSQL's `pg_size_pretty` prints it: bytes below 10 kB, then the largest
+/// unit (kB, MB, GB, TB, PB) that keeps the number under 20480, rounded half away from zero
+/// (`8192 bytes`, `2441 kB`, `50 MB`). The same integer steps as PostgreSQL 15's
+/// `dbsize.c`, so the two never disagree.
 pub fn human_bytes(bytes: i64) -> String {
-    const UNITS: [&str; 5] = ["bytes", "kB", "MB", "GB", "TB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
+    // (unit, limit, rounds, bits): PostgreSQL's `size_pretty_units` table.
+    const UNITS: [(&str, i64, bool, u32); 6] = [
+        ("bytes", 10 * 1024, false, 0),
+        ("kB", 20 * 1024 - 1, true, 10),
+        ("MB", 20 * 1024 - 1, true, 20),
+        ("GB", 20 * 1024 - 1, true, 30),
+        ("TB", 20 * 1024 - 1, true, 40),
+        ("PB", 20 * 1024 - 1, true, 50),
+    ];
+    let half_rounded = |x: i64| (x + if x < 0 { -1 } else { 1 }) / 2;
+    let mut size = bytes;
+    for (i, (name, limit, round, bits)) in UNITS.iter().enumerate() {
+        let next = UNITS.get(i + 1);
+        if next.is_none() || size.unsigned_abs() < limit.unsigned_abs() {
+            let shown = if *round { half_rounded(size) } else { size };
+            return format!("{shown} {name}");
+        }
+        if let Some((_, _, next_round, next_bits)) = next {
+            let shift = next_bits - bits - u32::from(*next_round) + u32::from(*round);
+            size /= 1i64 << shift;
+        }
     }
-    if unit == 0 {
-        format!("{bytes} bytes")
-    } else if value < 10.0 {
-        format!("{value:.1} {}", UNITS[unit])
-    } else {
-        format!("{value:.0} {}", UNITS[unit])
-    }
+    format!("{bytes} bytes")
 }
 
 /// The SQL a finding suggests, in the checked database's dialect. PostgreSQL fixes build
@@ -173,167 +138,7 @@ pub mod sql {
     use crate::catalog::Dialect;
     use crate::model::inventory::{column_list, Index};
 
-    /// Words PostgreSQL (and so most SQL) will not take as a bare name: its reserved,
-    /// column-name and type/function-name keywords.
-    const KEYWORDS: &[&str] = &[
-        "all",
-        "analyse",
-        "analyze",
-        "and",
-        "any",
-        "array",
-        "as",
-        "asc",
-        "asymmetric",
-        "authorization",
-        "between",
-        "bigint",
-        "binary",
-        "bit",
-        "boolean",
-        "both",
-        "case",
-        "cast",
-        "char",
-        "character",
-        "check",
-        "coalesce",
-        "collate",
-        "collation",
-        "column",
-        "concurrently",
-        "constraint",
-        "create",
-        "cross",
-        "current_catalog",
-        "current_date",
-        "current_role",
-        "current_schema",
-        "current_time",
-        "current_timestamp",
-        "current_user",
-        "dec",
-        "decimal",
-        "default",
-        "deferrable",
-        "desc",
-        "distinct",
-        "do",
-        "else",
-        "end",
-        "except",
-        "exists",
-        "extract",
-        "false",
-        "fetch",
-        "float",
-        "for",
-        "foreign",
-        "freeze",
-        "from",
-        "full",
-        "grant",
-        "greatest",
-        "group",
-        "grouping",
-        "having",
-        "ilike",
-        "in",
-        "initially",
-        "inner",
-        "inout",
-        "int",
-        "integer",
-        "intersect",
-        "interval",
-        "into",
-        "is",
-        "isnull",
-        "join",
-        "lateral",
-        "leading",
-        "least",
-        "left",
-        "like",
-        "limit",
-        "localtime",
-        "localtimestamp",
-        "national",
-        "natural",
-        "nchar",
-        "none",
-        "normalize",
-        "not",
-        "notnull",
-        "null",
-        "nullif",
-        "numeric",
-        "offset",
-        "on",
-        "only",
-        "or",
-        "order",
-        "out",
-        "outer",
-        "overlaps",
-        "overlay",
-        "placing",
-        "position",
-        "precision",
-        "primary",
-        "real",
-        "references",
-        "returning",
-        "right",
-        "row",
-        "select",
-        "session_user",
-        "setof",
-        "similar",
-        "smallint",
-        "some",
-        "substring",
-        "symmetric",
-        "system_user",
-        "table",
-        "tablesample",
-        "then",
-        "time",
-        "timestamp",
-        "to",
-        "trailing",
-        "treat",
-        "trim",
-        "true",
-        "union",
-        "unique",
-        "user",
-        "using",
-        "values",
-        "varchar",
-        "variadic",
-        "verbose",
-        "when",
-        "where",
-        "window",
-        "with",
-    ];
-
-    /// A name as SQL must write it: bare when it is a plain lowercase identifier and no
-    /// keyword, double-quoted otherwise.
-    pub fn ident(name: &str) -> String {
-        let mut chars = name.chars();
-        let plain = chars
-            .next()
-            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-            && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
-            && !KEYWORDS.contains(&name);
-        if plain {
-            name.to_string()
-        } else {
-            format!("\"{}\"", name.replace('"', "\"\""))
-        }
-    }
+    pub use crate::quote::ident;
 
     /// `public.messages` on PostgreSQL, `messages` on SQLite.
     pub fn qualified(ctx: &Context, name: &str) -> String {
@@ -439,21 +244,34 @@ pub mod sql {
     }
 
     /// `CREATE INDEX [CONCURRENTLY] <table>_<cols>_idx ON <table> (<cols>);`, the name
-    /// PostgreSQL itself would pick, cut to its 63-byte limit.
+    /// PostgreSQL itself would pick, cut to its 63-byte limit, for the checked database.
     pub fn create_plain_index(ctx: &Context, table: &str, columns: &[String]) -> String {
+        plain_index(ctx.dialect, Some(ctx.namespace), table, columns)
+    }
+
+    /// The same index in `dialect`. Given the live database's `namespace`, a PostgreSQL fix
+    /// builds it `CONCURRENTLY` on the qualified table; without one it is the statement
+    /// for a migration (which runs in a transaction, where CONCURRENTLY cannot).
+    pub fn plain_index(
+        dialect: Dialect,
+        namespace: Option<&str>,
+        table: &str,
+        columns: &[String],
+    ) -> String {
         let mut name = format!("{table}_{}_idx", columns.join("_"));
         while name.len() > 63 {
             name.pop();
         }
         let cols: Vec<String> = columns.iter().map(|c| ident(c)).collect();
-        let concurrently = match ctx.dialect {
-            Dialect::Postgres => "CONCURRENTLY ",
-            Dialect::Sqlite => "",
+        let (concurrently, on) = match (dialect, namespace) {
+            (Dialect::Postgres, Some(ns)) => {
+                ("CONCURRENTLY ", format!("{}.{}", ident(ns), ident(table)))
+            }
+            _ => ("", ident(table)),
         };
         format!(
-            "CREATE INDEX {concurrently}{} ON {} ({});",
+            "CREATE INDEX {concurrently}{} ON {on} ({});",
             ident(&name),
-            qualified(ctx, table),
             cols.join(", ")
         )
     }
@@ -462,8 +280,9 @@ pub mod sql {
 /// Hand-built models for the rules' unit tests.
 #[cfg(test)]
 pub mod testkit {
-    use super::{Context, Finding};
+    use super::Context;
     use crate::catalog::Dialect;
+    use crate::finding::Finding;
     use crate::model::inventory::{
         Constraint, FkAction, ForeignKey, Index, IndexColumn, Inventory, Table,
     };
@@ -560,7 +379,7 @@ pub mod testkit {
     pub fn all(ctx: &Context) -> Vec<(&'static str, String)> {
         super::run(ctx)
             .into_iter()
-            .map(|f: Finding| (f.rule, f.object))
+            .map(|f: Finding| (f.rule.id, f.object.unwrap_or_default()))
             .collect()
     }
 }
@@ -572,17 +391,11 @@ mod tests {
     use crate::model::inventory::FkAction;
 
     #[test]
-    fn rule_ids_are_unique_kebab_case() {
-        let mut ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
-        for id in &ids {
-            assert!(
-                id.chars().all(|c| c.is_ascii_lowercase() || c == '-') && !id.starts_with('-'),
-                "{id}"
-            );
+    fn every_check_rule_runs_in_check() {
+        for r in RULES {
+            assert!(r.severity_in(Tool::Check).is_some(), "{}", r.id);
         }
-        ids.sort_unstable();
-        ids.dedup();
-        assert_eq!(ids.len(), RULES.len());
+        assert_eq!(RULES.len(), CHECKS.len());
     }
 
     #[test]
@@ -667,9 +480,23 @@ mod tests {
 
     #[test]
     fn sizes_read_like_pg_size_pretty() {
-        assert_eq!(human_bytes(8192), "8.0 kB");
-        assert_eq!(human_bytes(2_500_000), "2.4 MB");
-        assert_eq!(human_bytes(512), "512 bytes");
-        assert_eq!(human_bytes(50 * 1024 * 1024), "50 MB");
+        // Each pair as PostgreSQL 15's `SELECT pg_size_pretty(n::bigint)` prints it.
+        for (n, pg) in [
+            (0, "0 bytes"),
+            (512, "512 bytes"),
+            (8192, "8192 bytes"),
+            (10_239, "10239 bytes"),
+            (10_240, "10 kB"),
+            (2_500_000, "2441 kB"),
+            (52_428_800, "50 MB"),
+            (20_971_008, "20 MB"),
+            (20_971_520, "20 MB"),
+            (1_073_741_824, "1024 MB"),
+            (22_517_998_136_852_480, "20 PB"),
+            (123_456_789_012_345_678, "110 PB"),
+            (-10_240, "-10 kB"),
+        ] {
+            assert_eq!(human_bytes(n), pg, "pg_size_pretty({n})");
+        }
     }
 }

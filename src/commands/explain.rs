@@ -30,20 +30,15 @@ use crate::db::planner::Planner;
 use crate::db::retention::Job;
 use crate::db::Access;
 use crate::error::EXIT_FINDINGS;
+use crate::finding::Severity;
 use crate::model::plan::{Plan, PlanMode, PlanNode};
-use crate::redact::redact_url;
-use crate::report;
+use crate::report::{self, json::Envelope};
 use crate::settings::{parse_duration, Settings};
 use crate::verdict::{self, Flag, Inputs, Verdict};
 
+/// The JSON document (`--format json`) after the envelope.
 #[derive(Serialize)]
 struct Report {
-    schema: String,
-    database: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    namespace: Option<String>,
-    /// `postgres` or `sqlite`.
-    dialect: &'static str,
     server: String,
     analyze: bool,
     queries: Vec<QueryReport>,
@@ -246,19 +241,21 @@ pub fn run(settings: &Settings, args: &ExplainArgs, out: &mut dyn Write) -> Resu
             Verdict::Skipped => summary.skipped += 1,
         }
     }
+    let envelope = Envelope::new(
+        &schema.name,
+        &sel.target,
+        &settings.database_url,
+        &settings.namespace,
+    );
     let report = Report {
-        schema: schema.name.clone(),
-        database: redact_url(&settings.database_url),
-        namespace: (dialect == Dialect::Postgres).then(|| settings.namespace.clone()),
-        dialect: dialect.dir_name(),
         server: planner.server().to_string(),
         analyze: args.analyze,
         queries,
         summary,
     };
-    match settings.format {
-        Format::Json => report::json(out, &report)?,
-        Format::Table | Format::Github => print_report(out, &report, args.verbose)?,
+    match args.output.format {
+        Format::Json => report::json::document(out, &envelope, &report)?,
+        Format::Table => print_report(out, &envelope, &report, args.verbose)?,
     }
     Ok(if report.summary.cannot_serve > 0 {
         ExitCode::from(EXIT_FINDINGS)
@@ -422,7 +419,7 @@ fn count_deleted(plan: &mut Plan) {
     }
 }
 
-fn print_report(out: &mut dyn Write, r: &Report, verbose: bool) -> Result<()> {
+fn print_report(out: &mut dyn Write, envelope: &Envelope, r: &Report, verbose: bool) -> Result<()> {
     let mut header = vec!["query", "index used", "expected", "plan", "cost", "verdict"];
     if r.analyze {
         header.extend(["time", "rows", "buffers", "target"]);
@@ -442,27 +439,29 @@ fn print_report(out: &mut dyn Write, r: &Report, verbose: bool) -> Result<()> {
         }
         t.add_row(row);
     }
-    let target = match &r.namespace {
-        Some(ns) => format!("{} (namespace {ns})", r.database),
-        None => r.database.clone(),
-    };
-    line(out, format!("{} on {target}, {}", r.schema, r.server))?;
+    line(
+        out,
+        format!(
+            "{} on {}, {}",
+            envelope.schema.as_deref().unwrap_or_default(),
+            envelope.target_label(),
+            r.server
+        ),
+    )?;
     line(out, t)?;
     for q in &r.queries {
-        let level = match q.verdict {
-            Verdict::CannotServe => Some("FAIL"),
-            Verdict::CanServe | Verdict::Unconfirmed => Some("warning"),
-            Verdict::Skipped => Some("skipped"),
-            _ => None,
-        };
-        if let Some(level) = level {
-            line(out, format!("{}: {level}: {}", q.name, q.verdict_detail))?;
-        }
-        for f in &q.flags {
-            line(out, format!("{}: warning: {}", q.name, f.message))?;
+        // The verdict (unless a plain pass) and the flags, as findings of explain's rules.
+        let findings = verdict::findings(&q.name, q.verdict, &q.verdict_detail, &q.flags);
+        for f in &findings {
+            let level = match f.severity {
+                _ if f.rule == &verdict::NO_SQL => "skipped",
+                Severity::Error => "FAIL",
+                _ => "warning",
+            };
+            line(out, format!("{}: {level}: {}", q.name, f.message))?;
         }
         if let Some(note) = &q.note {
-            if level.is_some() || !q.flags.is_empty() || verbose || q.cleanup.is_some() {
+            if !findings.is_empty() || verbose || q.cleanup.is_some() {
                 line(out, format!("{}: note: {note}", q.name))?;
             }
         }

@@ -229,10 +229,8 @@ pub fn describe(err: &postgres::Error) -> String {
     }
 }
 
-/// Quotes an identifier for PostgreSQL.
-pub fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
+/// Quotes an identifier for PostgreSQL (the one quoting helper is [`crate::quote`]).
+pub use crate::quote::quote as quote_ident;
 
 /// SQLSTATE 55P03: a lock could not be had within `lock_timeout`.
 const LOCK_NOT_AVAILABLE: &str = "55P03";

@@ -6,17 +6,19 @@
 //! the migration commits. Stop using the column or table in one release, and drop it in a
 //! migration of a later one; then allow the finding on that statement.
 
-use super::{alter_table, qualified_name, Check, Hit, Rule, Statement};
-use crate::checks::Severity;
+use super::{alter_table, qualified_name, Hit, Statement};
+use crate::finding::{Rule, Scope, Severity, POSTGRES};
 
 pub const RULE: Rule = Rule {
     id: "dropping-column-or-table",
     severity: Severity::Warning,
-    summary: "DROP COLUMN / DROP TABLE loses data and breaks the app version still running",
-    check: Check::Statement(check),
+    summary:
+        "lint: `DROP COLUMN` / `DROP TABLE`: data gone, and the app version still running breaks",
+    dialects: POSTGRES,
+    scope: Scope::Validate,
 };
 
-fn check(s: &Statement) -> Vec<Hit> {
+pub fn check(s: &Statement) -> Vec<Hit> {
     let t = &s.tokens;
     let fix = "stop using it in one release and drop it in a later release's migration";
     if t.first().is_some_and(|w| w.is("DROP")) && t.get(1).is_some_and(|w| w.is("TABLE")) {

@@ -1,0 +1,61 @@
+//! Rendering command results, one module per format, each writing to any `io::Write` (so
+//! every reporter is tested into a buffer, in-process):
+//! - [`table`]: comfy-table for people, and the findings tables `check` and `validate` share;
+//! - [`json`]: pretty JSON for machines, with the envelope every command's document starts
+//!   with, and the error document;
+//! - [`github`]: GitHub Actions workflow annotations for findings.
+//!
+//! Commands build plain data (a report struct, [`crate::finding::Finding`]s) and keep their
+//! own data-to-rows mapping beside it; the pieces several commands print the same way live
+//! here.
+
+pub mod github;
+pub mod json;
+pub mod table;
+
+pub use table::new as table;
+
+/// `1 error`, `2 errors`, `0 warnings`.
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// Where a command ran, as its first line says it: the redacted database, and on
+/// PostgreSQL the namespace (`postgres://app@db/x (namespace public)`).
+pub fn target_label(database: &str, namespace: Option<&str>) -> String {
+    match namespace {
+        Some(ns) => format!("{database} (namespace {ns})"),
+        None => database.to_string(),
+    }
+}
+
+/// The error of a command that needs the schema installed and found no history: the same
+/// sentence for `check` and `seed`.
+pub fn not_installed(schema: &str, target: &str, history_table: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "schema `{schema}` is not installed on {target} (no rows in {history_table}): run `chatdb migrate` first"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plurals_and_labels() {
+        assert_eq!(plural(1, "error"), "1 error");
+        assert_eq!(plural(0, "warning"), "0 warnings");
+        assert_eq!(plural(2, "error"), "2 errors");
+        assert_eq!(
+            target_label("postgres://app@h/db", Some("chat")),
+            "postgres://app@h/db (namespace chat)"
+        );
+        assert_eq!(target_label("sqlite://x.db", None), "sqlite://x.db");
+        let e = not_installed("chat", "sqlite://x.db", "chatdb_chat_history");
+        assert!(e.to_string().contains("run `chatdb migrate` first"));
+    }
+}
