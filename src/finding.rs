@@ -226,6 +226,15 @@ impl Counts {
     pub fn fail(&self, strict: bool) -> bool {
         self.error > 0 || (strict && self.warning > 0)
     }
+
+    /// The exit code of a command that reports these findings: 1 when they [`fail`](Self::fail).
+    pub fn exit_code(&self, strict: bool) -> std::process::ExitCode {
+        if self.fail(strict) {
+            std::process::ExitCode::from(crate::error::EXIT_FINDINGS)
+        } else {
+            std::process::ExitCode::SUCCESS
+        }
+    }
 }
 
 #[cfg(test)]

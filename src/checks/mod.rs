@@ -1,10 +1,12 @@
 //! The rules of `chatdb check`: one file per rule, each a pure function from the database's
 //! model (and the canonical schema's model at the same version) to findings.
 //!
-//! A rule never queries anything: `src/db/introspect/` reads the catalogs once, and every
-//! rule looks at the same [`Inventory`] values, so rules are unit-tested with hand-built
-//! models and cannot make the command slower as they are added. Adding a rule is one file
-//! here plus its name in the [`rules!`] list below (which also fixes its place in reports).
+//! A rule never queries anything: `db/<dialect>/introspect.rs` reads the catalogs once, and
+//! every rule looks at the same [`Inventory`] values, so rules are unit-tested with
+//! hand-built models and cannot make the command slower as they are added. Adding a rule is
+//! one file here (its [`crate::finding::Rule`] and its `check` function) plus its name in
+//! the [`rules!`] list below (which also fixes its place in reports); the README's table
+//! row is tested against the rule.
 //!
 //! Where two rules would describe the same defect, the more specific one reports it and
 //! the other stays silent, so that applying every suggested fix never builds an index twice:

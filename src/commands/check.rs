@@ -20,7 +20,6 @@ use crate::catalog::Dialect;
 use crate::checks::{self, Context};
 use crate::cli::{CheckArgs, FindingsFormat};
 use crate::db::{scratch, Access, TxKind};
-use crate::error::EXIT_FINDINGS;
 use crate::finding::{Counts, Finding};
 use crate::migrator::{self, State};
 use crate::report::json::{CheckFinding, Envelope};
@@ -146,11 +145,7 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
         FindingsFormat::Github => print_github(out, &checked)?,
         FindingsFormat::Table => print_table(out, &checked)?,
     }
-    Ok(if summary.fail(args.strict) {
-        ExitCode::from(EXIT_FINDINGS)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(summary.exit_code(args.strict))
 }
 
 /// What the table and annotation reports print.

@@ -16,7 +16,6 @@ use super::line;
 use crate::catalog;
 use crate::cli::{FindingsFormat, ValidateArgs};
 use crate::db::{Access, ConnectOpts, Target};
-use crate::error::EXIT_FINDINGS;
 use crate::finding::{Counts, Finding};
 use crate::redact::redact_url;
 use crate::report::json::{Envelope, ValidateFinding};
@@ -149,11 +148,7 @@ pub fn run(
         FindingsFormat::Github => print_github(out, &validated)?,
         FindingsFormat::Table => print_table(out, &validated)?,
     }
-    Ok(if counts.fail(args.strict) {
-        ExitCode::from(EXIT_FINDINGS)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(counts.exit_code(args.strict))
 }
 
 /// What the table and annotation reports print.

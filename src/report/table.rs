@@ -15,6 +15,9 @@ pub fn new(header: &[&str]) -> Table {
     t.load_style(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_header(header.iter().copied());
+    // The snapshots must not depend on the terminal `cargo test` runs in.
+    #[cfg(test)]
+    t.force_no_tty();
     t
 }
 
