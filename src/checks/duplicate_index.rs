@@ -17,7 +17,7 @@
 //! canonical schema, or else the one whose name sorts last. `extra-index` uses the same
 //! verdict ([`superseded_by`]) to stay silent about an index reported here.
 
-use super::{index_definition_differs, sql, Context, Found};
+use super::{index_definition_differs, fix, Context, Found};
 use crate::finding::{Rule, Scope, Severity, BOTH};
 use crate::model::inventory::Index;
 
@@ -63,7 +63,7 @@ pub fn check(ctx: &Context) -> Vec<Found> {
                 other.column_list(),
                 other.label()
             ),
-            fix: Some(sql::drop_index(ctx, i)),
+            fix: Some(fix::drop_index(ctx, i)),
         });
     }
     found

@@ -5,7 +5,7 @@
 //! belongs in a canonical migration. Invalid and duplicate indexes are left to
 //! `invalid-index` and `duplicate-index`, which say more.
 
-use super::{duplicate_index, sql, Context, Found};
+use super::{duplicate_index, fix, Context, Found};
 use crate::finding::{Rule, Scope, Severity, BOTH};
 
 pub const RULE: Rule = Rule {
@@ -36,7 +36,7 @@ pub fn check(ctx: &Context) -> Vec<Found> {
         } else {
             format!(
                 "-- add it to the canonical schema in a new migration, or, if nothing needs it:\n{}",
-                sql::drop_index(ctx, i)
+                fix::drop_index(ctx, i)
             )
         };
         found.push(Found {

@@ -6,7 +6,7 @@
 //! references may exist and the planner cannot rely on the key. `VALIDATE CONSTRAINT`
 //! finishes it while holding only a SHARE UPDATE EXCLUSIVE lock (reads and writes go on).
 
-use super::{sql, Context, Found};
+use super::{fix, Context, Found};
 use crate::finding::{Rule, Scope, Severity, POSTGRES};
 
 pub const RULE: Rule = Rule {
@@ -32,8 +32,8 @@ pub fn check(ctx: &Context) -> Vec<Found> {
             ),
             fix: Some(format!(
                 "ALTER TABLE {} VALIDATE CONSTRAINT {};",
-                sql::qualified(ctx, &fk.table),
-                sql::ident(&fk.label())
+                fix::qualified(ctx, &fk.table),
+                fix::ident(&fk.label())
             )),
         })
         .collect()

@@ -19,7 +19,7 @@
 //! (a migration runs in a transaction) and no namespace (the migration's search path
 //! decides). See `src/finding.rs` for why the two severities differ.
 
-use super::{covers, sql, Context, Found};
+use super::{covers, fix, Context, Found};
 use crate::catalog::Dialect;
 use crate::finding::{Rule, Scope, Severity, BOTH};
 use crate::model::inventory::{FkAction, ForeignKey, Inventory};
@@ -83,7 +83,7 @@ fn found(fk: &ForeignKey, fix: String) -> Found {
 /// `check`: the live database's keys, against its indexes and the canonical ones.
 pub fn check(ctx: &Context) -> Vec<Found> {
     unindexed(ctx.live, Some(ctx.expected))
-        .map(|fk| found(fk, sql::create_plain_index(ctx, &fk.table, &fk.columns)))
+        .map(|fk| found(fk, fix::create_plain_index(ctx, &fk.table, &fk.columns)))
         .collect()
 }
 
@@ -92,7 +92,7 @@ pub fn check(ctx: &Context) -> Vec<Found> {
 pub fn lint(model: &Inventory, files: &[Parsed]) -> Vec<ModelHit> {
     unindexed(model, None)
         .map(|fk| {
-            let fix = sql::plain_index(Dialect::Postgres, None, &fk.table, &fk.columns);
+            let fix = fix::plain_index(Dialect::Postgres, None, &fk.table, &fk.columns);
             let f = found(fk, fix.clone());
             let (file, statement) = locate(files, fk.name.as_deref(), &fk.table, &fk.columns);
             ModelHit {

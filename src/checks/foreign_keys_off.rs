@@ -16,7 +16,7 @@
 //! A database whose applications never turn the pragma on but have not yet left a dangling
 //! row cannot be told apart from a healthy one; the README says so.
 
-use super::{sql, Context, Found};
+use super::{fix, Context, Found};
 use crate::finding::{Rule, Scope, Severity, SQLITE};
 
 pub const RULE: Rule = Rule {
@@ -41,7 +41,7 @@ pub fn check(ctx: &Context) -> Vec<Found> {
         });
     }
     for v in &facts.violations {
-        let table = sql::ident(&v.table);
+        let table = fix::ident(&v.table);
         found.push(Found {
             table: Some(v.table.clone()),
             object: format!("{}({}) -> {}", v.table, v.columns.join(", "), v.ref_table),

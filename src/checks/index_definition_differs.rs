@@ -7,7 +7,7 @@
 //! spacing), so only a real difference counts. Operator classes and collations are not
 //! compared.
 
-use super::{sql, Context, Found};
+use super::{fix, Context, Found};
 use crate::finding::{Rule, Scope, Severity, BOTH};
 use crate::model::inventory::Index;
 
@@ -39,8 +39,8 @@ pub fn check(ctx: &Context) -> Vec<Found> {
             ),
             fix: Some(format!(
                 "{}\n{}",
-                sql::drop_index(ctx, live),
-                sql::create_index(ctx, e)
+                fix::drop_index(ctx, live),
+                fix::create_index(ctx, e)
             )),
         });
     }

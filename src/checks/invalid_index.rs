@@ -6,7 +6,7 @@
 //! build ends, so those (seen in `pg_stat_progress_create_index`) are not reported.
 //! The fix rebuilds the index, as the canonical schema defines it when it has one.
 
-use super::{sql, Context, Found};
+use super::{fix, Context, Found};
 use crate::finding::{Rule, Scope, Severity, POSTGRES};
 
 pub const RULE: Rule = Rule {
@@ -29,11 +29,11 @@ pub fn check(ctx: &Context) -> Vec<Found> {
             message.push_str("; it is not in the canonical schema");
         }
         let fix = match &i.constraint {
-            Some(_) => format!("REINDEX INDEX CONCURRENTLY {};", sql::qualified(ctx, &i.name)),
+            Some(_) => format!("REINDEX INDEX CONCURRENTLY {};", fix::qualified(ctx, &i.name)),
             None => format!(
                 "{}\n{}",
-                sql::drop_index(ctx, i),
-                sql::create_index(ctx, canonical.unwrap_or(i))
+                fix::drop_index(ctx, i),
+                fix::create_index(ctx, canonical.unwrap_or(i))
             ),
         };
         found.push(Found {

@@ -6,7 +6,7 @@
 //! index is matched by name, except SQLite's `sqlite_autoindex_*` indexes behind UNIQUE and
 //! PRIMARY KEY constraints, which are matched by table, kind and columns.
 
-use super::{covers, sql, Context, Found};
+use super::{covers, fix, Context, Found};
 use crate::finding::{Rule, Scope, Severity, BOTH};
 
 pub const RULE: Rule = Rule {
@@ -56,7 +56,7 @@ pub fn check(ctx: &Context) -> Vec<Found> {
                     "-- restore table {} first (it is in the canonical schema at V{}), then:\n{}",
                     e.table,
                     ctx.version,
-                    sql::create_index(ctx, e)
+                    fix::create_index(ctx, e)
                 ),
             )
         } else {
@@ -67,7 +67,7 @@ pub fn check(ctx: &Context) -> Vec<Found> {
                     e.table,
                     e.column_list()
                 ),
-                sql::create_index(ctx, e),
+                fix::create_index(ctx, e),
             )
         };
         found.push(Found {

@@ -14,6 +14,8 @@
 //! `duplicate-index`; `fk-without-index` leaves a key whose canonical index is missing or
 //! altered to `missing-index` / `index-definition-differs`, whose fixes restore it.
 
+pub mod fix;
+
 use crate::catalog::Dialect;
 use crate::finding::{Finding, Rule, Tool};
 use crate::model::inventory::{ForeignKey, Index, Inventory};
@@ -103,7 +105,7 @@ pub fn covers(index: &Index, fk: &ForeignKey) -> bool {
 }
 
 /// A size as PostgreSQL's `pg_size_pretty` prints it: bytes below 10 kB, then the largest
-/// unit (kB, MB, GB, TB, PB) that keeps the number under 20480, rounded half away from zero
+/// unit (kB, MB, GB, TB, PB) that keeps the number under 10240, rounded half away from zero
 /// (`8192 bytes`, `2441 kB`, `50 MB`). The same integer steps as PostgreSQL 15's
 /// `dbsize.c`, so the two never disagree.
 pub fn human_bytes(bytes: i64) -> String {
@@ -132,259 +134,8 @@ pub fn human_bytes(bytes: i64) -> String {
     format!("{bytes} bytes")
 }
 
-/// The SQL a finding suggests, in the checked database's dialect. PostgreSQL fixes build
-/// and drop indexes `CONCURRENTLY` (no write lock on a live table; run them outside a
-/// transaction) and name objects with the checked namespace.
-pub mod sql {
-    use super::Context;
-    use crate::catalog::Dialect;
-    use crate::model::inventory::{column_list, Index};
-
-    pub use crate::quote::ident;
-
-    /// `public.messages` on PostgreSQL, `messages` on SQLite.
-    pub fn qualified(ctx: &Context, name: &str) -> String {
-        match ctx.dialect {
-            Dialect::Postgres => format!("{}.{}", ident(ctx.namespace), ident(name)),
-            Dialect::Sqlite => ident(name),
-        }
-    }
-
-    fn is_sqlite_autoindex(index: &Index) -> bool {
-        index.name.starts_with("sqlite_autoindex_")
-    }
-
-    /// `CREATE INDEX x ON t ...` -> `CREATE INDEX CONCURRENTLY x ON ns.t ...`.
-    fn concurrently(ctx: &Context, definition: &str) -> String {
-        let Some(at) = definition.find("INDEX ") else {
-            return definition.to_string();
-        };
-        let (head, tail) = definition.split_at(at + "INDEX ".len());
-        let mut out = format!("{head}CONCURRENTLY ");
-        match tail.find(" ON ") {
-            Some(on) => {
-                let (name, rest) = tail.split_at(on + " ON ".len());
-                out.push_str(name);
-                let rest = match rest.strip_prefix("ONLY ") {
-                    Some(r) => {
-                        out.push_str("ONLY ");
-                        r
-                    }
-                    None => rest,
-                };
-                out.push_str(&format!("{}.{rest}", ident(ctx.namespace)));
-            }
-            None => out.push_str(tail),
-        }
-        out
-    }
-
-    /// SQL that creates `index` as described (its constraint too, if it backs one).
-    pub fn create_index(ctx: &Context, index: &Index) -> String {
-        let table = qualified(ctx, &index.table);
-        match ctx.dialect {
-            Dialect::Sqlite if is_sqlite_autoindex(index) => {
-                let kind = if index.primary {
-                    "PRIMARY KEY"
-                } else {
-                    "UNIQUE"
-                };
-                let cols: Vec<&str> = index.columns.iter().map(|c| c.name.as_str()).collect();
-                format!(
-                    "-- SQLite cannot add a {kind} constraint to an existing table: rebuild {table} with it (https://www.sqlite.org/lang_altertable.html#otheralter), or enforce it with:\nCREATE UNIQUE INDEX {} ON {table} {};",
-                    ident(&format!("{}_{}_key", index.table, cols.join("_"))),
-                    column_list(&index.columns)
-                )
-            }
-            Dialect::Sqlite => format!("{};", index.definition),
-            Dialect::Postgres => match &index.constraint {
-                Some(c) if c.definition.starts_with("EXCLUDE") => format!(
-                    "ALTER TABLE {table} ADD CONSTRAINT {} {};",
-                    ident(c.name.as_deref().unwrap_or(&index.name)),
-                    c.definition
-                ),
-                Some(c) => {
-                    // Build the unique index without blocking writes, then let the
-                    // constraint adopt it (a plain ADD CONSTRAINT locks the table meanwhile).
-                    let name = ident(c.name.as_deref().unwrap_or(&index.name));
-                    let kind = if index.primary {
-                        "PRIMARY KEY"
-                    } else {
-                        "UNIQUE"
-                    };
-                    format!(
-                        "{};\nALTER TABLE {table} ADD CONSTRAINT {name} {kind} USING INDEX {};",
-                        concurrently(ctx, &index.definition),
-                        ident(&index.name)
-                    )
-                }
-                None => format!("{};", concurrently(ctx, &index.definition)),
-            },
-        }
-    }
-
-    /// SQL that removes `index` (its constraint, if it backs one).
-    pub fn drop_index(ctx: &Context, index: &Index) -> String {
-        match ctx.dialect {
-            Dialect::Sqlite if is_sqlite_autoindex(index) => format!(
-                "-- the index belongs to a constraint of {0}: rebuild {0} without it (https://www.sqlite.org/lang_altertable.html#otheralter)",
-                ident(&index.table)
-            ),
-            Dialect::Sqlite => format!("DROP INDEX {};", ident(&index.name)),
-            Dialect::Postgres => match &index.constraint {
-                Some(c) => format!(
-                    "ALTER TABLE {} DROP CONSTRAINT {};",
-                    qualified(ctx, &index.table),
-                    ident(c.name.as_deref().unwrap_or(&index.name))
-                ),
-                None => format!(
-                    "DROP INDEX CONCURRENTLY {};",
-                    qualified(ctx, &index.name)
-                ),
-            },
-        }
-    }
-
-    /// `CREATE INDEX [CONCURRENTLY] <table>_<cols>_idx ON <table> (<cols>);`, the name
-    /// PostgreSQL itself would pick, cut to its 63-byte limit, for the checked database.
-    pub fn create_plain_index(ctx: &Context, table: &str, columns: &[String]) -> String {
-        plain_index(ctx.dialect, Some(ctx.namespace), table, columns)
-    }
-
-    /// The same index in `dialect`. Given the live database's `namespace`, a PostgreSQL fix
-    /// builds it `CONCURRENTLY` on the qualified table; without one it is the statement
-    /// for a migration (which runs in a transaction, where CONCURRENTLY cannot).
-    pub fn plain_index(
-        dialect: Dialect,
-        namespace: Option<&str>,
-        table: &str,
-        columns: &[String],
-    ) -> String {
-        let mut name = format!("{table}_{}_idx", columns.join("_"));
-        while name.len() > 63 {
-            name.pop();
-        }
-        let cols: Vec<String> = columns.iter().map(|c| ident(c)).collect();
-        let (concurrently, on) = match (dialect, namespace) {
-            (Dialect::Postgres, Some(ns)) => {
-                ("CONCURRENTLY ", format!("{}.{}", ident(ns), ident(table)))
-            }
-            _ => ("", ident(table)),
-        };
-        format!(
-            "CREATE INDEX {concurrently}{} ON {on} ({});",
-            ident(&name),
-            cols.join(", ")
-        )
-    }
-}
-
-/// Hand-built models for the rules' unit tests.
 #[cfg(test)]
-pub mod testkit {
-    use super::Context;
-    use crate::catalog::Dialect;
-    use crate::finding::Finding;
-    use crate::model::inventory::{
-        Constraint, FkAction, ForeignKey, Index, IndexColumn, Inventory, Table,
-    };
-
-    /// A valid, non-unique b-tree index; `"col DESC"` makes a descending column.
-    pub fn idx(name: &str, table: &str, columns: &[&str]) -> Index {
-        let columns: Vec<IndexColumn> = columns
-            .iter()
-            .map(|c| match c.strip_suffix(" DESC") {
-                Some(n) => IndexColumn {
-                    name: n.into(),
-                    descending: true,
-                    ..IndexColumn::default()
-                },
-                None => IndexColumn {
-                    name: (*c).into(),
-                    ..IndexColumn::default()
-                },
-            })
-            .collect();
-        let definition = format!(
-            "CREATE INDEX {name} ON {table} USING btree {}",
-            crate::model::inventory::column_list(&columns)
-        );
-        Index {
-            name: name.into(),
-            table: table.into(),
-            columns,
-            method: "btree".into(),
-            valid: true,
-            definition,
-            ..Index::default()
-        }
-    }
-
-    /// A unique index backing a UNIQUE constraint of the same name.
-    pub fn unique_constraint(name: &str, table: &str, columns: &[&str]) -> Index {
-        let mut i = idx(name, table, columns);
-        i.unique = true;
-        i.definition = i.definition.replace("CREATE INDEX", "CREATE UNIQUE INDEX");
-        i.constraint = Some(Constraint {
-            name: Some(name.into()),
-            definition: format!("UNIQUE ({})", columns.join(", ")),
-        });
-        i
-    }
-
-    pub fn fk(table: &str, columns: &[&str], ref_table: &str, on_delete: FkAction) -> ForeignKey {
-        ForeignKey {
-            name: Some(format!("{table}_{}_fkey", columns.join("_"))),
-            table: table.into(),
-            columns: columns.iter().map(|c| (*c).into()).collect(),
-            ref_table: ref_table.into(),
-            ref_columns: vec!["id".into()],
-            on_delete,
-            validated: true,
-        }
-    }
-
-    /// A model with the tables the indexes and keys mention.
-    pub fn inv(indexes: Vec<Index>, foreign_keys: Vec<ForeignKey>) -> Inventory {
-        let mut tables: Vec<String> = indexes
-            .iter()
-            .map(|i| i.table.clone())
-            .chain(foreign_keys.iter().map(|f| f.table.clone()))
-            .collect();
-        tables.sort();
-        tables.dedup();
-        Inventory {
-            tables: tables
-                .into_iter()
-                .map(|name| Table {
-                    name,
-                    ..Table::default()
-                })
-                .collect(),
-            indexes,
-            foreign_keys,
-            ..Inventory::default()
-        }
-    }
-
-    pub fn ctx<'a>(dialect: Dialect, live: &'a Inventory, expected: &'a Inventory) -> Context<'a> {
-        Context {
-            dialect,
-            namespace: "public",
-            version: 3,
-            live,
-            expected,
-        }
-    }
-
-    /// `(rule, object)` pairs of everything every rule finds.
-    pub fn all(ctx: &Context) -> Vec<(&'static str, String)> {
-        super::run(ctx)
-            .into_iter()
-            .map(|f: Finding| (f.rule.id, f.object.unwrap_or_default()))
-            .collect()
-    }
-}
+pub mod testkit;
 
 #[cfg(test)]
 mod tests {
@@ -452,30 +203,30 @@ mod tests {
     fn fixes_quote_keywords_and_build_concurrently_on_postgres() {
         let m = inv(vec![], vec![]);
         let c = ctx(Dialect::Postgres, &m, &m);
-        assert_eq!(sql::ident("user"), "\"user\"");
-        assert_eq!(sql::ident("ix_user_email"), "ix_user_email");
-        assert_eq!(sql::ident("Mixed"), "\"Mixed\"");
+        assert_eq!(fix::ident("user"), "\"user\"");
+        assert_eq!(fix::ident("ix_user_email"), "ix_user_email");
+        assert_eq!(fix::ident("Mixed"), "\"Mixed\"");
         let i = idx("ix_user_email", "user", &["email"]);
         let i = Index {
             definition: "CREATE INDEX ix_user_email ON \"user\" USING btree (email)".into(),
             ..i
         };
         assert_eq!(
-            sql::create_index(&c, &i),
+            fix::create_index(&c, &i),
             "CREATE INDEX CONCURRENTLY ix_user_email ON public.\"user\" USING btree (email);"
         );
         assert_eq!(
-            sql::drop_index(&c, &i),
+            fix::drop_index(&c, &i),
             "DROP INDEX CONCURRENTLY public.ix_user_email;"
         );
         let u = unique_constraint("users_email_key", "users", &["email"]);
         assert_eq!(
-            sql::create_index(&c, &u),
+            fix::create_index(&c, &u),
             "CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON public.users USING btree (email);\nALTER TABLE public.users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key;"
         );
         let s = ctx(Dialect::Sqlite, &m, &m);
         assert_eq!(
-            sql::create_plain_index(&s, "messages", &["room_id".into(), "order".into()]),
+            fix::create_plain_index(&s, "messages", &["room_id".into(), "order".into()]),
             "CREATE INDEX messages_room_id_order_idx ON messages (room_id, \"order\");"
         );
     }

@@ -11,7 +11,7 @@
 //! such an index can look unused for months and still be what keeps a parent delete from
 //! scanning the child table. A canonical index is reported, but its fix is a migration.
 
-use super::{covers, human_bytes, sql, Context, Found};
+use super::{covers, human_bytes, fix, Context, Found};
 use crate::finding::{Rule, Scope, Severity, POSTGRES};
 
 pub const RULE: Rule = Rule {
@@ -61,12 +61,12 @@ pub fn check(ctx: &Context) -> Vec<Found> {
                 format!("no scans {since}, {size} maintained on every write; it is in the canonical schema"),
                 Some(format!(
                     "-- drop it through a new canonical migration (a hand-made drop shows up as missing-index):\n{}",
-                    sql::drop_index(ctx, i)
+                    fix::drop_index(ctx, i)
                 )),
             ),
             None => (
                 format!("no scans {since}, {size} maintained on every write"),
-                Some(sql::drop_index(ctx, i)),
+                Some(fix::drop_index(ctx, i)),
             ),
         };
         found.push(Found {
