@@ -246,7 +246,133 @@ fn line_of(scan: &Scan, needle: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::{Manifest, Schema};
+    use crate::db::Access;
     use crate::finding::{Scope, Tool};
+    use std::collections::BTreeMap;
+    use std::time::Duration;
+
+    fn file(dialect: Dialect, version: u32, name: &str, sql: &str) -> MigrationFile {
+        MigrationFile {
+            version,
+            name: name.into(),
+            path: format!("sql/{}/demo/V{version}__{name}.sql", dialect.dir_name()),
+            sql: sql.into(),
+        }
+    }
+
+    /// A scanned `demo` schema with these migrations, locked as they are when `locked`.
+    fn scan(pg: Vec<MigrationFile>, lite: Vec<MigrationFile>, locked: bool) -> Scan {
+        let schema = Schema {
+            name: "demo".into(),
+            manifest: Manifest::default(),
+            migrations: BTreeMap::from([(Dialect::Postgres, pg), (Dialect::Sqlite, lite)]),
+        };
+        let lock = locked.then(|| lock::render(&schema).expect("renders"));
+        Scan {
+            schema,
+            problems: Vec::new(),
+            manifest_path: "schemas/demo.toml".into(),
+            manifest_text: None,
+            manifest_error: None,
+            lock_path: "schemas/demo.lock".into(),
+            lock,
+        }
+    }
+
+    fn sqlite_only() -> Env<'static> {
+        Env {
+            postgres: None,
+            opts: ConnectOpts {
+                connect_timeout: Duration::from_secs(5),
+                lock_timeout: Duration::from_secs(5),
+                access: Access::Create,
+            },
+        }
+    }
+
+    const ROOMS: &str = "CREATE TABLE rooms (id INTEGER PRIMARY KEY);";
+    const MESSAGES: &str =
+        "CREATE TABLE messages (id INTEGER PRIMARY KEY, room_id INTEGER REFERENCES rooms (id));";
+
+    fn rules_of(r: &SchemaReport) -> Vec<&'static str> {
+        r.findings.iter().map(|f| f.rule.id).collect()
+    }
+
+    #[test]
+    fn a_missing_twin_fails_files_and_skips_what_needs_them() {
+        let s = scan(
+            vec![file(Dialect::Postgres, 1, "rooms", ROOMS)],
+            vec![],
+            true,
+        );
+        let r = validate_schema(&s, &sqlite_only()).expect("runs");
+        assert_eq!(rules_of(&r), ["missing-twin"]);
+        assert_eq!(r.findings[0].severity, Severity::Error);
+        assert_eq!(r.stages.files, StageState::Failed);
+        assert_eq!(
+            (r.stages.apply_sqlite, r.stages.parity, r.stages.manifest),
+            (
+                StageState::Skipped,
+                StageState::Skipped,
+                StageState::Skipped
+            )
+        );
+        assert!(r.notes[0].contains("fix the migration files first"));
+    }
+
+    #[test]
+    fn a_sound_schema_passes_every_stage_that_runs_without_a_server() {
+        let s = scan(
+            vec![file(Dialect::Postgres, 1, "rooms", ROOMS)],
+            vec![file(Dialect::Sqlite, 1, "rooms", ROOMS)],
+            true,
+        );
+        let r = validate_schema(&s, &sqlite_only()).expect("runs");
+        assert!(r.findings.is_empty(), "{:?}", r.findings);
+        assert_eq!(
+            (r.stages.files, r.stages.lock, r.stages.apply_sqlite),
+            (StageState::Ok, StageState::Ok, StageState::Ok)
+        );
+        assert_eq!(r.stages.apply_postgres, StageState::Skipped);
+        assert_eq!(
+            (r.stages.lint, r.stages.manifest),
+            (StageState::Ok, StageState::Ok)
+        );
+    }
+
+    #[test]
+    fn an_unlocked_file_and_an_unindexed_key_are_errors_in_rule_order() {
+        let s = scan(
+            vec![
+                file(Dialect::Postgres, 1, "rooms", ROOMS),
+                file(Dialect::Postgres, 2, "messages", MESSAGES),
+            ],
+            vec![
+                file(Dialect::Sqlite, 1, "rooms", ROOMS),
+                file(Dialect::Sqlite, 2, "messages", MESSAGES),
+            ],
+            false,
+        );
+        let r = validate_schema(&s, &sqlite_only()).expect("runs");
+        assert_eq!(rules_of(&r), ["lock-file", "fk-without-index"]);
+        assert_eq!(r.stages.lock, StageState::Failed);
+        assert_eq!(r.stages.lint, StageState::Failed);
+        let fk = &r.findings[1];
+        assert_eq!(
+            fk.severity,
+            Severity::Error,
+            "fk-without-index is an error in validate"
+        );
+        assert_eq!(
+            fk.file.as_deref(),
+            Some("sql/postgres/demo/V2__messages.sql")
+        );
+        assert_eq!(fk.line, Some(1));
+        assert!(fk.fix.as_deref().is_some_and(
+            |f| f.starts_with("CREATE INDEX messages_room_id_idx ON messages (room_id);")
+        ));
+    }
 
     #[test]
     fn every_rule_is_listed_once_and_runs_in_validate() {
