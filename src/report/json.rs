@@ -84,9 +84,20 @@ pub fn document(out: &mut dyn Write, envelope: &Envelope, body: &impl Serialize)
 /// `--format json` (the human line still goes to stderr). `message` must already be
 /// scrubbed of secrets; `kind` is `locked` (exit 3: another run holds the lock) or `error`.
 pub fn error_document(message: &str, kind: &str) -> String {
-    let v = serde_json::json!({ "error": { "message": message, "kind": kind } });
-    // A `Value` always serializes.
-    serde_json::to_string_pretty(&v).unwrap_or_default()
+    #[derive(Serialize)]
+    struct Error<'a> {
+        message: &'a str,
+        kind: &'a str,
+    }
+    #[derive(Serialize)]
+    struct Document<'a> {
+        error: Error<'a>,
+    }
+    let doc = Document {
+        error: Error { message, kind },
+    };
+    // Two strings always serialize.
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
 }
 
 /// The `kind` of an error document: `locked` when another chatdb run holds the lock (exit
@@ -277,8 +288,9 @@ mod tests {
 
     #[test]
     fn an_error_is_a_json_document() {
-        let v: serde_json::Value =
-            serde_json::from_str(&error_document("no such schema \"x\"", "error")).expect("json");
+        let text = error_document("no such schema \"x\"", "error");
+        assert!(text.find("\"message\"") < text.find("\"kind\""), "{text}");
+        let v: serde_json::Value = serde_json::from_str(&text).expect("json");
         assert_eq!(v["error"]["message"], "no such schema \"x\"");
         assert_eq!(v["error"]["kind"], "error");
     }
