@@ -215,3 +215,44 @@ fn print_github(out: &mut dyn Write, r: &Checked) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{rule, Tool};
+
+    /// The whole table report, from hand-built findings: the headline, the usage line,
+    /// the findings by severity with their fixes, the notes.
+    #[test]
+    fn the_table_report_reads_headline_findings_fixes_notes() {
+        let target =
+            crate::db::Target::parse("postgres://app:s3cret@db.internal/app").expect("url");
+        let envelope = Envelope::new(
+            "chat",
+            &target,
+            "postgres://app:s3cret@db.internal/app",
+            "chat",
+        );
+        let findings = vec![
+            Finding::new(rule("invalid-index").expect("registered"), Tool::Check, "indisvalid is false: a CREATE INDEX CONCURRENTLY failed; the planner ignores it, writes still maintain it")
+                .object("idx_messages_room")
+                .table(Some("messages".into()))
+                .fix(Some("DROP INDEX CONCURRENTLY chat.idx_messages_room;\nCREATE INDEX CONCURRENTLY idx_messages_room ON chat.messages USING btree (room_id, created_at DESC);".into())),
+        ];
+        let notes = vec!["the database is at V2, the schema's latest is V3: findings compare with V2; `chatdb migrate` applies the rest".to_string()];
+        let checked = Checked {
+            envelope: &envelope,
+            applied: 2,
+            latest: Some(3),
+            statistics_reset: None,
+            has_usage: true,
+            findings: &findings,
+            notes: &notes,
+        };
+        let mut buf = Vec::new();
+        print_table(&mut buf, &checked).expect("writes");
+        let text = String::from_utf8(buf).expect("utf-8");
+        assert!(!text.contains("s3cret"));
+        insta::assert_snapshot!("check_report", text);
+    }
+}

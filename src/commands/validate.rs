@@ -302,3 +302,67 @@ fn print_github(out: &mut dyn Write, r: &Validated) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{rule, Tool};
+    use crate::validate::{Accepted, StageState, Stages};
+
+    /// The whole table report, from a hand-built schema report: the stage table, the
+    /// findings by severity, what was accepted, the notes.
+    #[test]
+    fn the_table_report_reads_stage_by_stage() {
+        let f = |id: &str, message: &str| {
+            Finding::new(rule(id).expect("registered"), Tool::Validate, message)
+        };
+        let findings = vec![
+            f("apply-failed", "V3__x.sql does not apply to a fresh SQLite database: near \"TABL\": syntax error")
+                .at(Some("sql/sqlite/demo/V3__x.sql"), Some(2))
+                .fix(Some("fix the statement; the migrations before it applied cleanly".into())),
+            f("require-concurrent-index", "CREATE INDEX idx_rooms_name on existing table rooms without CONCURRENTLY blocks every write to rooms until the build finishes")
+                .object("index idx_rooms_name")
+                .at(Some("sql/postgres/demo/V3__x.sql"), Some(4)),
+        ];
+        let report = SchemaReport {
+            name: "demo".into(),
+            postgres_versions: vec![1, 2, 3],
+            sqlite_versions: vec![1, 2, 3],
+            stages: Stages {
+                apply_sqlite: StageState::Failed,
+                apply_postgres: StageState::Skipped,
+                parity: StageState::Skipped,
+                lint: StageState::Warning,
+                ..Stages::default()
+            },
+            accepted: vec![Accepted {
+                rule: "changing-column-type",
+                file: Some("sql/postgres/demo/V2__y.sql".into()),
+                line: Some(3),
+                object: "column rooms.name".into(),
+                by: "manifest",
+                reason: "released before validate existed".into(),
+            }],
+            notes: vec!["parity skipped: a dialect's migrations did not apply".into()],
+            findings,
+        };
+        let reports = [report];
+        let rows: Vec<(&str, &Finding)> = reports[0].findings.iter().map(|f| ("demo", f)).collect();
+        let summary = Summary {
+            error: 1,
+            warning: 1,
+            accepted: 1,
+        };
+        let notes = vec!["PostgreSQL not checked".to_string()];
+        let v = Validated {
+            server: None,
+            summary: &summary,
+            schemas: &reports,
+            findings: &rows,
+            notes: &notes,
+        };
+        let mut buf = Vec::new();
+        print_table(&mut buf, &v).expect("writes");
+        insta::assert_snapshot!("validate_report", String::from_utf8(buf).expect("utf-8"));
+    }
+}
