@@ -127,6 +127,18 @@ pub fn rule(id: &str) -> Option<&'static Rule> {
     rules().find(|r| r.id == id)
 }
 
+/// What a rule's function returns: a finding before its tool stamps the rule, the
+/// severity and the place (file, line) on it. `check`'s rules and `validate`'s lint rules
+/// both return these.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    /// The table it is on, where the rule knows one.
+    pub table: Option<String>,
+    pub object: String,
+    pub message: String,
+    pub fix: Option<String>,
+}
+
 /// One finding of one rule.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {

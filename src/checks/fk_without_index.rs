@@ -92,16 +92,15 @@ pub fn check(ctx: &Context) -> Vec<Found> {
 pub fn lint(model: &Inventory, files: &[Parsed]) -> Vec<ModelHit> {
     unindexed(model, None)
         .map(|fk| {
-            let fix = fix::plain_index(Dialect::Postgres, None, &fk.table, &fk.columns);
-            let f = found(fk, fix.clone());
+            let statement = fix::plain_index(Dialect::Postgres, None, &fk.table, &fk.columns);
+            let f = found(fk, statement);
             let (file, statement) = locate(files, fk.name.as_deref(), &fk.table, &fk.columns);
             ModelHit {
                 file,
                 statement,
-                hit: crate::validate::lint::Hit {
+                hit: Found {
                     object: format!("foreign key {}", f.object),
-                    message: f.message,
-                    fix,
+                    ..f
                 },
             }
         })
@@ -242,7 +241,7 @@ mod tests {
         let file = migration("CREATE TABLE \"user\" (team_id int REFERENCES team (id), \"order\" int);");
         let found = lint(&model, &[Parsed::new(&file)]);
         assert_eq!(
-            found[0].hit.fix,
+            found[0].hit.fix.as_deref().unwrap_or_default(),
             "CREATE INDEX user_team_id_order_idx ON \"user\" (team_id, \"order\");"
         );
     }

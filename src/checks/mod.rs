@@ -17,6 +17,7 @@
 pub mod fix;
 
 use crate::catalog::Dialect;
+pub use crate::finding::Found;
 use crate::finding::{Finding, Rule, Tool};
 use crate::model::inventory::{ForeignKey, Index, Inventory};
 
@@ -56,15 +57,6 @@ pub struct Context<'a> {
     pub live: &'a Inventory,
     /// The canonical migrations up to `version`, applied to a scratch database.
     pub expected: &'a Inventory,
-}
-
-/// A rule's finding before the runner stamps it with the rule and its severity.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Found {
-    pub table: Option<String>,
-    pub object: String,
-    pub message: String,
-    pub fix: Option<String>,
 }
 
 /// Runs every rule that applies to the dialect; findings sorted by severity, then rule

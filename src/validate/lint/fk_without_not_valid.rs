@@ -8,7 +8,7 @@
 //! `migrate` in one transaction, which keeps every lock to the end, so put the VALIDATE in
 //! a migration that a later `migrate` run applies.
 
-use super::{alter_table, has_top_level_pair, position_top_level, Hit, Statement};
+use super::{alter_table, has_top_level_pair, position_top_level, Found, Statement};
 use crate::finding::{Rule, Scope, Severity, POSTGRES};
 
 pub const RULE: Rule = Rule {
@@ -20,7 +20,7 @@ pub const RULE: Rule = Rule {
     scope: Scope::Validate,
 };
 
-pub fn check(s: &Statement) -> Vec<Hit> {
+pub fn check(s: &Statement) -> Vec<Found> {
     let Some((table, actions)) = alter_table(&s.tokens) else {
         return Vec::new();
     };
@@ -52,14 +52,15 @@ pub fn check(s: &Statement) -> Vec<Hit> {
             .and_then(|p| body.get(p + 1))
             .map(|t| t.name())
             .unwrap_or_default();
-        out.push(Hit {
+        out.push(Found {
+            table: None,
             object: format!("foreign key {label}"),
             message: format!(
                 "adding {label} without NOT VALID checks every row of {table} while writes to {table} and {refs} wait"
             ),
-            fix: format!(
+            fix: Some(format!(
                 "add it NOT VALID, and ALTER TABLE {table} VALIDATE CONSTRAINT {label} in a migration a later `chatdb migrate` applies"
-            ),
+            )),
         });
     }
     out

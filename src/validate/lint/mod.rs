@@ -29,7 +29,7 @@ use std::collections::BTreeSet;
 
 use crate::catalog::MigrationFile;
 use crate::checks::fk_without_index;
-use crate::finding::Rule;
+use crate::finding::{Found, Rule};
 use crate::model::inventory::Inventory;
 use crate::sqltext::{self, Token};
 
@@ -79,7 +79,7 @@ pub fn lint_ids() -> Vec<&'static str> {
 #[derive(Clone, Copy)]
 pub enum Check {
     /// Looks at each statement of each migration after the first version.
-    Statement(fn(&Statement) -> Vec<Hit>),
+    Statement(fn(&Statement) -> Vec<Found>),
     /// Looks at the schema every version builds (`pg` is PostgreSQL's result when a server
     /// was given, otherwise SQLite's), with the PostgreSQL migrations to point into.
     Model(fn(&Inventory, &[Parsed]) -> Vec<ModelHit>),
@@ -95,20 +95,12 @@ pub struct Statement<'a> {
     pub created_here: &'a BTreeSet<String>,
 }
 
-/// What a statement rule found.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Hit {
-    pub object: String,
-    pub message: String,
-    pub fix: String,
-}
-
 /// What a model rule found, and which file and statement to blame.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelHit {
     pub file: usize,
     pub statement: usize,
-    pub hit: Hit,
+    pub hit: Found,
 }
 
 /// A migration split into statements, with each statement's allow comments.
@@ -166,7 +158,7 @@ pub struct Flagged {
     /// Index into the files given to [`run`].
     pub file: usize,
     pub line: usize,
-    pub hit: Hit,
+    pub hit: Found,
     /// Allowed by a `-- chatdb:allow` comment at the statement.
     pub allowed_by_comment: bool,
 }
@@ -391,7 +383,7 @@ pub mod testkit {
     use super::*;
 
     /// Runs the statement rule `check` over `sql`, as a migration after the first version.
-    pub fn hits(check: fn(&Statement) -> Vec<Hit>, sql: &str) -> Vec<Hit> {
+    pub fn hits(check: fn(&Statement) -> Vec<Found>, sql: &str) -> Vec<Found> {
         let mut created = BTreeSet::new();
         let mut out = Vec::new();
         for s in sqltext::split(sql) {

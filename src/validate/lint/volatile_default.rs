@@ -8,7 +8,7 @@
 //! Add the column without the default (or with a constant), backfill in batches, then
 //! `ALTER COLUMN ... SET DEFAULT` for new rows.
 
-use super::{add_column, alter_table, position_top_level, Hit, Statement};
+use super::{add_column, alter_table, position_top_level, Found, Statement};
 use crate::finding::{Rule, Scope, Severity, POSTGRES};
 
 pub const RULE: Rule = Rule {
@@ -36,7 +36,7 @@ const VOLATILE: &[&str] = &[
     "setseed",
 ];
 
-pub fn check(s: &Statement) -> Vec<Hit> {
+pub fn check(s: &Statement) -> Vec<Found> {
     let Some((table, actions)) = alter_table(&s.tokens) else {
         return Vec::new();
     };
@@ -86,14 +86,15 @@ pub fn check(s: &Statement) -> Vec<Hit> {
             }
         }
         if let Some(function) = found {
-            out.push(Hit {
+            out.push(Found {
+                table: None,
                 object: format!("column {table}.{column}"),
                 message: format!(
                     "ADD COLUMN {column} with the volatile DEFAULT {function}() rewrites every row of {table} under an ACCESS EXCLUSIVE lock"
                 ),
-                fix: format!(
+                fix: Some(format!(
                     "add {column} without that default, backfill it in batches, then ALTER COLUMN {column} SET DEFAULT {function}() for new rows"
-                ),
+                )),
             });
         }
     }

@@ -46,7 +46,8 @@ pub fn run(run: &mut Run) {
         }
         let fix = format!(
             "{} (or accept it: `-- chatdb:allow {}: <reason>` above the statement)",
-            f.hit.fix, f.rule.id
+            f.hit.fix.as_deref().unwrap_or("change the statement"),
+            f.rule.id
         );
         run.findings.push(
             Finding::new(f.rule, Tool::Validate, f.hit.message)
