@@ -31,7 +31,7 @@ use crate::db::retention::Job;
 use crate::db::Access;
 use crate::error::EXIT_FINDINGS;
 use crate::finding::Severity;
-use crate::model::plan::{Plan, PlanMode, PlanNode};
+use crate::model::plan::{Plan, PlanMode};
 use crate::report::{self, json::Envelope};
 use crate::settings::{parse_duration, Settings};
 use crate::verdict::{self, Flag, Inputs, Verdict};
@@ -569,11 +569,11 @@ fn print_trees(out: &mut dyn Write, q: &QueryReport) -> Result<()> {
     let Some(plan) = &q.plan else {
         return line(out, format!("   {}", q.verdict_detail));
     };
-    let preferred = tree_text(plan);
+    let preferred = report::table::plan_tree(plan);
     line(out, format!("plan ({}):", plan.how))?;
     write!(out, "{preferred}").context("writing output")?;
     if let Some(forced) = &q.forced_plan {
-        let text = tree_text(forced);
+        let text = report::table::plan_tree(forced);
         if text == preferred {
             line(out, format!("forced plan ({}): the same", forced.how))?;
         } else {
@@ -592,7 +592,7 @@ fn print_trees(out: &mut dyn Write, q: &QueryReport) -> Result<()> {
             line(out, "  gave up waiting for a lock (lock_timeout)")?;
         } else {
             if a.roots.iter().any(|r| r.actual.is_some()) {
-                write!(out, "{}", tree_text(a)).context("writing output")?;
+                write!(out, "{}", report::table::plan_tree(a)).context("writing output")?;
             }
             if let Some(m) = &a.measured {
                 let mut s = format!("  execution {:.3} ms, {} row(s)", m.execution_ms, m.rows);
@@ -622,43 +622,4 @@ fn print_trees(out: &mut dyn Write, q: &QueryReport) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// A plan as indented text, PostgreSQL style (`->` below the root).
-fn tree_text(plan: &Plan) -> String {
-    fn node(s: &mut String, n: &PlanNode, depth: usize) {
-        let indent = "  ".repeat(depth + 1);
-        let arrow = if depth > 0 { "-> " } else { "" };
-        let mut head = format!("{indent}{arrow}{}", n.detail);
-        if let (Some(a), Some(b)) = (n.startup_cost, n.total_cost) {
-            head.push_str(&format!("  (cost={a:.2}..{b:.2}"));
-            if let Some(r) = n.plan_rows {
-                head.push_str(&format!(" rows={r:.0}"));
-            }
-            head.push(')');
-        }
-        if let Some(a) = &n.actual {
-            head.push_str(&format!(
-                " (actual time={:.3} rows={:.0} loops={:.0})",
-                a.total_ms, a.rows, a.loops
-            ));
-        }
-        s.push_str(&head);
-        s.push('\n');
-        let pad = "  ".repeat(depth + 1) + if depth > 0 { "     " } else { "  " };
-        for c in &n.conditions {
-            s.push_str(&format!("{pad}{c}\n"));
-        }
-        for c in &n.children {
-            node(s, c, depth + 1);
-        }
-    }
-    let mut s = String::new();
-    for r in &plan.roots {
-        node(&mut s, r, 0);
-    }
-    if s.is_empty() {
-        s.push_str("  (no plan)\n");
-    }
-    s
 }

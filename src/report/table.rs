@@ -1,5 +1,5 @@
-//! Tables for people: chatdb's table look, and the severity-grouped findings tables of
-//! `check` and `validate`.
+//! Tables for people: chatdb's table look, the severity-grouped findings tables of `check`
+//! and `validate`, and plan trees as `explain --verbose` prints them.
 
 use std::io::Write;
 
@@ -8,6 +8,7 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 
 use crate::finding::{Finding, Severity};
+use crate::model::plan::{Plan, PlanNode};
 
 /// A table with chatdb's look and the given header.
 pub fn new(header: &[&str]) -> Table {
@@ -134,6 +135,45 @@ pub fn validate_findings(out: &mut dyn Write, findings: &[(&str, &Finding)]) -> 
     )
 }
 
+/// A plan as indented text, PostgreSQL style (`->` below the root).
+pub fn plan_tree(plan: &Plan) -> String {
+    fn node(s: &mut String, n: &PlanNode, depth: usize) {
+        let indent = "  ".repeat(depth + 1);
+        let arrow = if depth > 0 { "-> " } else { "" };
+        let mut head = format!("{indent}{arrow}{}", n.detail);
+        if let (Some(a), Some(b)) = (n.startup_cost, n.total_cost) {
+            head.push_str(&format!("  (cost={a:.2}..{b:.2}"));
+            if let Some(r) = n.plan_rows {
+                head.push_str(&format!(" rows={r:.0}"));
+            }
+            head.push(')');
+        }
+        if let Some(a) = &n.actual {
+            head.push_str(&format!(
+                " (actual time={:.3} rows={:.0} loops={:.0})",
+                a.total_ms, a.rows, a.loops
+            ));
+        }
+        s.push_str(&head);
+        s.push('\n');
+        let pad = "  ".repeat(depth + 1) + if depth > 0 { "     " } else { "  " };
+        for c in &n.conditions {
+            s.push_str(&format!("{pad}{c}\n"));
+        }
+        for c in &n.children {
+            node(s, c, depth + 1);
+        }
+    }
+    let mut s = String::new();
+    for r in &plan.roots {
+        node(&mut s, r, 0);
+    }
+    if s.is_empty() {
+        s.push_str("  (no plan)\n");
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,6 +187,44 @@ mod tests {
         let mut buf = Vec::new();
         f(&mut buf).expect("writes");
         String::from_utf8(buf).expect("utf-8")
+    }
+
+    #[test]
+    fn plan_trees_read_like_postgres_explain() {
+        let node = |detail: &str, children: Vec<PlanNode>| PlanNode {
+            node: detail.split(' ').next().unwrap_or_default().into(),
+            detail: detail.into(),
+            kind: crate::model::plan::NodeKind::Other,
+            relation: None,
+            alias: None,
+            index: None,
+            conditions: vec![],
+            startup_cost: Some(0.29),
+            total_cost: Some(8.31),
+            plan_rows: Some(1.0),
+            actual: None,
+            spilled: false,
+            children,
+        };
+        let mut scan = node("Index Scan using idx_messages_room on messages", vec![]);
+        scan.conditions = vec!["Index Cond: (room_id = $1)".into()];
+        let plan = Plan {
+            how: "generic plan".into(),
+            roots: vec![node("Limit", vec![scan])],
+            measured: None,
+            timed_out: false,
+            lock_timed_out: false,
+            without_statistics: false,
+        };
+        assert_eq!(
+            plan_tree(&plan),
+            "  Limit  (cost=0.29..8.31 rows=1)\n    -> Index Scan using idx_messages_room on messages  (cost=0.29..8.31 rows=1)\n         Index Cond: (room_id = $1)\n"
+        );
+        let empty = Plan {
+            roots: vec![],
+            ..plan
+        };
+        assert_eq!(plan_tree(&empty), "  (no plan)\n");
     }
 
     #[test]
