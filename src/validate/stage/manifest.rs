@@ -215,3 +215,38 @@ fn missing_object(object: &str, models: &[(Dialect, &Inventory)]) -> Option<Stri
     };
     (!exists).then(|| "names nothing that exists in either dialect".to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testkit::{idx, inv};
+
+    #[test]
+    fn an_exception_must_name_something_of_a_known_kind() {
+        let mut m = inv(vec![idx("idx_a", "rooms", &["name"])], vec![]);
+        m.tables[0].columns = vec!["id".into(), "name".into()];
+        let models = [(Dialect::Sqlite, &m)];
+        for named in [
+            "table rooms",
+            "column rooms.name",
+            "index idx_a",
+            "primary key rooms",
+            "unique rooms(name)",
+            "foreign key rooms(owner_id)",
+        ] {
+            assert_eq!(missing_object(named, &models), None, "{named}");
+        }
+        for missing in [
+            "table nosuch",
+            "column rooms.nosuch",
+            "index idx_b",
+            "check c",
+        ] {
+            assert!(
+                missing_object(missing, &models).is_some_and(|p| p.contains("names nothing")),
+                "{missing}"
+            );
+        }
+        assert!(missing_object("view v", &models).is_some_and(|p| p.contains("unknown kind")));
+    }
+}

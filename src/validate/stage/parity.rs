@@ -100,3 +100,41 @@ fn blame(files: &[MigrationFile], table: &str, object: &str) -> (Option<String>,
     }
     fallback
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_difference_is_blamed_on_the_latest_statement_that_names_it() {
+        let f = |version: u32, sql: &str| MigrationFile {
+            version,
+            name: format!("v{version}"),
+            path: format!("sql/postgres/x/V{version}__v{version}.sql"),
+            sql: sql.into(),
+        };
+        let files = [
+            f(1, "CREATE TABLE rooms (\n  id int,\n  name text\n);"),
+            f(2, "-- V2\nALTER TABLE rooms ADD COLUMN topic text;\nCREATE INDEX idx_topic ON rooms (topic);"),
+        ];
+        let at = |file: &str, line: usize| (Some(format!("sql/postgres/x/{file}")), Some(line));
+        assert_eq!(
+            blame(&files, "rooms", "column rooms.topic"),
+            at("V2__v2.sql", 2)
+        );
+        assert_eq!(
+            blame(&files, "rooms", "index idx_topic"),
+            at("V2__v2.sql", 3)
+        );
+        assert_eq!(
+            blame(&files, "rooms", "column rooms.name"),
+            at("V1__v1.sql", 1)
+        );
+        // Nothing names it: the CREATE TABLE.
+        assert_eq!(
+            blame(&files, "rooms", "check rooms_x_check"),
+            at("V1__v1.sql", 1)
+        );
+        assert_eq!(blame(&files, "nosuch", "table nosuch"), (None, None));
+    }
+}
