@@ -802,4 +802,53 @@ mod tests {
         let seq = plan(vec![scan(NodeKind::SeqScan, "logs", None)]);
         assert_eq!(run(&expected, &seq, &seq).verdict, Verdict::CannotServe);
     }
+
+    #[test]
+    fn verdicts_and_flags_become_findings_of_explain_rules() {
+        let flags = [Flag {
+            kind: FlagKind::SeqScan,
+            message: "Seq Scan on messages".into(),
+        }];
+        let f = findings(
+            "room_history",
+            Verdict::CannotServe,
+            "idx_x does not exist",
+            &flags,
+        );
+        let got: Vec<(&str, Severity, Option<&str>)> = f
+            .iter()
+            .map(|f| (f.rule.id, f.severity, f.object.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("cannot-serve", Severity::Error, Some("room_history")),
+                ("seq-scan", Severity::Warning, Some("room_history")),
+            ]
+        );
+        assert_eq!(f[0].message, "idx_x does not exist");
+        assert!(findings("q", Verdict::Prefers, "uses idx", &[]).is_empty());
+        assert!(findings("q", Verdict::NoExpectation, "plan", &[]).is_empty());
+        assert_eq!(
+            findings("q", Verdict::Skipped, "no SQL", &[])[0].rule.id,
+            "no-dialect-sql"
+        );
+        for kind in [
+            FlagKind::SeqScan,
+            FlagKind::UnservedSort,
+            FlagKind::SortSpilled,
+            FlagKind::EstimateOff,
+            FlagKind::TriggerTime,
+            FlagKind::OverTarget,
+            FlagKind::TimedOut,
+            FlagKind::LockTimedOut,
+        ] {
+            assert!(RULES.contains(&kind.rule()), "{kind:?}");
+            assert_eq!(
+                kind.rule().severity,
+                Severity::Warning,
+                "flags are warnings"
+            );
+        }
+    }
 }
