@@ -1,10 +1,10 @@
-//! SQL identifiers as SQL must write them: the one quoting helper of chatdb.
-//!
-//! [`quote`] always double-quotes (doubling any `"` inside): what chatdb's own statements
-//! use, since a quoted name is right whatever it holds. [`ident`] writes a name bare when
-//! that reads the same (a plain lowercase identifier that is no keyword) and quoted
-//! otherwise: what the fixes chatdb prints use, so that they read like hand-written SQL and
-//! still work for a table named `user`. Both dialects quote the same way.
+//! SQL identifiers as SQL must write them. [`quote`] is [`crate::sqltext::quote_ident`]:
+//! always double-quoted (any `"` inside doubled), what chatdb's own statements use, since a
+//! quoted name is right whatever it holds. [`ident`] writes a name bare when that reads the
+//! same (a plain lowercase identifier that is no keyword) and [`quote`]s it otherwise: what
+//! the fixes chatdb prints use, so that they read like hand-written SQL and still work for a
+//! table named `user`. Both dialects quote the same way; these two functions are all the
+//! identifier quoting chatdb does.
 
 /// Words PostgreSQL (and so most SQL) will not take as a bare name: its reserved,
 /// column-name and type/function-name keywords.
@@ -152,10 +152,7 @@ const KEYWORDS: &[&str] = &[
     "with",
 ];
 
-/// `name` double-quoted, with any `"` doubled.
-pub fn quote(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
+pub use crate::sqltext::quote_ident as quote;
 
 /// `name` bare when it is a plain lowercase identifier and no keyword, [`quote`]d
 /// otherwise.

@@ -16,10 +16,10 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::{connect, line, select};
-use crate::catalog::Dialect;
 use crate::checks::{self, Context};
 use crate::cli::{CheckArgs, FindingsFormat};
-use crate::db::{scratch, Access, TxKind};
+use crate::db::scratch::{self, Place};
+use crate::db::{Access, ConnectOpts, TxKind};
 use crate::finding::{Counts, Finding};
 use crate::migrator::{self, State};
 use crate::report::json::{CheckFinding, Envelope};
@@ -77,12 +77,16 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
         .iter()
         .filter(|f| history.iter().any(|h| h.version == i64::from(f.version)))
         .collect();
-    let expected = scratch::expected(
-        &mut conn,
+    let expected = scratch::apply(
+        Place::Beside(&mut conn),
         &applied_files,
-        settings.connect_timeout,
-        settings.lock_timeout,
-    )?;
+        ConnectOpts {
+            connect_timeout: settings.connect_timeout,
+            lock_timeout: settings.lock_timeout,
+            access: Access::Create,
+        },
+    )?
+    .into_inventory(&applied_files)?;
 
     let ctx = Context {
         dialect,
@@ -113,10 +117,8 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
             _ => {}
         }
     }
-    if dialect == Dialect::Sqlite {
-        notes.push(
-            "chatdb's own connections enforce foreign keys; foreign-keys-off reports the rows left by connections that did not".into(),
-        );
+    if let Some(note) = conn.check_note() {
+        notes.push(note.into());
     }
 
     let summary = Counts::of(&findings);

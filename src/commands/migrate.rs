@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{connect, line, select};
 use crate::cli::{Format, MigrateArgs};
-use crate::db::{Access, Target, TxKind};
+use crate::db::{Access, TxKind};
 use crate::migrator::{self, Entry};
 use crate::report::{self, json::Envelope};
 use crate::settings::Settings;
@@ -54,17 +54,16 @@ pub fn run(settings: &Settings, args: &MigrateArgs, out: &mut dyn Write) -> Resu
 
     if args.dry_run {
         // Read only; a SQLite file that does not exist yet is not created.
-        let history = match &sel.target {
-            Target::Sqlite(Some(path)) if !path.exists() => Vec::new(),
-            _ => {
-                let mut conn = connect(settings, &sel.target, Access::Existing)?;
-                conn.in_transaction(
-                    TxKind::Read,
-                    &settings.namespace,
-                    settings.lock_timeout,
-                    |s| migrator::read_history(s, &table),
-                )?
-            }
+        let history = if sel.target.exists() {
+            let mut conn = connect(settings, &sel.target, Access::Existing)?;
+            conn.in_transaction(
+                TxKind::Read,
+                &settings.namespace,
+                settings.lock_timeout,
+                |s| migrator::read_history(s, &table),
+            )?
+        } else {
+            Vec::new()
         };
         let entries = migrator::compare(files, &history)?;
         migrator::refuse_problems(&entries)?;

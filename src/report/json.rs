@@ -38,12 +38,11 @@ impl Envelope {
     /// A command on `schema` against `target`, reached by `database_url`, in `namespace`
     /// (PostgreSQL only).
     pub fn new(schema: &str, target: &Target, database_url: &str, namespace: &str) -> Envelope {
-        let dialect = target.dialect();
         Envelope {
             schema: Some(schema.to_string()),
-            dialect: Some(dialect.dir_name()),
+            dialect: Some(target.dialect().dir_name()),
             database: Some(redact_url(database_url)),
-            namespace: (dialect == Dialect::Postgres).then(|| namespace.to_string()),
+            namespace: target.namespace(namespace).map(str::to_string),
         }
     }
 
@@ -57,9 +56,10 @@ impl Envelope {
         }
     }
 
-    /// The label of the first line of a table report.
+    /// Where the command ran, as a table report's first line says it: the redacted
+    /// database, and on PostgreSQL the namespace (`postgres://app@db/x (namespace public)`).
     pub fn target_label(&self) -> String {
-        super::target_label(
+        crate::db::place(
             self.database.as_deref().unwrap_or_default(),
             self.namespace.as_deref(),
         )

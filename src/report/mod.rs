@@ -7,7 +7,8 @@
 //!
 //! Commands build plain data (a report struct, [`crate::finding::Finding`]s) and keep their
 //! own data-to-rows mapping beside it; the pieces several commands print the same way live
-//! here.
+//! here (the target label is [`crate::db::place`], reached through
+//! [`json::Envelope::target_label`]).
 
 pub mod github;
 pub mod json;
@@ -24,15 +25,6 @@ pub fn plural(n: usize, word: &str) -> String {
     }
 }
 
-/// Where a command ran, as its first line says it: the redacted database, and on
-/// PostgreSQL the namespace (`postgres://app@db/x (namespace public)`).
-pub fn target_label(database: &str, namespace: Option<&str>) -> String {
-    match namespace {
-        Some(ns) => format!("{database} (namespace {ns})"),
-        None => database.to_string(),
-    }
-}
-
 /// The error of a command that needs the schema installed and found no history: the same
 /// sentence for `check` and `seed`.
 pub fn not_installed(schema: &str, target: &str, history_table: &str) -> anyhow::Error {
@@ -46,15 +38,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn plurals_and_labels() {
+    fn plurals_and_the_not_installed_sentence() {
         assert_eq!(plural(1, "error"), "1 error");
         assert_eq!(plural(0, "warning"), "0 warnings");
         assert_eq!(plural(2, "error"), "2 errors");
-        assert_eq!(
-            target_label("postgres://app@h/db", Some("chat")),
-            "postgres://app@h/db (namespace chat)"
-        );
-        assert_eq!(target_label("sqlite://x.db", None), "sqlite://x.db");
         let e = not_installed("chat", "sqlite://x.db", "chatdb_chat_history");
         assert!(e.to_string().contains("run `chatdb migrate` first"));
     }
