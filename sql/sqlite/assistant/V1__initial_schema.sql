@@ -1,7 +1,7 @@
 -- assistant V1: initial schema (database-engineer document, "Core Responsibilities":
 -- "1. Conversation Schema", "2. Message Schema", "3. Database Indexes"; "Quality Standards"),
 -- SQLite dialect.
--- conversations and messages retell the SQLModel classes column for column; users and
+-- conversations and messages retell the SQLModel classes column for column; "user" and
 -- tasks are designed here, because the document only names them (the foreign key
 -- "user.id" and the task indexes). The indexes are exactly the document's, defects
 -- included: idx_conversations_user_id, idx_conversations_updated_at and
@@ -9,8 +9,10 @@
 -- repairs them. (The classes' index=True on user_id / conversation_id is the same index as
 -- idx_conversations_user_id / idx_messages_conversation_id and is retold once.)
 -- Same tables, columns, constraint and index names as sql/postgres/assistant/V1__initial_schema.sql.
+-- The PostgreSQL file explains the design choices (VARCHAR(36) ids holding the uuid4 strings
+-- the classes send, the table "user" their foreign key names).
 -- Where SQLite differs:
---   UUID is TEXT with a random-v4 default expression (no gen_random_uuid()); primary-key
+--   the id default is a random-v4 expression (no gen_random_uuid()); primary-key
 --   columns are declared NOT NULL, which PostgreSQL implies and SQLite does not;
 --   TIMESTAMP defaults are CURRENT_TIMESTAMP, which is already UTC text 'YYYY-MM-DD HH:MM:SS'
 --   (PostgreSQL needs now() AT TIME ZONE 'UTC' for the same naive-UTC value);
@@ -20,9 +22,9 @@
 --   for the array type; there is no GIN index (see idx_tasks_tags below).
 
 -- The account every conversation and task belongs to (isolation: every query filters by user_id).
-CREATE TABLE users (
-    id TEXT NOT NULL CONSTRAINT users_pkey PRIMARY KEY DEFAULT (lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))),
-    email VARCHAR(255) NOT NULL CONSTRAINT users_email_key UNIQUE,
+CREATE TABLE "user" (
+    id VARCHAR(36) NOT NULL CONSTRAINT user_pkey PRIMARY KEY DEFAULT (lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))),
+    email VARCHAR(255) NOT NULL CONSTRAINT user_email_key UNIQUE,
     display_name VARCHAR(100),
     created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
     updated_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
@@ -30,8 +32,8 @@ CREATE TABLE users (
 
 -- 1. Conversation Schema (class Conversation).
 CREATE TABLE conversations (
-    id TEXT NOT NULL CONSTRAINT conversations_pkey PRIMARY KEY DEFAULT (lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))),
-    user_id TEXT NOT NULL CONSTRAINT conversations_user_id_fkey REFERENCES users (id) ON DELETE CASCADE,
+    id VARCHAR(36) NOT NULL CONSTRAINT conversations_pkey PRIMARY KEY DEFAULT (lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))),
+    user_id VARCHAR(36) NOT NULL CONSTRAINT conversations_user_id_fkey REFERENCES "user" (id) ON DELETE CASCADE,
     title VARCHAR(200),
     created_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
     updated_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
@@ -39,8 +41,8 @@ CREATE TABLE conversations (
 
 -- 2. Message Schema (class Message).
 CREATE TABLE messages (
-    id TEXT NOT NULL CONSTRAINT messages_pkey PRIMARY KEY DEFAULT (lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))),
-    conversation_id TEXT NOT NULL CONSTRAINT messages_conversation_id_fkey REFERENCES conversations (id) ON DELETE CASCADE,
+    id VARCHAR(36) NOT NULL CONSTRAINT messages_pkey PRIMARY KEY DEFAULT (lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))),
+    conversation_id VARCHAR(36) NOT NULL CONSTRAINT messages_conversation_id_fkey REFERENCES conversations (id) ON DELETE CASCADE,
     role VARCHAR(20) NOT NULL CONSTRAINT messages_role_check CHECK (role IN ('user', 'assistant', 'system')),
     -- SQLite ignores VARCHAR(10000); this CHECK is what caps the length here.
     content VARCHAR(10000) NOT NULL CONSTRAINT messages_content_check CHECK (length(content) <= 10000),
@@ -51,8 +53,8 @@ CREATE TABLE messages (
 
 -- The tasks the indexes of "3. Database Indexes" imply: per-user, completable, tagged, with a due date.
 CREATE TABLE tasks (
-    id TEXT NOT NULL CONSTRAINT tasks_pkey PRIMARY KEY DEFAULT (lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))),
-    user_id TEXT NOT NULL CONSTRAINT tasks_user_id_fkey REFERENCES users (id) ON DELETE CASCADE,
+    id VARCHAR(36) NOT NULL CONSTRAINT tasks_pkey PRIMARY KEY DEFAULT (lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))),
+    user_id VARCHAR(36) NOT NULL CONSTRAINT tasks_user_id_fkey REFERENCES "user" (id) ON DELETE CASCADE,
     title VARCHAR(200) NOT NULL,
     description TEXT,
     completed BOOLEAN NOT NULL DEFAULT FALSE,
