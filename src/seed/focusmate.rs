@@ -953,10 +953,8 @@ impl<'a> Fm<'a> {
                 .filter(|d| *d <= self.now);
             out.uuid_text(ids.at(j));
             out.uuid_text(team_ids.at(t));
-            out.opt_uuid_text(
-                r.chance(0.98)
-                    .then(|| self.user(self.member(self.team_base(t), r.below(self.team_size())))),
-            );
+            // Every ranking session has its user (USER ||--o{ RANKING_SESSIONS).
+            out.uuid_text(self.user(self.member(self.team_base(t), r.below(self.team_size()))));
             out.text(if minutes == 5 { "break" } else { "work" });
             out.int(minutes);
             out.int(minutes * r.range(1, 4));
