@@ -20,6 +20,12 @@
 --   (role, content length) are the enforcement here;
 --   TEXT[] tags is TEXT holding a JSON array, default '[]', with an unnamed CHECK standing in
 --   for the array type; there is no GIN index (see idx_tasks_tags below).
+-- Foreign keys: SQLite enforces them, and runs their ON DELETE CASCADE / SET NULL, only on a
+-- connection that has run PRAGMA foreign_keys = ON (off by default, and a setting of the
+-- connection, not of the file: no migration can turn it on for others). chatdb turns it on
+-- for its own connections; an application must turn it on for each of its own (e.g.
+-- SQLAlchemy: a "connect" event that executes the PRAGMA), or deleting a parent row here
+-- deletes or clears none of the rows that reference it.
 
 -- The account every conversation and task belongs to (isolation: every query filters by user_id).
 CREATE TABLE "user" (
