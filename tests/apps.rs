@@ -107,7 +107,10 @@ fn run_client(doc: &str, url: &str) {
         "the {doc} document's application failed on chatdb's {doc} schema ({}):\n{text}",
         out.status
     );
-    eprintln!("{doc} client on {}:\n{text}", url.split(':').next().unwrap_or(""));
+    eprintln!(
+        "{doc} client on {}:\n{text}",
+        url.split(':').next().unwrap_or("")
+    );
 }
 
 fn on_postgres(doc: &str, test: &str) {
@@ -133,7 +136,10 @@ fn chat_document_app_runs_on_sqlite_via_aiosqlite() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (_, path) = sqlite_in(&dir, "chat.sqlite3");
     // An absolute sqlite:/// URL, which chatdb and SQLAlchemy read alike.
-    let url = format!("sqlite:///{}", path.display().to_string().trim_start_matches('/'));
+    let url = format!(
+        "sqlite:///{}",
+        path.display().to_string().trim_start_matches('/')
+    );
     migrate(dir.path(), "chat", &url);
     run_client("chat", &url);
 }
