@@ -43,8 +43,10 @@ CREATE TABLE conversations (
 CREATE TABLE messages (
     id VARCHAR(36) CONSTRAINT messages_pkey PRIMARY KEY DEFAULT gen_random_uuid()::text,
     conversation_id VARCHAR(36) NOT NULL CONSTRAINT messages_conversation_id_fkey REFERENCES conversations (id) ON DELETE CASCADE,
+    -- The class's own comment names the roles ("# user, assistant, system"); its code writes no other.
     role VARCHAR(20) NOT NULL CONSTRAINT messages_role_check CHECK (role IN ('user', 'assistant', 'system')),
-    -- VARCHAR(10000) already caps the length here; the named CHECK is the rule SQLite enforces too.
+    -- max_length=10000 is the class's own bound (SQLModel makes it VARCHAR(10000), which already
+    -- caps the length here); the named CHECK is the rule SQLite enforces too.
     content VARCHAR(10000) NOT NULL CONSTRAINT messages_content_check CHECK (length(content) <= 10000),
     agent_name VARCHAR(50),
     agent_icon VARCHAR(10),
@@ -52,6 +54,8 @@ CREATE TABLE messages (
 );
 
 -- The tasks the indexes of "3. Database Indexes" imply: per-user, completable, tagged, with a due date.
+-- The document gives tasks no model, so an application writes them to this design; its CHECKs
+-- (priority, completion time) are the design's own rules, not readings of the document.
 CREATE TABLE tasks (
     id VARCHAR(36) CONSTRAINT tasks_pkey PRIMARY KEY DEFAULT gen_random_uuid()::text,
     user_id VARCHAR(36) NOT NULL CONSTRAINT tasks_user_id_fkey REFERENCES "user" (id) ON DELETE CASCADE,

@@ -49,8 +49,10 @@ CREATE TABLE conversations (
 CREATE TABLE messages (
     id VARCHAR(36) NOT NULL CONSTRAINT messages_pkey PRIMARY KEY DEFAULT (lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))),
     conversation_id VARCHAR(36) NOT NULL CONSTRAINT messages_conversation_id_fkey REFERENCES conversations (id) ON DELETE CASCADE,
+    -- The class's own comment names the roles ("# user, assistant, system"); its code writes no other.
     role VARCHAR(20) NOT NULL CONSTRAINT messages_role_check CHECK (role IN ('user', 'assistant', 'system')),
-    -- SQLite ignores VARCHAR(10000); this CHECK is what caps the length here.
+    -- max_length=10000 is the class's own bound; SQLite ignores VARCHAR(10000), so this CHECK
+    -- is what caps the length here.
     content VARCHAR(10000) NOT NULL CONSTRAINT messages_content_check CHECK (length(content) <= 10000),
     agent_name VARCHAR(50),
     agent_icon VARCHAR(10),
@@ -58,6 +60,8 @@ CREATE TABLE messages (
 );
 
 -- The tasks the indexes of "3. Database Indexes" imply: per-user, completable, tagged, with a due date.
+-- The document gives tasks no model, so an application writes them to this design; its CHECKs
+-- (priority, completion time) are the design's own rules, not readings of the document.
 CREATE TABLE tasks (
     id VARCHAR(36) NOT NULL CONSTRAINT tasks_pkey PRIMARY KEY DEFAULT (lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))),
     user_id VARCHAR(36) NOT NULL CONSTRAINT tasks_user_id_fkey REFERENCES "user" (id) ON DELETE CASCADE,
