@@ -1,7 +1,8 @@
 -- focusmate V7: index repairs (ARC-012, 4. 인덱싱 전략; repairs the indexes V1 retold from
 -- 3.1-3.4 and 4.2, and adds what retention and the hot queries need).
 -- Drops every redundant index (a copy of a UNIQUE constraint's index, a copy of another
--- index, or a leading prefix of another index with the same predicate), indexes the one
+-- index, a leading prefix of another index with the same predicate, or ix_room_active, whose
+-- every query another index answers and is preferred for), indexes the one
 -- foreign key no index leads with, and adds the retention and hot-query indexes.
 -- Hot queries and how they are served at latest:
 --   user by email: user_email_key (the UNIQUE constraint's index);
@@ -33,12 +34,13 @@
 --     0.113 ms), and `chatdb explain` reports ix_room_active "not confirmed (another index
 --     preferred here)";
 --   ix_room_active alone: Limit -> Sort -> Index Scan using ix_room_active (cost 24.79..24.91,
---     0.150 ms): a partial index without an index condition is costed as a full index scan;
+--     0.150 ms; no Index Cond: the planner reads the whole partial index);
 --   ix_room_is_active alone: the first plan, unchanged (cost 21.42..21.55, 0.087 ms).
--- SQLite 3 on the same seed picks ix_room_active while both exist and ix_room_is_active once
+-- SQLite 3.40 on the same seed picks ix_room_active while both exist and ix_room_is_active once
 -- it is gone, with the same shape (SEARCH room USING INDEX ... (is_active=?), then a temp
--- B-tree for the ORDER BY). The partial index saves 16 kB at this size (16 kB against 32 kB);
--- keeping both costs a second index write on every room insert and every is_active change.
+-- B-tree for the ORDER BY). Sizes at this scale: ix_room_is_active 32 kB, ix_room_active
+-- 16 kB; keeping both costs a second index entry for every active room and a second index
+-- update whenever a room opens or closes.
 -- SQLite dialect of sql/postgres/focusmate/V7__index_repairs.sql:
 -- the same tables, columns, constraint names and index names.
 -- Where SQLite differs: nothing in the statements. The UNIQUE constraints named below are
