@@ -7,6 +7,11 @@
 //! history rows. chatdb hands it an [`Adapter`] over a transaction chatdb already opened
 //! and locked, so refinery's "transactions" become statements inside that one transaction:
 //! every pending migration and its history row commit together, or nothing does.
+//!
+//! The adapter sends each migration statement by statement
+//! ([`crate::db::scratch::run_file`]) under the migrate lock and the lock timeout, so when
+//! one fails the report names it (file, line, statement, the server's message) at once:
+//! nothing is ever run a second time to find it.
 
 use std::time::{Duration, Instant};
 
@@ -15,8 +20,8 @@ use refinery_core::traits::sync::{Query, Transaction};
 use serde::Serialize;
 
 use crate::catalog::MigrationFile;
+use crate::db::scratch::{run_file, Located};
 use crate::db::{Conn, HistoryRow, Session, SqlError, TxKind};
-use crate::sqltext;
 
 /// Where one migration stands against the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -195,7 +200,7 @@ pub fn migrate(
     lock_timeout: Duration,
 ) -> Result<Outcome> {
     let started = Instant::now();
-    let mut failure: Option<(Vec<MigrationFile>, usize, SqlError)> = None;
+    let mut failure: Option<anyhow::Error> = None;
     let result = conn.in_transaction(TxKind::Locked, namespace, lock_timeout, |session| {
         // Read again under the lock: another run may have applied everything meanwhile.
         let history = read_history(session, history_table)?;
@@ -224,7 +229,7 @@ pub fn migrate(
         runner.set_migration_table_name(history_table);
         let mut adapter = Adapter {
             session,
-            failed_at: None,
+            failed: None,
         };
         match runner.run(&mut adapter) {
             Ok(report) => {
@@ -240,14 +245,13 @@ pub fn migrate(
                     .collect();
                 Ok((applied, already))
             }
-            Err(e) => {
-                if let (Some(i), Some(sql_err)) = (adapter.failed_at.take(), source_sql_error(&e)) {
-                    failure = Some((todo.clone(), i, sql_err));
+            Err(e) => match adapter.failed.take() {
+                Some((index, located)) => {
+                    failure = Some(explain_failure(&todo, index, located));
                     Err(anyhow!("migration failed"))
-                } else {
-                    Err(anyhow!("refinery: {e}"))
                 }
-            }
+                None => Err(anyhow!("refinery: {e}")),
+            },
         }
     });
     match result {
@@ -270,47 +274,16 @@ pub fn migrate(
                 elapsed: started.elapsed(),
             })
         }
-        Err(err) => match failure {
-            Some((todo, index, sql_err)) => Err(explain_failure(
-                conn,
-                namespace,
-                lock_timeout,
-                &todo,
-                index,
-                sql_err,
-            )),
-            None => Err(err),
-        },
+        Err(err) => Err(failure.unwrap_or(err)),
     }
-}
-
-/// Finds the SqlError inside refinery's error chain.
-fn source_sql_error(e: &refinery::Error) -> Option<SqlError> {
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        if let Some(sql) = s.downcast_ref::<SqlError>() {
-            return Some(SqlError {
-                message: sql.message.clone(),
-                offset: sql.offset,
-            });
-        }
-        source = s.source();
-    }
-    None
 }
 
 /// Builds the error for a failed run: which migration, file, line, statement, and why.
-/// The transaction is already rolled back; when the server gave no position, the failing
-/// statement is found by replaying the run statement by statement in a transaction that
-/// is rolled back too.
-fn explain_failure(
-    conn: &mut Conn,
-    namespace: &str,
-    lock_timeout: Duration,
-    todo: &[MigrationFile],
-    batch_index: usize,
-    err: SqlError,
-) -> anyhow::Error {
+/// The transaction is already rolled back; the failing statement is the one the adapter
+/// was running when the server refused it.
+fn explain_failure(todo: &[MigrationFile], batch_index: usize, failed: Failed) -> anyhow::Error {
+    let Failed { located, statement } = failed;
+    let err = located.error;
     // refinery's grouped batch is [sql 1, history row 1, sql 2, history row 2, ...].
     let Some(file) = todo.get(batch_index / 2) else {
         return anyhow!("migration failed: {}", err.message);
@@ -322,20 +295,15 @@ fn explain_failure(
             err.message
         );
     }
-    let located = match err.offset {
-        Some(offset) => sqltext::statement_at(&file.sql, offset).map(|s| (s, err.message.clone())),
-        None => replay(
-            conn,
-            namespace,
-            lock_timeout,
-            &todo[..batch_index / 2],
-            file,
-        ),
-    };
-    let (line, statement, message) = match located {
-        Some((s, message)) => (s.line, s.text(&file.sql).to_string(), message),
-        None => (0, String::new(), err.message.clone()),
-    };
+    // Not a statement of this file: refinery's own bookkeeping (its history table) failed.
+    if file.sql.get(located.statement.start..located.statement.end) != Some(statement.as_str()) {
+        return anyhow!(
+            "migration failed; nothing was applied (the whole run was rolled back)\n  statement: {}\n  error:     {}",
+            one_line(&statement),
+            err.message
+        );
+    }
+    let line = located.statement.line;
     let mut text = format!(
         "migration {} failed; nothing was applied (the whole run was rolled back)\n  file:      {}",
         file.refinery_name(),
@@ -349,33 +317,9 @@ fn explain_failure(
     }
     text.push_str(&format!(
         "\n  error:     {}",
-        message.replace('\n', "\n             ")
+        err.message.replace('\n', "\n             ")
     ));
     anyhow!(text)
-}
-
-fn replay(
-    conn: &mut Conn,
-    namespace: &str,
-    lock_timeout: Duration,
-    before: &[MigrationFile],
-    file: &MigrationFile,
-) -> Option<(sqltext::Statement, String)> {
-    conn.in_transaction(TxKind::Scratch, namespace, lock_timeout, |session| {
-        for earlier in before {
-            if session.batch(&earlier.sql).is_err() {
-                return Ok(None);
-            }
-        }
-        for stmt in sqltext::split(&file.sql) {
-            if let Err(e) = session.batch(stmt.text(&file.sql)) {
-                return Ok(Some((stmt, e.message)));
-            }
-        }
-        Ok(None)
-    })
-    .ok()
-    .flatten()
 }
 
 fn one_line(sql: &str) -> String {
@@ -388,22 +332,32 @@ fn one_line(sql: &str) -> String {
     }
 }
 
+/// The statement a run failed on.
+struct Failed {
+    located: Located,
+    /// Its text.
+    statement: String,
+}
+
 /// refinery's view of chatdb's open transaction.
 struct Adapter<'s> {
     session: &'s mut dyn Session,
-    /// Index, within the last `execute` call, of the query that failed.
-    failed_at: Option<usize>,
+    /// Index, within the last `execute` call, of the query that failed, and where in it.
+    failed: Option<(usize, Failed)>,
 }
 
 impl Transaction for Adapter<'_> {
     type Error = SqlError;
 
+    /// Runs each query (a migration, or a history row) statement by statement.
     fn execute<'a, T: Iterator<Item = &'a str>>(&mut self, queries: T) -> Result<usize, SqlError> {
         let mut count = 0;
         for (i, query) in queries.enumerate() {
-            if let Err(e) = self.session.batch(query) {
-                self.failed_at = Some(i);
-                return Err(e);
+            if let Err(located) = run_file(self.session, query) {
+                let error = located.error.clone();
+                let statement = located.statement.text(query).to_string();
+                self.failed = Some((i, Failed { located, statement }));
+                return Err(error);
             }
             count += 1;
         }
@@ -416,12 +370,11 @@ impl Query<Vec<refinery::Migration>> for Adapter<'_> {
         let rows = self.session.history_rows(query)?;
         rows.into_iter()
             .map(|r| {
-                let bad = |what: &str| SqlError {
-                    message: format!(
+                let bad = |what: &str| {
+                    SqlError::other(format!(
                         "history row for version {} has an unreadable {what}",
                         r.version
-                    ),
-                    offset: None,
+                    ))
                 };
                 let applied_on = time::OffsetDateTime::parse(
                     &r.applied_on,

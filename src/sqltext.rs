@@ -3,8 +3,9 @@
 //! punctuation of a statement that `chatdb validate`'s lint rules and the SQLite CHECK
 //! reader match on.
 //!
-//! Used only to explain failures and to judge statements; migrations themselves are sent to
-//! the server whole, so a lexing mistake here can blur a message but never change what runs.
+//! Migrations are sent to the server statement by statement as [`split`] cuts them (migrate,
+//! validate's and check's scratch applies), so that a failing statement is known without
+//! running anything twice: a splitting mistake here changes what is sent.
 //! One lexer ([`tokens`]) understands quotes ('', "", E'' escapes), comments (--, nested
 //! /* */) and PostgreSQL dollar quotes; [`split`] walks its tokens, keeping bodies between
 //! BEGIN and END (SQLite triggers, PostgreSQL `BEGIN ATOMIC`) whole.
@@ -66,6 +67,8 @@ fn make(sql: &str, start: usize, end: usize) -> Statement {
 }
 
 /// The statement containing byte `offset`, or the one right after it.
+// No caller since migrate runs statements one by one (db slice); kept for the sqltext owner.
+#[allow(dead_code)]
 pub fn statement_at(sql: &str, offset: usize) -> Option<Statement> {
     split(sql)
         .into_iter()
@@ -298,6 +301,11 @@ pub fn tokens(sql: &str) -> Vec<Token> {
 /// The 1-based line of byte `offset` in `sql`.
 pub fn line_at(sql: &str, offset: usize) -> usize {
     sql[..offset.min(sql.len())].matches('\n').count() + 1
+}
+
+/// Quotes an identifier (`"name"`, inner quotes doubled): the same in both dialects.
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 #[cfg(test)]

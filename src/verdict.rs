@@ -223,7 +223,7 @@ fn verdict(i: &Inputs) -> (Verdict, String) {
             // How the plan reads the table: not the DELETE itself, each way once.
             let mut instead: Vec<String> = Vec::new();
             for n in i.preferred.nodes() {
-                let modifies = matches!(n.node.as_str(), "Delete" | "Update" | "Insert" | "Merge");
+                let modifies = n.modifies();
                 let s = short(n);
                 if n.relation.as_deref() == Some(table) && !modifies && !instead.contains(&s) {
                     instead.push(s);
@@ -267,10 +267,7 @@ fn structural_flags(i: &Inputs, verdict: Verdict, flags: &mut Vec<Flag>) {
         {
             seen.push(table);
             // A batch DELETE fetches the rows its subquery picked by ctid.
-            let by_ctid = n
-                .conditions
-                .iter()
-                .any(|c| c.starts_with("Filter: (ctid = ANY"));
+            let by_ctid = n.filters_by_ctid();
             let message = if by_ctid {
                 format!(
                     "{}: the batch's rows are fetched by a full scan of {table}, not by ctid (Tid Scan); the planner's choice while {table} is small or never analyzed, a full scan per batch on a large one",
@@ -318,7 +315,7 @@ fn first_sort(plan: &Plan) -> Option<&PlanNode> {
 }
 
 fn describe_sort(n: &PlanNode) -> String {
-    match n.conditions.iter().find(|c| c.starts_with("Sort Key:")) {
+    match n.sort_key() {
         Some(key) => format!("{} ({key})", n.detail),
         None => n.detail.clone(),
     }
@@ -347,11 +344,7 @@ fn runtime_flags(i: &Inputs, a: &Plan, flags: &mut Vec<Flag>) {
     }
     for n in a.nodes() {
         if n.spilled {
-            let method = n
-                .conditions
-                .iter()
-                .find(|c| c.starts_with("Sort Method:"))
-                .map_or(String::new(), |m| format!(" ({m})"));
+            let method = n.sort_method().map_or(String::new(), |m| format!(" ({m})"));
             flags.push(Flag {
                 kind: FlagKind::SortSpilled,
                 message: format!(
@@ -403,7 +396,7 @@ fn runtime_flags(i: &Inputs, a: &Plan, flags: &mut Vec<Flag>) {
 /// a full run.
 fn worst_estimate(plan: &Plan) -> Option<(&PlanNode, f64, f64, f64)> {
     fn visit<'a>(n: &'a PlanNode, out: &mut Vec<(&'a PlanNode, f64, f64, f64)>) {
-        if n.node == "Limit" {
+        if n.is_limit() {
             return;
         }
         if let (Some(est), Some(act)) = (n.plan_rows, &n.actual) {
@@ -432,7 +425,7 @@ pub fn short(n: &PlanNode) -> String {
     if let Some(i) = &n.index {
         return format!("{} {i}", n.node);
     }
-    if n.node == "USE TEMP B-TREE" {
+    if n.is_temp_btree() {
         return n.detail.replacen("USE ", "", 1);
     }
     match n.kind {

@@ -531,6 +531,30 @@ fn a_second_cleanup_exits_3_at_once_sqlite() {
     assert_eq!(db.count("SELECT count(*) FROM messages"), 0);
 }
 
+/// An application writer holds the SQLite database past cleanup's busy timeout: the batch
+/// cannot start, and cleanup exits 3 (a lock), as migrate and seed do, saying how long it
+/// waited; nothing is deleted.
+#[test]
+fn a_sqlite_database_held_by_a_writer_exits_3_after_the_busy_timeout() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (url, path) = sqlite_in(&dir, "busy.sqlite3");
+    let db = Db::Lite(&path);
+    many_expired_messages(&db, dir.path(), 10);
+    let writer = rusqlite::Connection::open(&path).expect("open");
+    writer
+        .execute_batch("BEGIN IMMEDIATE")
+        .expect("hold the write lock");
+    let out = chatdb(dir.path())
+        .args(["-d", &url, "-s", "assistant", "--lock-timeout", "1s"])
+        .args(["cleanup", "--older-than", "30d"])
+        .output()
+        .expect("runs");
+    writer.execute_batch("ROLLBACK").expect("release");
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("busy timeout 1s"), "{}", stderr(&out));
+    assert_eq!(db.count("SELECT count(*) FROM messages"), 10);
+}
+
 #[test]
 fn a_second_cleanup_exits_3_at_once_postgres() {
     let pg = pg_or_skip!("second_cleanup");
@@ -585,9 +609,19 @@ fn a_second_cleanup_exits_3_at_once_postgres() {
 }
 
 /// Inserts running during a cleanup all survive (they are newer than the cutoff).
-fn inserts_during_cleanup_survive(db: &Db, dir: &Path, insert_new: &(dyn Fn(u32) + Sync)) {
-    many_expired_messages(db, dir, 20_000);
-    let child = spawn_chatdb(
+/// Inserts fresh messages for as long as a cleanup of 20,000 expired ones runs (and at
+/// least 200). `insert_new(i)` inserts one and returns the expired rows left just before
+/// and just after it committed. Every fresh row must survive, every expired one go, and
+/// some inserts must have committed after the run's first batch and before its last: the
+/// inserts really overlapped the run.
+fn inserts_during_cleanup_survive(
+    db: &Db,
+    dir: &Path,
+    insert_new: &(dyn Fn(u32) -> (i64, i64) + Sync),
+) {
+    let total = 20_000;
+    many_expired_messages(db, dir, total);
+    let mut child = spawn_chatdb(
         dir,
         &[
             "-d",
@@ -603,21 +637,40 @@ fn inserts_during_cleanup_survive(db: &Db, dir: &Path, insert_new: &(dyn Fn(u32)
             "json",
         ],
     );
-    for i in 0..200 {
-        insert_new(i);
+    let (mut inserted, mut overlapped) = (0u32, 0u32);
+    loop {
+        let done = child.try_wait().expect("try_wait").is_some();
+        if done && inserted >= 200 {
+            break;
+        }
+        let (before, after) = insert_new(inserted);
+        inserted += 1;
+        if before < total as i64 && after > 0 {
+            overlapped += 1;
+        }
+        assert!(inserted < 1_000_000, "cleanup never ended");
+        // An application writing now and then, not in a tight loop.
+        std::thread::sleep(std::time::Duration::from_millis(5));
     }
     let out = child.wait_with_output().expect("wait");
     assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        overlapped > 0,
+        "no insert committed between the run's first and last batch ({inserted} inserts): the test proved nothing"
+    );
     assert_eq!(
         db.count("SELECT count(*) FROM messages WHERE content LIKE 'new %'"),
-        200
+        i64::from(inserted)
     );
     assert_eq!(
         db.count("SELECT count(*) FROM messages"),
-        200,
+        i64::from(inserted),
         "all expired rows went, all new ones stayed"
     );
 }
+
+/// The expired rows `many_expired_messages` made that are still there.
+const EXPIRED_LEFT: &str = "SELECT count(*) FROM messages WHERE content = 'x'";
 
 #[test]
 fn inserts_during_cleanup_survive_postgres() {
@@ -627,11 +680,16 @@ fn inserts_during_cleanup_survive_postgres() {
     let c = std::sync::Mutex::new(&mut c);
     inserts_during_cleanup_survive(&Db::Pg(&pg), dir.path(), &|i| {
         let mut c = c.lock().expect("lock");
+        let left = |c: &mut postgres::Client| -> i64 {
+            c.query_one(EXPIRED_LEFT, &[]).expect("count").get(0)
+        };
+        let before = left(&mut c);
         c.execute(
             "INSERT INTO messages (conversation_id, role, content) VALUES ('f1000000-0000-4000-8000-000000000001', 'user', $1)",
             &[&format!("new {i}")],
         )
         .expect("insert during cleanup");
+        (before, left(&mut c))
     });
 }
 
@@ -645,11 +703,14 @@ fn inserts_during_cleanup_survive_sqlite() {
     let c = std::sync::Mutex::new(c);
     inserts_during_cleanup_survive(&Db::Lite(&path), dir.path(), &|i| {
         let c = c.lock().expect("lock");
+        let left = || -> i64 { c.query_row(EXPIRED_LEFT, [], |r| r.get(0)).expect("count") };
+        let before = left();
         c.execute(
             "INSERT INTO messages (conversation_id, role, content) VALUES ('f1000000-0000-4000-8000-000000000001', 'user', ?1)",
             [format!("new {i}")],
         )
         .expect("insert during cleanup");
+        (before, left())
     });
 }
 
@@ -692,11 +753,12 @@ fn a_signal_leaves_only_whole_batches(db: &Db, dir: &Path) {
     assert!(status.success());
     let out = child.wait_with_output().expect("wait");
     let deleted = total - db.count("SELECT count(*) FROM messages") as u64;
-    if out.status.code() == Some(0) {
-        // It finished before the signal landed: everything went.
-        assert_eq!(deleted, total);
-        return;
-    }
+    // 300 batches: a run that ends before the signal lands means the test proved nothing.
+    assert_ne!(
+        out.status.code(),
+        Some(0),
+        "cleanup finished ({deleted} rows) before the signal landed"
+    );
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
     assert!(deleted < total);
     assert_eq!(

@@ -39,16 +39,43 @@ fn without_pg_only(mut shape: Shape) -> Shape {
     shape
 }
 
+fn latest_version_count(dialect: &str, schema: &str) -> i64 {
+    std::fs::read_dir(format!(
+        "{}/sql/{dialect}/{schema}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("sql dir")
+    .count() as i64
+}
+
 #[test]
 fn every_schema_migrates_to_latest_in_both_dialects_with_the_same_shape() {
-    let db = pg_or_skip!("every_schema_migrates");
+    // The SQLite half first, so that it runs without a server too.
     let dir = tempfile::tempdir().expect("tempdir");
+    let mut lite_shapes = Vec::new();
     for schema in SCHEMAS {
         let (url, path) = sqlite_in(&dir, &format!("{schema}.sqlite3"));
         chatdb(dir.path())
             .args(["-d", &url, "-s", schema, "migrate"])
             .assert()
             .success();
+        // A second run is a no-op.
+        let again = run(chatdb(dir.path()).args(["-d", &url, "-s", schema, "migrate"]));
+        assert!(again.status.success());
+        assert!(
+            stdout(&again).contains("already up to date"),
+            "{}",
+            stdout(&again)
+        );
+        assert_eq!(
+            history_count_sqlite(&path, schema),
+            latest_version_count("sqlite", schema)
+        );
+        lite_shapes.push(sqlite_shape(&path));
+    }
+
+    let db = pg_or_skip!("every_schema_migrates");
+    for (schema, lite) in SCHEMAS.into_iter().zip(lite_shapes) {
         // Each schema in its own namespace: three of them have a `messages` table.
         chatdb(dir.path())
             .args([
@@ -62,15 +89,6 @@ fn every_schema_migrates_to_latest_in_both_dialects_with_the_same_shape() {
             ])
             .assert()
             .success();
-
-        // A second run is a no-op.
-        let again = run(chatdb(dir.path()).args(["-d", &url, "-s", schema, "migrate"]));
-        assert!(again.status.success());
-        assert!(
-            stdout(&again).contains("already up to date"),
-            "{}",
-            stdout(&again)
-        );
         let again = run(chatdb(dir.path()).args([
             "-d",
             &db.url,
@@ -85,22 +103,17 @@ fn every_schema_migrates_to_latest_in_both_dialects_with_the_same_shape() {
             "{}",
             stdout(&again)
         );
-
-        let latest = std::fs::read_dir(format!(
-            "{}/sql/postgres/{schema}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .expect("sql dir")
-        .count() as i64;
         assert_eq!(
             history_count_pg(&db, schema, schema),
-            latest,
+            latest_version_count("postgres", schema),
             "{schema}: each migration recorded once"
         );
-        assert_eq!(history_count_sqlite(&path, schema), latest);
+        assert_eq!(
+            latest_version_count("postgres", schema),
+            latest_version_count("sqlite", schema)
+        );
 
         let pg = without_pg_only(pg_shape(&mut db.client(), schema));
-        let lite = sqlite_shape(&path);
         assert!(!pg.is_empty());
         assert_eq!(
             pg, lite,
@@ -559,4 +572,172 @@ fn sqlite_connections_enforce_foreign_keys() {
         .query_row("SELECT count(*) FROM c", [], |r| r.get(0))
         .expect("count");
     assert_eq!(n, 0, "the cascade ran inside chatdb's migration");
+}
+
+/// Issue 11, defect 3: a migration that fails on its lock timeout while an application
+/// transaction holds the table fails within about that timeout, and nothing runs a second
+/// time (the old failure report replayed the run, without a lock timeout, and queued an
+/// ACCESS EXCLUSIVE lock behind the application until it let go).
+#[test]
+fn a_lock_timeout_fails_within_the_timeout_and_nothing_is_run_twice_postgres() {
+    let db = pg_or_skip!("lock_timeout_no_replay");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    schema_dir(
+        root,
+        "demo",
+        &[
+            (
+                "postgres",
+                "V1__init.sql",
+                "CREATE TABLE t (id int);\nCREATE SEQUENCE runs;\n",
+            ),
+            // nextval is not transactional: it counts every execution, rolled back or not.
+            (
+                "postgres",
+                "V2__alter.sql",
+                "SELECT nextval('runs');\nALTER TABLE t ADD COLUMN x int;\n",
+            ),
+        ],
+    );
+    let sd = root.to_str().expect("utf8");
+    chatdb(root)
+        .args([
+            "-d",
+            &db.url,
+            "--schema-dir",
+            sd,
+            "-s",
+            "demo",
+            "migrate",
+            "--target",
+            "1",
+        ])
+        .assert()
+        .success();
+
+    // The application: a transaction that has read `t` and stays open.
+    let mut app = db.client();
+    let mut app_tx = app.transaction().expect("begin");
+    app_tx.query("SELECT * FROM t", &[]).expect("read t");
+
+    let started = std::time::Instant::now();
+    let mut child = spawn_chatdb(
+        root,
+        &[
+            "-d",
+            &db.url,
+            "--schema-dir",
+            sd,
+            "-s",
+            "demo",
+            "--lock-timeout",
+            "1s",
+            "migrate",
+        ],
+    );
+    let limit = std::time::Duration::from_secs(8);
+    while started.elapsed() < limit {
+        if child.try_wait().expect("try_wait").is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let returned_in = started.elapsed();
+    // Another application session reads the table: no lock of migrate's is queued before it.
+    let mut reader = db.client();
+    reader
+        .batch_execute("SET statement_timeout = '2s'")
+        .expect("set statement_timeout");
+    let read = reader.query_one("SELECT count(*) FROM t", &[]);
+    // Let go of the table either way, so that a stuck migrate ends and the test reports.
+    app_tx.commit().expect("commit");
+    let out = child.wait_with_output().expect("wait");
+    assert!(
+        returned_in < limit,
+        "migrate returned only after the application let go ({returned_in:?}): {}",
+        stderr(&out)
+    );
+    assert!(
+        read.is_ok(),
+        "an application SELECT waited behind migrate: {read:?}"
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("migration V2__alter failed"), "{err}");
+    assert!(err.contains("V2__alter.sql, line 2"), "{err}");
+    assert!(
+        err.contains("statement: ALTER TABLE t ADD COLUMN x int;"),
+        "{err}"
+    );
+    assert!(err.contains("55P03"), "the server's lock timeout: {err}");
+    let runs: i64 = db
+        .client()
+        .query_one("SELECT last_value FROM runs", &[])
+        .expect("runs")
+        .get(0);
+    assert_eq!(runs, 1, "the migration's statements ran once, not replayed");
+    assert_eq!(history_count_pg(&db, "public", "demo"), 1);
+}
+
+/// A migration of many statements, sent one by one, applies whole (a `;` in a string does
+/// not split a statement) and in reasonable time.
+#[test]
+fn a_migration_of_many_statements_applies_statement_by_statement_sqlite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let mut big = String::from("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);\n");
+    for i in 0..5_000 {
+        big.push_str(&format!(
+            "INSERT INTO t (id, v) VALUES ({i}, 'row; {i}');\n"
+        ));
+    }
+    schema_dir(root, "demo", &[("sqlite", "V1__big.sql", &big)]);
+    let sd = root.to_str().expect("utf8");
+    let (url, path) = sqlite_in(&dir, "big.sqlite3");
+    let started = std::time::Instant::now();
+    chatdb(root)
+        .args(["-d", &url, "--schema-dir", sd, "-s", "demo", "migrate"])
+        .assert()
+        .success();
+    let took = started.elapsed();
+    let n: i64 = rusqlite::Connection::open(&path)
+        .expect("open")
+        .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(n, 5_000, "a `;` inside a string does not split a statement");
+    assert!(
+        took < std::time::Duration::from_secs(20),
+        "5,000 statements took {took:?}"
+    );
+}
+
+/// A SQLite database another connection holds: migrate waits its `--lock-timeout`, exits 3,
+/// and says how long it waited (it used to say "waited 0s" whatever the wait).
+#[test]
+fn a_held_sqlite_database_exits_3_saying_how_long_migrate_waited() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (url, path) = sqlite_in(&dir, "held.sqlite3");
+    chatdb(dir.path())
+        .args(["-d", &url, "migrate", "--target", "1"])
+        .assert()
+        .success();
+    let holder = rusqlite::Connection::open(&path).expect("open");
+    holder.execute_batch("BEGIN EXCLUSIVE").expect("hold");
+    let started = std::time::Instant::now();
+    let out = run(chatdb(dir.path()).args(["-d", &url, "--lock-timeout", "1s", "migrate"]));
+    let took = started.elapsed();
+    holder.execute_batch("ROLLBACK").expect("release");
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(took >= std::time::Duration::from_millis(900), "{took:?}");
+    let err = stderr(&out);
+    assert!(!err.contains("waited 0s"), "{err}");
+    assert!(err.contains("busy timeout 1s"), "{err}");
+    let waited: f64 = err
+        .split("waited ")
+        .nth(1)
+        .and_then(|rest| rest.split('s').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no wait time in: {err}"));
+    assert!(waited >= 0.9, "{err}");
 }

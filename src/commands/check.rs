@@ -16,10 +16,10 @@ use anyhow::{bail, Result};
 use serde::Serialize;
 
 use super::{connect, line, select};
-use crate::catalog::Dialect;
 use crate::checks::{self, Context, Finding, Severity};
 use crate::cli::{CheckArgs, Format};
-use crate::db::{scratch, Access, TxKind};
+use crate::db::scratch::{self, Place};
+use crate::db::{place, Access, ConnectOpts, TxKind};
 use crate::error::EXIT_FINDINGS;
 use crate::migrator::{self, State};
 use crate::redact::redact_url;
@@ -71,10 +71,7 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
         })?;
     let database = redact_url(&settings.database_url);
     let (Some(applied), Some(live)) = (history.iter().map(|h| h.version).max(), live) else {
-        let where_ = match dialect {
-            Dialect::Postgres => format!("{database} (namespace {namespace})"),
-            Dialect::Sqlite => database,
-        };
+        let where_ = place(&database, conn.namespace());
         bail!(
             "nothing to check: schema `{}` is not installed on {where_} (no rows in {table}); run `chatdb migrate` first",
             sel.schema.name
@@ -87,12 +84,16 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
         .iter()
         .filter(|f| history.iter().any(|h| h.version == i64::from(f.version)))
         .collect();
-    let expected = scratch::expected(
-        &mut conn,
+    let expected = scratch::apply(
+        Place::Beside(&mut conn),
         &applied_files,
-        settings.connect_timeout,
-        settings.lock_timeout,
-    )?;
+        ConnectOpts {
+            connect_timeout: settings.connect_timeout,
+            lock_timeout: settings.lock_timeout,
+            access: Access::Create,
+        },
+    )?
+    .into_inventory(&applied_files)?;
 
     let ctx = Context {
         dialect,
@@ -123,10 +124,8 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
             _ => {}
         }
     }
-    if dialect == Dialect::Sqlite {
-        notes.push(
-            "chatdb's own connections enforce foreign keys; foreign-keys-off reports the rows left by connections that did not".into(),
-        );
+    if let Some(note) = conn.check_note() {
+        notes.push(note.into());
     }
 
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
@@ -134,7 +133,7 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
         schema: &sel.schema.name,
         dialect: dialect.dir_name(),
         database: redact_url(&settings.database_url),
-        namespace: (dialect == Dialect::Postgres).then_some(namespace),
+        namespace: conn.namespace(),
         applied_version: applied,
         latest_version: latest,
         statistics_reset: live.usage.as_ref().and_then(|u| u.stats_reset.clone()),

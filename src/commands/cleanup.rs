@@ -6,7 +6,9 @@
 //! cutoff from it; then delete in keyset batches, each its own transaction, adapting the
 //! batch to the rows it cascades to so that no transaction touches much more than
 //! `--batch-size` rows. Signals and `--max-runtime` are honoured between batches only, so
-//! a batch is either committed whole or not at all.
+//! a batch is either committed whole or not at all. Policy resolution, the SQL and the
+//! batch-size controller are in [`crate::retention`]; the database work goes through the
+//! connection's `Retention` backend.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -18,99 +20,16 @@ use anyhow::{bail, Context, Result};
 use serde::Serialize;
 
 use super::{connect, line, select};
-use crate::catalog::retention::{parse_keep, PolicyDecl};
 use crate::cli::{CleanupArgs, Format};
-use crate::db::retention::{descendants, Job, Timeouts};
-use crate::db::{Access, Conn, Target};
+use crate::db::{Access, Conn, SqlError};
 use crate::redact::redact_url;
 use crate::report;
+use crate::retention::{
+    descendants, next_limit, resolve, Job, Observed, Policy, Timeouts, DEFAULT_BATCH,
+};
 use crate::settings::{parse_duration, Settings};
 
-pub(crate) const DEFAULT_BATCH: u64 = 5_000;
-const MIN_KEEP: Duration = Duration::from_secs(3600);
 const PER_BATCH_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// A policy as it will be run (or listed).
-#[derive(Debug, Clone, Serialize)]
-pub struct Policy {
-    pub table: String,
-    pub time_column: String,
-    pub condition: Option<String>,
-    pub keep: String,
-    pub keep_seconds: u64,
-    /// Where the keep period came from: manifest, chatdb.toml or --older-than.
-    pub keep_from: &'static str,
-    pub enabled: bool,
-    pub runs: bool,
-    pub reason: String,
-}
-
-/// Which policies run, with which keep periods. Pure: unit-tested below.
-pub fn resolve(
-    decls: &[PolicyDecl],
-    overrides: &crate::settings::CleanupConfig,
-    tables: &[String],
-    older_than: Option<&str>,
-    force: bool,
-    schema: &str,
-) -> Result<Vec<Policy>> {
-    for t in overrides.policies.keys() {
-        if !decls.iter().any(|d| &d.table == t) {
-            bail!("chatdb.toml [cleanup.policies.{t}]: schema `{schema}` has no retention policy on table `{t}`");
-        }
-    }
-    for t in tables {
-        if !decls.iter().any(|d| &d.table == t) {
-            let known: Vec<&str> = decls.iter().map(|d| d.table.as_str()).collect();
-            bail!(
-                "--table {t}: schema `{schema}` has no retention policy on that table (policies: {})",
-                if known.is_empty() { "none".to_string() } else { known.join(", ") }
-            );
-        }
-    }
-    let older = older_than
-        .map(|d| parse_duration(d, "--older-than").map(|v| (d, v)))
-        .transpose()?;
-    let mut out = Vec::new();
-    for d in decls
-        .iter()
-        .filter(|d| tables.is_empty() || tables.contains(&d.table))
-    {
-        let o = overrides.policies.get(&d.table);
-        let enabled = o.and_then(|o| o.enabled).unwrap_or(d.enabled);
-        let (keep_text, keep, keep_from) = match (&older, o.and_then(|o| o.keep.as_deref())) {
-            (Some((text, v)), _) => (text.to_string(), *v, "--older-than"),
-            (None, Some(k)) => (
-                k.to_string(),
-                parse_keep(
-                    k,
-                    &format!("chatdb.toml [cleanup.policies.{}] keep", d.table),
-                )?,
-                "chatdb.toml",
-            ),
-            (None, None) => (d.keep.clone(), parse_keep(&d.keep, "keep")?, "manifest"),
-        };
-        let runs = older.is_some() || enabled;
-        if runs && keep < MIN_KEEP && !force {
-            bail!(
-                "keep period {keep_text} for {} is under one hour: that is almost certainly a mistake (pass --force if it is not)",
-                d.table
-            );
-        }
-        out.push(Policy {
-            table: d.table.clone(),
-            time_column: d.time_column.clone(),
-            condition: d.condition.clone(),
-            keep: keep_text,
-            keep_seconds: keep.as_secs(),
-            keep_from,
-            enabled,
-            runs,
-            reason: d.reason.clone(),
-        });
-    }
-    Ok(out)
-}
 
 /// One policy's line in the report.
 #[derive(Debug, Serialize)]
@@ -183,8 +102,8 @@ pub fn run(settings: &Settings, args: &CleanupArgs, out: &mut dyn Write) -> Resu
     }
 
     let mut conn = connect(settings, &sel.target, Access::Existing)?;
-    conn.cleanup_session(&settings.namespace)?;
-    let cascades = conn.cascades(&settings.namespace)?;
+    conn.cleanup_session()?;
+    let cascades = conn.cascades()?;
     let jobs: Vec<Job> = listed
         .iter()
         .map(|p| Job {
@@ -197,12 +116,8 @@ pub fn run(settings: &Settings, args: &CleanupArgs, out: &mut dyn Write) -> Resu
     for job in &jobs {
         conn.check_job(job)?;
     }
-    let sqlite_path = match &sel.target {
-        Target::Sqlite(p) => p.clone(),
-        Target::Postgres(_) => None,
-    };
     let _lock = if mode == "delete" {
-        Some(conn.cleanup_lock(&settings.namespace, sqlite_path.as_deref())?)
+        Some(conn.cleanup_lock()?)
     } else {
         None
     };
@@ -224,6 +139,7 @@ pub fn run(settings: &Settings, args: &CleanupArgs, out: &mut dyn Write) -> Resu
 
     let mut stopped = None;
     let mut vacuum = Vec::new();
+    let mut signal_code = None;
     if mode == "delete" {
         let stop = Signals::register()?;
         let started = Instant::now();
@@ -255,23 +171,11 @@ pub fn run(settings: &Settings, args: &CleanupArgs, out: &mut dyn Write) -> Resu
             vacuum = conn.vacuum(&touched)?;
         }
         if stopped == Some("signal") {
-            let report = Report {
-                schema: sel.schema.name.clone(),
-                database: redact_url(&settings.database_url),
-                mode,
-                now,
-                stopped,
-                policies: lines,
-                vacuum,
-            };
-            print(out, settings.format, &report)?;
-            let code = if stop.term.load(Ordering::SeqCst) {
+            signal_code = Some(if stop.term.load(Ordering::SeqCst) {
                 143
             } else {
                 130
-            };
-            eprintln!("chatdb: cleanup interrupted by a signal after a whole batch; committed batches stay deleted");
-            return Ok(ExitCode::from(code));
+            });
         }
     } else {
         for (l, job) in lines.iter_mut().zip(&jobs) {
@@ -290,6 +194,11 @@ pub fn run(settings: &Settings, args: &CleanupArgs, out: &mut dyn Write) -> Resu
         policies: lines,
         vacuum,
     };
+    if let Some(code) = signal_code {
+        print(out, settings.format, &report)?;
+        eprintln!("chatdb: cleanup interrupted by a signal after a whole batch; committed batches stay deleted");
+        return Ok(ExitCode::from(code));
+    }
     if !(args.quiet && mode == "delete") {
         print(out, settings.format, &report)?;
     }
@@ -310,11 +219,7 @@ fn run_policy(
 ) -> Result<Option<&'static str>> {
     let cascading = !job.cascade_tables.is_empty();
     // With cascades, start small and let the measured fan-out size the next batch.
-    let mut limit = if cascading {
-        (batch_size / 20).max(1)
-    } else {
-        batch_size
-    };
+    let mut limit = next_limit(0, batch_size, cascading, Observed::Start);
     let mut from: Option<String> = None;
     let policy_started = Instant::now();
     loop {
@@ -324,7 +229,6 @@ fn run_policy(
             match conn.delete_batch(job, &line.cutoff, from.as_deref(), limit, timeouts) {
                 Ok(b) => break b,
                 Err(e) => {
-                    let text = format!("{e:#}");
                     attempts += 1;
                     if attempts >= 4 {
                         return Err(e.context(format!(
@@ -332,10 +236,12 @@ fn run_policy(
                             job.table, line.batches, line.rows
                         )));
                     }
-                    if text.contains("57014") {
+                    let code = SqlError::find(&e);
+                    if code.is_some_and(SqlError::is_statement_timeout) {
                         // Statement timeout: the batch is too big for this server; halve it.
-                        limit = (limit / 2).max(1);
-                    } else if text.contains("55P03") {
+                        limit =
+                            next_limit(limit, batch_size, cascading, Observed::StatementTimeout);
+                    } else if code.is_some_and(SqlError::is_lock_timeout) {
                         // Lock timeout: an application transaction holds the rows; wait and retry.
                         std::thread::sleep(Duration::from_millis(500 * attempts));
                     } else {
@@ -362,10 +268,15 @@ fn run_policy(
             return Ok(Some("max_runtime"));
         }
         from = batch.last;
-        if cascading {
-            let touched = batch.deleted + batch.cascaded;
-            limit = (limit.saturating_mul(batch_size) / touched.max(1)).clamp(1, batch_size);
-        }
+        limit = next_limit(
+            limit,
+            batch_size,
+            cascading,
+            Observed::Batch {
+                deleted: batch.deleted,
+                cascaded: batch.cascaded,
+            },
+        );
     }
 }
 
@@ -494,88 +405,5 @@ fn print(out: &mut dyn Write, format: Format, r: &Report) -> Result<()> {
             }
             Ok(())
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::settings::{CleanupConfig, PolicyOverride};
-
-    fn decl(table: &str, keep: &str, enabled: bool) -> PolicyDecl {
-        PolicyDecl {
-            table: table.into(),
-            time_column: "created_at".into(),
-            condition: None,
-            keep: keep.into(),
-            enabled,
-            reason: String::new(),
-            index: None,
-        }
-    }
-
-    #[test]
-    fn only_enabled_policies_run_unless_older_than_is_given() {
-        let decls = [decl("a", "30d", true), decl("b", "90d", false)];
-        let none = CleanupConfig::default();
-        let p = resolve(&decls, &none, &[], None, false, "s").expect("ok");
-        assert_eq!(
-            p.iter()
-                .filter(|p| p.runs)
-                .map(|p| p.table.as_str())
-                .collect::<Vec<_>>(),
-            ["a"]
-        );
-        let p = resolve(&decls, &none, &[], Some("7d"), false, "s").expect("ok");
-        assert!(p
-            .iter()
-            .all(|p| p.runs && p.keep_seconds == 7 * 86400 && p.keep_from == "--older-than"));
-        let p = resolve(&decls, &none, &["b".into()], Some("7d"), false, "s").expect("ok");
-        assert_eq!(p.len(), 1);
-    }
-
-    #[test]
-    fn config_overrides_keep_and_switches() {
-        let decls = [decl("a", "30d", true), decl("b", "90d", false)];
-        let mut cfg = CleanupConfig::default();
-        cfg.policies.insert(
-            "a".into(),
-            PolicyOverride {
-                keep: Some("14d".into()),
-                enabled: None,
-            },
-        );
-        cfg.policies.insert(
-            "b".into(),
-            PolicyOverride {
-                keep: None,
-                enabled: Some(true),
-            },
-        );
-        let p = resolve(&decls, &cfg, &[], None, false, "s").expect("ok");
-        assert_eq!(p[0].keep_seconds, 14 * 86400);
-        assert_eq!(p[0].keep_from, "chatdb.toml");
-        assert!(p[1].runs);
-    }
-
-    #[test]
-    fn bad_input_is_refused() {
-        let decls = [decl("a", "30d", true)];
-        let none = CleanupConfig::default();
-        for bad in ["30x", "-5d", "0d", ""] {
-            assert!(
-                resolve(&decls, &none, &[], Some(bad), false, "s").is_err(),
-                "{bad}"
-            );
-        }
-        assert!(resolve(&decls, &none, &["nosuch".into()], None, false, "s").is_err());
-        assert!(
-            resolve(&decls, &none, &[], Some("30m"), false, "s").is_err(),
-            "under an hour needs --force"
-        );
-        assert!(resolve(&decls, &none, &[], Some("30m"), true, "s").is_ok());
-        let mut cfg = CleanupConfig::default();
-        cfg.policies.insert("zzz".into(), PolicyOverride::default());
-        assert!(resolve(&decls, &cfg, &[], None, false, "s").is_err());
     }
 }

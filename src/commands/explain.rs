@@ -8,7 +8,7 @@
 //!
 //! After the declared hot queries come the retention policies' batch DELETEs, one
 //! `cleanup:<table>` entry each: the statement `chatdb cleanup` runs (from
-//! [`Job::batch_delete_sql`], the keyset form of a steady-state batch), judged against the
+//! `Job::batch_delete_sql`, the keyset form of a steady-state batch), judged against the
 //! policy's `index` like any hot query. `--analyze` runs them on PostgreSQL in a writable
 //! transaction that is always rolled back (a `READ ONLY` one refuses a DELETE), to show
 //! what the cascades cost in trigger time; on SQLite, which has no EXPLAIN ANALYZE, it is
@@ -21,18 +21,18 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 
-use super::cleanup::{resolve, DEFAULT_BATCH};
 use super::{connect, line, select};
-use crate::catalog::queries::{validate_all, DialectSql, HotQuery, IndexList, Param, Sample};
+use crate::catalog::queries::{validate_all, HotQuery};
 use crate::catalog::Dialect;
 use crate::cli::{ExplainArgs, Format};
 use crate::db::planner::Planner;
-use crate::db::retention::Job;
 use crate::db::Access;
 use crate::error::EXIT_FINDINGS;
 use crate::model::plan::{Plan, PlanMode, PlanNode};
 use crate::redact::redact_url;
 use crate::report;
+use crate::retention::hot::{cleanup_name, cleanup_query, CleanupBatch, CLEANUP_PREFIX};
+use crate::retention::{resolve, DEFAULT_BATCH};
 use crate::settings::{parse_duration, Settings};
 use crate::verdict::{self, Flag, Inputs, Verdict};
 
@@ -82,34 +82,11 @@ struct QueryReport {
     analyzed: Option<Plan>,
 }
 
-/// A retention policy's batch DELETE as explained: the policy, and the sample values the
-/// statement is run with under `--analyze`.
-#[derive(Serialize, Clone)]
-struct CleanupBatch {
-    table: String,
-    time_column: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    condition: Option<String>,
-    keep: String,
-    /// `$1`: the database's clock minus `keep`, as cleanup computes it.
-    cutoff: String,
-    /// `$3`: the keyset lower bound (a batch after the first starts at the newest time the
-    /// previous one deleted; the sample takes every expired row).
-    from: String,
-    /// `$2`: rows per batch (`[cleanup] batch_size`, default 5000).
-    limit: u64,
-}
-
 /// One entry of the report: a declared hot query, or a policy's batch DELETE.
 struct Entry {
     query: HotQuery,
     cleanup: Option<CleanupBatch>,
 }
-
-/// The keyset lower bound the `cleanup:` entries are run with: older than any row.
-const FROM_POSTGRES: &str = "1970-01-01 00:00:00+00";
-const FROM_SQLITE: &str = "1970-01-01 00:00:00";
-const SQLITE_NO_ANALYZE: &str = "--analyze skipped: SQLite has no EXPLAIN ANALYZE, and chatdb does not execute a DELETE to time it";
 
 #[derive(Serialize, Default)]
 struct Summary {
@@ -126,7 +103,6 @@ struct Summary {
 pub fn run(settings: &Settings, args: &ExplainArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let timeout = parse_duration(&args.statement_timeout, "--statement-timeout")?;
     let sel = select(settings)?;
-    let dialect = sel.target.dialect();
     let schema = &sel.schema;
     let all = &schema.manifest.queries;
     validate_all(all)
@@ -169,6 +145,7 @@ pub fn run(settings: &Settings, args: &ExplainArgs, out: &mut dyn Write) -> Resu
         args.names.iter().collect()
     };
     let mut conn = connect(settings, &sel.target, Access::Existing)?;
+    let dialect = conn.dialect();
     // Cleanup's cutoffs derive from the database's clock, read once.
     let now = if picked.iter().any(|n| n.starts_with(CLEANUP_PREFIX)) {
         Some(conn.db_now()?)
@@ -204,11 +181,7 @@ pub fn run(settings: &Settings, args: &ExplainArgs, out: &mut dyn Write) -> Resu
             condition: p.condition.clone(),
             keep: p.keep.clone(),
             cutoff: conn.cutoff(now, Duration::from_secs(p.keep_seconds))?,
-            from: match dialect {
-                Dialect::Postgres => FROM_POSTGRES,
-                Dialect::Sqlite => FROM_SQLITE,
-            }
-            .to_string(),
+            from: conn.keyset_floor().to_string(),
             limit,
         };
         entries.push(Entry {
@@ -216,7 +189,8 @@ pub fn run(settings: &Settings, args: &ExplainArgs, out: &mut dyn Write) -> Resu
             cleanup: Some(batch),
         });
     }
-    let mut planner = Planner::new(&mut conn, &settings.namespace)?;
+    let namespace = conn.namespace().map(str::to_string);
+    let mut planner = Planner::new(&mut conn)?;
     let mut queries = Vec::new();
     for e in &entries {
         let q = &e.query;
@@ -249,7 +223,7 @@ pub fn run(settings: &Settings, args: &ExplainArgs, out: &mut dyn Write) -> Resu
     let report = Report {
         schema: schema.name.clone(),
         database: redact_url(&settings.database_url),
-        namespace: (dialect == Dialect::Postgres).then(|| settings.namespace.clone()),
+        namespace,
         dialect: dialect.dir_name(),
         server: planner.server().to_string(),
         analyze: args.analyze,
@@ -265,70 +239,6 @@ pub fn run(settings: &Settings, args: &ExplainArgs, out: &mut dyn Write) -> Resu
     } else {
         ExitCode::SUCCESS
     })
-}
-
-const CLEANUP_PREFIX: &str = "cleanup:";
-
-/// `cleanup:<table>`: the report's name for a policy's batch DELETE.
-fn cleanup_name(table: &str) -> String {
-    format!("{CLEANUP_PREFIX}{table}")
-}
-
-/// A policy's batch DELETE as a hot query: cleanup's own statement in both dialects
-/// (keyset form), the policy's index expected to deliver its order, the sample values.
-fn cleanup_query(b: &CleanupBatch, index: Option<String>, reason: &str) -> HotQuery {
-    let job = Job {
-        table: b.table.clone(),
-        time_column: b.time_column.clone(),
-        condition: b.condition.clone(),
-        cascade_tables: vec![],
-    };
-    let note = index.is_none().then(|| {
-        format!(
-            "the policy declares no `index`: name the index leading with {} in its [[policy]] so that explain checks the DELETE is index-driven",
-            b.time_column
-        )
-    });
-    let sql = |dialect| DialectSql {
-        sql: job.batch_delete_sql(dialect, true),
-        index: None,
-        ordered: None,
-        note: note.clone(),
-    };
-    let condition = b
-        .condition
-        .as_ref()
-        .map_or(String::new(), |c| format!(" and {c}"));
-    HotQuery {
-        name: cleanup_name(&b.table),
-        purpose: format!(
-            "cleanup's batch DELETE for the retention policy on {}: rows with {} older than {}{condition}, oldest first, {} at a time ({reason}).",
-            b.table, b.time_column, b.keep, b.limit
-        ),
-        index: IndexList(index.into_iter().collect()),
-        ordered: true,
-        target_ms: None,
-        target_source: None,
-        params: vec![
-            Param {
-                name: "cutoff".into(),
-                pg_type: "text".into(),
-                sample: Sample::Text(b.cutoff.clone()),
-            },
-            Param {
-                name: "limit".into(),
-                pg_type: "int8".into(),
-                sample: Sample::Int(b.limit as i64),
-            },
-            Param {
-                name: "from".into(),
-                pg_type: "text".into(),
-                sample: Sample::Text(b.from.clone()),
-            },
-        ],
-        postgres: Some(sql(Dialect::Postgres)),
-        sqlite: Some(sql(Dialect::Sqlite)),
-    }
 }
 
 fn explain_one(
@@ -370,16 +280,16 @@ fn explain_one(
         PlanMode::Forced { ordered: r.ordered },
         timeout,
     )?;
-    let analyzed = match (analyze, delete, dialect) {
+    let analyzed = match (analyze, delete, planner.analyze_delete_skipped()) {
         (false, _, _) => None,
         (true, false, _) => Some(planner.plan(r.sql, &q.params, PlanMode::Analyze, timeout)?),
-        (true, true, Dialect::Postgres) => {
+        (true, true, None) => {
             let mut plan = planner.plan(r.sql, &q.params, PlanMode::AnalyzeDelete, timeout)?;
             count_deleted(&mut plan);
             Some(plan)
         }
-        (true, true, Dialect::Sqlite) => {
-            report.analyze_skipped = Some(SQLITE_NO_ANALYZE.into());
+        (true, true, Some(skipped)) => {
+            report.analyze_skipped = Some(skipped.into());
             None
         }
     };
@@ -414,7 +324,7 @@ fn count_deleted(plan: &mut Plan) {
     let deleted = plan
         .nodes()
         .into_iter()
-        .find(|n| n.node == "Delete")
+        .find(|n| n.modifies())
         .and_then(|n| n.actual.as_ref())
         .map(|a| (a.rows * a.loops.max(1.0)).round() as u64);
     if let (Some(m), Some(n)) = (plan.measured.as_mut(), deleted) {

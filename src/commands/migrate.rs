@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{connect, line, select};
 use crate::cli::{Format, MigrateArgs};
-use crate::db::{Access, Target, TxKind};
+use crate::db::{place, Access, TxKind};
 use crate::migrator::{self, Entry};
 use crate::redact::redact_url;
 use crate::report;
@@ -39,6 +39,9 @@ struct Done<'a> {
     #[serde(flatten)]
     outcome: &'a migrator::Outcome,
     version: Option<i64>,
+    /// The namespace where the dialect has one (for the table output).
+    #[serde(skip)]
+    place_namespace: Option<&'a str>,
 }
 
 pub fn run(settings: &Settings, args: &MigrateArgs, out: &mut dyn Write) -> Result<ExitCode> {
@@ -50,17 +53,16 @@ pub fn run(settings: &Settings, args: &MigrateArgs, out: &mut dyn Write) -> Resu
 
     if args.dry_run {
         // Read only; a SQLite file that does not exist yet is not created.
-        let history = match &sel.target {
-            Target::Sqlite(Some(path)) if !path.exists() => Vec::new(),
-            _ => {
-                let mut conn = connect(settings, &sel.target, Access::Existing)?;
-                conn.in_transaction(
-                    TxKind::Read,
-                    &settings.namespace,
-                    settings.lock_timeout,
-                    |s| migrator::read_history(s, &table),
-                )?
-            }
+        let history = if sel.target.exists() {
+            let mut conn = connect(settings, &sel.target, Access::Existing)?;
+            conn.in_transaction(
+                TxKind::Read,
+                &settings.namespace,
+                settings.lock_timeout,
+                |s| migrator::read_history(s, &table),
+            )?
+        } else {
+            Vec::new()
         };
         let entries = migrator::compare(files, &history)?;
         migrator::refuse_problems(&entries)?;
@@ -124,6 +126,7 @@ pub fn run(settings: &Settings, args: &MigrateArgs, out: &mut dyn Write) -> Resu
         namespace: &settings.namespace,
         outcome: &outcome,
         version,
+        place_namespace: conn.namespace(),
     };
     match settings.format {
         Format::Json => report::json(out, &done)?,
@@ -143,11 +146,7 @@ fn current_version(files: &[crate::catalog::MigrationFile], n: usize) -> i64 {
 }
 
 fn print_table(out: &mut dyn Write, done: &Done, latest: Option<i64>) -> Result<()> {
-    let where_ = if done.database.starts_with("sqlite") {
-        done.database.clone()
-    } else {
-        format!("{} (namespace {})", done.database, done.namespace)
-    };
+    let where_ = place(&done.database, done.place_namespace);
     let at = match (done.version, latest) {
         (Some(v), Some(l)) if v == l => format!("V{v} (latest)"),
         (Some(v), Some(l)) => format!("V{v} (latest is V{l})"),

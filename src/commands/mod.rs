@@ -12,13 +12,13 @@ mod validate;
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 
-use crate::catalog::{self, Dialect, Schema};
+use crate::catalog::{self, Schema};
 use crate::cli::{Cli, Command};
 use crate::db::{Access, Conn, ConnectOpts, Target};
 use crate::redact::Secrets;
-use crate::settings::{Settings, DEFAULT_NAMESPACE};
+use crate::settings::Settings;
 
 pub fn run(cli: Cli, secrets: &Secrets) -> Result<ExitCode> {
     if let Some(url) = &cli.global.database_url {
@@ -66,9 +66,7 @@ pub struct Selected {
 pub fn select(settings: &Settings) -> Result<Selected> {
     let schema = catalog::load(&settings.schema, settings.schema_dir.as_deref())?;
     let target = Target::parse(&settings.database_url)?;
-    if target.dialect() == Dialect::Sqlite && settings.namespace != DEFAULT_NAMESPACE {
-        bail!("--namespace is PostgreSQL-only (SQLite has no schemas); drop it or use a separate SQLite file");
-    }
+    target.check_namespace(&settings.namespace)?;
     Ok(Selected { schema, target })
 }
 
@@ -80,6 +78,7 @@ pub fn connect(settings: &Settings, target: &Target, access: Access) -> Result<C
             lock_timeout: settings.lock_timeout,
             access,
         },
+        &settings.namespace,
     )
 }
 

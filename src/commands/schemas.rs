@@ -1,16 +1,21 @@
 //! `chatdb schemas`: the canonical schemas at a glance.
 //!
 //! Table counts come from the SQL itself: each schema's SQLite migrations are applied to an
-//! in-memory database and its tables counted, so the number can never drift from the files.
+//! in-memory scratch database ([`scratch::apply`]) and its tables counted, so the number
+//! can never drift from the files.
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use std::time::Duration;
+
+use anyhow::Result;
 use serde::Serialize;
 
-use crate::catalog::{self, Dialect, Schema};
+use crate::catalog::{self, Dialect, MigrationFile, Schema};
 use crate::cli::Format;
+use crate::db::scratch::{self, Place};
+use crate::db::{Access, ConnectOpts};
 use crate::report;
 use crate::settings::Settings;
 
@@ -35,13 +40,15 @@ pub fn run(settings: &Settings, out: &mut dyn Write) -> Result<ExitCode> {
     let rows = schemas
         .iter()
         .map(|s| {
+            // Dialect::ALL is [PostgreSQL, SQLite].
+            let [latest_postgres, latest_sqlite] = Dialect::ALL.map(|d| s.latest(d));
             Ok(Row {
                 name: s.name.clone(),
                 description: s.manifest.description.clone(),
                 source: s.manifest.source.clone(),
                 tables: count_tables(s)?,
-                latest_postgres: s.latest(Dialect::Postgres),
-                latest_sqlite: s.latest(Dialect::Sqlite),
+                latest_postgres,
+                latest_sqlite,
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -73,21 +80,18 @@ pub fn run(settings: &Settings, out: &mut dyn Write) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Tables at the latest version, counted by applying the SQLite migrations in memory.
+/// Tables at the latest version, counted by applying the SQLite migrations to an
+/// in-memory scratch database.
 fn count_tables(schema: &Schema) -> Result<usize> {
-    let Ok(files) = schema.migrations(Dialect::Sqlite) else {
+    let Ok(files) = schema.migrations(scratch::MEMORY_DIALECT) else {
         return Ok(0);
     };
-    let conn = rusqlite::Connection::open_in_memory()?;
-    conn.pragma_update(None, "foreign_keys", true)?;
-    for f in files {
-        conn.execute_batch(&f.sql)
-            .with_context(|| format!("applying {} in memory", f.path))?;
-    }
-    let n: i64 = conn.query_row(
-        "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
-        [],
-        |r| r.get(0),
-    )?;
-    Ok(n as usize)
+    let files: Vec<&MigrationFile> = files.iter().collect();
+    let opts = ConnectOpts {
+        connect_timeout: Duration::from_secs(1),
+        lock_timeout: Duration::from_secs(1),
+        access: Access::Create,
+    };
+    let inventory = scratch::apply(Place::Memory, &files, opts)?.into_inventory(&files)?;
+    Ok(inventory.tables.len())
 }

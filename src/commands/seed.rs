@@ -11,15 +11,14 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::{anyhow, bail, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use serde::Serialize;
 
 use super::{connect, line, select};
-use crate::catalog::Dialect;
 use crate::cli::{Format, SeedArgs};
-use crate::db::load::Progress;
-use crate::db::{Access, TxKind};
+use crate::db::{place, Access, TxKind, TxOpts};
 use crate::migrator;
+use crate::progress::{Progress, Ticking};
 use crate::redact::redact_url;
 use crate::report;
 use crate::seed::{self, kit, Ctx};
@@ -92,11 +91,9 @@ pub fn run(settings: &Settings, args: &SeedArgs, out: &mut dyn Write) -> Result<
     let dialect = sel.target.dialect();
     let database = redact_url(&settings.database_url);
     let namespace = settings.namespace.as_str();
-    let where_ = match dialect {
-        Dialect::Postgres => format!("{database} (namespace {namespace})"),
-        Dialect::Sqlite => database.clone(),
-    };
     let mut conn = connect(settings, &sel.target, Access::Existing)?;
+    let where_ = place(&database, conn.namespace());
+    let report_namespace = conn.namespace().map(str::to_string);
     let history_table = sel.schema.history_table();
     let history = conn.in_transaction(TxKind::Read, namespace, settings.lock_timeout, |s| {
         migrator::read_history(s, &history_table)
@@ -111,11 +108,15 @@ pub fn run(settings: &Settings, args: &SeedArgs, out: &mut dyn Write) -> Result<
         Some(_) => {}
     }
 
-    conn.seed_begin(namespace, settings.lock_timeout)?;
+    let mut tx = conn.begin(&TxOpts {
+        lock_timeout: Some(settings.lock_timeout),
+        ..TxOpts::new(TxKind::Seed, namespace)
+    })?;
     let started = Instant::now();
-    let loaded = (|| -> Result<(Vec<TableLine>, i64)> {
+    // Any error drops `tx`, which rolls the whole seed back.
+    let (lines, now) = {
         let names: Vec<&str> = tables.iter().map(|t| t.name).collect();
-        let existing = conn.row_counts(&names, args.append)?;
+        let existing = tx.row_counts(&names, args.append)?;
         let filled: Vec<&str> = names
             .iter()
             .zip(&existing)
@@ -130,7 +131,7 @@ pub fn run(settings: &Settings, args: &SeedArgs, out: &mut dyn Write) -> Result<
         }
         let now = match fixed_now {
             Some(t) => t,
-            None => conn.clock_unix()?,
+            None => tx.clock_unix()?,
         };
         // Under --append the existing row counts make this generation's ids and names new.
         let salt = (args.append && !filled.is_empty())
@@ -139,7 +140,19 @@ pub fn run(settings: &Settings, args: &SeedArgs, out: &mut dyn Write) -> Result<
         let mut lines = Vec::new();
         for t in tables {
             let t0 = Instant::now();
-            let n = conn.load_table(&name, t, &ctx, Progress::new(t.name, ctx.n(t.name)))?;
+            let mut progress = Progress::new(t.name, ctx.n(t.name));
+            let n = tx.load_table(t, &mut |sink| {
+                seed::generate(
+                    &name,
+                    t.name,
+                    &ctx,
+                    &mut Ticking {
+                        inner: sink,
+                        progress: &mut progress,
+                    },
+                )
+            })?;
+            progress.finish();
             let us = t0.elapsed().as_micros().max(1) as u64;
             lines.push(TableLine {
                 table: t.name.to_string(),
@@ -148,16 +161,9 @@ pub fn run(settings: &Settings, args: &SeedArgs, out: &mut dyn Write) -> Result<
                 rows_per_second: (n as u128 * 1_000_000 / us as u128) as u64,
             });
         }
-        Ok((lines, now))
-    })();
-    let (lines, now) = match loaded {
-        Ok(v) => v,
-        Err(e) => {
-            conn.seed_rollback();
-            return Err(e);
-        }
+        (lines, now)
     };
-    conn.seed_commit()?;
+    tx.commit().context("committing the seed")?;
     let elapsed = started.elapsed();
     let t0 = Instant::now();
     let names: Vec<&str> = tables.iter().map(|t| t.name).collect();
@@ -169,7 +175,7 @@ pub fn run(settings: &Settings, args: &SeedArgs, out: &mut dyn Write) -> Result<
     let report = Report {
         schema: name,
         database,
-        namespace: (dialect == Dialect::Postgres).then(|| namespace.to_string()),
+        namespace: report_namespace,
         scale: args.scale,
         volumes_source: spec.source.clone(),
         seed: args.seed,

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{connect, line, select};
 use crate::cli::{Format, StatusArgs};
-use crate::db::{Access, TxKind};
+use crate::db::{place, Access, TxKind};
 use crate::error::EXIT_FINDINGS;
 use crate::migrator::{self, Entry, State};
 use crate::redact::redact_url;
@@ -26,6 +26,9 @@ struct Status<'a> {
     pending: usize,
     problems: usize,
     migrations: Vec<Entry>,
+    /// The namespace where the dialect has one (for the table output).
+    #[serde(skip)]
+    place_namespace: Option<&'a str>,
 }
 
 pub fn run(settings: &Settings, args: &StatusArgs, out: &mut dyn Write) -> Result<ExitCode> {
@@ -50,6 +53,7 @@ pub fn run(settings: &Settings, args: &StatusArgs, out: &mut dyn Write) -> Resul
         pending: entries.iter().filter(|e| e.state == State::Pending).count(),
         problems: entries.iter().filter(|e| e.is_problem()).count(),
         migrations: entries,
+        place_namespace: sel.target.namespace(&settings.namespace),
     };
     match settings.format {
         Format::Json => report::json(out, &status)?,
@@ -87,11 +91,7 @@ fn print_table(out: &mut dyn Write, s: &Status) -> Result<()> {
             checksum.to_string(),
         ]);
     }
-    let target = if s.database.starts_with("sqlite") {
-        s.database.clone()
-    } else {
-        format!("{} (namespace {})", s.database, s.namespace)
-    };
+    let target = place(&s.database, s.place_namespace);
     line(out, format!("{} on {target}", s.schema))?;
     line(out, t)?;
     let at = s

@@ -66,9 +66,9 @@ pub fn run(
     let mut notes = Vec::new();
     let server = match postgres_url {
         None => None,
-        Some(url) => match Target::parse(url)? {
-            Target::Postgres(t) => Some(t),
-            Target::Sqlite(_) => {
+        Some(url) => match Target::parse(url)?.into_server() {
+            Some(t) => Some(t),
+            None => {
                 notes.push(format!(
                     "{} is a SQLite URL: validate always applies the SQLite migrations to an in-memory database, and checks PostgreSQL only on a PostgreSQL server",
                     redact_url(url)

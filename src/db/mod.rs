@@ -1,6 +1,11 @@
-//! The one seam over PostgreSQL and SQLite: parse a URL, connect, and the handful of
-//! operations commands need. Commands never branch on the dialect themselves.
+//! The one seam over PostgreSQL and SQLite: parse a URL ([`Target`]), connect ([`Conn`]),
+//! and the [`Backend`] interface every command works through. Each dialect implements it
+//! once, in its own folder (`db/postgres/`, `db/sqlite/`: connection and transactions,
+//! introspection, plans, retention, loading); the per-concern parts of the interface are
+//! declared next to what they serve ([`retention::Retention`], [`load::Load`],
+//! [`planner::Plans`]). Commands hold a [`Conn`] and never match on the dialect.
 
+pub mod error;
 pub mod load;
 pub mod planner;
 pub mod postgres;
@@ -15,6 +20,8 @@ use anyhow::{bail, Result};
 
 use crate::catalog::Dialect;
 use crate::redact::redact_url;
+
+pub use error::{SqlError, SqlResult};
 
 /// A parsed database URL.
 #[derive(Debug, Clone)]
@@ -68,7 +75,53 @@ impl Target {
             Target::Sqlite(_) => Dialect::Sqlite,
         }
     }
+
+    /// The namespace a command works in on this target: `configured` where the dialect
+    /// has namespaces (PostgreSQL schemas), `None` on SQLite.
+    pub fn namespace<'a>(&self, configured: &'a str) -> Option<&'a str> {
+        match self {
+            Target::Postgres(_) => Some(configured),
+            Target::Sqlite(_) => None,
+        }
+    }
+
+    /// Refuses a `--namespace` other than the default where the dialect has none.
+    pub fn check_namespace(&self, configured: &str) -> Result<()> {
+        if self.namespace(configured).is_none() && configured != crate::settings::DEFAULT_NAMESPACE
+        {
+            bail!("--namespace is PostgreSQL-only (SQLite has no schemas); drop it or use a separate SQLite file");
+        }
+        Ok(())
+    }
+
+    /// Whether the database exists already (a SQLite file that is not there yet does not;
+    /// a server is assumed to).
+    pub fn exists(&self) -> bool {
+        match self {
+            Target::Sqlite(Some(path)) => path.exists(),
+            _ => true,
+        }
+    }
+
+    /// The server this target names, where validate can create scratch databases:
+    /// `None` for SQLite (validate applies SQLite migrations in memory).
+    pub fn into_server(self) -> Option<Box<postgres::PgTarget>> {
+        match self {
+            Target::Postgres(t) => Some(t),
+            Target::Sqlite(_) => None,
+        }
+    }
 }
+
+/// `database` for messages: with `(namespace ns)` where the dialect has namespaces.
+pub fn place(database: &str, namespace: Option<&str>) -> String {
+    match namespace {
+        Some(ns) => format!("{database} (namespace {ns})"),
+        None => database.to_string(),
+    }
+}
+
+pub use crate::sqltext::quote_ident;
 
 /// How a command means to use the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,30 +140,6 @@ pub struct ConnectOpts {
     pub access: Access,
 }
 
-/// An open connection.
-pub enum Conn {
-    Postgres(::postgres::Client),
-    Sqlite(rusqlite::Connection),
-}
-
-impl Conn {
-    pub fn open(target: &Target, opts: ConnectOpts) -> Result<Conn> {
-        match target {
-            Target::Postgres(t) => Ok(Conn::Postgres(t.connect(opts)?)),
-            Target::Sqlite(path) => Ok(Conn::Sqlite(sqlite::open(path.as_deref(), opts)?)),
-        }
-    }
-}
-
-/// A failed SQL statement, in the server's own words.
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
-pub struct SqlError {
-    pub message: String,
-    /// Byte offset into the SQL text where the server located the error, if it did.
-    pub offset: Option<usize>,
-}
-
 /// A row of a schema's history table (refinery's layout).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct HistoryRow {
@@ -120,7 +149,7 @@ pub struct HistoryRow {
     pub checksum: String,
 }
 
-/// What migrations need from an open transaction, in either dialect.
+/// What migrations, scratch applies and `check` need from an open transaction.
 pub trait Session {
     /// Runs one or more statements.
     fn batch(&mut self, sql: &str) -> Result<(), SqlError>;
@@ -133,20 +162,96 @@ pub trait Session {
     fn inventory(&mut self, namespace: &str) -> Result<crate::model::inventory::Inventory>;
 }
 
-/// How a transaction is opened and ended.
+/// An open transaction: a [`Session`] that can also load rows (seed), ended by
+/// [`Tx::commit`] or [`Tx::rollback`] (dropping it rolls back).
+pub trait Tx: Session + load::Load {
+    fn commit(self: Box<Self>) -> Result<()>;
+    fn rollback(self: Box<Self>) -> Result<()>;
+}
+
+/// How a transaction is opened and ended: the one transaction API. Every transaction
+/// chatdb opens, in either dialect, starts through the dialect's `begin` with one of these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TxKind {
     /// Read only, always rolled back.
     Read,
-    /// Exclusive (migrate): PostgreSQL advisory lock, SQLite `BEGIN EXCLUSIVE`;
-    /// committed when the closure succeeds.
+    /// Exclusive (migrate): PostgreSQL advisory lock waited for up to the lock timeout,
+    /// SQLite `BEGIN EXCLUSIVE`; committed when the work succeeds.
     Locked,
-    /// Writes allowed, always rolled back (diagnosis replays).
+    /// Writes allowed, always rolled back (scratch applies, explained DELETEs).
     Scratch,
+    /// Seed: PostgreSQL in UTC without a statement timeout, under an advisory lock that is
+    /// never waited for; SQLite `BEGIN IMMEDIATE` with a large page cache.
+    Seed,
+    /// One short write (a cleanup batch): UTC; SQLite `BEGIN IMMEDIATE`.
+    Batch,
 }
 
+impl TxKind {
+    /// Whether the work is kept when it succeeds.
+    pub fn commits(self) -> bool {
+        matches!(self, TxKind::Locked | TxKind::Seed | TxKind::Batch)
+    }
+
+    pub fn read_only(self) -> bool {
+        self == TxKind::Read
+    }
+}
+
+/// A transaction's settings.
+#[derive(Debug, Clone, Copy)]
+pub struct TxOpts<'a> {
+    pub kind: TxKind,
+    /// Where unqualified names resolve (PostgreSQL `search_path`; ignored by SQLite).
+    pub namespace: &'a str,
+    /// `SET LOCAL lock_timeout` (PostgreSQL; SQLite waits its busy timeout).
+    pub lock_timeout: Option<Duration>,
+    /// `SET LOCAL statement_timeout` (PostgreSQL).
+    pub statement_timeout: Option<Duration>,
+    /// `SET LOCAL TimeZone = 'UTC'` (PostgreSQL; always so for seed and cleanup batches).
+    pub utc: bool,
+}
+
+impl<'a> TxOpts<'a> {
+    pub fn new(kind: TxKind, namespace: &'a str) -> TxOpts<'a> {
+        TxOpts {
+            kind,
+            namespace,
+            lock_timeout: None,
+            statement_timeout: None,
+            utc: false,
+        }
+    }
+}
+
+/// What a command needs from a database, implemented once per dialect.
+pub trait Backend: retention::Retention + planner::Plans {
+    fn dialect(&self) -> Dialect;
+    /// The namespace the connection works in; `None` on SQLite, which has none.
+    fn namespace(&self) -> Option<&str>;
+    /// Starts a transaction (see [`TxKind`]).
+    fn begin<'c>(&'c mut self, opts: &TxOpts) -> Result<Box<dyn Tx + 'c>>;
+    /// ANALYZE of `tables` (after a seed).
+    fn analyze(&mut self, tables: &[&str]) -> Result<()>;
+    /// What `check` should say about this dialect's connections, if anything.
+    fn check_note(&self) -> Option<&'static str>;
+}
+
+/// An open connection to either dialect.
+pub struct Conn(Box<dyn Backend>);
+
 impl Conn {
-    /// Runs `f` in a transaction of `kind` whose unqualified names resolve in `namespace`.
+    /// Connects to `target`; the connection works in `namespace` where the dialect has
+    /// namespaces.
+    pub fn open(target: &Target, opts: ConnectOpts, namespace: &str) -> Result<Conn> {
+        Ok(Conn(match target {
+            Target::Postgres(t) => Box::new(postgres::PgConn::open(t, opts, namespace)?),
+            Target::Sqlite(path) => Box::new(sqlite::SqliteConn::open(path.as_deref(), opts)?),
+        }))
+    }
+
+    /// Runs `f` in a transaction of `kind` whose unqualified names resolve in `namespace`;
+    /// commits when `f` succeeds and `kind` keeps its work, rolls back otherwise.
     pub fn in_transaction<T>(
         &mut self,
         kind: TxKind,
@@ -154,12 +259,35 @@ impl Conn {
         lock_timeout: Duration,
         f: impl FnOnce(&mut dyn Session) -> Result<T>,
     ) -> Result<T> {
-        match self {
-            Conn::Postgres(client) => {
-                postgres::in_transaction(client, kind, namespace, lock_timeout, f)
+        let opts = TxOpts {
+            lock_timeout: (kind == TxKind::Locked).then_some(lock_timeout),
+            ..TxOpts::new(kind, namespace)
+        };
+        let mut tx = self.0.begin(&opts)?;
+        let result = f(&mut *tx);
+        match result {
+            Ok(value) if kind.commits() => {
+                tx.commit()?;
+                Ok(value)
             }
-            Conn::Sqlite(conn) => sqlite::in_transaction(conn, kind, f),
+            result => {
+                let _ = tx.rollback();
+                result
+            }
         }
+    }
+}
+
+impl std::ops::Deref for Conn {
+    type Target = dyn Backend;
+    fn deref(&self) -> &(dyn Backend + 'static) {
+        &*self.0
+    }
+}
+
+impl std::ops::DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut (dyn Backend + 'static) {
+        &mut *self.0
     }
 }
 
@@ -197,5 +325,25 @@ mod tests {
             let err = Target::parse(bad).expect_err(bad);
             assert!(!format!("{err:#}").contains("pw"), "{err:#}");
         }
+    }
+
+    #[test]
+    fn targets_answer_for_their_dialect_without_commands_matching_on_it() {
+        let pg = Target::parse("postgres://u@h/db").expect("pg");
+        let lite = Target::parse("sqlite::memory:").expect("sqlite");
+        assert_eq!(pg.namespace("app"), Some("app"));
+        assert_eq!(lite.namespace("app"), None);
+        assert!(pg.check_namespace("app").is_ok());
+        assert!(lite
+            .check_namespace(crate::settings::DEFAULT_NAMESPACE)
+            .is_ok());
+        assert!(lite.check_namespace("app").is_err());
+        assert!(pg.exists() && lite.exists());
+        let missing = Target::parse("sqlite:///nonexistent/dir/x.db").expect("sqlite file");
+        assert!(!missing.exists());
+        assert!(pg.into_server().is_some());
+        assert!(lite.into_server().is_none());
+        assert_eq!(place("db", Some("ns")), "db (namespace ns)");
+        assert_eq!(place("sqlite://x", None), "sqlite://x");
     }
 }

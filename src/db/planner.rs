@@ -1,42 +1,44 @@
-//! The [`Planner`]: fetches [`Plan`]s from either dialect on one connection.
+//! Plans: what `chatdb explain` needs from a database ([`Plans`], implemented in
+//! `db/postgres/plan.rs` and `db/sqlite/plan.rs`), and the [`Planner`] that fetches
+//! [`Plan`]s on one connection.
 
 use std::time::Duration;
 
 use anyhow::Result;
 
-use super::{postgres::plan as pg_plan, sqlite::plan as sqlite_plan, Conn};
+use super::Conn;
 use crate::catalog::queries::Param;
 use crate::model::plan::{IndexInfo, Plan, PlanMode};
 
-/// Plans queries on one connection, in one namespace.
+/// Plan fetching, in the connection's namespace.
+pub trait Plans {
+    /// Readies the connection for planning (SQLite: read only for as long as it is open)
+    /// and names the server: `PostgreSQL 15.4` / `SQLite 3.46.0`.
+    fn plan_session(&mut self) -> Result<String>;
+    /// The indexes `names`, in order, as the database has them.
+    fn indexes(&mut self, names: &[String]) -> Result<Vec<IndexInfo>>;
+    /// Plans (or, with [`PlanMode::Analyze`] and [`PlanMode::AnalyzeDelete`], runs) `sql`.
+    fn plan(
+        &mut self,
+        sql: &str,
+        params: &[Param],
+        mode: PlanMode,
+        statement_timeout: Duration,
+    ) -> Result<Plan>;
+    /// Why this dialect does not run [`PlanMode::AnalyzeDelete`], if it does not.
+    fn analyze_delete_skipped(&self) -> Option<&'static str>;
+}
+
+/// Plans queries on one connection.
 pub struct Planner<'c> {
     conn: &'c mut Conn,
-    namespace: String,
     server: String,
-    pg_version: i32,
 }
 
 impl<'c> Planner<'c> {
-    pub fn new(conn: &'c mut Conn, namespace: &str) -> Result<Self> {
-        let (server, pg_version) = match conn {
-            Conn::Postgres(client) => {
-                let version = pg_plan::server_version(client)?;
-                (
-                    format!("PostgreSQL {}", pg_plan::version_text(version)),
-                    version,
-                )
-            }
-            Conn::Sqlite(c) => {
-                sqlite_plan::read_only(c)?;
-                (format!("SQLite {}", rusqlite::version()), 0)
-            }
-        };
-        Ok(Planner {
-            conn,
-            namespace: namespace.to_string(),
-            server,
-            pg_version,
-        })
+    pub fn new(conn: &'c mut Conn) -> Result<Self> {
+        let server = conn.plan_session()?;
+        Ok(Planner { conn, server })
     }
 
     /// `PostgreSQL 15.4` / `SQLite 3.46.0`.
@@ -46,10 +48,7 @@ impl<'c> Planner<'c> {
 
     /// The indexes `names`, in order, as the database has them.
     pub fn indexes(&mut self, names: &[String]) -> Result<Vec<IndexInfo>> {
-        match self.conn {
-            Conn::Postgres(client) => pg_plan::indexes(client, &self.namespace, names),
-            Conn::Sqlite(c) => sqlite_plan::indexes(c, names),
-        }
+        self.conn.indexes(names)
     }
 
     /// Plans (or, with [`PlanMode::Analyze`] and [`PlanMode::AnalyzeDelete`], runs) `sql`.
@@ -60,19 +59,11 @@ impl<'c> Planner<'c> {
         mode: PlanMode,
         statement_timeout: Duration,
     ) -> Result<Plan> {
-        match self.conn {
-            Conn::Postgres(client) => pg_plan::plan(
-                client,
-                &pg_plan::Request {
-                    namespace: &self.namespace,
-                    version: self.pg_version,
-                    sql,
-                    params,
-                    mode,
-                    statement_timeout,
-                },
-            ),
-            Conn::Sqlite(c) => sqlite_plan::plan(c, sql, params, mode, statement_timeout),
-        }
+        self.conn.plan(sql, params, mode, statement_timeout)
+    }
+
+    /// Why `--analyze` skips a DELETE on this dialect, if it does.
+    pub fn analyze_delete_skipped(&self) -> Option<&'static str> {
+        self.conn.analyze_delete_skipped()
     }
 }

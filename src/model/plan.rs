@@ -70,6 +70,47 @@ pub struct PlanNode {
 }
 
 impl PlanNode {
+    /// The node writes rows (PostgreSQL `Delete`, `Update`, `Insert`, `Merge`): it is the
+    /// statement itself, not a way of reading a table.
+    pub fn modifies(&self) -> bool {
+        matches!(self.node.as_str(), "Delete" | "Update" | "Insert" | "Merge")
+    }
+
+    /// A `Limit`: the nodes below it stop early by design.
+    pub fn is_limit(&self) -> bool {
+        self.node == "Limit"
+    }
+
+    /// A SQLite temporary b-tree (`USE TEMP B-TREE FOR ORDER BY`, `... FOR GROUP BY`).
+    pub fn is_temp_btree(&self) -> bool {
+        self.node == "USE TEMP B-TREE"
+    }
+
+    /// A scan filtered by a ctid list: how PostgreSQL fetches the rows a batch DELETE's
+    /// subquery picked when it does not use a Tid Scan.
+    pub fn filters_by_ctid(&self) -> bool {
+        self.conditions
+            .iter()
+            .any(|c| c.starts_with("Filter: (ctid = ANY"))
+    }
+
+    /// The node's `Sort Key: ...` line, if it has one.
+    pub fn sort_key(&self) -> Option<&str> {
+        self.condition("Sort Key:")
+    }
+
+    /// The node's `Sort Method: ...` line, if it has one.
+    pub fn sort_method(&self) -> Option<&str> {
+        self.condition("Sort Method:")
+    }
+
+    fn condition(&self, prefix: &str) -> Option<&str> {
+        self.conditions
+            .iter()
+            .find(|c| c.starts_with(prefix))
+            .map(String::as_str)
+    }
+
     pub fn new(node: impl Into<String>, detail: impl Into<String>, kind: NodeKind) -> Self {
         PlanNode {
             node: node.into(),

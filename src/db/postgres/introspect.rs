@@ -4,7 +4,7 @@
 //! Names come back unqualified: the namespace being read is stripped from definitions and
 //! predicates, so that a scratch namespace and the checked one compare equal.
 
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 
 use crate::model::inventory::{
     normalize_expr, CheckConstraint, Column, Constraint, FkAction, ForeignKey, Index, IndexColumn,
@@ -97,7 +97,7 @@ SELECT to_char(stats_reset AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
 FROM pg_stat_database WHERE datname = current_database()";
 
 fn pg(what: &'static str) -> impl Fn(postgres::Error) -> anyhow::Error {
-    move |e| anyhow!("{}", crate::db::postgres::describe(&e)).context(what)
+    move |e| anyhow::Error::new(crate::db::SqlError::from(e)).context(what)
 }
 
 pub fn inventory(tx: &mut postgres::Transaction<'_>, namespace: &str) -> Result<Inventory> {
@@ -195,7 +195,11 @@ pub fn inventory(tx: &mut postgres::Transaction<'_>, namespace: &str) -> Result<
             columns,
             include,
             constraint,
-            definition: strip_namespace(&row.get::<_, String>(13), namespace),
+            // NULL when the index is dropped while the catalog is read (concurrent DDL).
+            definition: strip_namespace(
+                &row.get::<_, Option<String>>(13).unwrap_or_default(),
+                namespace,
+            ),
             size_bytes: row.get(14),
             scans: row.get(15),
             building: row.get(16),

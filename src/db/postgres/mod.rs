@@ -1,13 +1,20 @@
-//! PostgreSQL: connection (TLS modes as libpq understands them), and turning the driver's
-//! errors into the server's own words.
+//! PostgreSQL: the target (URL, TLS modes as libpq understands them), connecting, and
+//! the server's own words for a driver error ([`describe`]). The [`PgConn`] backend is in
+//! `conn.rs`; introspection, plans, retention and loading in their own files.
 //!
 //! rust-postgres only knows `sslmode=disable|prefer|require` and no `sslrootcert`. chatdb
 //! takes both out of the URL itself and configures native-tls to match libpq: `require`
 //! encrypts without verifying (as libpq does without a root certificate), `verify-ca`
 //! checks the chain against `sslrootcert`, `verify-full` checks the chain and the host name.
 
+pub mod conn;
 pub mod introspect;
+pub mod load;
 pub mod plan;
+pub mod retention;
+pub mod scratch;
+
+pub use conn::PgConn;
 
 use std::path::PathBuf;
 
@@ -96,15 +103,13 @@ impl PgTarget {
         } else {
             config.connect(self.tls()?)
         };
-        client
-            .map_err(|e| anyhow::anyhow!("{}", describe(&e)))
-            .with_context(|| {
-                format!(
-                    "cannot connect to {} (connect timeout {})",
-                    self.display,
-                    humantime::format_duration(opts.connect_timeout)
-                )
-            })
+        client.map_err(crate::db::SqlError::from).with_context(|| {
+            format!(
+                "cannot connect to {} (connect timeout {})",
+                self.display,
+                humantime::format_duration(opts.connect_timeout)
+            )
+        })
     }
 
     fn tls(&self) -> Result<postgres_native_tls::MakeTlsConnector> {
@@ -229,131 +234,7 @@ pub fn describe(err: &postgres::Error) -> String {
     }
 }
 
-/// Quotes an identifier for PostgreSQL.
-pub fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-/// SQLSTATE 55P03: a lock could not be had within `lock_timeout`.
-const LOCK_NOT_AVAILABLE: &str = "55P03";
-
-fn sql_error(sql: &str, e: &postgres::Error) -> super::SqlError {
-    let offset = e.as_db_error().and_then(|db| match db.position() {
-        Some(postgres::error::ErrorPosition::Original(p)) => {
-            Some(crate::sqltext::char_pos_to_byte(sql, *p as usize))
-        }
-        _ => None,
-    });
-    super::SqlError {
-        message: describe(e),
-        offset,
-    }
-}
-
-impl super::Session for postgres::Transaction<'_> {
-    fn batch(&mut self, sql: &str) -> Result<(), super::SqlError> {
-        self.batch_execute(sql).map_err(|e| sql_error(sql, &e))
-    }
-
-    fn history_rows(&mut self, sql: &str) -> Result<Vec<super::HistoryRow>, super::SqlError> {
-        // Cast in SQL so that a history table with unexpected column types still reads.
-        let wrapped = format!(
-            "SELECT version::int8, coalesce(name, '')::text, coalesce(applied_on, '')::text, coalesce(checksum, '')::text FROM ({}) AS h",
-            sql.trim_end().trim_end_matches(';')
-        );
-        let rows = self
-            .query(wrapped.as_str(), &[])
-            .map_err(|e| sql_error(sql, &e))?;
-        Ok(rows
-            .iter()
-            .map(|r| super::HistoryRow {
-                version: r.get(0),
-                name: r.get(1),
-                applied_on: r.get(2),
-                checksum: r.get(3),
-            })
-            .collect())
-    }
-
-    fn table_exists(&mut self, table: &str) -> Result<bool, super::SqlError> {
-        let sql = "SELECT to_regclass($1) IS NOT NULL";
-        let row = self
-            .query_one(sql, &[&quote_ident(table)])
-            .map_err(|e| sql_error(sql, &e))?;
-        Ok(row.get(0))
-    }
-
-    fn inventory(&mut self, namespace: &str) -> Result<crate::model::inventory::Inventory> {
-        introspect::inventory(self, namespace)
-    }
-}
-
-pub fn in_transaction<T>(
-    client: &mut postgres::Client,
-    kind: super::TxKind,
-    namespace: &str,
-    lock_timeout: std::time::Duration,
-    f: impl FnOnce(&mut dyn super::Session) -> Result<T>,
-) -> Result<T> {
-    use super::TxKind;
-    let ns = quote_ident(namespace);
-    let mut tx = client
-        .build_transaction()
-        .read_only(kind == TxKind::Read)
-        .start()
-        .map_err(|e| anyhow::anyhow!("{}", describe(&e)))
-        .context("starting a transaction")?;
-    let pg = |e: postgres::Error| anyhow::anyhow!("{}", describe(&e));
-    if kind == TxKind::Locked {
-        tx.batch_execute(&format!(
-            "SET LOCAL lock_timeout = '{}ms'",
-            lock_timeout.as_millis().max(1)
-        ))
-        .map_err(pg)?;
-        // One migrate at a time per namespace; the lock ends with the transaction.
-        if let Err(e) = tx.execute(
-            "SELECT pg_advisory_xact_lock(hashtext('chatdb.migrate'), hashtext($1))",
-            &[&namespace],
-        ) {
-            if e.code().is_some_and(|c| c.code() == LOCK_NOT_AVAILABLE) {
-                return Err(crate::error::LockError::Busy {
-                    what: "migrate",
-                    waited: humantime::format_duration(lock_timeout).to_string(),
-                }
-                .into());
-            }
-            return Err(pg(e).context("taking the migrate advisory lock"));
-        }
-    }
-    if kind != TxKind::Read {
-        let exists = tx
-            .query_opt(
-                "SELECT 1 FROM pg_namespace WHERE nspname = $1",
-                &[&namespace],
-            )
-            .map_err(pg)?
-            .is_some();
-        if !exists {
-            tx.batch_execute(&format!("CREATE SCHEMA {ns}"))
-                .map_err(pg)
-                .with_context(|| format!("creating namespace {namespace}"))?;
-        }
-    }
-    tx.batch_execute(&format!("SET LOCAL search_path TO {ns}"))
-        .map_err(pg)?;
-    let result = f(&mut tx);
-    match (kind, result) {
-        (TxKind::Locked, Ok(value)) => {
-            tx.commit().map_err(pg).context("committing")?;
-            Ok(value)
-        }
-        (_, result) => {
-            // Dropping the transaction rolls it back; do it explicitly to see errors.
-            let _ = tx.rollback();
-            result
-        }
-    }
-}
+pub use crate::db::quote_ident;
 
 #[cfg(test)]
 mod tests {

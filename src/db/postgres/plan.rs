@@ -21,8 +21,11 @@ use anyhow::{anyhow, bail, Context, Result};
 use postgres::SimpleQueryMessage;
 use serde_json::Value;
 
-use super::{describe, quote_ident};
+use super::conn::begin as begin_tx;
+use super::PgConn;
 use crate::catalog::queries::{Param, Sample};
+use crate::db::planner::Plans;
+use crate::db::{SqlError, SqlResult, TxKind, TxOpts};
 use crate::model::plan::{
     Actual, Buffers, IndexInfo, Measured, NodeKind, Plan, PlanMode, PlanNode, TriggerTime,
     DELETE_LOCK_TIMEOUT,
@@ -30,12 +33,6 @@ use crate::model::plan::{
 
 /// The name of the one prepared statement chatdb uses, deallocated after each plan.
 const STMT: &str = "chatdb_explain";
-/// SQLSTATE 57014: canceled, here by `statement_timeout`.
-const QUERY_CANCELED: &str = "57014";
-/// SQLSTATE 55P03: a lock not had within `lock_timeout`.
-const LOCK_NOT_AVAILABLE: &str = "55P03";
-/// SQLSTATEs for a parameter whose type the SQL alone does not fix.
-const PARAM_TYPE_UNKNOWN: [&str; 2] = ["42P18", "42P08"];
 
 /// What [`plan`] needs to know.
 pub struct Request<'a> {
@@ -48,14 +45,54 @@ pub struct Request<'a> {
     pub statement_timeout: std::time::Duration,
 }
 
-fn pg(e: postgres::Error) -> anyhow::Error {
-    anyhow!("{}", describe(&e))
+impl Plans for PgConn {
+    fn plan_session(&mut self) -> Result<String> {
+        let version = server_version(&mut self.client)?;
+        self.version = Some(version);
+        Ok(format!("PostgreSQL {}", version_text(version)))
+    }
+
+    fn indexes(&mut self, names: &[String]) -> Result<Vec<IndexInfo>> {
+        indexes(&mut self.client, &self.namespace, names)
+    }
+
+    fn plan(
+        &mut self,
+        sql: &str,
+        params: &[Param],
+        mode: PlanMode,
+        statement_timeout: std::time::Duration,
+    ) -> Result<Plan> {
+        let version = match self.version {
+            Some(v) => v,
+            None => {
+                let v = server_version(&mut self.client)?;
+                self.version = Some(v);
+                v
+            }
+        };
+        plan(
+            &mut self.client,
+            &Request {
+                namespace: &self.namespace,
+                version,
+                sql,
+                params,
+                mode,
+                statement_timeout,
+            },
+        )
+    }
+
+    fn analyze_delete_skipped(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 pub fn server_version(client: &mut postgres::Client) -> Result<i32> {
     let row = client
         .query_one("SELECT current_setting('server_version_num')::int4", &[])
-        .map_err(pg)
+        .sql()
         .context("reading server_version_num")?;
     Ok(row.get(0))
 }
@@ -84,7 +121,7 @@ pub fn indexes(
              WHERE n.nspname = $1 AND i.relname::text = ANY($2::text[])",
             &[&namespace, &names],
         )
-        .map_err(pg)
+        .sql()
         .context("looking up the expected indexes")?;
     Ok(names
         .iter()
@@ -112,7 +149,7 @@ pub fn plan(client: &mut postgres::Client, req: &Request) -> Result<Plan> {
     if prepared {
         client
             .batch_execute(&format!("DEALLOCATE {STMT}"))
-            .map_err(pg)
+            .sql()
             .context("deallocating the explained statement")?;
     }
     result
@@ -143,38 +180,27 @@ fn describe_how(mode: PlanMode, how: &str) -> String {
 
 fn begin<'c>(client: &'c mut postgres::Client, req: &Request) -> Result<postgres::Transaction<'c>> {
     let writes = req.mode == PlanMode::AnalyzeDelete;
-    let mut tx = client
-        .build_transaction()
-        .read_only(!writes)
-        .start()
-        .map_err(pg)
-        .context(if writes {
-            "starting the transaction the DELETE runs in (rolled back)"
+    // As cleanup runs a DELETE: naive timestamps read as UTC; never wait long on a lock an
+    // application transaction holds. The statement timeout also bounds planning, which
+    // waits for any lock a migration holds on the tables.
+    let opts = TxOpts {
+        kind: if writes {
+            TxKind::Scratch
         } else {
-            "starting a read-only transaction"
-        })?;
-    if writes {
-        // As cleanup runs it: naive timestamps read as UTC; never wait long on a lock an
-        // application transaction holds.
-        tx.batch_execute(&format!(
-            "SET LOCAL TimeZone = 'UTC'; SET LOCAL lock_timeout = '{}ms'",
-            DELETE_LOCK_TIMEOUT.as_millis()
-        ))
-        .map_err(pg)?;
-    }
-    tx.batch_execute(&format!(
-        "SET LOCAL search_path TO {}",
-        quote_ident(req.namespace)
-    ))
-    .map_err(pg)?;
-    // Also bounds planning, which waits for any lock a migration holds on the tables.
-    tx.batch_execute(&format!(
-        "SET LOCAL statement_timeout = '{}ms'",
-        req.statement_timeout.as_millis().max(1)
-    ))
-    .map_err(pg)?;
+            TxKind::Read
+        },
+        namespace: req.namespace,
+        lock_timeout: writes.then_some(DELETE_LOCK_TIMEOUT),
+        statement_timeout: Some(req.statement_timeout),
+        utc: writes,
+    };
+    let mut tx = begin_tx(client, &opts).context(if writes {
+        "starting the transaction the DELETE runs in (rolled back)"
+    } else {
+        "starting a read-only transaction"
+    })?;
     for s in settings(req.mode) {
-        tx.batch_execute(&format!("SET LOCAL {s}")).map_err(pg)?;
+        tx.batch_execute(&format!("SET LOCAL {s}")).sql()?;
     }
     Ok(tx)
 }
@@ -188,13 +214,8 @@ fn generic_plan_option(client: &mut postgres::Client, req: &Request) -> Result<O
         &format!("EXPLAIN (GENERIC_PLAN, FORMAT JSON) {}", req.sql),
     ) {
         Ok(text) => text,
-        Err(e)
-            if e.code()
-                .is_some_and(|c| PARAM_TYPE_UNKNOWN.contains(&c.code())) =>
-        {
-            return Ok(None)
-        }
-        Err(e) => return Err(pg(e)),
+        Err(e) if e.is_undetermined_parameter() => return Ok(None),
+        Err(e) => return Err(e.into()),
     };
     let _ = tx.rollback();
     parse(
@@ -215,7 +236,7 @@ fn prepared_plan(
     let analyze = req.mode.analyzes();
     if !analyze {
         tx.batch_execute("SET LOCAL plan_cache_mode = force_generic_plan")
-            .map_err(pg)?;
+            .sql()?;
     }
     let types: Vec<&str> = req.params.iter().map(|p| p.pg_type.as_str()).collect();
     let signature = if types.is_empty() {
@@ -224,7 +245,7 @@ fn prepared_plan(
         format!("({})", types.join(", "))
     };
     tx.batch_execute(&format!("PREPARE {STMT}{signature} AS {}", req.sql))
-        .map_err(pg)
+        .sql()
         .context("preparing the query")?;
     *prepared = true;
     let args: Vec<String> = if analyze {
@@ -256,7 +277,7 @@ fn prepared_plan(
     let text = match single_value(&mut tx, &format!("EXPLAIN ({options}) {execute}")) {
         Ok(text) => text,
         // Dropping `tx` on these returns rolls it back.
-        Err(e) if analyze && e.code().is_some_and(|c| c.code() == QUERY_CANCELED) => {
+        Err(e) if analyze && e.is_statement_timeout() => {
             return Ok(Plan {
                 how: how.to_string(),
                 roots: vec![],
@@ -266,7 +287,7 @@ fn prepared_plan(
                 without_statistics: false,
             });
         }
-        Err(e) if analyze && e.code().is_some_and(|c| c.code() == LOCK_NOT_AVAILABLE) => {
+        Err(e) if analyze && e.is_lock_timeout() => {
             return Ok(Plan {
                 how: how.to_string(),
                 roots: vec![],
@@ -276,12 +297,12 @@ fn prepared_plan(
                 without_statistics: false,
             });
         }
-        Err(e) => return Err(pg(e)),
+        Err(e) => return Err(e.into()),
     };
     if req.mode == PlanMode::AnalyzeDelete {
         // The DELETE ran: make sure of the rollback rather than assume it.
         tx.rollback()
-            .map_err(pg)
+            .sql()
             .context("rolling back the explained DELETE")?;
     } else {
         let _ = tx.rollback();
@@ -290,8 +311,8 @@ fn prepared_plan(
 }
 
 /// The first column of the first row, read through the simple protocol (as text).
-fn single_value(tx: &mut postgres::Transaction, sql: &str) -> Result<String, postgres::Error> {
-    for msg in tx.simple_query(sql)? {
+fn single_value(tx: &mut postgres::Transaction, sql: &str) -> Result<String, SqlError> {
+    for msg in tx.simple_query(sql).sql()? {
         if let SimpleQueryMessage::Row(row) = msg {
             return Ok(row.get(0).unwrap_or_default().to_string());
         }

@@ -5,15 +5,43 @@
 //! and checks that it took. The busy timeout makes a second writer wait for the first
 //! (migrate's exclusive lock) instead of failing at once.
 
-pub mod introspect;
-pub mod plan;
+//!
+//! [`SqliteConn`] is the SQLite backend; [`begin`] is the one place a SQLite transaction is
+//! started. Introspection, plans, retention and loading are in their own files.
 
-use std::path::Path;
+pub mod introspect;
+pub mod load;
+pub mod plan;
+pub mod retention;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
-use super::{Access, ConnectOpts};
+use super::{Access, Backend, ConnectOpts, HistoryRow, Session, SqlError, Tx, TxKind, TxOpts};
+use crate::catalog::Dialect;
+use crate::error::LockError;
+
+/// An open SQLite database (a file, or in memory).
+pub struct SqliteConn {
+    pub(super) conn: Connection,
+    /// The file; `None` in memory.
+    pub(super) path: Option<PathBuf>,
+    /// The busy timeout the connection waits for another writer.
+    pub(super) lock_timeout: Duration,
+}
+
+impl SqliteConn {
+    pub fn open(path: Option<&Path>, opts: ConnectOpts) -> Result<SqliteConn> {
+        Ok(SqliteConn {
+            conn: open(path, opts)?,
+            path: path.map(Path::to_path_buf),
+            lock_timeout: opts.lock_timeout,
+        })
+    }
+}
 
 pub fn open(path: Option<&Path>, opts: ConnectOpts) -> Result<Connection> {
     let conn = match path {
@@ -50,31 +78,61 @@ pub fn open(path: Option<&Path>, opts: ConnectOpts) -> Result<Connection> {
     Ok(conn)
 }
 
-/// True when `e` is SQLite saying another connection holds the lock.
-pub fn is_busy(e: &rusqlite::Error) -> bool {
-    matches!(
-        e.sqlite_error_code(),
-        Some(rusqlite::ErrorCode::DatabaseBusy) | Some(rusqlite::ErrorCode::DatabaseLocked)
-    )
-}
-
-fn sql_error(e: &rusqlite::Error) -> super::SqlError {
-    let offset = match e {
-        rusqlite::Error::SqlInputError { offset, .. } if *offset >= 0 => Some(*offset as usize),
-        _ => None,
-    };
-    super::SqlError {
-        message: format!("SQLite: {e}"),
-        offset,
+/// The lock error for a transaction that could not start within the busy timeout: how
+/// long it waited, and the timeout.
+fn busy(what: &'static str, waited: Duration, timeout: Duration) -> LockError {
+    LockError::Busy {
+        what,
+        waited: format!(
+            "{:.1}s; busy timeout {}",
+            waited.as_secs_f64(),
+            humantime::format_duration(timeout)
+        ),
     }
 }
 
-impl super::Session for rusqlite::Transaction<'_> {
-    fn batch(&mut self, sql: &str) -> Result<(), super::SqlError> {
+/// Starts a transaction as `o` says: `BEGIN EXCLUSIVE` for migrate, `BEGIN IMMEDIATE` for
+/// seed and cleanup batches (a 64 MiB page cache for seed), `BEGIN DEFERRED` otherwise.
+/// A database another connection holds past `busy_timeout` is a `LockError`.
+pub fn begin<'c>(
+    conn: &'c mut Connection,
+    o: &TxOpts,
+    busy_timeout: Duration,
+) -> Result<rusqlite::Transaction<'c>> {
+    let (behavior, what) = match o.kind {
+        TxKind::Locked => (TransactionBehavior::Exclusive, "exclusive"),
+        TxKind::Seed => (TransactionBehavior::Immediate, "seed"),
+        TxKind::Batch => (TransactionBehavior::Immediate, "cleanup"),
+        TxKind::Read | TxKind::Scratch => (TransactionBehavior::Deferred, "read"),
+    };
+    if o.kind == TxKind::Seed {
+        conn.execute_batch("PRAGMA cache_size = -65536")
+            .context("setting the page cache")?;
+    }
+    let started = std::time::Instant::now();
+    match conn.transaction_with_behavior(behavior) {
+        Ok(tx) => Ok(tx),
+        Err(e) => {
+            let e = SqlError::sqlite(&e, "");
+            if e.is_busy() {
+                Err(busy(what, started.elapsed(), busy_timeout).into())
+            } else {
+                Err(anyhow::Error::new(e).context("starting a transaction"))
+            }
+        }
+    }
+}
+
+fn sql_error(e: &rusqlite::Error) -> SqlError {
+    SqlError::sqlite(e, "SQLite: ")
+}
+
+impl Session for rusqlite::Transaction<'_> {
+    fn batch(&mut self, sql: &str) -> Result<(), SqlError> {
         self.execute_batch(sql).map_err(|e| sql_error(&e))
     }
 
-    fn history_rows(&mut self, sql: &str) -> Result<Vec<super::HistoryRow>, super::SqlError> {
+    fn history_rows(&mut self, sql: &str) -> Result<Vec<HistoryRow>, SqlError> {
         let wrapped = format!(
             "SELECT CAST(version AS INTEGER), coalesce(name, ''), coalesce(applied_on, ''), coalesce(CAST(checksum AS TEXT), '') FROM ({}) AS h",
             sql.trim_end().trim_end_matches(';')
@@ -82,7 +140,7 @@ impl super::Session for rusqlite::Transaction<'_> {
         let mut stmt = self.prepare(&wrapped).map_err(|e| sql_error(&e))?;
         let rows = stmt
             .query_map([], |r| {
-                Ok(super::HistoryRow {
+                Ok(HistoryRow {
                     version: r.get(0)?,
                     name: r.get(1)?,
                     applied_on: r.get(2)?,
@@ -94,7 +152,7 @@ impl super::Session for rusqlite::Transaction<'_> {
             .map_err(|e| sql_error(&e))
     }
 
-    fn table_exists(&mut self, table: &str) -> Result<bool, super::SqlError> {
+    fn table_exists(&mut self, table: &str) -> Result<bool, SqlError> {
         self.query_row(
             "SELECT count(*) > 0 FROM sqlite_schema WHERE type = 'table' AND name = ?1",
             [table],
@@ -108,40 +166,35 @@ impl super::Session for rusqlite::Transaction<'_> {
     }
 }
 
-pub fn in_transaction<T>(
-    conn: &mut Connection,
-    kind: super::TxKind,
-    f: impl FnOnce(&mut dyn super::Session) -> Result<T>,
-) -> Result<T> {
-    use super::TxKind;
-    use rusqlite::TransactionBehavior;
-    let behavior = match kind {
-        TxKind::Locked => TransactionBehavior::Exclusive,
-        TxKind::Read | TxKind::Scratch => TransactionBehavior::Deferred,
-    };
-    let mut tx = match conn.transaction_with_behavior(behavior) {
-        Ok(tx) => tx,
-        Err(e) if is_busy(&e) => {
-            return Err(crate::error::LockError::Busy {
-                what: "exclusive",
-                waited: format!(
-                    "{} (busy timeout)",
-                    humantime::format_duration(std::time::Duration::from_millis(0))
-                ),
-            }
-            .into())
-        }
-        Err(e) => return Err(anyhow::Error::new(e).context("starting a transaction")),
-    };
-    let result = f(&mut tx);
-    match (kind, result) {
-        (TxKind::Locked, Ok(value)) => {
-            tx.commit().context("committing")?;
-            Ok(value)
-        }
-        (_, result) => {
-            let _ = tx.rollback();
-            result
-        }
+impl Tx for rusqlite::Transaction<'_> {
+    fn commit(self: Box<Self>) -> Result<()> {
+        rusqlite::Transaction::commit(*self).context("committing")
+    }
+
+    fn rollback(self: Box<Self>) -> Result<()> {
+        rusqlite::Transaction::rollback(*self).context("rolling back")
+    }
+}
+
+impl Backend for SqliteConn {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    fn namespace(&self) -> Option<&str> {
+        None
+    }
+
+    fn begin<'c>(&'c mut self, opts: &TxOpts) -> Result<Box<dyn Tx + 'c>> {
+        let timeout = self.lock_timeout;
+        Ok(Box::new(begin(&mut self.conn, opts, timeout)?))
+    }
+
+    fn analyze(&mut self, _tables: &[&str]) -> Result<()> {
+        self.conn.execute_batch("ANALYZE").context("ANALYZE")
+    }
+
+    fn check_note(&self) -> Option<&'static str> {
+        Some("chatdb's own connections enforce foreign keys; foreign-keys-off reports the rows left by connections that did not")
     }
 }

@@ -21,8 +21,38 @@ use anyhow::{bail, Context, Result};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, ErrorCode, StatementStatus};
 
+use super::SqliteConn;
 use crate::catalog::queries::{Param, Sample};
+use crate::db::planner::Plans;
 use crate::model::plan::{IndexInfo, Measured, NodeKind, Plan, PlanMode, PlanNode, SqliteCounters};
+
+/// Why `--analyze` skips a DELETE here.
+const NO_ANALYZE_DELETE: &str = "--analyze skipped: SQLite has no EXPLAIN ANALYZE, and chatdb does not execute a DELETE to time it";
+
+impl Plans for SqliteConn {
+    fn plan_session(&mut self) -> Result<String> {
+        read_only(&self.conn)?;
+        Ok(format!("SQLite {}", rusqlite::version()))
+    }
+
+    fn indexes(&mut self, names: &[String]) -> Result<Vec<IndexInfo>> {
+        indexes(&self.conn, names)
+    }
+
+    fn plan(
+        &mut self,
+        sql: &str,
+        params: &[Param],
+        mode: PlanMode,
+        statement_timeout: Duration,
+    ) -> Result<Plan> {
+        plan(&mut self.conn, sql, params, mode, statement_timeout)
+    }
+
+    fn analyze_delete_skipped(&self) -> Option<&'static str> {
+        Some(NO_ANALYZE_DELETE)
+    }
+}
 
 /// Forbids writes on this connection for as long as it is open.
 pub fn read_only(conn: &Connection) -> Result<()> {
@@ -145,12 +175,19 @@ fn replica(conn: &Connection) -> Result<Connection> {
     let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
     for row in rows {
         let (name, sql) = row?;
-        if let Err(e) = mem.execute_batch(&sql) {
-            // A virtual table creates its shadow tables itself; they are listed too.
-            if !e.to_string().contains("already exists") {
-                return Err(e).with_context(|| format!("copying {name} into memory"));
-            }
+        // A virtual table creates its shadow tables itself; they are listed too.
+        let exists: bool = mem
+            .query_row(
+                "SELECT count(*) > 0 FROM sqlite_schema WHERE name = ?1",
+                [&name],
+                |r| r.get(0),
+            )
+            .with_context(|| format!("looking up {name} in the in-memory copy"))?;
+        if exists {
+            continue;
         }
+        mem.execute_batch(&sql)
+            .with_context(|| format!("copying {name} into memory"))?;
     }
     Ok(mem)
 }
@@ -397,7 +434,12 @@ fn run(
     params: &[Param],
     timeout: Duration,
 ) -> Result<Option<Measured>> {
-    let tx = conn.transaction().context("starting a transaction")?;
+    // Deferred: a read takes no lock until it reads, so the busy timeout never applies.
+    let tx = super::begin(
+        conn,
+        &crate::db::TxOpts::new(crate::db::TxKind::Read, crate::settings::DEFAULT_NAMESPACE),
+        Duration::ZERO,
+    )?;
     let result = (|| -> Result<Option<Measured>> {
         let mut stmt = tx
             .prepare(sql)

@@ -1,0 +1,201 @@
+//! Cleanup on SQLite: an OS lock on `<database>-chatdb-cleanup.lock` (SQLite has no
+//! advisory locks), the batch DELETE through a rowid list in its own `BEGIN IMMEDIATE`
+//! transaction followed by a pause as long as the batch (so the application's writers get
+//! the lock between batches), cascaded rows counted from `total_changes`, and a WAL
+//! checkpoint and incremental vacuum where those are enabled.
+
+use std::fs::File;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+
+use super::{begin, SqliteConn};
+use crate::catalog::Dialect;
+use crate::db::retention::{cleanup_busy, count, CleanupLock, Retention};
+use crate::db::{quote_ident, TxKind, TxOpts};
+use crate::retention::{Batch, Cascade, Job, Timeouts};
+
+/// The longest pause between two batches.
+const MAX_PAUSE: Duration = Duration::from_millis(250);
+
+impl Retention for SqliteConn {
+    fn cleanup_session(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    fn cleanup_lock(&mut self) -> Result<CleanupLock> {
+        let Some(db) = &self.path else {
+            // In memory: nothing to share, nothing to lock.
+            return Ok(CleanupLock::held());
+        };
+        let mut name = db.as_os_str().to_owned();
+        name.push("-chatdb-cleanup.lock");
+        let path = PathBuf::from(name);
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("opening the cleanup lock file {}", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => Ok(CleanupLock::file(file)),
+            Err(std::fs::TryLockError::WouldBlock) => Err(cleanup_busy().into()),
+            Err(std::fs::TryLockError::Error(e)) => {
+                Err(anyhow::Error::new(e).context(format!("locking {}", path.display())))
+            }
+        }
+    }
+
+    fn db_now(&mut self) -> Result<String> {
+        Ok(self
+            .conn
+            .query_row("SELECT datetime('now')", [], |r| r.get(0))?)
+    }
+
+    fn cutoff(&mut self, now: &str, keep: Duration) -> Result<String> {
+        Ok(self.conn.query_row(
+            "SELECT datetime(?1, printf('-%d seconds', ?2))",
+            rusqlite::params![now, keep.as_secs() as i64],
+            |r| r.get(0),
+        )?)
+    }
+
+    fn column_exists(&mut self, table: &str, column: &str) -> Result<bool> {
+        let found: i64 = self.conn.query_row(
+            "SELECT count(*) FROM pragma_table_info(?1) WHERE name = ?2",
+            [table, column],
+            |r| r.get(0),
+        )?;
+        Ok(found > 0)
+    }
+
+    fn cascades(&mut self) -> Result<Vec<Cascade>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT m.name, f.\"table\", f.id, f.\"from\", f.\"to\" FROM sqlite_schema m, pragma_foreign_key_list(m.name) f
+             WHERE m.type = 'table' AND upper(f.on_delete) = 'CASCADE' ORDER BY m.name, f.id, f.seq",
+        )?;
+        let mut out: Vec<(String, i64, Cascade)> = Vec::new();
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(4)?,
+            ))
+        })?;
+        for row in rows {
+            let (child, parent, id, from, to) = row?;
+            let to = to.unwrap_or_else(|| "rowid".to_string());
+            match out.iter_mut().find(|(c, i, _)| *c == child && *i == id) {
+                Some((_, _, cas)) => {
+                    cas.child_cols.push(from);
+                    cas.parent_cols.push(to);
+                }
+                None => out.push((
+                    child.clone(),
+                    id,
+                    Cascade {
+                        child,
+                        parent,
+                        child_cols: vec![from],
+                        parent_cols: vec![to],
+                    },
+                )),
+            }
+        }
+        Ok(out.into_iter().map(|(_, _, c)| c).collect())
+    }
+
+    fn cutoff_literal(&self, cutoff: &str) -> String {
+        format!("'{}'", cutoff.replace('\'', "''"))
+    }
+
+    fn scalar(&mut self, sql: &str) -> Result<u64> {
+        Ok(count(self.conn.query_row(sql, [], |r| r.get(0))?))
+    }
+
+    fn delete_batch(
+        &mut self,
+        job: &Job,
+        cutoff: &str,
+        from: Option<&str>,
+        limit: u64,
+        _timeouts: Timeouts,
+    ) -> Result<Batch> {
+        let timeout = self.lock_timeout;
+        let started = std::time::Instant::now();
+        let tx = begin(
+            &mut self.conn,
+            &TxOpts::new(TxKind::Batch, crate::settings::DEFAULT_NAMESPACE),
+            timeout,
+        )?;
+        let sql = job.batch_delete_sql(Dialect::Sqlite, from.is_some());
+        let before = tx.total_changes();
+        let mut deleted = 0u64;
+        let mut last: Option<String> = None;
+        {
+            let mut stmt = tx.prepare(&sql)?;
+            let params: Vec<Box<dyn rusqlite::ToSql>> = match from {
+                Some(f) => vec![
+                    Box::new(cutoff.to_string()),
+                    Box::new(limit as i64),
+                    Box::new(f.to_string()),
+                ],
+                None => vec![Box::new(cutoff.to_string()), Box::new(limit as i64)],
+            };
+            let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
+            while let Some(row) = rows.next()? {
+                deleted += 1;
+                let v: rusqlite::types::Value = row.get(0)?;
+                let text = match v {
+                    rusqlite::types::Value::Text(t) => Some(t),
+                    rusqlite::types::Value::Integer(i) => Some(i.to_string()),
+                    rusqlite::types::Value::Real(r) => Some(r.to_string()),
+                    _ => None,
+                };
+                if let Some(t) = text {
+                    if last.as_ref().is_none_or(|l| &t > l) {
+                        last = Some(t);
+                    }
+                }
+            }
+        }
+        let cascaded = (tx.total_changes() - before).saturating_sub(deleted);
+        tx.commit()?;
+        // SQLite has one writer, and a writer waiting in its busy handler sleeps between
+        // tries: stay off the lock as long as the batch held it (at most 250 ms), so that
+        // the application's writes get their turn instead of waiting out the whole run.
+        std::thread::sleep(started.elapsed().min(MAX_PAUSE));
+        Ok(Batch {
+            deleted,
+            cascaded,
+            last,
+        })
+    }
+
+    fn vacuum(&mut self, tables: &[String]) -> Result<Vec<String>> {
+        let c = &self.conn;
+        let mut done = Vec::new();
+        let mode: String = c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+        if mode.eq_ignore_ascii_case("wal") {
+            c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+            done.push("PRAGMA wal_checkpoint(TRUNCATE)".to_string());
+        }
+        let auto: i64 = c.query_row("PRAGMA auto_vacuum", [], |r| r.get(0))?;
+        if auto == 2 {
+            c.execute_batch("PRAGMA incremental_vacuum")?;
+            done.push("PRAGMA incremental_vacuum".to_string());
+        }
+        for t in tables {
+            c.execute_batch(&format!("ANALYZE {}", quote_ident(t)))?;
+            done.push(format!("ANALYZE {t}"));
+        }
+        Ok(done)
+    }
+
+    fn keyset_floor(&self) -> &'static str {
+        "1970-01-01 00:00:00"
+    }
+}

@@ -1,0 +1,242 @@
+//! The SQL of a cleanup, written once for both dialects: a policy's [`Job`], the keyset
+//! batch DELETE ([`Job::batch_delete_sql`], also what `chatdb explain` plans), the expired
+//! counts of `--dry-run`/`--list` and the rows they would cascade to ([`count_queries`]).
+//!
+//! Keyset: each batch deletes the oldest expired rows `ORDER BY time_column LIMIT n`,
+//! starting from the newest time the previous batch deleted (inclusive, so rows sharing that
+//! time are not skipped). A batch therefore starts its index scan where the last one stopped
+//! instead of walking over the dead index entries the earlier batches left behind, and each
+//! batch costs about the same as the first.
+
+use std::time::Duration;
+
+use crate::catalog::Dialect;
+use crate::sqltext::quote_ident;
+
+/// One table's retention job.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub table: String,
+    pub time_column: String,
+    pub condition: Option<String>,
+    /// Tables that deletions from `table` cascade to (transitively).
+    pub cascade_tables: Vec<String>,
+}
+
+impl Job {
+    /// `"tc" < cutoff AND (condition)`, with `alias.` before the time column if given.
+    fn expired_sql(&self, alias: Option<&str>, cutoff: &str) -> String {
+        let col = match alias {
+            Some(a) => format!("{a}.{}", quote_ident(&self.time_column)),
+            None => quote_ident(&self.time_column),
+        };
+        let mut s = format!("{col} < {cutoff}");
+        if let Some(c) = &self.condition {
+            s.push_str(&format!(" AND ({c})"));
+        }
+        s
+    }
+
+    /// The statement that deletes one keyset batch in `dialect`: what
+    /// `Retention::delete_batch` runs and what `chatdb explain` plans (its `cleanup:<table>`
+    /// entries), written here only so that the two cannot drift apart.
+    ///
+    /// Parameters, the same in both dialects: 1 the cutoff (text; PostgreSQL casts it to
+    /// `timestamptz`), 2 the batch limit, and with `keyset` 3 the lower bound (text, inclusive:
+    /// the newest time the previous batch deleted). The rows go oldest first, by the time
+    /// column, so the index leading with it drives the batch. PostgreSQL returns one row
+    /// (rows deleted, newest time deleted as text); SQLite returns each deleted row's time.
+    pub fn batch_delete_sql(&self, dialect: Dialect, keyset: bool) -> String {
+        let table = quote_ident(&self.table);
+        let tc = quote_ident(&self.time_column);
+        match dialect {
+            Dialect::Postgres => {
+                let mut pred = self.expired_sql(None, "($1::text)::timestamptz");
+                if keyset {
+                    pred.push_str(&format!(" AND {tc} >= ($3::text)::timestamptz"));
+                }
+                format!(
+                    "WITH d AS (DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM {table} WHERE {pred} ORDER BY {tc} LIMIT $2)) RETURNING {tc})\n\
+                     SELECT count(*)::int8, max({tc})::text FROM d"
+                )
+            }
+            Dialect::Sqlite => {
+                let mut pred = self.expired_sql(None, "?1");
+                if keyset {
+                    pred.push_str(&format!(" AND {tc} >= ?3"));
+                }
+                format!(
+                    "DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE {pred} ORDER BY {tc} LIMIT ?2) RETURNING {tc}"
+                )
+            }
+        }
+    }
+}
+
+/// What one batch did.
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    pub deleted: u64,
+    /// Rows deleted in other tables by `ON DELETE CASCADE`, in the same transaction.
+    pub cascaded: u64,
+    /// The newest time value the batch deleted: where the next batch starts.
+    pub last: Option<String>,
+}
+
+/// A foreign key whose parent deletions cascade to its child.
+#[derive(Debug, Clone)]
+pub struct Cascade {
+    pub child: String,
+    pub child_cols: Vec<String>,
+    pub parent: String,
+    pub parent_cols: Vec<String>,
+}
+
+/// The count queries of a dry run: the expired rows of `job` at the cutoff `literal` (SQL
+/// text in the dialect's form), then one per table its deletes would cascade to.
+pub fn count_queries(job: &Job, literal: &str, cascades: &[Cascade]) -> (String, Vec<String>) {
+    let direct = format!(
+        "SELECT count(*) FROM {} WHERE {}",
+        quote_ident(&job.table),
+        job.expired_sql(None, literal)
+    );
+    let mut queries = Vec::new();
+    cascade_counts(
+        cascades,
+        &job.table,
+        &job.expired_sql(Some("t0"), literal),
+        1,
+        &mut queries,
+    );
+    (direct, queries)
+}
+
+/// Tables that deleting from `table` cascades to, transitively.
+pub fn descendants(table: &str, cascades: &[Cascade]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut frontier = vec![table.to_string()];
+    while let Some(t) = frontier.pop() {
+        for c in cascades.iter().filter(|c| c.parent == t) {
+            if c.child != table && !out.contains(&c.child) {
+                out.push(c.child.clone());
+                frontier.push(c.child.clone());
+            }
+        }
+    }
+    out
+}
+
+/// Per-batch limits (PostgreSQL).
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    pub lock: Duration,
+    pub statement: Duration,
+}
+
+/// Builds one count query per table reachable through cascading foreign keys from `parent`,
+/// each counting the rows whose ancestors are expired. `pred` is the expired-predicate of
+/// the parent alias `t{depth-1}`.
+fn cascade_counts(
+    cascades: &[Cascade],
+    parent: &str,
+    pred: &str,
+    depth: usize,
+    out: &mut Vec<String>,
+) {
+    if depth > 4 {
+        return;
+    }
+    for c in cascades
+        .iter()
+        .filter(|c| c.parent == parent && c.child != parent)
+    {
+        let (pa, ch) = (format!("t{}", depth - 1), format!("t{depth}"));
+        let join: Vec<String> = c
+            .parent_cols
+            .iter()
+            .zip(&c.child_cols)
+            .map(|(p, k)| format!("{pa}.{} = {ch}.{}", quote_ident(p), quote_ident(k)))
+            .collect();
+        let exists = format!(
+            "EXISTS (SELECT 1 FROM {} {pa} WHERE {} AND {pred})",
+            quote_ident(parent),
+            join.join(" AND ")
+        );
+        out.push(format!(
+            "SELECT count(*) FROM {} {ch} WHERE {exists}",
+            quote_ident(&c.child)
+        ));
+        // Grandchildren: a child row goes when its parent does, so `exists` (over alias
+        // t{depth}) is the child's predicate one level down.
+        cascade_counts(cascades, &c.child, &exists, depth + 1, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(condition: Option<&str>) -> Job {
+        Job {
+            table: "sessions".into(),
+            time_column: "ended_at".into(),
+            condition: condition.map(str::to_string),
+            cascade_tables: vec![],
+        }
+    }
+
+    #[test]
+    fn the_batch_delete_is_written_once_per_dialect() {
+        let j = job(Some("ended_at IS NOT NULL"));
+        assert_eq!(
+            j.batch_delete_sql(Dialect::Postgres, true),
+            "WITH d AS (DELETE FROM \"sessions\" WHERE ctid = ANY(ARRAY(SELECT ctid FROM \"sessions\" \
+             WHERE \"ended_at\" < ($1::text)::timestamptz AND (ended_at IS NOT NULL) \
+             AND \"ended_at\" >= ($3::text)::timestamptz ORDER BY \"ended_at\" LIMIT $2)) RETURNING \"ended_at\")\n\
+             SELECT count(*)::int8, max(\"ended_at\")::text FROM d"
+        );
+        assert_eq!(
+            job(None).batch_delete_sql(Dialect::Sqlite, false),
+            "DELETE FROM \"sessions\" WHERE rowid IN (SELECT rowid FROM \"sessions\" \
+             WHERE \"ended_at\" < ?1 ORDER BY \"ended_at\" LIMIT ?2) RETURNING \"ended_at\""
+        );
+        assert!(!j.batch_delete_sql(Dialect::Postgres, false).contains("$3"));
+        assert!(j
+            .batch_delete_sql(Dialect::Sqlite, true)
+            .contains("\"ended_at\" >= ?3"));
+    }
+
+    #[test]
+    fn cascades_are_walked_transitively_and_counted_per_child() {
+        let fk = |child: &str, parent: &str| Cascade {
+            child: child.into(),
+            child_cols: vec![format!("{parent}_id")],
+            parent: parent.into(),
+            parent_cols: vec!["id".into()],
+        };
+        // sessions -> messages -> reactions, and a self-reference that must not loop.
+        let cascades = [
+            fk("messages", "sessions"),
+            fk("reactions", "messages"),
+            fk("sessions", "sessions"),
+        ];
+        assert_eq!(
+            descendants("sessions", &cascades),
+            ["messages", "reactions"]
+        );
+        assert!(descendants("reactions", &cascades).is_empty());
+        let (direct, children) = count_queries(&job(None), "'2026-01-01'", &cascades);
+        assert_eq!(
+            direct,
+            "SELECT count(*) FROM \"sessions\" WHERE \"ended_at\" < '2026-01-01'"
+        );
+        assert_eq!(children.len(), 2, "{children:?}");
+        assert!(children[0].starts_with("SELECT count(*) FROM \"messages\" t1 WHERE EXISTS"));
+        assert!(
+            children[1].contains("FROM \"reactions\" t2")
+                && children[1].contains("t1.\"id\" = t2.\"messages_id\""),
+            "{}",
+            children[1]
+        );
+    }
+}
