@@ -127,6 +127,20 @@ pub struct FindingsFormatOpt {
 }
 
 impl Command {
+    /// The subcommand's name, as typed (`chatdb <name>` is the default application_name).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Schemas(_) => "schemas",
+            Command::Migrate(_) => "migrate",
+            Command::Status(_) => "status",
+            Command::Cleanup(_) => "cleanup",
+            Command::Explain(_) => "explain",
+            Command::Seed(_) => "seed",
+            Command::Check(_) => "check",
+            Command::Validate(_) => "validate",
+        }
+    }
+
     /// Whether the command prints JSON (so that an error is a JSON document too).
     pub fn json(&self) -> bool {
         let table_or_json = match self {

@@ -24,8 +24,23 @@ use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTRO
 /// What every password is shown as: the same length whatever the password.
 pub const MASK: &str = "********";
 
-/// Keywords the driver understands, plus `sslrootcert` (chatdb's own).
+/// Keywords chatdb reads itself (libpq's, which the driver lacks or reads differently):
+/// taken out of the text before the driver sees it.
+pub const OWN_KEYWORDS: &[&str] = &[
+    "sslmode",
+    "sslrootcert",
+    "sslcert",
+    "sslkey",
+    "passfile",
+    "service",
+];
+
+/// Keywords the driver understands, plus [`OWN_KEYWORDS`].
 const KEYWORDS: &[&str] = &[
+    "sslcert",
+    "sslkey",
+    "passfile",
+    "service",
     "user",
     "password",
     "dbname",
@@ -47,6 +62,11 @@ const KEYWORDS: &[&str] = &[
     "channel_binding",
     "load_balance_hosts",
 ];
+
+/// Whether `key` is a connection keyword chatdb accepts (the driver's or its own).
+pub fn is_keyword(key: &str) -> bool {
+    KEYWORDS.contains(&key)
+}
 
 /// Characters escaped when a user, host or database name is shown inside a URL.
 const COMPONENT: &AsciiSet = &CONTROLS
@@ -80,9 +100,9 @@ pub enum Style {
 /// A PostgreSQL target split the way chatdb hands it to the driver.
 #[derive(Debug, Clone)]
 pub struct PgText {
-    /// The text for `postgres::Config::from_str`, without `sslmode`/`sslrootcert`.
+    /// The text for `postgres::Config::from_str`, without [`OWN_KEYWORDS`].
     pub driver_text: String,
-    /// `sslmode` and `sslrootcert`, decoded (rust-postgres rejects the values it lacks).
+    /// The [`OWN_KEYWORDS`] given, decoded (rust-postgres rejects the values it lacks).
     pub ssl_params: Vec<(String, String)>,
     pub style: Style,
 }
@@ -146,7 +166,7 @@ fn split_url(text: &str) -> Result<PgText> {
     for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         let key = decode(k);
-        if key == "sslmode" || key == "sslrootcert" {
+        if OWN_KEYWORDS.contains(&key.as_str()) {
             ssl_params.push((key, decode(v)));
         } else {
             kept.push(pair);
@@ -169,7 +189,7 @@ fn split_key_value(text: &str) -> Result<PgText> {
     let mut kept = Vec::new();
     let mut ssl_params = Vec::new();
     for (key, value) in pairs {
-        if key == "sslmode" || key == "sslrootcert" {
+        if OWN_KEYWORDS.contains(&key.as_str()) {
             ssl_params.push((key, value));
         } else {
             kept.push(format!("{key}={}", quote_value(&value)));

@@ -13,6 +13,7 @@ mod commands;
 mod conninfo;
 mod db;
 mod duration;
+mod libpq;
 mod error;
 mod finding;
 mod migrator;

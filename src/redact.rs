@@ -73,8 +73,7 @@ impl Secrets {
         known.public.push(display);
     }
 
-    /// Remembers one password as given (`PGPASSWORD`-style, no URL around it).
-    #[cfg(test)]
+    /// Remembers one password as given (`PGPASSWORD`, a passfile's or a service file's).
     pub fn remember_password(&self, password: &str) {
         if !password.is_empty() {
             let mut known = self.known();

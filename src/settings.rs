@@ -22,6 +22,7 @@ use serde::Deserialize;
 
 use crate::cli::{GlobalOpts, BATCH_SIZE_RANGE};
 use crate::duration;
+use crate::libpq::PgEnv;
 use crate::names::validate_namespace;
 pub use crate::names::DEFAULT_NAMESPACE;
 use crate::redact::{redact_url, Secrets};
@@ -147,6 +148,10 @@ pub struct Settings {
     /// [`BATCH_SIZE_RANGE`]; `--batch-size` overrides it in `cleanup`.
     pub batch_size: u64,
     pub cleanup: CleanupConfig,
+    /// libpq's variables (`PG*`, `HOME`, `USER`), for what a PostgreSQL URL leaves out.
+    pub pg_env: PgEnv,
+    /// `application_name` when neither the URL nor `PGAPPNAME` sets one: `chatdb <command>`.
+    pub application_name: String,
 }
 
 impl std::fmt::Debug for Settings {
@@ -165,6 +170,8 @@ impl std::fmt::Debug for Settings {
             .field("lock_timeout", &self.lock_timeout)
             .field("batch_size", &self.batch_size)
             .field("cleanup", &self.cleanup)
+            .field("pg_env", &self.pg_env)
+            .field("application_name", &self.application_name)
             .finish()
     }
 }
@@ -174,6 +181,7 @@ impl std::fmt::Debug for Settings {
 pub struct ProcessEnv {
     pub database_url: Option<String>,
     pub schema: Option<String>,
+    pub pg: PgEnv,
 }
 
 impl ProcessEnv {
@@ -182,6 +190,11 @@ impl ProcessEnv {
         ProcessEnv {
             database_url: var("DATABASE_URL"),
             schema: var("CHATDB_SCHEMA"),
+            pg: {
+                let mut pg = PgEnv::from_lookup(&var);
+                pg.default_socket = Path::new(crate::libpq::DEFAULT_SOCKET_DIR).is_dir();
+                pg
+            },
         }
     }
 
@@ -189,7 +202,7 @@ impl ProcessEnv {
         match key {
             "DATABASE_URL" => self.database_url.clone(),
             "CHATDB_SCHEMA" => self.schema.clone(),
-            _ => None,
+            other => self.pg.get(other).map(str::to_string),
         }
     }
 }
@@ -217,7 +230,11 @@ impl Settings {
                 }
             }
         };
-        let settings = Self::resolve(opts, &|k| env.get(k), config.unwrap_or_default())?;
+        if let Some(pw) = env.pg.get("PGPASSWORD") {
+            secrets.remember_password(pw);
+        }
+        let mut settings = Self::resolve(opts, &|k| env.get(k), config.unwrap_or_default())?;
+        settings.pg_env.default_socket = env.pg.default_socket;
         secrets.remember_url(&settings.database_url);
         Ok(settings)
     }
@@ -282,6 +299,8 @@ impl Settings {
             lock_timeout,
             batch_size,
             cleanup: config.cleanup,
+            pg_env: PgEnv::from_lookup(env),
+            application_name: "chatdb".to_string(),
         })
     }
 }

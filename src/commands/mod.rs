@@ -22,7 +22,8 @@ use crate::settings::Settings;
 
 pub fn run(cli: Cli, secrets: &Secrets) -> Result<ExitCode> {
     // Every URL seen is remembered in `secrets` before anything can fail.
-    let settings = Settings::from_process(&cli.global, secrets)?;
+    let mut settings = Settings::from_process(&cli.global, secrets)?;
+    settings.application_name = format!("chatdb {}", cli.command.name());
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let code = match &cli.command {
@@ -55,9 +56,21 @@ pub struct Selected {
 
 pub fn select(settings: &Settings) -> Result<Selected> {
     let schema = catalog::load(&settings.schema, settings.schema_dir.as_deref())?;
-    let target = Target::parse(&settings.database_url)?;
+    let target = resolve_target(settings, &settings.database_url)?;
     target.check_namespace(&settings.namespace)?;
     Ok(Selected { schema, target })
+}
+
+/// `url` parsed and filled in from libpq's variables and files; its warnings (a passfile
+/// ignored) go to stderr.
+pub fn resolve_target(settings: &Settings, url: &str) -> Result<Target> {
+    let target = Target::resolve(url, &settings.pg_env, &settings.application_name)?;
+    if let Target::Postgres(t) = &target {
+        for w in &t.warnings {
+            eprintln!("chatdb: warning: {w}");
+        }
+    }
+    Ok(target)
 }
 
 pub fn connect(settings: &Settings, target: &Target, access: Access) -> Result<Conn> {

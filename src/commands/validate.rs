@@ -15,7 +15,7 @@ use serde::Serialize;
 use super::line;
 use crate::catalog;
 use crate::cli::{FindingsFormat, ValidateArgs};
-use crate::db::{Access, ConnectOpts, Target};
+use crate::db::{Access, ConnectOpts};
 use crate::finding::{Counts, Finding};
 use crate::redact::redact_url;
 use crate::report::json::{Envelope, ValidateFinding};
@@ -67,7 +67,7 @@ pub fn run(
     let mut notes = Vec::new();
     let server = match postgres_url {
         None => None,
-        Some(url) => match Target::parse(url)?.into_server() {
+        Some(url) => match super::resolve_target(settings, url)?.into_server() {
             Some(t) => Some(t),
             None => {
                 notes.push(format!(

@@ -35,7 +35,14 @@ pub enum Target {
 impl Target {
     /// Parses a database URL or key=value string; messages never quote the text (it may
     /// hold a password): they name the scheme, a keyword or a position.
+    #[cfg(test)]
     pub fn parse(url: &str) -> Result<Target> {
+        Self::resolve(url, &crate::libpq::PgEnv::default(), "chatdb")
+    }
+
+    /// Like [`Target::parse`], filling in what a PostgreSQL URL leaves out from libpq's
+    /// variables and files ([`crate::libpq`]), with `app` as the default application name.
+    pub fn resolve(url: &str, env: &crate::libpq::PgEnv, app: &str) -> Result<Target> {
         let trimmed = url.trim();
         if trimmed.is_empty() {
             bail!("the database URL is empty");
@@ -46,8 +53,11 @@ impl Target {
         if conninfo::is_postgres_url(trimmed)
             || conninfo::scheme_of(trimmed).is_none() && trimmed.contains('=')
         {
-            return Ok(Target::Postgres(Box::new(postgres::PgTarget::parse(
+            return Ok(Target::Postgres(Box::new(postgres::PgTarget::resolve(
                 trimmed,
+                env,
+                &crate::libpq::RealFiles,
+                app,
             )?)));
         }
         match conninfo::scheme_of(trimmed) {

@@ -16,17 +16,21 @@ pub mod scratch;
 
 pub use conn::PgConn;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use postgres::config::SslMode as DriverSslMode;
 
 use super::ConnectOpts;
 use crate::conninfo;
+use crate::libpq::{self, PgEnv};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SslMode {
     Disable,
+    /// libpq tries without TLS first; chatdb tries TLS first, as `prefer` (both accept
+    /// either, verifying nothing).
+    Allow,
     Prefer,
     Require,
     VerifyCa,
@@ -38,24 +42,175 @@ pub enum SslMode {
 pub struct PgTarget {
     pub config: postgres::Config,
     pub ssl_mode: SslMode,
+    /// `sslrootcert`: a file, or `None` with [`PgTarget::system_roots`] for `system`.
     pub root_cert: Option<PathBuf>,
+    /// `sslrootcert=system`: the system's trust store.
+    pub system_roots: bool,
+    /// `sslcert` and `sslkey`: the client certificate and its key.
+    pub client_cert: Option<(PathBuf, PathBuf)>,
     /// The URL with its password masked, for messages.
     pub display: String,
+    /// What resolving the target had to say (a passfile ignored), for stderr.
+    pub warnings: Vec<String>,
+}
+
+/// The string's own value for `key`, read from the driver's config or chatdb's keywords.
+fn given(config: &postgres::Config, own: &[(String, String)], key: &str) -> Option<String> {
+    let some = |b: bool| b.then(String::new);
+    match key {
+        "host" | "hostaddr" => some(!config.get_hosts().is_empty() || !config.get_hostaddrs().is_empty()),
+        "port" => some(!config.get_ports().is_empty()),
+        "user" => config.get_user().map(str::to_string),
+        "password" => some(config.get_password().is_some()),
+        "dbname" => config.get_dbname().map(str::to_string),
+        "options" => config.get_options().map(str::to_string),
+        "application_name" => config.get_application_name().map(str::to_string),
+        "connect_timeout" => some(config.get_connect_timeout().is_some()),
+        "target_session_attrs" => some(
+            config.get_target_session_attrs() != postgres::config::TargetSessionAttrs::Any,
+        ),
+        _ => own.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()),
+    }
+}
+
+/// Sets one keyword libpq filled in (from the service file or a `PG*` variable).
+fn apply(config: &mut postgres::Config, own: &mut Vec<(String, String)>, key: &str, value: &str) -> Result<()> {
+    match key {
+        "host" => {
+            for h in value.split(',') {
+                config.host(h);
+            }
+        }
+        "hostaddr" => {
+            for a in value.split(',') {
+                let addr = a
+                    .trim()
+                    .parse()
+                    .map_err(|_| anyhow::anyhow!("invalid hostaddr (PGHOSTADDR or the service file)"))?;
+                config.hostaddr(addr);
+            }
+        }
+        "port" => {
+            for p in value.split(',') {
+                let port = p
+                    .trim()
+                    .parse()
+                    .map_err(|_| anyhow::anyhow!("invalid port (PGPORT or the service file): a number from 1 to 65535"))?;
+                config.port(port);
+            }
+        }
+        "user" => {
+            config.user(value);
+        }
+        "password" => {
+            crate::redact::SECRETS.remember_password(value);
+            config.password(value);
+        }
+        "dbname" => {
+            config.dbname(value);
+        }
+        "options" => {
+            config.options(value);
+        }
+        "application_name" => {
+            config.application_name(value);
+        }
+        "connect_timeout" => {
+            let secs: i64 = value
+                .trim()
+                .parse()
+                .map_err(|_| anyhow::anyhow!("invalid connect_timeout (PGCONNECT_TIMEOUT or the service file): whole seconds"))?;
+            // libpq: zero or less waits forever; chatdb's own timeout then applies.
+            if secs > 0 {
+                config.connect_timeout(std::time::Duration::from_secs(secs.max(2) as u64));
+            }
+        }
+        "target_session_attrs" => {
+            config.target_session_attrs(match value {
+                "any" => postgres::config::TargetSessionAttrs::Any,
+                "read-write" => postgres::config::TargetSessionAttrs::ReadWrite,
+                "read-only" => postgres::config::TargetSessionAttrs::ReadOnly,
+                _ => bail!("invalid target_session_attrs (PGTARGETSESSIONATTRS or the service file): any, read-write or read-only"),
+            });
+        }
+        _ => own.push((key.to_string(), value.to_string())),
+    }
+    Ok(())
 }
 
 impl PgTarget {
     /// Parses a URL or key=value string the way the driver reads it (`conninfo`), with
-    /// chatdb's TLS parameters taken out first; the display comes from the parsed form.
+    /// nothing taken from the environment (tests, and the places that only display).
+    #[cfg(test)]
     pub fn parse(url: &str) -> Result<PgTarget> {
+        Self::resolve(url, &PgEnv::default(), &libpq::RealFiles, "chatdb")
+    }
+
+    /// Parses `url` and fills in what it leaves out the way libpq does ([`libpq`]): the
+    /// service's section, the `PG*` variables, libpq's defaults, the passfile; the
+    /// application name defaults to `app`. The display comes from the resolved form.
+    pub fn resolve(url: &str, env: &PgEnv, files: &dyn libpq::Files, app: &str) -> Result<PgTarget> {
         let split = conninfo::split_postgres(url)?;
+        let mut config: postgres::Config = split
+            .driver_text
+            .parse()
+            .map_err(|e| anyhow::anyhow!("invalid PostgreSQL URL: {e}"))?;
+        let mut own = split.ssl_params.clone();
+        let filled = libpq::fill(&|k| given(&config, &own, k), env, files)?;
+        let mut warnings = filled.warnings;
+        for (k, v) in &filled.values {
+            apply(&mut config, &mut own, k, v)?;
+        }
+        // libpq's defaults for what is still missing.
+        if config.get_hosts().is_empty() && config.get_hostaddrs().is_empty() {
+            config.host(if env.default_socket {
+                libpq::DEFAULT_SOCKET_DIR
+            } else {
+                "localhost"
+            });
+        }
+        if config.get_user().is_none() {
+            if let Some(user) = env.os_user() {
+                config.user(user);
+            }
+        }
+        if config.get_dbname().is_none() {
+            if let Some(user) = config.get_user().map(str::to_string) {
+                config.dbname(&user);
+            }
+        }
+        if config.get_application_name().is_none() {
+            config.application_name(app);
+        }
+        if config.get_password().is_none() {
+            let passfile = given(&config, &own, "passfile")
+                .map(PathBuf::from)
+                .or_else(|| env.passfile());
+            let host = match config.get_hosts().first() {
+                Some(postgres::config::Host::Tcp(h)) => h.clone(),
+                _ => String::new(),
+            };
+            let port = config.get_ports().first().copied().unwrap_or(libpq::DEFAULT_PORT);
+            let user = config.get_user().unwrap_or("").to_string();
+            let db = config.get_dbname().unwrap_or("").to_string();
+            if let Some(pw) =
+                libpq::passfile_lookup(passfile, &host, port, &db, &user, files, &mut warnings)
+            {
+                crate::redact::SECRETS.remember_password(&pw);
+                config.password(pw);
+            }
+        }
         let mut ssl_mode = SslMode::Prefer;
         let mut root_cert = None;
-        for (key, value) in &split.ssl_params {
-            match key.as_str() {
+        let mut system_roots = false;
+        let (mut cert, mut key) = (None, None);
+        for (key_name, value) in &own {
+            match key_name.as_str() {
                 "sslmode" => {
                     ssl_mode = match value.as_str() {
                         "disable" => SslMode::Disable,
-                        "allow" | "prefer" => SslMode::Prefer,
+                        "allow" => SslMode::Allow,
+                        "prefer" => SslMode::Prefer,
                         "require" => SslMode::Require,
                         "verify-ca" => SslMode::VerifyCa,
                         "verify-full" => SslMode::VerifyFull,
@@ -63,23 +218,38 @@ impl PgTarget {
                             let plain = other.len() <= 16
                                 && other.chars().all(|c| c.is_ascii_lowercase() || c == '-');
                             if plain {
-                                bail!("unknown sslmode `{other}` (disable, prefer, require, verify-ca, verify-full)")
+                                bail!("unknown sslmode `{other}` (disable, allow, prefer, require, verify-ca, verify-full)")
                             }
-                            bail!("unknown sslmode (disable, prefer, require, verify-ca, verify-full)")
+                            bail!("unknown sslmode (disable, allow, prefer, require, verify-ca, verify-full)")
                         }
                     }
                 }
-                _ => root_cert = Some(PathBuf::from(value)),
+                "sslrootcert" if value == "system" => system_roots = true,
+                "sslrootcert" => root_cert = Some(PathBuf::from(value)),
+                "sslcert" => cert = Some(PathBuf::from(value)),
+                "sslkey" => key = Some(PathBuf::from(value)),
+                _ => {}
             }
         }
-        let mut config: postgres::Config = split
-            .driver_text
-            .parse()
-            .map_err(|e| anyhow::anyhow!("invalid PostgreSQL URL: {e}"))?;
-        let display = conninfo::display_postgres(&config, &split.ssl_params, split.style);
-        if matches!(ssl_mode, SslMode::VerifyCa | SslMode::VerifyFull) && root_cert.is_none() {
+        // libpq's default files under ~/.postgresql, used when they exist.
+        let dot = env.get("HOME").map(|h| Path::new(h).join(".postgresql"));
+        let existing = |name: &str| dot.as_ref().map(|d| d.join(name)).filter(|p| p.is_file());
+        if root_cert.is_none() && !system_roots {
+            root_cert = existing("root.crt");
+        }
+        if cert.is_none() {
+            cert = existing("postgresql.crt");
+        }
+        if key.is_none() {
+            key = cert.as_ref().and_then(|_| existing("postgresql.key"));
+        }
+        let display = conninfo::display_postgres(&config, &own, split.style);
+        if matches!(ssl_mode, SslMode::VerifyCa | SslMode::VerifyFull)
+            && root_cert.is_none()
+            && !system_roots
+        {
             bail!(
-                "{display}: sslmode={} needs sslrootcert=/path/to/root.crt",
+                "{display}: sslmode={} needs sslrootcert=/path/to/root.crt (or sslrootcert=system, or ~/.postgresql/root.crt)",
                 if ssl_mode == SslMode::VerifyCa {
                     "verify-ca"
                 } else {
@@ -87,19 +257,25 @@ impl PgTarget {
                 }
             );
         }
+        let client_cert = match (cert, key) {
+            (Some(c), Some(k)) => Some((c, k)),
+            (Some(_), None) => bail!("{display}: sslcert is given but no sslkey"),
+            (None, Some(_)) => bail!("{display}: sslkey is given but no sslcert"),
+            (None, None) => None,
+        };
         config.ssl_mode(match ssl_mode {
             SslMode::Disable => DriverSslMode::Disable,
-            SslMode::Prefer => DriverSslMode::Prefer,
+            SslMode::Allow | SslMode::Prefer => DriverSslMode::Prefer,
             _ => DriverSslMode::Require,
         });
-        if config.get_application_name().is_none() {
-            config.application_name("chatdb");
-        }
         Ok(PgTarget {
             config,
             ssl_mode,
             root_cert,
+            system_roots,
+            client_cert,
             display,
+            warnings,
         })
     }
 
@@ -125,33 +301,68 @@ impl PgTarget {
     fn tls(&self) -> Result<postgres_native_tls::MakeTlsConnector> {
         let mut builder = native_tls::TlsConnector::builder();
         match self.ssl_mode {
-            SslMode::Disable | SslMode::Prefer | SslMode::Require => {
-                // Encrypt without verifying (libpq's `require`): no trust store is needed.
+            SslMode::Disable | SslMode::Allow | SslMode::Prefer | SslMode::Require => {
+                // Encrypt without verifying (libpq's `require`): no trust store is loaded.
                 builder
                     .danger_accept_invalid_certs(true)
                     .disable_built_in_roots(true);
             }
             SslMode::VerifyCa | SslMode::VerifyFull => {
-                let path = self
-                    .root_cert
-                    .as_deref()
-                    .unwrap_or(std::path::Path::new(""));
-                let pem = std::fs::read(path)
-                    .with_context(|| format!("reading sslrootcert {}", path.display()))?;
-                let cert = native_tls::Certificate::from_pem(&pem).with_context(|| {
-                    format!("sslrootcert {} is not a PEM certificate", path.display())
-                })?;
-                builder
-                    .add_root_certificate(cert)
-                    .disable_built_in_roots(true);
+                if let Some(path) = self.root_cert.as_deref() {
+                    let pem = std::fs::read(path)
+                        .with_context(|| format!("reading sslrootcert {}", path.display()))?;
+                    let cert = native_tls::Certificate::from_pem(&pem).with_context(|| {
+                        format!("sslrootcert {} is not a PEM certificate", path.display())
+                    })?;
+                    builder.add_root_certificate(cert);
+                }
+                // `sslrootcert=system`: the system's trust store, and only then.
+                builder.disable_built_in_roots(!self.system_roots);
                 if self.ssl_mode == SslMode::VerifyCa {
                     builder.danger_accept_invalid_hostnames(true);
                 }
             }
         }
+        if let Some((cert, key)) = &self.client_cert {
+            check_key_permissions(key)?;
+            let cert_pem = std::fs::read(cert)
+                .with_context(|| format!("reading sslcert {}", cert.display()))?;
+            let key_pem = std::fs::read(key)
+                .with_context(|| format!("reading sslkey {}", key.display()))?;
+            let identity = native_tls::Identity::from_pkcs8(&cert_pem, &key_pem).with_context(|| {
+                format!(
+                    "sslcert {} and sslkey {}: not a PEM certificate and PKCS#8 PEM key (convert a PKCS#1 key with `openssl pkcs8 -topk8 -nocrypt`)",
+                    cert.display(),
+                    key.display()
+                )
+            })?;
+            builder.identity(identity);
+        }
         let connector = builder.build().context("setting up TLS")?;
         Ok(postgres_native_tls::MakeTlsConnector::new(connector))
     }
+}
+
+/// libpq's rule for a private key file: no group or world access (0600 or less) when the
+/// current user owns it; owned by root, group read is allowed (0640 or less).
+fn check_key_permissions(key: &Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(key).with_context(|| format!("reading sslkey {}", key.display()))?;
+    if !meta.is_file() {
+        bail!("sslkey {} is not a regular file", key.display());
+    }
+    let loose = if meta.uid() == 0 {
+        meta.mode() & 0o037 != 0
+    } else {
+        meta.mode() & 0o077 != 0
+    };
+    if loose {
+        bail!(
+            "private key file {} has group or world access; file must have permissions u=rw (0600) or less if owned by the current user, or permissions u=rw,g=r (0640) or less if owned by root",
+            key.display()
+        );
+    }
+    Ok(())
 }
 
 /// The server's own words for an error: severity, SQLSTATE, message, detail, hint, where.
