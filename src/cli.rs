@@ -44,7 +44,9 @@ pub struct GlobalOpts {
     /// Database URL: postgres://user@host:5432/db[?sslmode=require], a key=value
     /// connection string, or sqlite://path (sqlite::memory: for a throwaway database).
     /// Falls back to DATABASE_URL, then `database_url` in the config file, then
-    /// sqlite://chatdb.sqlite3.
+    /// sqlite://chatdb.sqlite3. A PostgreSQL URL's missing parts come from PGHOST, PGPORT,
+    /// PGUSER, PGDATABASE, PGPASSWORD, ~/.pgpass, PGSERVICE, PGSSLMODE, PGAPPNAME, ... as
+    /// in libpq; `-d postgres://` is the server the PG* variables name.
     #[arg(short = 'd', long, global = true, value_name = "URL")]
     pub database_url: Option<String>,
 

@@ -221,10 +221,16 @@ pub fn service_section(text: &str, name: &str) -> Result<Option<Vec<(String, Str
         };
         let (k, v) = (k.trim(), v.trim());
         if k == "service" {
-            bail!("nested service specifications not supported in service file, line {}", n + 1);
+            bail!(
+                "nested service specifications not supported in service file, line {}",
+                n + 1
+            );
         }
         if !crate::conninfo::is_keyword(k) {
-            bail!("syntax error in service file, line {}: unknown keyword", n + 1);
+            bail!(
+                "syntax error in service file, line {}: unknown keyword",
+                n + 1
+            );
         }
         if let Some(f) = found.as_mut() {
             f.push((k.to_string(), v.to_string()));
@@ -236,7 +242,13 @@ pub fn service_section(text: &str, name: &str) -> Result<Option<Vec<(String, Str
 /// The password of the first line of a passfile's text that matches, libpq's way: each
 /// line is `host:port:database:user:password`, a field of `*` matches anything, `\`
 /// escapes `:` and `\`, `#` starts a comment line.
-pub fn passfile_password(text: &str, host: &str, port: &str, db: &str, user: &str) -> Option<String> {
+pub fn passfile_password(
+    text: &str,
+    host: &str,
+    port: &str,
+    db: &str,
+    user: &str,
+) -> Option<String> {
     for line in text.lines() {
         let line = line.trim_end_matches('\r');
         if line.is_empty() || line.starts_with('#') {
@@ -285,11 +297,14 @@ pub struct Filled {
 
 /// The values libpq would take for the keywords `given` leaves out: the service's section,
 /// then the `PG*` variables. `given(k)` is the string's own value for keyword `k`.
-pub fn fill(given: &dyn Fn(&str) -> Option<String>, env: &PgEnv, files: &dyn Files) -> Result<Filled> {
+pub fn fill(
+    given: &dyn Fn(&str) -> Option<String>,
+    env: &PgEnv,
+    files: &dyn Files,
+) -> Result<Filled> {
     let mut out = Filled::default();
-    let have = |k: &str, out: &Filled| {
-        given(k).is_some() || out.values.iter().any(|(key, _)| key == k)
-    };
+    let have =
+        |k: &str, out: &Filled| given(k).is_some() || out.values.iter().any(|(key, _)| key == k);
     let service = given("service").or_else(|| env.get("PGSERVICE").map(str::to_string));
     if let Some(name) = service {
         let mut section = None;
@@ -344,7 +359,10 @@ pub fn passfile_lookup(
     let path = passfile?;
     let file = files.read(&path)?;
     if !file.plain {
-        warnings.push(format!("password file {} is not a plain file", path.display()));
+        warnings.push(format!(
+            "password file {} is not a plain file",
+            path.display()
+        ));
         return None;
     }
     if file.group_or_world {
@@ -397,7 +415,8 @@ mod tests {
 
     #[test]
     fn passfile_lines_match_with_wildcards_and_escapes() {
-        let text = "# comment\nother:5432:*:*:no\nlocalhost:5432:app:alice:a\\:b\\\\c\n*:*:*:bob:wild\n";
+        let text =
+            "# comment\nother:5432:*:*:no\nlocalhost:5432:app:alice:a\\:b\\\\c\n*:*:*:bob:wild\n";
         assert_eq!(
             passfile_password(text, "localhost", "5432", "app", "alice").as_deref(),
             Some("a:b\\c")
@@ -406,7 +425,10 @@ mod tests {
             passfile_password(text, "db.example", "6543", "x", "bob").as_deref(),
             Some("wild")
         );
-        assert_eq!(passfile_password(text, "localhost", "5432", "app", "carol"), None);
+        assert_eq!(
+            passfile_password(text, "localhost", "5432", "app", "carol"),
+            None
+        );
         // The first matching line wins.
         assert_eq!(
             passfile_password("*:*:*:*:first\n*:*:*:*:second\n", "h", "1", "d", "u").as_deref(),
@@ -481,7 +503,11 @@ mod tests {
                 PathBuf::from("/etc/postgresql-common/pg_service.conf")
             ]
         );
-        let env = PgEnv::of(&[("HOME", "/h"), ("PGPASSFILE", "/p"), ("PGSERVICEFILE", "/s")]);
+        let env = PgEnv::of(&[
+            ("HOME", "/h"),
+            ("PGPASSFILE", "/p"),
+            ("PGSERVICEFILE", "/s"),
+        ]);
         assert_eq!(env.passfile(), Some(PathBuf::from("/p")));
         assert_eq!(env.service_files()[0], PathBuf::from("/s"));
     }

@@ -24,8 +24,30 @@ pub fn chatdb(dir: &Path) -> Command {
 fn clean_env(cmd: &mut std::process::Command) {
     cmd.env_remove("DATABASE_URL")
         .env_remove("CHATDB_SCHEMA")
-        .env_remove("PGPASSWORD")
         .env("NO_COLOR", "1");
+    // libpq's variables fill what a URL leaves out: none of the developer's.
+    for var in [
+        "PGHOST",
+        "PGHOSTADDR",
+        "PGPORT",
+        "PGUSER",
+        "PGDATABASE",
+        "PGPASSWORD",
+        "PGPASSFILE",
+        "PGSERVICE",
+        "PGSERVICEFILE",
+        "PGSYSCONFDIR",
+        "PGSSLMODE",
+        "PGSSLROOTCERT",
+        "PGSSLCERT",
+        "PGSSLKEY",
+        "PGAPPNAME",
+        "PGCONNECT_TIMEOUT",
+        "PGTARGETSESSIONATTRS",
+        "PGOPTIONS",
+    ] {
+        cmd.env_remove(var);
+    }
 }
 
 /// The chatdb binary started in the background in `dir` (the same clean environment as

@@ -435,7 +435,7 @@ fn no_password_is_printed_when_the_server_accepts_it() {
     let reads: [&[&str]; 5] = [
         &["status"],
         &["check"],
-        &["cleanup", "--dry-run"],
+        &["cleanup"],
         &["migrate"],
         &["schemas"],
     ];
@@ -610,5 +610,65 @@ fn a_url_given_to_the_wrong_flag_is_scrubbed_from_the_usage_error() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {text}");
         assert!(text.contains("error: "), "{args:?}: {text}");
         assert!(!text.contains("Sup3r"), "{args:?}: {text}");
+    }
+}
+
+/// The passwords of `PGPASSWORD` and of a passfile, right and wrong, against a server that
+/// checks them (scram-sha-256): no command, in either format, prints one.
+#[test]
+fn no_pgpassword_or_passfile_password_is_printed_right_or_wrong() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(server) = crate::pgserver::start_or_skip(
+        "scram secrets",
+        crate::pgserver::Spec {
+            password: Some("Sup3rS3cret-pf"),
+            ..Default::default()
+        },
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let home = tempfile::tempdir().expect("home");
+    let url = server.url("127.0.0.1");
+    let commands: &[&[&str]] = &[
+        &["migrate"],
+        &["status"],
+        &["check"],
+        &["explain"],
+        &["cleanup"],
+    ];
+    for pw in ["Sup3rS3cret-pf", "Wr0ngPassw0rd-pf"] {
+        let passfile = home.path().join(".pgpass");
+        for (mode, via_env) in [(0o600, true), (0o600, false), (0o644, false)] {
+            std::fs::write(&passfile, format!("*:*:*:*:{pw}\n")).expect("write");
+            std::fs::set_permissions(&passfile, std::fs::Permissions::from_mode(mode))
+                .expect("chmod");
+            for cmd in commands {
+                for format in ["table", "json"] {
+                    let mut c = chatdb(dir.path());
+                    c.env("HOME", home.path());
+                    if via_env {
+                        c.env("PGPASSWORD", pw);
+                    }
+                    let out = c
+                        .args(["-d", &url])
+                        .args(*cmd)
+                        .args(["--format", format])
+                        .output()
+                        .expect("runs");
+                    let text = format!("{}{}", stdout(&out), stderr(&out));
+                    assert!(
+                        !text.contains(pw) && !text.contains(&pw[..8]),
+                        "{cmd:?} {format} (mode {mode:o}, env {via_env}) printed the password:\n{text}"
+                    );
+                    // The password really was used: the right one connects, a wrong one
+                    // (or the right one in a loose passfile, ignored) is refused.
+                    if cmd[0] == "status" {
+                        let used = pw.starts_with("Sup3r") && (via_env || mode == 0o600);
+                        assert_eq!(out.status.code(), Some(if used { 0 } else { 2 }), "{text}");
+                    }
+                }
+            }
+        }
     }
 }

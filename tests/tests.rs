@@ -2,6 +2,7 @@
 //! PostgreSQL (one database per test). One test target, so the suite links once.
 
 mod common;
+mod pgserver;
 
 mod apps;
 mod bad_input;
@@ -9,6 +10,7 @@ mod catalog;
 mod check;
 mod cleanup;
 mod cli_output;
+mod conn;
 mod explain;
 mod migrate;
 mod secrets;

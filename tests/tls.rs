@@ -1,150 +1,28 @@
-//! TLS as managed PostgreSQL requires it: sslmode=require, and verify-full with a root cert.
+//! TLS as managed PostgreSQL requires it: sslmode=require, verify-ca and verify-full with a
+//! root certificate, and client certificates (`sslcert`/`sslkey`, the key's permissions
+//! checked as libpq checks them) against a server whose pg_hba.conf demands them.
 //!
-//! The test starts its own PostgreSQL server (initdb and pg_ctl from `pg_config --bindir`,
-//! as the `postgres` user when run as root, since initdb refuses root) in a temporary
-//! directory, on a free port, with `ssl=on` and a self-signed certificate for `localhost`
-//! made by `openssl`; the server is stopped and its directory removed afterwards. The shared
-//! server's configuration is never touched.
-
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+//! Each test starts its own server (`pgserver`: initdb and pg_ctl in a temporary directory,
+//! on a free port, `ssl=on` with a CA and certificates made by `openssl`); it is stopped
+//! and removed afterwards. The shared server's configuration is never touched.
 
 use crate::common::*;
-
-/// A private PostgreSQL server with TLS on, stopped (and its directory removed) on drop.
-struct TlsServer {
-    bindir: PathBuf,
-    data: PathBuf,
-    as_postgres: bool,
-    port: u16,
-    cert: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-fn output_of(cmd: &mut Command) -> Result<String, String> {
-    let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "{cmd:?}: {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
-}
-
-impl TlsServer {
-    /// Runs `program` from the server's bindir, as `postgres` when we are root.
-    fn pg_command(bindir: &Path, as_postgres: bool, program: &str) -> Command {
-        let path = bindir.join(program);
-        if as_postgres {
-            let mut c = Command::new("runuser");
-            c.args(["-u", "postgres", "--"]).arg(path);
-            c
-        } else {
-            Command::new(path)
-        }
-    }
-
-    fn start() -> Result<TlsServer, String> {
-        let bindir = PathBuf::from(output_of(Command::new("pg_config").arg("--bindir"))?);
-        output_of(Command::new("openssl").arg("version"))?;
-        let as_postgres = output_of(Command::new("id").arg("-u"))? == "0";
-        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-        let cert = dir.path().join("server.crt");
-        let key = dir.path().join("server.key");
-        output_of(
-            Command::new("openssl")
-                .args(["req", "-new", "-x509", "-days", "2", "-nodes"])
-                .args(["-newkey", "rsa:2048", "-subj", "/CN=localhost"])
-                .args(["-addext", "subjectAltName=DNS:localhost"])
-                .arg("-keyout")
-                .arg(&key)
-                .arg("-out")
-                .arg(&cert),
-        )?;
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| e.to_string())?;
-        if as_postgres {
-            let ids = |flag: &str| -> Result<u32, String> {
-                output_of(Command::new("id").args([flag, "postgres"]))?
-                    .parse()
-                    .map_err(|e| format!("id {flag} postgres: {e}"))
-            };
-            let (uid, gid) = (ids("-u")?, ids("-g")?);
-            for p in [dir.path(), key.as_path(), cert.as_path()] {
-                std::os::unix::fs::chown(p, Some(uid), Some(gid))
-                    .map_err(|e| format!("chown {}: {e}", p.display()))?;
-            }
-        }
-        let data = dir.path().join("data");
-        output_of(
-            Self::pg_command(&bindir, as_postgres, "initdb")
-                .args(["-U", "postgres", "--auth=trust", "--no-sync", "-D"])
-                .arg(&data),
-        )?;
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map_err(|e| e.to_string())?
-            .port();
-        let options = format!(
-            "-p {port} -c listen_addresses=127.0.0.1 -k {} -c ssl=on -c ssl_cert_file={} -c ssl_key_file={} -c fsync=off",
-            dir.path().display(),
-            cert.display(),
-            key.display()
-        );
-        let server = TlsServer {
-            bindir,
-            data,
-            as_postgres,
-            port,
-            cert,
-            _dir: dir,
-        };
-        output_of(
-            Self::pg_command(&server.bindir, as_postgres, "pg_ctl")
-                .arg("-D")
-                .arg(&server.data)
-                .arg("-o")
-                .arg(&options)
-                .arg("-l")
-                .arg(server.data.join("server.log"))
-                .args(["-w", "-t", "30", "start"]),
-        )?;
-        Ok(server)
-    }
-
-    fn url(&self, host: &str) -> String {
-        format!("postgres://postgres@{host}:{}/postgres", self.port)
-    }
-}
-
-impl Drop for TlsServer {
-    fn drop(&mut self) {
-        let _ = Self::pg_command(&self.bindir, self.as_postgres, "pg_ctl")
-            .arg("-D")
-            .arg(&self.data)
-            .args(["-m", "immediate", "-w", "stop"])
-            .output();
-    }
-}
+use crate::pgserver::{start_or_skip, Spec};
 
 #[test]
 fn sslmode_require_and_verify_full_connect_over_tls() {
-    let server = match TlsServer::start() {
-        Ok(s) => s,
-        Err(e) => {
-            if std::env::var("CHATDB_REQUIRE_PG").as_deref() == Ok("1") {
-                panic!("CHATDB_REQUIRE_PG=1 but a private TLS server could not be started: {e}");
-            }
-            eprintln!("\n!!! SKIPPING the TLS test: {e}\n");
-            return;
-        }
+    let Some(server) = start_or_skip(
+        "TLS",
+        Spec {
+            tls: true,
+            ..Spec::default()
+        },
+    ) else {
+        return;
     };
     let dir = tempfile::tempdir().expect("tempdir");
-    let root = server.cert.to_str().expect("utf8 path");
+    let root = server.file("ca.crt");
+    let root = root.to_str().expect("utf8 path");
 
     let require = format!("{}?sslmode=require", server.url("127.0.0.1"));
     chatdb(dir.path())
@@ -183,10 +61,88 @@ fn sslmode_require_and_verify_full_connect_over_tls() {
         stderr(&out)
     );
 
+    // verify-ca checks the chain, not the name: 127.0.0.1 is accepted.
+    let ca = format!(
+        "{}?sslmode=verify-ca&sslrootcert={root}",
+        server.url("127.0.0.1")
+    );
+    chatdb(dir.path())
+        .args(["-d", &ca, "status"])
+        .assert()
+        .success();
+
     // sslmode=disable on a server that allows it: no TLS, still works.
     let plain = format!("{}?sslmode=disable", server.url("127.0.0.1"));
     chatdb(dir.path())
         .args(["-d", &plain, "status"])
         .assert()
         .success();
+}
+
+#[test]
+fn a_server_that_requires_client_certificates_accepts_sslcert_and_sslkey() {
+    let Some(server) = start_or_skip(
+        "client-certificate",
+        Spec {
+            tls: true,
+            hba: Some(vec![
+                "local all all trust".into(),
+                "hostssl all all 127.0.0.1/32 cert".into(),
+            ]),
+            ..Spec::default()
+        },
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = |f: &str| server.file(f).to_str().expect("utf8").to_string();
+    let base = server.url("localhost");
+    let with_cert = format!(
+        "{base}?sslmode=verify-full&sslrootcert={}&sslcert={}&sslkey={}",
+        path("ca.crt"),
+        path("client.crt"),
+        path("client.key")
+    );
+    chatdb(dir.path())
+        .args(["-d", &with_cert, "migrate"])
+        .assert()
+        .success();
+
+    // The same through PGSSLCERT/PGSSLKEY/PGSSLROOTCERT/PGSSLMODE.
+    chatdb(dir.path())
+        .env("PGSSLMODE", "require")
+        .env("PGSSLCERT", path("client.crt"))
+        .env("PGSSLKEY", path("client.key"))
+        .args(["-d", &base, "status", "--exit-code"])
+        .assert()
+        .success();
+
+    // Without a certificate the server refuses.
+    let out = chatdb(dir.path())
+        .args(["-d", &format!("{base}?sslmode=require"), "status"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("certificate"), "{}", stderr(&out));
+
+    // A key others can read is refused before any connection, as libpq refuses it.
+    let loose = dir.path().join("loose.key");
+    std::fs::copy(server.file("client.key"), &loose).expect("copy key");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&loose, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let url = format!(
+        "{base}?sslmode=require&sslcert={}&sslkey={}",
+        path("client.crt"),
+        loose.display()
+    );
+    let out = chatdb(dir.path())
+        .args(["-d", &url, "status"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("has group or world access"),
+        "{}",
+        stderr(&out)
+    );
 }

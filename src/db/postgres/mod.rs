@@ -58,7 +58,9 @@ pub struct PgTarget {
 fn given(config: &postgres::Config, own: &[(String, String)], key: &str) -> Option<String> {
     let some = |b: bool| b.then(String::new);
     match key {
-        "host" | "hostaddr" => some(!config.get_hosts().is_empty() || !config.get_hostaddrs().is_empty()),
+        "host" | "hostaddr" => {
+            some(!config.get_hosts().is_empty() || !config.get_hostaddrs().is_empty())
+        }
         "port" => some(!config.get_ports().is_empty()),
         "user" => config.get_user().map(str::to_string),
         "password" => some(config.get_password().is_some()),
@@ -66,15 +68,20 @@ fn given(config: &postgres::Config, own: &[(String, String)], key: &str) -> Opti
         "options" => config.get_options().map(str::to_string),
         "application_name" => config.get_application_name().map(str::to_string),
         "connect_timeout" => some(config.get_connect_timeout().is_some()),
-        "target_session_attrs" => some(
-            config.get_target_session_attrs() != postgres::config::TargetSessionAttrs::Any,
-        ),
+        "target_session_attrs" => {
+            some(config.get_target_session_attrs() != postgres::config::TargetSessionAttrs::Any)
+        }
         _ => own.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()),
     }
 }
 
 /// Sets one keyword libpq filled in (from the service file or a `PG*` variable).
-fn apply(config: &mut postgres::Config, own: &mut Vec<(String, String)>, key: &str, value: &str) -> Result<()> {
+fn apply(
+    config: &mut postgres::Config,
+    own: &mut Vec<(String, String)>,
+    key: &str,
+    value: &str,
+) -> Result<()> {
     match key {
         "host" => {
             for h in value.split(',') {
@@ -83,19 +90,19 @@ fn apply(config: &mut postgres::Config, own: &mut Vec<(String, String)>, key: &s
         }
         "hostaddr" => {
             for a in value.split(',') {
-                let addr = a
-                    .trim()
-                    .parse()
-                    .map_err(|_| anyhow::anyhow!("invalid hostaddr (PGHOSTADDR or the service file)"))?;
+                let addr = a.trim().parse().map_err(|_| {
+                    anyhow::anyhow!("invalid hostaddr (PGHOSTADDR or the service file)")
+                })?;
                 config.hostaddr(addr);
             }
         }
         "port" => {
             for p in value.split(',') {
-                let port = p
-                    .trim()
-                    .parse()
-                    .map_err(|_| anyhow::anyhow!("invalid port (PGPORT or the service file): a number from 1 to 65535"))?;
+                let port = p.trim().parse().map_err(|_| {
+                    anyhow::anyhow!(
+                        "invalid port (PGPORT or the service file): a number from 1 to 65535"
+                    )
+                })?;
                 config.port(port);
             }
         }
@@ -149,7 +156,12 @@ impl PgTarget {
     /// Parses `url` and fills in what it leaves out the way libpq does ([`libpq`]): the
     /// service's section, the `PG*` variables, libpq's defaults, the passfile; the
     /// application name defaults to `app`. The display comes from the resolved form.
-    pub fn resolve(url: &str, env: &PgEnv, files: &dyn libpq::Files, app: &str) -> Result<PgTarget> {
+    pub fn resolve(
+        url: &str,
+        env: &PgEnv,
+        files: &dyn libpq::Files,
+        app: &str,
+    ) -> Result<PgTarget> {
         let split = conninfo::split_postgres(url)?;
         let mut config: postgres::Config = split
             .driver_text
@@ -190,7 +202,11 @@ impl PgTarget {
                 Some(postgres::config::Host::Tcp(h)) => h.clone(),
                 _ => String::new(),
             };
-            let port = config.get_ports().first().copied().unwrap_or(libpq::DEFAULT_PORT);
+            let port = config
+                .get_ports()
+                .first()
+                .copied()
+                .unwrap_or(libpq::DEFAULT_PORT);
             let user = config.get_user().unwrap_or("").to_string();
             let db = config.get_dbname().unwrap_or("").to_string();
             if let Some(pw) =
@@ -327,8 +343,8 @@ impl PgTarget {
             check_key_permissions(key)?;
             let cert_pem = std::fs::read(cert)
                 .with_context(|| format!("reading sslcert {}", cert.display()))?;
-            let key_pem = std::fs::read(key)
-                .with_context(|| format!("reading sslkey {}", key.display()))?;
+            let key_pem =
+                std::fs::read(key).with_context(|| format!("reading sslkey {}", key.display()))?;
             let identity = native_tls::Identity::from_pkcs8(&cert_pem, &key_pem).with_context(|| {
                 format!(
                     "sslcert {} and sslkey {}: not a PEM certificate and PKCS#8 PEM key (convert a PKCS#1 key with `openssl pkcs8 -topk8 -nocrypt`)",
@@ -347,7 +363,8 @@ impl PgTarget {
 /// current user owns it; owned by root, group read is allowed (0640 or less).
 fn check_key_permissions(key: &Path) -> Result<()> {
     use std::os::unix::fs::MetadataExt;
-    let meta = std::fs::metadata(key).with_context(|| format!("reading sslkey {}", key.display()))?;
+    let meta =
+        std::fs::metadata(key).with_context(|| format!("reading sslkey {}", key.display()))?;
     if !meta.is_file() {
         bail!("sslkey {} is not a regular file", key.display());
     }
