@@ -1,5 +1,5 @@
-//! Stage 1, files: the file-name grammar, repeated versions and dialect twins (from
-//! [`crate::catalog::scan`]), and whether the manifest parses.
+//! Stage 1, files: the file-name grammar, repeated versions, top-level transaction control
+//! and dialect twins (from [`crate::catalog::scan`]), and whether the manifest parses.
 
 use super::super::{Run, StageState};
 use crate::catalog::{Dialect, FileProblemKind};
@@ -17,6 +17,14 @@ pub const REPEATED_VERSION: Rule = Rule {
     id: "repeated-version",
     severity: Severity::Error,
     summary: "two files of one dialect have the same version",
+    dialects: BOTH,
+    scope: Scope::Validate,
+};
+
+pub const TRANSACTION_CONTROL: Rule = Rule {
+    id: "transaction-control",
+    severity: Severity::Error,
+    summary: "a migration has a top-level `BEGIN`, `START TRANSACTION`, `COMMIT`, `END`, `ROLLBACK`, `ABORT`, `SAVEPOINT`, `RELEASE` or `PREPARE TRANSACTION`",
     dialects: BOTH,
     scope: Scope::Validate,
 };
@@ -45,11 +53,12 @@ pub fn run(run: &mut Run) -> bool {
         let rule = match p.kind {
             FileProblemKind::BadName => &FILE_NAME,
             FileProblemKind::RepeatedVersion => &REPEATED_VERSION,
+            FileProblemKind::TransactionControl => &TRANSACTION_CONTROL,
         };
         run.add(
             Finding::new(rule, Tool::Validate, p.message.clone())
                 .dialect(Some(p.dialect))
-                .at(Some(&p.path), None),
+                .at(Some(&p.path), p.line),
         );
     }
     let (pg_files, lite_files) = (run.pg_files, run.lite_files);

@@ -78,7 +78,7 @@ fn blame(files: &[MigrationFile], table: &str, object: &str) -> (Option<String>,
                 let first = toks.first().map_or(0, |t| t.start);
                 (
                     Some(f.path.clone()),
-                    Some(crate::sqltext::line_at(&f.sql, s.start + first)),
+                    Some(s.line_of(&f.sql, s.start + first)),
                 )
             };
             // A column is named by the table statement that adds or alters it.
