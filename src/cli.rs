@@ -81,6 +81,12 @@ pub struct GlobalOpts {
     )]
     pub connect_timeout: Option<String>,
 
+    /// Wait for a PostgreSQL server that refuses connections or is still starting up:
+    /// retry until --connect-timeout, then fail with the last error. Without it a refused
+    /// connection fails at once. Default: off, or `wait = true` in the config file.
+    #[arg(long, global = true)]
+    pub wait: bool,
+
     /// Wait at most this long for another chatdb run's lock before exiting 3.
     /// Default: 60s, or `lock_timeout` in the config file.
     #[arg(

@@ -47,6 +47,8 @@ pub struct ConfigFile {
     pub namespace: Option<String>,
     pub connect_timeout: Option<String>,
     pub lock_timeout: Option<String>,
+    /// `--wait`: retry a refused or starting-up server until the connect timeout.
+    pub wait: Option<bool>,
     #[serde(default)]
     pub cleanup: CleanupConfig,
 }
@@ -143,6 +145,8 @@ pub struct Settings {
     pub schema_dir: Option<PathBuf>,
     pub namespace: String,
     pub connect_timeout: Duration,
+    /// `--wait` or `wait = true`: retry a refused or starting server until `connect_timeout`.
+    pub wait: bool,
     pub lock_timeout: Duration,
     /// Rows per cleanup batch from `[cleanup] batch_size` (or the default), within
     /// [`BATCH_SIZE_RANGE`]; `--batch-size` overrides it in `cleanup`.
@@ -167,6 +171,7 @@ impl std::fmt::Debug for Settings {
             .field("schema_dir", &self.schema_dir)
             .field("namespace", &self.namespace)
             .field("connect_timeout", &self.connect_timeout)
+            .field("wait", &self.wait)
             .field("lock_timeout", &self.lock_timeout)
             .field("batch_size", &self.batch_size)
             .field("cleanup", &self.cleanup)
@@ -296,6 +301,7 @@ impl Settings {
             schema_dir,
             namespace,
             connect_timeout,
+            wait: opts.wait || config.wait.unwrap_or(false),
             lock_timeout,
             batch_size,
             cleanup: config.cleanup,

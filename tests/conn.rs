@@ -278,3 +278,76 @@ fn application_name_is_chatdb_and_the_command_unless_pgappname_or_the_url_sets_o
         assert!(status.success());
     }
 }
+
+#[test]
+fn wait_retries_until_a_server_that_starts_late_is_up_and_without_it_a_refusal_fails_at_once() {
+    let Some(server) = start_or_skip(
+        "late-starting",
+        Spec {
+            stopped: true,
+            ..Spec::default()
+        },
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = server.url("127.0.0.1");
+
+    // Without --wait: refused at once.
+    let started = Instant::now();
+    let out = chatdb(dir.path())
+        .args(["-d", &url, "--connect-timeout", "20s", "status"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(stderr(&out).contains("refused"), "{}", stderr(&out));
+
+    // With --wait and a short timeout: fails after about the timeout, with the last error.
+    let started = Instant::now();
+    let out = chatdb(dir.path())
+        .args(["-d", &url, "--wait", "--connect-timeout", "1s", "status"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        started.elapsed() >= Duration::from_millis(800),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        stderr(&out).contains("refused") && stderr(&out).contains("waited"),
+        "{}",
+        stderr(&out)
+    );
+
+    // With --wait (here from chatdb.toml's `wait = true`): the server starts a second
+    // after chatdb, and migrate succeeds.
+    write_file(
+        dir.path(),
+        "chatdb.toml",
+        "wait = true\nconnect_timeout = \"60s\"\n",
+    );
+    let started = Instant::now();
+    let mut child = spawn_chatdb(dir.path(), &["-d", &url, "migrate"]);
+    std::thread::sleep(Duration::from_secs(1));
+    let still_waiting = started.elapsed();
+    assert!(
+        child.try_wait().expect("try_wait").is_none(),
+        "chatdb is still waiting when the server starts"
+    );
+    server.start().expect("start the server");
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(still_waiting >= Duration::from_secs(1) && started.elapsed() > still_waiting);
+    let mut c = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+    let applied: i64 = c
+        .query_one("SELECT count(*) FROM chatdb_history_chat", &[])
+        .expect("history")
+        .get(0);
+    assert!(applied > 0);
+}

@@ -84,6 +84,7 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
             connect_timeout: settings.connect_timeout,
             lock_timeout: settings.lock_timeout,
             access: Access::Create,
+            wait: settings.wait,
         },
     )?
     .into_inventory(&applied_files)?;

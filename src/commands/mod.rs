@@ -80,6 +80,7 @@ pub fn connect(settings: &Settings, target: &Target, access: Access) -> Result<C
             connect_timeout: settings.connect_timeout,
             lock_timeout: settings.lock_timeout,
             access,
+            wait: settings.wait,
         },
         &settings.namespace,
     )

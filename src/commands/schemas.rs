@@ -100,6 +100,7 @@ fn count_tables(schema: &Schema) -> Result<usize> {
         connect_timeout: Duration::from_secs(1),
         lock_timeout: Duration::from_secs(1),
         access: Access::Create,
+        wait: false,
     };
     let inventory = scratch::apply(Place::Memory, &files, opts)?.into_inventory(&files)?;
     Ok(inventory.tables.len())

@@ -87,6 +87,7 @@ pub fn run(
             connect_timeout: settings.connect_timeout,
             lock_timeout: settings.lock_timeout,
             access: Access::Create,
+            wait: settings.wait,
         },
     };
 

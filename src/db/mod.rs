@@ -138,6 +138,8 @@ pub struct ConnectOpts {
     pub connect_timeout: Duration,
     pub lock_timeout: Duration,
     pub access: Access,
+    /// Retry a refused or starting-up PostgreSQL server until `connect_timeout` (`--wait`).
+    pub wait: bool,
 }
 
 /// A row of a schema's history table (refinery's layout).

@@ -289,6 +289,7 @@ mod tests {
                 connect_timeout: Duration::from_secs(5),
                 lock_timeout: Duration::from_secs(5),
                 access: Access::Create,
+                wait: false,
             },
         }
     }

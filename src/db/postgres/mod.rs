@@ -296,22 +296,53 @@ impl PgTarget {
     }
 
     pub fn connect(&self, opts: ConnectOpts) -> Result<postgres::Client> {
-        let mut config = self.config.clone();
-        if config.get_connect_timeout().is_none() {
-            config.connect_timeout(opts.connect_timeout);
+        let started = std::time::Instant::now();
+        let deadline = started + opts.connect_timeout;
+        loop {
+            let mut config = self.config.clone();
+            if config.get_connect_timeout().is_none() {
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                config.connect_timeout(left.max(std::time::Duration::from_millis(100)));
+            }
+            let client = if self.ssl_mode == SslMode::Disable {
+                config.connect(postgres::NoTls)
+            } else {
+                config.connect(self.tls()?)
+            };
+            match client {
+                Ok(c) => return Ok(c),
+                // --wait: a refused connection or a server still starting is tried again
+                // until the connect timeout; then the last error is the answer.
+                Err(e)
+                    if opts.wait
+                        && not_up_yet(&e)
+                        && std::time::Instant::now() + RETRY_PAUSE < deadline =>
+                {
+                    std::thread::sleep(RETRY_PAUSE);
+                }
+                Err(e) => {
+                    let waited = if opts.wait {
+                        format!(
+                            ", waited {}",
+                            humantime::format_duration(std::time::Duration::from_millis(
+                                started.elapsed().as_millis() as u64
+                            ))
+                        )
+                    } else {
+                        String::new()
+                    };
+                    return Err(anyhow::Error::new(crate::db::SqlError::from(e))).with_context(
+                        || {
+                            format!(
+                                "cannot connect to {} (connect timeout {}{waited})",
+                                self.display,
+                                humantime::format_duration(opts.connect_timeout)
+                            )
+                        },
+                    );
+                }
+            }
         }
-        let client = if self.ssl_mode == SslMode::Disable {
-            config.connect(postgres::NoTls)
-        } else {
-            config.connect(self.tls()?)
-        };
-        client.map_err(crate::db::SqlError::from).with_context(|| {
-            format!(
-                "cannot connect to {} (connect timeout {})",
-                self.display,
-                humantime::format_duration(opts.connect_timeout)
-            )
-        })
     }
 
     fn tls(&self) -> Result<postgres_native_tls::MakeTlsConnector> {
@@ -357,6 +388,28 @@ impl PgTarget {
         let connector = builder.build().context("setting up TLS")?;
         Ok(postgres_native_tls::MakeTlsConnector::new(connector))
     }
+}
+
+/// How long `--wait` pauses between attempts.
+const RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Whether `e` says the server is not up yet: the connection was refused (or its socket is
+/// not there), or the server answered "the database system is starting up" (57P03).
+fn not_up_yet(e: &postgres::Error) -> bool {
+    if e.code() == Some(&postgres::error::SqlState::CANNOT_CONNECT_NOW) {
+        return true;
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(inner) = source {
+        if let Some(io) = inner.downcast_ref::<std::io::Error>() {
+            return matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::NotFound
+            );
+        }
+        source = inner.source();
+    }
+    false
 }
 
 /// libpq's rule for a private key file: no group or world access (0600 or less) when the
