@@ -351,3 +351,91 @@ fn wait_retries_until_a_server_that_starts_late_is_up_and_without_it_a_refusal_f
         .get(0);
     assert!(applied > 0);
 }
+
+#[test]
+fn several_hosts_with_target_session_attrs_read_write_reach_the_primary_and_writers_refuse_a_read_only_server(
+) {
+    let Some(ro) = start_or_skip(
+        "read-only",
+        Spec {
+            settings: vec!["default_transaction_read_only=on".into()],
+            ..Spec::default()
+        },
+    ) else {
+        return;
+    };
+    let Some(rw) = start_or_skip("read-write", Spec::default()) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let history = |port: u16| -> bool {
+        let mut c = postgres::Client::connect(
+            &format!("postgres://postgres@127.0.0.1:{port}/postgres"),
+            postgres::NoTls,
+        )
+        .expect("connect");
+        c.query_one("SELECT to_regclass('chatdb_history_chat') IS NOT NULL", &[])
+            .expect("query")
+            .get(0)
+    };
+
+    // The read-only server first: target_session_attrs=read-write skips it.
+    let both = format!(
+        "postgres://postgres@127.0.0.1:{},127.0.0.1:{}/postgres?target_session_attrs=read-write",
+        ro.port, rw.port
+    );
+    chatdb(dir.path())
+        .args(["-d", &both, "migrate"])
+        .assert()
+        .success();
+    assert!(history(rw.port), "migrated on the primary");
+    assert!(!history(ro.port), "nothing on the read-only server");
+
+    // The writing commands refuse the read-only server with a clear message.
+    let ro_url = ro.url("127.0.0.1");
+    for cmd in [
+        &["migrate"][..],
+        &["seed", "--scale", "0.01"][..],
+        &["-s", "classroom", "cleanup"][..],
+    ] {
+        let out = chatdb(dir.path())
+            .args(["-d", &ro_url])
+            .args(cmd)
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{cmd:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("needs a read-write server")
+                && stderr(&out).contains("read-only"),
+            "{cmd:?}: {}",
+            stderr(&out)
+        );
+    }
+    // Several hosts without target_session_attrs: the first that answers, read-only, is
+    // refused for migrate too.
+    let any = format!(
+        "postgres://postgres@127.0.0.1:{},127.0.0.1:{}/postgres",
+        ro.port, rw.port
+    );
+    let out = chatdb(dir.path())
+        .args(["-d", &any, "migrate"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    // Read-only commands take any server.
+    chatdb(dir.path())
+        .args(["-d", &ro_url, "status"])
+        .assert()
+        .success();
+    // cleanup --dry-run only reads: not refused for being read-only (it fails only because
+    // the classroom schema is not there).
+    let out = chatdb(dir.path())
+        .args(["-d", &ro_url, "-s", "classroom", "cleanup", "--dry-run"])
+        .output()
+        .expect("runs");
+    assert!(
+        !stderr(&out).contains("needs a read-write server"),
+        "{}",
+        stderr(&out)
+    );
+}

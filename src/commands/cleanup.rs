@@ -111,7 +111,12 @@ pub fn run(settings: &Settings, args: &CleanupArgs, out: &mut dyn Write) -> Resu
         return Ok(ExitCode::SUCCESS);
     }
 
-    let mut conn = connect(settings, &sel.target, Access::Existing)?;
+    // --list and --dry-run only read: any server will do.
+    let mut conn = if mode == "delete" {
+        super::connect_writable(settings, &sel.target, Access::Existing, "cleanup")?
+    } else {
+        connect(settings, &sel.target, Access::Existing)?
+    };
     conn.cleanup_session()?;
     let cascades = conn.cascades()?;
     let jobs: Vec<Job> = listed

@@ -103,7 +103,7 @@ pub fn run(settings: &Settings, args: &MigrateArgs, out: &mut dyn Write) -> Resu
         return Ok(ExitCode::SUCCESS);
     }
 
-    let mut conn = connect(settings, &sel.target, Access::Create)?;
+    let mut conn = super::connect_writable(settings, &sel.target, Access::Create, "migrate")?;
     let outcome = migrator::migrate(
         &mut conn,
         files,

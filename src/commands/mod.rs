@@ -86,6 +86,27 @@ pub fn connect(settings: &Settings, target: &Target, access: Access) -> Result<C
     )
 }
 
+/// [`connect`] for a command that writes (migrate, cleanup, seed): a read-only server (a
+/// standby, `default_transaction_read_only=on`) is refused before anything is tried.
+pub fn connect_writable(
+    settings: &Settings,
+    target: &Target,
+    access: Access,
+    command: &str,
+) -> Result<Conn> {
+    let mut conn = connect(settings, target, access)?;
+    if conn.read_only()? {
+        let shown = match target {
+            Target::Postgres(t) => t.display.clone(),
+            Target::Sqlite(_) => String::new(),
+        };
+        anyhow::bail!(
+            "chatdb {command} needs a read-write server, and {shown} is read-only (a standby, or default_transaction_read_only=on): name the primary, or list every host with target_session_attrs=read-write (postgres://h1,h2/db?target_session_attrs=read-write)"
+        );
+    }
+    Ok(conn)
+}
+
 /// Writes a line to `out`, mapping the io error.
 pub fn line(out: &mut dyn Write, text: impl std::fmt::Display) -> Result<()> {
     writeln!(out, "{text}").context("writing output")

@@ -14,7 +14,7 @@ use std::time::Instant;
 use anyhow::{anyhow, bail, Context, Result};
 use serde::Serialize;
 
-use super::{connect, line, select};
+use super::{connect_writable, line, select};
 use crate::cli::{Format, SeedArgs};
 use crate::db::{Access, TxKind, TxOpts};
 use crate::migrator;
@@ -89,7 +89,7 @@ pub fn run(settings: &Settings, args: &SeedArgs, out: &mut dyn Write) -> Result<
     let namespace = settings.namespace.as_str();
     let envelope = Envelope::new(&name, &sel.target, &settings.database_url, namespace);
     let where_ = envelope.target_label();
-    let mut conn = connect(settings, &sel.target, Access::Existing)?;
+    let mut conn = connect_writable(settings, &sel.target, Access::Existing, "seed")?;
     let history_table = sel.schema.history_table();
     let history = conn.in_transaction(TxKind::Read, namespace, settings.lock_timeout, |s| {
         migrator::read_history(s, &history_table)

@@ -237,6 +237,11 @@ pub trait Backend: retention::Retention + planner::Plans {
     fn analyze(&mut self, tables: &[&str]) -> Result<()>;
     /// What `check` should say about this dialect's connections, if anything.
     fn check_note(&self) -> Option<&'static str>;
+    /// Whether the server takes no writes (a standby, `default_transaction_read_only`).
+    /// A SQLite file chatdb opened is never read-only here.
+    fn read_only(&mut self) -> Result<bool> {
+        Ok(false)
+    }
 }
 
 /// An open connection to either dialect.

@@ -200,4 +200,13 @@ impl Backend for PgConn {
     fn check_note(&self) -> Option<&'static str> {
         None
     }
+
+    fn read_only(&mut self) -> Result<bool> {
+        let row = self
+            .client
+            .query_one("SHOW transaction_read_only", &[])
+            .sql()
+            .context("asking whether the server is read-only")?;
+        Ok(row.get::<_, String>(0) == "on")
+    }
 }
