@@ -279,6 +279,13 @@ impl PgTarget {
             (None, Some(_)) => bail!("{display}: sslkey is given but no sslcert"),
             (None, None) => None,
         };
+        if matches!(
+            ssl_mode,
+            SslMode::Allow | SslMode::Prefer | SslMode::Require
+        ) && !system_roots
+        {
+            skip_trust_store();
+        }
         config.ssl_mode(match ssl_mode {
             SslMode::Disable => DriverSslMode::Disable,
             SslMode::Allow | SslMode::Prefer => DriverSslMode::Prefer,
@@ -388,6 +395,21 @@ impl PgTarget {
         let connector = builder.build().context("setting up TLS")?;
         Ok(postgres_native_tls::MakeTlsConnector::new(connector))
     }
+}
+
+/// Keeps OpenSSL from loading the system trust store, for the modes that verify nothing.
+///
+/// native-tls on OpenSSL reads and parses the whole CA bundle for every connector it builds
+/// (`SslConnector::builder`'s default verify paths, then openssl-probe's file again), even when
+/// told to disable the built-in roots: about 40 ms of CPU per process here, most of a no-op
+/// migrate (issue 16; BENCHMARKS.md). Both read the file `SSL_CERT_FILE` names, so pointing it
+/// at an empty file before the first connector is built makes the load free. It is set while
+/// chatdb is still single-threaded (targets are resolved before anything connects), once,
+/// unless `sslrootcert=system` asks for that store: the other modes either verify nothing or
+/// replace the store with `sslrootcert`'s certificate.
+fn skip_trust_store() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| std::env::set_var("SSL_CERT_FILE", "/dev/null"));
 }
 
 /// How long `--wait` pauses between attempts.
