@@ -11,6 +11,9 @@ pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
 /// Exit code when another chatdb run holds the database's lock.
 pub const EXIT_LOCKED: u8 = 3;
+/// Exit code of a cleanup that stopped with expired rows left (`--max-runtime`, or rows
+/// that kept changing under its batches): the report says how many are left.
+pub const EXIT_INCOMPLETE: u8 = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {

@@ -99,6 +99,10 @@ impl Retention for PgConn {
             .collect())
     }
 
+    fn sql_dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
     fn cutoff_literal(&self, cutoff: &str) -> String {
         format!("'{}'::timestamptz", cutoff.replace('\'', "''"))
     }

@@ -2,18 +2,20 @@
 //! advisory locks), the batch DELETE through a rowid list in its own `BEGIN IMMEDIATE`
 //! transaction followed by a pause as long as the batch (so the application's writers get
 //! the lock between batches), cascaded rows counted from `total_changes`, and a WAL
-//! checkpoint and incremental vacuum where those are enabled.
+//! checkpoint and incremental vacuum where those are enabled. Times compare as text: a
+//! policy whose column holds numbers (epoch, julianday) is refused ([`Retention::refuse_odd_times`]).
 
 use std::fs::File;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 
 use super::{begin, SqliteConn};
 use crate::catalog::Dialect;
 use crate::db::retention::{cleanup_busy, count, CleanupLock, Retention};
 use crate::db::{quote_ident, TxKind, TxOpts};
+use crate::retention::sql::sqlite_odd_times_sql;
 use crate::retention::{Batch, Cascade, Job, Timeouts};
 
 /// The longest pause between two batches.
@@ -108,6 +110,35 @@ impl Retention for SqliteConn {
         Ok(out.into_iter().map(|(_, _, c)| c).collect())
     }
 
+    fn sql_dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    fn refuse_odd_times(&mut self, job: &Job, cutoff: &str) -> Result<()> {
+        let sql = sqlite_odd_times_sql(job, self.keyset_floor());
+        let (n, kinds): (i64, String) = self
+            .conn
+            .query_row(&sql, [cutoff], |r| Ok((r.get(0)?, r.get(1)?)))
+            .with_context(|| format!("checking the times in {}.{}", job.table, job.time_column))?;
+        if n > 0 {
+            bail!(
+                "{}.{}: {n} row(s) hold a time that is not SQLite date text `YYYY-MM-DD HH:MM:SS` (stored as {kinds}); \
+                 SQLite orders every number before every text, so comparing them with the cutoff says nothing about their age \
+                 and cleanup refuses to touch the table. Convert them first, e.g. \
+                 UPDATE \"{}\" SET \"{}\" = datetime(\"{}\", 'unixepoch') WHERE typeof(\"{}\") = 'integer' \
+                 (unix epoch seconds; a julianday REAL converts with datetime(\"{}\"))",
+                job.table,
+                job.time_column,
+                job.table,
+                job.time_column,
+                job.time_column,
+                job.time_column,
+                job.time_column,
+            );
+        }
+        Ok(())
+    }
+
     fn cutoff_literal(&self, cutoff: &str) -> String {
         format!("'{}'", cutoff.replace('\'', "''"))
     }
@@ -125,13 +156,17 @@ impl Retention for SqliteConn {
         _timeouts: Timeouts,
     ) -> Result<Batch> {
         let timeout = self.lock_timeout;
+        let floor = self.keyset_floor();
         let started = std::time::Instant::now();
         let tx = begin(
             &mut self.conn,
             &TxOpts::new(TxKind::Batch, crate::settings::DEFAULT_NAMESPACE),
             timeout,
         )?;
-        let sql = job.batch_delete_sql(Dialect::Sqlite, from.is_some());
+        // Always the keyset form, the first batch from the text floor: numbers sort before
+        // every text, so the lower bound keeps a numeric time out of every batch.
+        let sql = job.batch_delete_sql(Dialect::Sqlite, true);
+        let from = Some(from.unwrap_or(floor));
         let before = tx.total_changes();
         let mut deleted = 0u64;
         let mut last: Option<String> = None;
