@@ -915,9 +915,17 @@ fn a_cleanup_cut_short_by_max_runtime_reports_the_remainder_and_exits_4() {
         "--max-runtime",
         "1s",
     ];
-    let out = cleanup(dir.path(), &db, "assistant", &[&args[..], &["--format", "json"]].concat());
+    let out = cleanup(
+        dir.path(),
+        &db,
+        "assistant",
+        &[&args[..], &["--format", "json"]].concat(),
+    );
     let left = db.count(EXPIRED_LEFT) as u64;
-    assert!(left > 0, "the run finished inside 1s: the test proved nothing");
+    assert!(
+        left > 0,
+        "the run finished inside 1s: the test proved nothing"
+    );
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["stopped"], "max_runtime");
@@ -929,12 +937,21 @@ fn a_cleanup_cut_short_by_max_runtime_reports_the_remainder_and_exits_4() {
         stderr(&out)
     );
     // The human report says it too, and --quiet does not hide it.
-    let out = cleanup(dir.path(), &db, "assistant", &[&args[..], &["--quiet"]].concat());
+    let out = cleanup(
+        dir.path(),
+        &db,
+        "assistant",
+        &[&args[..], &["--quiet"]].concat(),
+    );
     let left = db.count(EXPIRED_LEFT);
     if left > 0 {
         assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
         assert!(stdout(&out).contains("expired left"), "{}", stdout(&out));
-        assert!(stderr(&out).contains("expired rows left"), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("expired rows left"),
+            "{}",
+            stderr(&out)
+        );
     }
 }
 
@@ -974,7 +991,11 @@ fn sqlite_cleanup_never_deletes_fresh_rows_whose_time_is_a_number() {
             "{}",
             stderr(&out)
         );
-        assert_eq!(db.count("SELECT count(*) FROM messages"), 7, "nothing deleted");
+        assert_eq!(
+            db.count("SELECT count(*) FROM messages"),
+            7,
+            "nothing deleted"
+        );
     }
     // Converted to SQLite date text, the same rows are judged by their real age.
     db.exec(

@@ -11,4 +11,5 @@ mod explain;
 mod migrate;
 mod seed;
 mod tls;
+mod trust;
 mod validate;

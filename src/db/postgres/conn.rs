@@ -1,6 +1,7 @@
 //! The PostgreSQL backend: [`PgConn`], and [`begin`], the one place a PostgreSQL
 //! transaction is started (migrate, status, check, scratch applies, seed, cleanup
-//! batches and explain's plans all come through it with a [`TxOpts`]).
+//! batches and explain's plans all come through it with a [`TxOpts`]). Read transactions
+//! are REPEATABLE READ READ ONLY: everything they read comes from one snapshot.
 
 use std::time::Duration;
 
@@ -39,12 +40,14 @@ fn ms(d: Duration) -> u128 {
 /// Starts a transaction as `o` says (see [`TxKind`]): read-only or not, its `SET LOCAL`s,
 /// the lock its kind takes, the namespace (created for the kinds that write schema).
 pub fn begin<'c>(client: &'c mut Client, o: &TxOpts) -> Result<Transaction<'c>> {
-    let mut tx = client
-        .build_transaction()
-        .read_only(o.kind.read_only())
-        .start()
-        .sql()
-        .context("starting a transaction")?;
+    let mut builder = client.build_transaction().read_only(o.kind.read_only());
+    if o.kind.read_only() {
+        // One snapshot for every statement: `check` reads history, catalog and statistics
+        // and must not see a migration commit between two of its queries (READ COMMITTED
+        // takes a snapshot per statement). Read-only, so it never fails to serialize.
+        builder = builder.isolation_level(postgres::IsolationLevel::RepeatableRead);
+    }
+    let mut tx = builder.start().sql().context("starting a transaction")?;
     let mut set = Vec::new();
     if o.utc || matches!(o.kind, TxKind::Seed | TxKind::Batch) {
         set.push("SET LOCAL TimeZone = 'UTC'".to_string());
@@ -199,5 +202,61 @@ impl Backend for PgConn {
 
     fn check_note(&self) -> Option<&'static str> {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 11, defect 7: `check` read history and catalog in READ COMMITTED, one snapshot
+    /// per statement, so a migration committing between them showed a catalog the history
+    /// did not explain. A read transaction is one REPEATABLE READ READ ONLY snapshot.
+    #[test]
+    fn read_transactions_see_one_snapshot_postgres() {
+        let url = std::env::var("CHATDB_TEST_PG_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
+        let mut client = match Client::connect(&url, postgres::NoTls) {
+            Ok(c) => c,
+            Err(e) if std::env::var("CHATDB_REQUIRE_PG").as_deref() != Ok("1") => {
+                eprintln!("SKIPPING: no PostgreSQL at {url}: {e}");
+                return;
+            }
+            Err(e) => panic!("CHATDB_REQUIRE_PG=1 but PostgreSQL is unreachable: {e}"),
+        };
+        let mut other = Client::connect(&url, postgres::NoTls).expect("second connection");
+        let table = format!("chatdb_snapshot_probe_{}", std::process::id());
+        other
+            .batch_execute(&format!(
+                "DROP TABLE IF EXISTS {table}; CREATE TABLE {table} (n int)"
+            ))
+            .expect("probe table");
+        {
+            let mut tx = begin(&mut client, &TxOpts::new(TxKind::Read, "public")).expect("begin");
+            let level: String = tx
+                .query_one("SHOW transaction_isolation", &[])
+                .expect("isolation")
+                .get(0);
+            assert_eq!(level, "repeatable read");
+            let ro: String = tx
+                .query_one("SHOW transaction_read_only", &[])
+                .expect("ro")
+                .get(0);
+            assert_eq!(ro, "on");
+            let count = |tx: &mut Transaction<'_>| -> i64 {
+                tx.query_one(&format!("SELECT count(*) FROM {table}"), &[])
+                    .expect("count")
+                    .get(0)
+            };
+            assert_eq!(count(&mut tx), 0);
+            // A commit between two statements of the read is not seen by the second.
+            other
+                .batch_execute(&format!("INSERT INTO {table} VALUES (1)"))
+                .expect("concurrent commit");
+            assert_eq!(count(&mut tx), 0, "the second read saw a later commit");
+        }
+        other
+            .batch_execute(&format!("DROP TABLE {table}"))
+            .expect("drop probe");
     }
 }
