@@ -61,8 +61,8 @@ pub struct GlobalOpts {
     #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
-    /// Give up connecting after this long (e.g. 5s, 1m). Default: 10s, or
-    /// `connect_timeout` in the config file.
+    /// Give up connecting after this long (e.g. 5s, 1m), the whole handshake included
+    /// (TCP, TLS, authentication). Default: 10s, or `connect_timeout` in the config file.
     #[arg(
         long,
         global = true,
