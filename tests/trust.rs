@@ -155,3 +155,77 @@ fn connect_timeout_bounds_a_server_that_accepts_and_never_answers() {
         assert!(!err.contains("s3cretpw"), "{err}");
     }
 }
+
+/// Issue 11, defect 10: lock messages said "waited 0s" after waiting, and blamed "another
+/// chatdb run" when the holder was the application. A migration statement that runs out of
+/// `--lock-timeout` names the session holding the table (pid, application_name, how long its
+/// transaction has been open); a migrate lock held past the timeout names its holder and how
+/// long chatdb really waited.
+#[test]
+fn lock_messages_name_the_holder_and_the_real_wait_postgres() {
+    let pg = pg_or_skip!("lock_messages_name_holder");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let migrate = || {
+        chatdb(dir.path())
+            .args([
+                "-d",
+                &pg.url,
+                "-s",
+                "chat",
+                "--lock-timeout",
+                "1s",
+                "migrate",
+            ])
+            .output()
+            .expect("migrate runs")
+    };
+    chatdb(dir.path())
+        .args(["-d", &pg.url, "-s", "chat", "migrate", "--target", "1"])
+        .assert()
+        .success();
+    let mut app = pg.client();
+    app.batch_execute("SET application_name = 'trust_app'")
+        .expect("name");
+    let pid: i32 = app
+        .query_one("SELECT pg_backend_pid()", &[])
+        .expect("pid")
+        .get(0);
+    app.batch_execute("BEGIN; LOCK TABLE messages IN ROW EXCLUSIVE MODE")
+        .expect("hold messages");
+    let out = migrate();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!(
+            "pid {pid} (application_name `trust_app`, transaction open"
+        )) && err.contains("messages RowExclusiveLock")
+            && err.contains("waited:    1s"),
+        "{err}"
+    );
+    app.batch_execute("ROLLBACK").expect("release");
+
+    app.batch_execute(
+        "BEGIN; SELECT pg_advisory_xact_lock(hashtext('chatdb.migrate'), hashtext('public'))",
+    )
+    .expect("hold the migrate lock");
+    let started = Instant::now();
+    let out = migrate();
+    let took = started.elapsed();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(took >= Duration::from_secs(1), "it waited: {took:?}");
+    assert!(
+        err.contains(&format!("pid {pid} (application_name `trust_app`"))
+            && err.contains("holds the migrate lock")
+            && err.contains("lock timeout 1s")
+            && !err.contains("waited 0s"),
+        "{err}"
+    );
+    assert!(
+        err.contains("(waited 1.0s")
+            || err.contains("(waited 1.1s")
+            || err.contains("(waited 1.2s"),
+        "the real wait: {err}"
+    );
+    app.batch_execute("ROLLBACK").expect("release");
+}

@@ -43,10 +43,12 @@ impl Drop for CleanupLock {
 }
 
 /// The busy error of a cleanup that found another one at work: cleanup never waits.
-pub fn cleanup_busy() -> crate::error::LockError {
+/// `holder` names it where the database can (see `PgConn`'s lock holders).
+pub fn cleanup_busy(holder: Option<String>) -> crate::error::LockError {
     crate::error::LockError::Busy {
         what: "cleanup",
         waited: "0s: cleanup never waits".to_string(),
+        holder: holder.unwrap_or_else(|| "another chatdb cleanup".to_string()),
     }
 }
 

@@ -66,22 +66,37 @@ pub fn begin<'c>(client: &'c mut Client, o: &TxOpts) -> Result<Transaction<'c>> 
     }
     match o.kind {
         TxKind::Locked => {
-            // One migrate at a time per namespace; the lock ends with the transaction.
-            if let Err(e) = tx.execute(
+            // One migrate at a time per namespace; the lock ends with the transaction. It is
+            // waited for in a savepoint, so that after a lock timeout the transaction is
+            // still usable to ask who holds the lock.
+            let started = std::time::Instant::now();
+            let mut sp = tx.savepoint("chatdb_migrate_lock").sql()?;
+            match sp.execute(
                 "SELECT pg_advisory_xact_lock(hashtext('chatdb.migrate'), hashtext($1))",
                 &[&o.namespace],
             ) {
-                let e = SqlError::from(e);
-                if e.is_lock_timeout() {
-                    return Err(LockError::Busy {
-                        what: "migrate",
-                        waited: o.lock_timeout.map_or("0s".to_string(), |t| {
-                            humantime::format_duration(t).to_string()
-                        }),
+                Ok(_) => sp.commit().sql()?,
+                Err(e) => {
+                    let e = SqlError::from(e);
+                    let waited = started.elapsed();
+                    let _ = sp.rollback();
+                    if e.is_lock_timeout() {
+                        let holder = advisory_holder(&mut tx, "chatdb.migrate", o.namespace);
+                        return Err(LockError::Busy {
+                            what: "migrate",
+                            waited: format!(
+                                "{:.1}s; lock timeout {}",
+                                waited.as_secs_f64(),
+                                o.lock_timeout.map_or("none".to_string(), |t| {
+                                    humantime::format_duration(t).to_string()
+                                })
+                            ),
+                            holder: holder.unwrap_or_else(|| "another chatdb migrate".to_string()),
+                        }
+                        .into());
                     }
-                    .into());
+                    return Err(anyhow::Error::new(e).context("taking the migrate advisory lock"));
                 }
-                return Err(anyhow::Error::new(e).context("taking the migrate advisory lock"));
             }
         }
         TxKind::Seed => {
@@ -93,9 +108,11 @@ pub fn begin<'c>(client: &'c mut Client, o: &TxOpts) -> Result<Transaction<'c>> 
                 .sql()?
                 .get(0);
             if !got {
+                let holder = advisory_holder(&mut tx, "chatdb.seed", o.namespace);
                 return Err(LockError::Busy {
                     what: "seed",
                     waited: "0s: seed never waits".to_string(),
+                    holder: holder.unwrap_or_else(|| "another chatdb seed".to_string()),
                 }
                 .into());
             }
@@ -122,6 +139,88 @@ pub fn begin<'c>(client: &'c mut Client, o: &TxOpts) -> Result<Transaction<'c>> 
     ))
     .sql()?;
     Ok(tx)
+}
+
+/// One session holding locks, as lock messages name it.
+fn describe_holder(pid: i32, app: &str, open_s: Option<f64>, state: &str) -> String {
+    let mut s = format!("pid {pid}");
+    s.push_str(&format!(
+        " (application_name `{}`",
+        if app.is_empty() { "?" } else { app }
+    ));
+    if let Some(open) = open_s {
+        s.push_str(&format!(", transaction open {open:.1}s"));
+    }
+    if !state.is_empty() {
+        s.push_str(&format!(", {state}"));
+    }
+    s.push(')');
+    s
+}
+
+/// Who holds chatdb's advisory lock `key` for `namespace`, from `pg_locks` and
+/// `pg_stat_activity`: `None` when the lock is free by now or the server will not say.
+pub fn advisory_holder(
+    client: &mut impl postgres::GenericClient,
+    key: &str,
+    namespace: &str,
+) -> Option<String> {
+    let rows = client
+        .query(
+            "SELECT a.pid, coalesce(a.application_name, ''),
+                    extract(epoch FROM clock_timestamp() - a.xact_start)::float8, coalesce(a.state, '')
+             FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+             WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+               AND l.classid = hashtext($1)::oid AND l.objid = hashtext($2)::oid
+               AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            &[&key, &namespace],
+        )
+        .ok()?;
+    let holders: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            describe_holder(
+                r.get(0),
+                &r.get::<_, String>(1),
+                r.get(2),
+                &r.get::<_, String>(3),
+            )
+        })
+        .collect();
+    (!holders.is_empty()).then(|| holders.join(", "))
+}
+
+/// The other sessions of this database holding locks on relations of `namespace` (what a
+/// statement that ran out of `lock_timeout` most likely waited for), oldest transaction
+/// first, each with the relations and modes it holds. Empty when the server will not say.
+pub fn relation_holders(client: &mut Client, namespace: &str) -> Vec<String> {
+    let Ok(rows) = client.query(
+        "SELECT a.pid, coalesce(a.application_name, ''),
+                extract(epoch FROM clock_timestamp() - a.xact_start)::float8, coalesce(a.state, ''),
+                string_agg(DISTINCT c.relname::text || ' ' || l.mode, ', ')
+         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+         JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE l.granted AND l.pid <> pg_backend_pid() AND n.nspname = $1
+           AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+         GROUP BY 1, 2, 3, 4 ORDER BY 3 DESC NULLS LAST LIMIT 5",
+        &[&namespace],
+    ) else {
+        return Vec::new();
+    };
+    rows.iter()
+        .map(|r| {
+            format!(
+                "{} holds {}",
+                describe_holder(
+                    r.get(0),
+                    &r.get::<_, String>(1),
+                    r.get(2),
+                    &r.get::<_, String>(3)
+                ),
+                r.get::<_, String>(4)
+            )
+        })
+        .collect()
 }
 
 impl Session for Transaction<'_> {
@@ -202,6 +301,10 @@ impl Backend for PgConn {
 
     fn check_note(&self) -> Option<&'static str> {
         None
+    }
+
+    fn lock_holders(&mut self) -> Vec<String> {
+        relation_holders(&mut self.client, &self.namespace)
     }
 }
 

@@ -35,7 +35,9 @@ impl Retention for PgConn {
         if got {
             Ok(CleanupLock::held())
         } else {
-            Err(cleanup_busy().into())
+            let holder =
+                super::conn::advisory_holder(&mut self.client, "chatdb.cleanup", &self.namespace);
+            Err(cleanup_busy(holder).into())
         }
     }
 

@@ -42,7 +42,7 @@ impl Retention for SqliteConn {
             .with_context(|| format!("opening the cleanup lock file {}", path.display()))?;
         match file.try_lock() {
             Ok(()) => Ok(CleanupLock::file(file)),
-            Err(std::fs::TryLockError::WouldBlock) => Err(cleanup_busy().into()),
+            Err(std::fs::TryLockError::WouldBlock) => Err(cleanup_busy(None).into()),
             Err(std::fs::TryLockError::Error(e)) => {
                 Err(anyhow::Error::new(e).context(format!("locking {}", path.display())))
             }
