@@ -11,6 +11,7 @@ mod cli;
 mod commands;
 mod db;
 mod error;
+mod interrupt;
 mod migrator;
 mod model;
 mod progress;

@@ -377,6 +377,13 @@ impl Transaction for Adapter<'_> {
     fn execute<'a, T: Iterator<Item = &'a str>>(&mut self, queries: T) -> Result<usize, SqlError> {
         let mut count = 0;
         for (i, query) in queries.enumerate() {
+            if let Some(code) = crate::interrupt::fired() {
+                // Interrupted between two migrations: stop here; the transaction rolls back.
+                return Err(SqlError::other(format!(
+                    "interrupted by {}",
+                    crate::interrupt::name(code)
+                )));
+            }
             if let Err(located) = run_file(self.session, query) {
                 let error = located.error.clone();
                 let statement = located.statement.text(query).to_string();

@@ -229,3 +229,230 @@ fn lock_messages_name_the_holder_and_the_real_wait_postgres() {
     );
     app.batch_execute("ROLLBACK").expect("release");
 }
+
+/// Waits up to `limit` for `child`; kills it and fails if it is still running.
+fn wait_for(mut child: std::process::Child, limit: Duration) -> std::process::Output {
+    let started = Instant::now();
+    while child.try_wait().expect("try_wait").is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            panic!("still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
+
+/// Waits until `sql` (a count) is positive, up to 20 s.
+fn until_positive(c: &mut postgres::Client, sql: &str, what: &str) {
+    for _ in 0..1000 {
+        let n: i64 = c.query_one(sql, &[]).expect(what).get(0);
+        if n > 0 {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("never saw {what}");
+}
+
+fn kill(child: &std::process::Child, signal: &str) {
+    let status = std::process::Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+}
+
+/// Issue 11, defect 10: migrate killed by SIGTERM printed nothing. A SIGTERM while a
+/// migration runs cancels it: the run's one transaction rolls back, migrate says so and
+/// where the database stands, and exits 143 at once (not when the statement would have
+/// ended).
+#[test]
+fn migrate_interrupted_by_sigterm_rolls_back_says_so_and_exits_143() {
+    let pg = pg_or_skip!("migrate_sigterm");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = schema_dir(
+        dir.path(),
+        "slow",
+        &[
+            ("postgres", "V1__t.sql", "CREATE TABLE t (id int);\n"),
+            (
+                "postgres",
+                "V2__slow.sql",
+                "CREATE TABLE u (id int);\nSELECT pg_sleep(60);\n",
+            ),
+        ],
+    );
+    let root_s = root.display().to_string();
+    let args = [
+        "-d",
+        &pg.url,
+        "--schema-dir",
+        &root_s,
+        "-s",
+        "slow",
+        "migrate",
+    ];
+    chatdb(dir.path())
+        .args(args)
+        .args(["--target", "1"])
+        .assert()
+        .success();
+    let child = spawn_chatdb(dir.path(), &args);
+    let mut c = pg.client();
+    until_positive(
+        &mut c,
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid()",
+        "the slow migration running",
+    );
+    let started = Instant::now();
+    kill(&child, "-TERM");
+    let out = wait_for(child, Duration::from_secs(20));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(143), "{err}");
+    assert!(
+        err.contains("interrupted by SIGTERM")
+            && err.contains("rolled back")
+            && err.contains("stays at V1"),
+        "{err}"
+    );
+    let u: bool = c
+        .query_one("SELECT to_regclass('u') IS NOT NULL", &[])
+        .expect("u")
+        .get(0);
+    assert!(!u, "V2 rolled back");
+    let v: i32 = c
+        .query_one("SELECT max(version) FROM chatdb_history_slow", &[])
+        .expect("history")
+        .get(0);
+    assert_eq!(v, 1);
+}
+
+/// Issue 11, defect 10: validate left `chatdb_validate_<pid>_<n>` behind on SIGINT. Its
+/// scratch databases are dropped, and it exits 130.
+#[test]
+fn validate_interrupted_by_sigint_drops_its_scratch_databases() {
+    let pg = pg_or_skip!("validate_sigint");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = schema_dir(
+        dir.path(),
+        "slowval",
+        &[
+            (
+                "postgres",
+                "V1__slow.sql",
+                "CREATE TABLE t (id int);\nSELECT pg_sleep(60);\n",
+            ),
+            ("sqlite", "V1__slow.sql", "CREATE TABLE t (id int);\n"),
+        ],
+    );
+    let root_s = root.display().to_string();
+    let child = spawn_chatdb(
+        dir.path(),
+        &[
+            "-d",
+            &pg.url,
+            "--schema-dir",
+            &root_s,
+            "-s",
+            "slowval",
+            "validate",
+        ],
+    );
+    let prefix = format!("chatdb_validate_{}_", child.id());
+    let mut c = pg.client();
+    until_positive(
+        &mut c,
+        &format!("SELECT count(*) FROM pg_stat_activity WHERE datname LIKE '{prefix}%' AND query LIKE '%pg_sleep(60)%'"),
+        "validate applying in its scratch database",
+    );
+    kill(&child, "-INT");
+    let out = wait_for(child, Duration::from_secs(20));
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(stderr(&out).contains(&prefix), "{}", stderr(&out));
+    let left: i64 = c
+        .query_one(
+            &format!("SELECT count(*) FROM pg_database WHERE datname LIKE '{prefix}%'"),
+            &[],
+        )
+        .expect("databases")
+        .get(0);
+    assert_eq!(left, 0, "the scratch databases are gone");
+}
+
+/// Issue 11, defect 10: a validate killed outright (SIGKILL) leaves its scratch database,
+/// and nothing removed it. The next validate drops leftovers whose pid is not running here
+/// and that nobody is connected to, and nothing else: not a live process's, not a name
+/// that is not chatdb's own.
+#[test]
+fn validate_removes_the_scratch_databases_of_dead_runs_only() {
+    let pg = pg_or_skip!("validate_sweeps_leftovers");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut gone = std::process::Command::new("true").spawn().expect("spawn");
+    gone.wait().expect("wait");
+    let dead = format!("chatdb_validate_{}_0", gone.id());
+    let live = format!("chatdb_validate_{}_90", std::process::id());
+    let other = format!("chatdb_validate_{}_x", gone.id());
+    let mut c = pg.client();
+    for db in [&dead, &live, &other] {
+        c.batch_execute(&format!("DROP DATABASE IF EXISTS \"{db}\""))
+            .expect("drop");
+        c.batch_execute(&format!("CREATE DATABASE \"{db}\""))
+            .expect("create");
+    }
+    let root = schema_dir(
+        dir.path(),
+        "tiny",
+        &[
+            ("postgres", "V1__t.sql", "CREATE TABLE t (id int);\n"),
+            ("sqlite", "V1__t.sql", "CREATE TABLE t (id int);\n"),
+        ],
+    );
+    let root_s = root.display().to_string();
+    let out = chatdb(dir.path())
+        .args([
+            "-d",
+            &pg.url,
+            "--schema-dir",
+            &root_s,
+            "-s",
+            "tiny",
+            "validate",
+        ])
+        .output()
+        .expect("validate runs");
+    let exists = |c: &mut postgres::Client, db: &str| -> bool {
+        c.query_one(
+            "SELECT count(*) FROM pg_database WHERE datname = $1",
+            &[&db],
+        )
+        .expect("pg_database")
+        .get::<_, i64>(0)
+            > 0
+    };
+    let (dead_left, live_left, other_left) = (
+        exists(&mut c, &dead),
+        exists(&mut c, &live),
+        exists(&mut c, &other),
+    );
+    for db in [&dead, &live, &other] {
+        let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS \"{db}\""));
+    }
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !dead_left,
+        "the dead run's scratch database was dropped: {}",
+        stderr(&out)
+    );
+    assert!(live_left, "a running process's scratch database is kept");
+    assert!(other_left, "a name that is not chatdb's pattern is kept");
+}

@@ -240,6 +240,9 @@ pub trait Backend: retention::Retention + planner::Plans {
     /// statement that ran out of its lock timeout. Empty where the database cannot say
     /// (SQLite).
     fn lock_holders(&mut self) -> Vec<String>;
+    /// Something another thread can call to cancel the statement this connection is
+    /// running (a signal watcher): PostgreSQL's cancel request, SQLite's interrupt.
+    fn canceller(&self) -> Box<dyn Fn() + Send>;
 }
 
 /// An open connection to either dialect.

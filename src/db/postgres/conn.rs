@@ -21,6 +21,8 @@ pub struct PgConn {
     pub(super) namespace: String,
     /// `server_version_num`, read when plans are first asked for.
     pub(super) version: Option<i32>,
+    /// The TLS a cancel request needs (`None` with `sslmode=disable`).
+    cancel_tls: Option<postgres_native_tls::MakeTlsConnector>,
 }
 
 impl PgConn {
@@ -29,6 +31,7 @@ impl PgConn {
             client: target.connect(opts)?,
             namespace: namespace.to_string(),
             version: None,
+            cancel_tls: target.cancel_tls(),
         })
     }
 }
@@ -301,6 +304,17 @@ impl Backend for PgConn {
 
     fn check_note(&self) -> Option<&'static str> {
         None
+    }
+
+    fn canceller(&self) -> Box<dyn Fn() + Send> {
+        let token = self.client.cancel_token();
+        let tls = self.cancel_tls.clone();
+        Box::new(move || {
+            let _ = match &tls {
+                Some(tls) => token.cancel_query(tls.clone()),
+                None => token.cancel_query(postgres::NoTls),
+            };
+        })
     }
 
     fn lock_holders(&mut self) -> Vec<String> {

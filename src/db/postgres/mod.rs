@@ -146,6 +146,15 @@ impl PgTarget {
         }
     }
 
+    /// The TLS connector a cancel request goes through, as the connection's.
+    pub fn cancel_tls(&self) -> Option<postgres_native_tls::MakeTlsConnector> {
+        if self.ssl_mode == SslMode::Disable {
+            None
+        } else {
+            self.tls().ok()
+        }
+    }
+
     fn tls(&self) -> Result<postgres_native_tls::MakeTlsConnector> {
         let mut builder = native_tls::TlsConnector::builder();
         match self.ssl_mode {

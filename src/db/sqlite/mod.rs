@@ -200,6 +200,11 @@ impl Backend for SqliteConn {
         Some("chatdb's own connections enforce foreign keys; foreign-keys-off reports the rows left by connections that did not")
     }
 
+    fn canceller(&self) -> Box<dyn Fn() + Send> {
+        let handle = self.conn.get_interrupt_handle();
+        Box::new(move || handle.interrupt())
+    }
+
     fn lock_holders(&mut self) -> Vec<String> {
         // SQLite keeps no record of who holds its lock.
         Vec::new()
