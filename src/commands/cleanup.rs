@@ -29,7 +29,8 @@ use crate::error::EXIT_INCOMPLETE;
 use crate::redact::redact_url;
 use crate::report;
 use crate::retention::{
-    descendants, next_limit, resolve, Job, Observed, Policy, Timeouts, DEFAULT_BATCH,
+    descendants, fit_to_budget, next_limit, resolve, Job, Observed, Policy, Timeouts, BUDGET_START,
+    DEFAULT_BATCH,
 };
 use crate::settings::{parse_duration, Settings};
 
@@ -263,8 +264,13 @@ fn run_policy(
     max_runtime: Option<Duration>,
 ) -> Result<Option<&'static str>> {
     let cascading = !job.cascade_tables.is_empty();
-    // With cascades, start small and let the measured fan-out size the next batch.
+    // With cascades, start small and let the measured fan-out size the next batch; under a
+    // time budget (SQLite), start small and let the measured lock time size it.
+    let budget = conn.batch_budget();
     let mut limit = next_limit(0, batch_size, cascading, Observed::Start);
+    if budget.is_some() {
+        limit = limit.min(BUDGET_START);
+    }
     let mut from: Option<String> = None;
     let mut stalls = 0u32;
     let policy_started = Instant::now();
@@ -327,7 +333,7 @@ fn run_policy(
         } else {
             stalls = 0;
             from = batch.last;
-            limit = next_limit(
+            let sized = next_limit(
                 limit,
                 batch_size,
                 cascading,
@@ -336,6 +342,12 @@ fn run_policy(
                     cascaded: batch.cascaded,
                 },
             );
+            limit = match budget {
+                // By time: the lock time decides, the fan-out still caps it.
+                Some(budget) => fit_to_budget(limit, batch_size, batch.held, budget)
+                    .min(if cascading { sized } else { batch_size }),
+                None => sized,
+            };
         }
         if stop.any() {
             return Ok(Some("signal"));

@@ -117,6 +117,12 @@ pub trait Retention {
         limit: u64,
         timeouts: Timeouts,
     ) -> Result<Batch>;
+    /// How long one batch may hold its locks, where that matters more than rows per batch
+    /// (SQLite: one writer, so the application's writes wait out every batch); batches are
+    /// then sized by time ([`crate::retention::fit_to_budget`]). `None`: by rows only.
+    fn batch_budget(&self) -> Option<Duration> {
+        None
+    }
     /// Reclaims space after a cleanup; returns the statements it ran.
     fn vacuum(&mut self, tables: &[String]) -> Result<Vec<String>>;
     /// The keyset lower bound older than any row, in the dialect's time text

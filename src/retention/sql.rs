@@ -91,6 +91,8 @@ pub struct Batch {
     pub cascaded: u64,
     /// The newest time value the batch deleted: where the next batch starts.
     pub last: Option<String>,
+    /// How long the batch's transaction held its locks (begin to commit).
+    pub held: Duration,
 }
 
 /// A foreign key whose parent deletions cascade to its child.

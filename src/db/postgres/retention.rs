@@ -122,6 +122,7 @@ impl Retention for PgConn {
         timeouts: Timeouts,
     ) -> Result<Batch> {
         let namespace = self.namespace.clone();
+        let started = std::time::Instant::now();
         let mut tx = begin(
             &mut self.client,
             &TxOpts {
@@ -152,6 +153,7 @@ impl Retention for PgConn {
             deleted: count(deleted),
             cascaded: count(cascaded),
             last,
+            held: started.elapsed(),
         })
     }
 

@@ -1,7 +1,7 @@
 //! Cleanup on SQLite: an OS lock on `<database>-chatdb-cleanup.lock` (SQLite has no
 //! advisory locks), the batch DELETE through a rowid list in its own `BEGIN IMMEDIATE`
 //! transaction followed by a pause as long as the batch (so the application's writers get
-//! the lock between batches), cascaded rows counted from `total_changes`, and a WAL
+//! the lock between batches), batches sized by time (`batch_budget`: 60 ms of lock), cascaded rows counted from `total_changes`, and a WAL
 //! checkpoint and incremental vacuum where those are enabled. Times compare as text: a
 //! policy whose column holds numbers (epoch, julianday) is refused ([`Retention::refuse_odd_times`]).
 
@@ -20,6 +20,11 @@ use crate::retention::{Batch, Cascade, Job, Timeouts};
 
 /// The longest pause between two batches.
 const MAX_PAUSE: Duration = Duration::from_millis(250);
+/// How long one batch may hold the write lock: an application write that arrives just as a
+/// batch starts waits this long plus its busy handler's sleep (up to 100 ms per try), which
+/// keeps it under 250 ms. Batches aim at 80% of it (`fit_to_budget`); measured in
+/// BENCHMARKS.md (`benches/cleanup_sqlite_writers.sh`).
+const BATCH_BUDGET: Duration = Duration::from_millis(60);
 
 impl Retention for SqliteConn {
     fn cleanup_session(&mut self) -> Result<()> {
@@ -199,14 +204,16 @@ impl Retention for SqliteConn {
         }
         let cascaded = (tx.total_changes() - before).saturating_sub(deleted);
         tx.commit()?;
+        let held = started.elapsed();
         // SQLite has one writer, and a writer waiting in its busy handler sleeps between
         // tries: stay off the lock as long as the batch held it (at most 250 ms), so that
         // the application's writes get their turn instead of waiting out the whole run.
-        std::thread::sleep(started.elapsed().min(MAX_PAUSE));
+        std::thread::sleep(held.min(MAX_PAUSE));
         Ok(Batch {
             deleted,
             cascaded,
             last,
+            held,
         })
     }
 
@@ -232,5 +239,9 @@ impl Retention for SqliteConn {
 
     fn keyset_floor(&self) -> &'static str {
         "1970-01-01 00:00:00"
+    }
+
+    fn batch_budget(&self) -> Option<Duration> {
+        Some(BATCH_BUDGET)
     }
 }
