@@ -1,7 +1,8 @@
 //! `chatdb`: parse the command line, run the command, print the error chain, exit.
 //!
 //! Everything else lives in the library modules; `main` only maps results to exit codes
-//! (0 ok, 1 findings or pending, 2 error, 3 another run holds the lock) and makes sure an
+//! (0 ok, 1 findings or pending, 2 error, 3 another run holds the lock, 4 cleanup left
+//! expired rows, 130/143 interrupted) and makes sure an
 //! error never shows a password.
 #![warn(clippy::unwrap_used)]
 
