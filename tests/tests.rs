@@ -4,12 +4,14 @@
 mod common;
 
 mod bad_input;
+mod catalog;
 mod check;
 mod cleanup;
 mod cli_output;
 mod explain;
 mod migrate;
 mod seed;
+mod sqltext;
 mod tls;
 mod trust;
 mod validate;
