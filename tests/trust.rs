@@ -313,7 +313,7 @@ fn migrate_interrupted_by_sigterm_rolls_back_says_so_and_exits_143() {
     kill(&child, "-TERM");
     let out = wait_for(child, Duration::from_secs(20));
     assert!(
-        started.elapsed() < Duration::from_secs(5),
+        started.elapsed() < Duration::from_secs(15),
         "{:?}",
         started.elapsed()
     );
