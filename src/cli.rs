@@ -1,8 +1,20 @@
 //! Every clap type of the command line. The `///` comments are the `--help` text.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::duration;
+
+/// The bounds of a cleanup batch size, for `--batch-size` here and `[cleanup] batch_size`
+/// in the config file (checked by `Settings::resolve`) alike.
+pub const BATCH_SIZE_RANGE: std::ops::RangeInclusive<u64> = 1..=1_000_000;
+
+/// clap value parser for a plain period (`--max-runtime`): the value without its spelling.
+fn period(text: &str) -> Result<Duration, String> {
+    duration::period_arg(text).map(|d| d.value)
+}
 
 /// Schema-and-migration toolkit for the databases behind chat-style products.
 ///
@@ -57,10 +69,6 @@ pub struct GlobalOpts {
     #[arg(short = 'c', long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Output format.
-    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-
     /// Give up connecting after this long (e.g. 5s, 1m), the whole handshake included
     /// (TCP, TLS, authentication). Default: 10s, or `connect_timeout` in the config file.
     #[arg(
@@ -82,20 +90,63 @@ pub struct GlobalOpts {
     pub lock_timeout: Option<String>,
 }
 
+/// How a command that prints a report prints it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// Tables for people.
     Table,
     /// JSON for machines (stable field names).
     Json,
-    /// GitHub Actions workflow annotations (`validate`; other commands print tables).
+}
+
+/// How a command that reports findings (`check`, `validate`) prints them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FindingsFormat {
+    /// Tables for people.
+    Table,
+    /// JSON for machines (stable field names).
+    Json,
+    /// GitHub Actions workflow annotations, one per finding.
     Github,
+}
+
+/// `--format table|json`.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct FormatOpt {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// `--format table|json|github`.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct FindingsFormatOpt {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FindingsFormat::Table)]
+    pub format: FindingsFormat,
+}
+
+impl Command {
+    /// Whether the command prints JSON (so that an error is a JSON document too).
+    pub fn json(&self) -> bool {
+        let table_or_json = match self {
+            Command::Schemas(a) => a.output.format,
+            Command::Migrate(a) => a.output.format,
+            Command::Status(a) => a.output.format,
+            Command::Cleanup(a) => a.output.format,
+            Command::Explain(a) => a.output.format,
+            Command::Seed(a) => a.output.format,
+            Command::Check(a) => return a.output.format == FindingsFormat::Json,
+            Command::Validate(a) => return a.output.format == FindingsFormat::Json,
+        };
+        table_or_json == Format::Json
+    }
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List the canonical schemas: source document, tables, latest version per dialect.
-    Schemas,
+    Schemas(SchemasArgs),
     /// Apply the selected schema's pending migrations, in order, in one transaction.
     ///
     /// All pending migrations and their history rows commit together: if one fails,
@@ -156,6 +207,12 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
+pub struct SchemasArgs {
+    #[command(flatten)]
+    pub output: FormatOpt,
+}
+
+#[derive(Debug, Args)]
 pub struct MigrateArgs {
     /// Stop after this version instead of applying everything.
     #[arg(long, value_name = "N")]
@@ -164,6 +221,9 @@ pub struct MigrateArgs {
     /// Print what would run, SQL included, and change nothing.
     #[arg(long)]
     pub dry_run: bool,
+
+    #[command(flatten)]
+    pub output: FormatOpt,
 }
 
 #[derive(Debug, Args)]
@@ -171,13 +231,17 @@ pub struct StatusArgs {
     /// Exit 1 when any migration is pending, diverged or missing (for CI).
     #[arg(long)]
     pub exit_code: bool,
+
+    #[command(flatten)]
+    pub output: FormatOpt,
 }
 
 #[derive(Debug, Args)]
 pub struct CleanupArgs {
-    /// Keep period for the policies being run (e.g. 30d, 12h); also runs policies that are off.
-    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
-    pub older_than: Option<String>,
+    /// Keep period for the policies being run (e.g. 30d, 12h; at most 100 years); also runs
+    /// policies that are off.
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true, value_parser = duration::period_arg)]
+    pub older_than: Option<duration::Spelled>,
 
     /// Only the policy on this table (repeatable).
     #[arg(long = "table", value_name = "TABLE")]
@@ -192,17 +256,18 @@ pub struct CleanupArgs {
     pub dry_run: bool,
 
     /// Rows per batch (each batch is one transaction). Default 5000, or [cleanup] batch_size.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(BATCH_SIZE_RANGE))]
     pub batch_size: Option<u64>,
 
     /// Stop after the batch that crosses this much run time (e.g. 10m); exits 4 when
     /// expired rows are left.
-    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
-    pub max_runtime: Option<String>,
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true, value_parser = period)]
+    pub max_runtime: Option<Duration>,
 
-    /// Per-batch statement timeout on PostgreSQL (a batch that hits it is retried smaller).
-    #[arg(long, value_name = "DURATION", default_value = "30s")]
-    pub statement_timeout: String,
+    /// Per-batch statement timeout on PostgreSQL (a batch that hits it is retried smaller;
+    /// at most 24 days).
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = duration::timeout_arg)]
+    pub statement_timeout: Duration,
 
     /// Afterwards, VACUUM (ANALYZE) the touched tables (PostgreSQL); SQLite: WAL checkpoint,
     /// incremental vacuum where enabled, ANALYZE.
@@ -216,6 +281,9 @@ pub struct CleanupArgs {
     /// Allow keep periods under one hour.
     #[arg(long)]
     pub force: bool,
+
+    #[command(flatten)]
+    pub output: FormatOpt,
 }
 
 #[derive(Debug, Args)]
@@ -238,9 +306,12 @@ pub struct ExplainArgs {
 
     /// Cancel a statement that runs longer than this (e.g. 5s, 1m): with --analyze the run
     /// itself (reported, and the next query goes on); on PostgreSQL also planning, which
-    /// waits behind locks a migration holds.
-    #[arg(long, value_name = "DURATION", default_value = "30s")]
-    pub statement_timeout: String,
+    /// waits behind locks a migration holds. At most 24 days.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = duration::timeout_arg)]
+    pub statement_timeout: Duration,
+
+    #[command(flatten)]
+    pub output: FormatOpt,
 }
 
 #[derive(Debug, Args)]
@@ -258,6 +329,9 @@ pub struct ValidateArgs {
     /// checksums, then validate. Only for migrations that were never released.
     #[arg(long)]
     pub update_lock: bool,
+
+    #[command(flatten)]
+    pub output: FindingsFormatOpt,
 }
 
 #[derive(Debug, Args)]
@@ -281,6 +355,9 @@ pub struct SeedArgs {
     /// names suffixed) instead of refusing.
     #[arg(long)]
     pub append: bool,
+
+    #[command(flatten)]
+    pub output: FormatOpt,
 }
 
 #[derive(Debug, Args)]
@@ -288,4 +365,7 @@ pub struct CheckArgs {
     /// Exit 1 on warnings too, not only on errors (for CI).
     #[arg(long)]
     pub strict: bool,
+
+    #[command(flatten)]
+    pub output: FindingsFormatOpt,
 }

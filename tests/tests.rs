@@ -10,6 +10,7 @@ mod cleanup;
 mod cli_output;
 mod explain;
 mod migrate;
+mod secrets;
 mod seed;
 mod sqltext;
 mod tls;

@@ -19,20 +19,18 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use serde::Serialize;
 
 use super::{connect, line, select};
 use crate::cli::{CleanupArgs, Format};
 use crate::db::{Access, Conn, SqlError};
 use crate::error::EXIT_INCOMPLETE;
-use crate::redact::redact_url;
-use crate::report;
+use crate::report::{self, json::Envelope};
 use crate::retention::{
     descendants, fit_to_budget, next_limit, resolve, Job, Observed, Policy, Timeouts, BUDGET_START,
-    DEFAULT_BATCH,
 };
-use crate::settings::{parse_duration, Settings};
+use crate::settings::Settings;
 
 const PER_BATCH_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 /// Batches in a row that delete nothing while expired rows remain (every one of them
@@ -44,6 +42,8 @@ const MAX_STALLS: u32 = 20;
 struct Line {
     #[serde(flatten)]
     policy: Policy,
+    /// The database's text form (what the DELETE compares with); RFC 3339 UTC in JSON.
+    #[serde(serialize_with = "report::json::instant")]
     cutoff: String,
     /// Deleted (or, for --dry-run/--list, would be deleted).
     rows: u64,
@@ -57,38 +57,32 @@ struct Line {
     remaining_rows: Option<u64>,
 }
 
+/// The JSON document (`--format json`) after the envelope.
 #[derive(Debug, Serialize)]
 struct Report {
-    schema: String,
-    database: String,
     mode: &'static str,
-    /// The database clock at the start; every cutoff is `now - keep`.
-    now: String,
+    /// The database clock at the start; every cutoff is `now - keep` (RFC 3339 UTC in JSON;
+    /// null when no policy runs, since the database is then not asked).
+    #[serde(serialize_with = "report::json::optional_instant")]
+    now: Option<String>,
     stopped: Option<&'static str>,
     policies: Vec<Line>,
     vacuum: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<String>,
 }
 
 pub fn run(settings: &Settings, args: &CleanupArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let sel = select(settings)?;
-    let batch_size = args
-        .batch_size
-        .or(settings.cleanup.batch_size)
-        .unwrap_or(DEFAULT_BATCH);
-    if batch_size == 0 {
-        bail!("[cleanup] batch_size must be at least 1");
-    }
-    let max_runtime = args
-        .max_runtime
-        .as_deref()
-        .map(|d| parse_duration(d, "--max-runtime"))
-        .transpose()?;
-    let statement_timeout = parse_duration(&args.statement_timeout, "--statement-timeout")?;
+    // Typed and range-checked already: clap's value parsers, `Settings::resolve`.
+    let batch_size = args.batch_size.unwrap_or(settings.batch_size);
+    let max_runtime = args.max_runtime;
+    let statement_timeout = args.statement_timeout;
     let policies = resolve(
         &sel.schema.manifest.policies,
         &settings.cleanup,
         &args.tables,
-        args.older_than.as_deref(),
+        args.older_than.as_ref().map(|d| d.text.as_str()),
         args.force,
         &sel.schema.name,
     )?;
@@ -103,12 +97,29 @@ pub fn run(settings: &Settings, args: &CleanupArgs, out: &mut dyn Write) -> Resu
         .into_iter()
         .filter(|p| args.list || p.runs)
         .collect();
+    let envelope = Envelope::new(
+        &sel.schema.name,
+        &sel.target,
+        &settings.database_url,
+        &settings.namespace,
+    );
     if listed.is_empty() {
-        if !args.quiet {
-            line(out, format!(
-                "{}: no retention policy to run (policies that are off run only with --older-than; see --list)",
-                sel.schema.name
-            ))?;
+        let note = "no retention policy to run (policies that are off run only with --older-than; see --list)";
+        match args.output.format {
+            _ if args.quiet => {}
+            Format::Table => line(out, format!("{}: {note}", sel.schema.name))?,
+            Format::Json => report::json::document(
+                out,
+                &envelope,
+                &Report {
+                    mode,
+                    now: None,
+                    stopped: None,
+                    policies: Vec::new(),
+                    vacuum: Vec::new(),
+                    notes: vec![note.to_string()],
+                },
+            )?,
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -211,13 +222,12 @@ pub fn run(settings: &Settings, args: &CleanupArgs, out: &mut dyn Write) -> Resu
     }
 
     let report = Report {
-        schema: sel.schema.name.clone(),
-        database: redact_url(&settings.database_url),
         mode,
-        now,
+        now: Some(now),
         stopped: stopped.or(stalled.then_some("stalled")),
         policies: lines,
         vacuum,
+        notes: Vec::new(),
     };
     let left: Vec<String> = report
         .policies
@@ -226,7 +236,7 @@ pub fn run(settings: &Settings, args: &CleanupArgs, out: &mut dyn Write) -> Resu
         .map(|l| format!("{} in {}", l.remaining_rows.unwrap_or(0), l.policy.table))
         .collect();
     if let Some(code) = signal_code {
-        print(out, settings.format, &report)?;
+        print(out, args.output.format, &envelope, &report)?;
         eprintln!("chatdb: cleanup interrupted by a signal after a whole batch; committed batches stay deleted");
         if !left.is_empty() {
             eprintln!("chatdb: expired rows left: {}", left.join(", "));
@@ -234,7 +244,7 @@ pub fn run(settings: &Settings, args: &CleanupArgs, out: &mut dyn Write) -> Resu
         return Ok(ExitCode::from(code));
     }
     if !(args.quiet && mode == "delete" && left.is_empty()) {
-        print(out, settings.format, &report)?;
+        print(out, args.output.format, &envelope, &report)?;
     }
     if !left.is_empty() {
         // Never a success with expired rows left: a retention rule is a promise.
@@ -380,10 +390,12 @@ impl Signals {
     }
 }
 
-fn print(out: &mut dyn Write, format: Format, r: &Report) -> Result<()> {
+fn print(out: &mut dyn Write, format: Format, envelope: &Envelope, r: &Report) -> Result<()> {
     match format {
-        Format::Json => report::json(out, r),
-        Format::Table | Format::Github => {
+        Format::Json => report::json::document(out, envelope, r),
+        Format::Table => {
+            let now = r.now.as_deref().unwrap_or_default();
+            let schema = envelope.schema.as_deref().unwrap_or_default();
             let listing = r.mode != "delete";
             let header: &[&str] = if r.mode == "list" {
                 &[
@@ -458,17 +470,11 @@ fn print(out: &mut dyn Write, format: Format, r: &Report) -> Result<()> {
                 t.add_row(row);
             }
             let title = match r.mode {
-                "list" => format!(
-                    "{}: retention policies (database clock {})",
-                    r.schema, r.now
-                ),
-                "dry_run" => format!(
-                    "{}: dry run, nothing deleted (database clock {})",
-                    r.schema, r.now
-                ),
+                "list" => format!("{schema}: retention policies (database clock {now})"),
+                "dry_run" => format!("{schema}: dry run, nothing deleted (database clock {now})"),
                 _ => format!(
-                    "{}: cleanup on {} (database clock {})",
-                    r.schema, r.database, r.now
+                    "{schema}: cleanup on {} (database clock {now})",
+                    envelope.database.as_deref().unwrap_or_default()
                 ),
             };
             line(out, title)?;

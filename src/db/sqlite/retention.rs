@@ -165,7 +165,7 @@ impl Retention for SqliteConn {
         let started = std::time::Instant::now();
         let tx = begin(
             &mut self.conn,
-            &TxOpts::new(TxKind::Batch, crate::settings::DEFAULT_NAMESPACE),
+            &TxOpts::new(TxKind::Batch, crate::names::DEFAULT_NAMESPACE),
             timeout,
         )?;
         // Always the keyset form, the first batch from the text floor: numbers sort before
