@@ -31,7 +31,7 @@ import sqlite3, sys
 db, rows, journal = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 c = sqlite3.connect(db)
 c.execute(f"PRAGMA journal_mode = {journal}")
-c.execute("INSERT INTO users (id, email) VALUES ('f0000000-0000-4000-8000-000000000001', 'a@x')")
+c.execute("INSERT INTO \"user\" (id, email) VALUES ('f0000000-0000-4000-8000-000000000001', 'a@x')")
 c.execute("INSERT INTO conversations (id, user_id) VALUES ('f1000000-0000-4000-8000-000000000001', 'f0000000-0000-4000-8000-000000000001')")
 c.execute(f"""INSERT INTO messages (conversation_id, role, content, created_at)
   WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < {rows})
