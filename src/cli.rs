@@ -1,8 +1,20 @@
 //! Every clap type of the command line. The `///` comments are the `--help` text.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::duration;
+
+/// The bounds of a cleanup batch size, for `--batch-size` here and `[cleanup] batch_size`
+/// in the config file (checked by `Settings::resolve`) alike.
+pub const BATCH_SIZE_RANGE: std::ops::RangeInclusive<u64> = 1..=1_000_000;
+
+/// clap value parser for a plain period (`--max-runtime`): the value without its spelling.
+fn period(text: &str) -> Result<Duration, String> {
+    duration::period_arg(text).map(|d| d.value)
+}
 
 /// Schema-and-migration toolkit for the databases behind chat-style products.
 ///
@@ -174,9 +186,10 @@ pub struct StatusArgs {
 
 #[derive(Debug, Args)]
 pub struct CleanupArgs {
-    /// Keep period for the policies being run (e.g. 30d, 12h); also runs policies that are off.
-    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
-    pub older_than: Option<String>,
+    /// Keep period for the policies being run (e.g. 30d, 12h; at most 100 years); also runs
+    /// policies that are off.
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true, value_parser = duration::period_arg)]
+    pub older_than: Option<duration::Spelled>,
 
     /// Only the policy on this table (repeatable).
     #[arg(long = "table", value_name = "TABLE")]
@@ -191,16 +204,17 @@ pub struct CleanupArgs {
     pub dry_run: bool,
 
     /// Rows per batch (each batch is one transaction). Default 5000, or [cleanup] batch_size.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(BATCH_SIZE_RANGE))]
     pub batch_size: Option<u64>,
 
     /// Stop after the batch that crosses this much run time (e.g. 10m).
-    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
-    pub max_runtime: Option<String>,
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true, value_parser = period)]
+    pub max_runtime: Option<Duration>,
 
-    /// Per-batch statement timeout on PostgreSQL (a batch that hits it is retried smaller).
-    #[arg(long, value_name = "DURATION", default_value = "30s")]
-    pub statement_timeout: String,
+    /// Per-batch statement timeout on PostgreSQL (a batch that hits it is retried smaller;
+    /// at most 24 days).
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = duration::timeout_arg)]
+    pub statement_timeout: Duration,
 
     /// Afterwards, VACUUM (ANALYZE) the touched tables (PostgreSQL); SQLite: WAL checkpoint,
     /// incremental vacuum where enabled, ANALYZE.
@@ -236,9 +250,9 @@ pub struct ExplainArgs {
 
     /// Cancel a statement that runs longer than this (e.g. 5s, 1m): with --analyze the run
     /// itself (reported, and the next query goes on); on PostgreSQL also planning, which
-    /// waits behind locks a migration holds.
-    #[arg(long, value_name = "DURATION", default_value = "30s")]
-    pub statement_timeout: String,
+    /// waits behind locks a migration holds. At most 24 days.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = duration::timeout_arg)]
+    pub statement_timeout: Duration,
 }
 
 #[derive(Debug, Args)]
@@ -263,6 +277,7 @@ pub struct SeedArgs {
     /// Multiplier of the declared volumes: 1 is the document's scale, 0.01 a hundredth. Each
     /// table gets max(min, round(volume x scale)) rows (min 1 unless the manifest says more).
     #[arg(long, value_name = "F", default_value_t = 1.0)]
+    #[arg(allow_negative_numbers = true)]
     pub scale: f64,
 
     /// Seed of the generator: the same seed, scale and --now give byte-identical rows.

@@ -22,6 +22,7 @@ use serde::Serialize;
 use crate::catalog::MigrationFile;
 use crate::db::scratch::{run_file, Located};
 use crate::db::{Conn, HistoryRow, Session, SqlError, TxKind};
+use crate::sqltext;
 
 /// Where one migration stands against the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -299,7 +300,7 @@ fn explain_failure(todo: &[MigrationFile], batch_index: usize, failed: Failed) -
     if file.sql.get(located.statement.start..located.statement.end) != Some(statement.as_str()) {
         return anyhow!(
             "migration failed; nothing was applied (the whole run was rolled back)\n  statement: {}\n  error:     {}",
-            one_line(&statement),
+            sqltext::abbreviate(&statement, 160),
             err.message
         );
     }
@@ -312,7 +313,7 @@ fn explain_failure(todo: &[MigrationFile], batch_index: usize, failed: Failed) -
     if line > 0 {
         text.push_str(&format!(
             ", line {line}\n  statement: {}",
-            one_line(&statement)
+            sqltext::abbreviate(&statement, 160)
         ));
     }
     text.push_str(&format!(
@@ -320,16 +321,6 @@ fn explain_failure(todo: &[MigrationFile], batch_index: usize, failed: Failed) -
         err.message.replace('\n', "\n             ")
     ));
     anyhow!(text)
-}
-
-fn one_line(sql: &str) -> String {
-    let flat: Vec<&str> = sql.split_whitespace().collect();
-    let flat = flat.join(" ");
-    if flat.chars().count() > 160 {
-        format!("{}...", flat.chars().take(157).collect::<String>())
-    } else {
-        flat
-    }
 }
 
 /// The statement a run failed on.

@@ -5,11 +5,14 @@ mod common;
 
 mod apps;
 mod bad_input;
+mod catalog;
 mod check;
 mod cleanup;
 mod cli_output;
 mod explain;
 mod migrate;
+mod secrets;
 mod seed;
+mod sqltext;
 mod tls;
 mod validate;
