@@ -391,8 +391,8 @@ mod tests {
     /// The rows of every generator at one seed and scale, pinned: a refactor of a generator
     /// (or of the kit) that changes a single value fails here. When a change of the data is
     /// meant, update the value and say so in the changelog. (The generators before `row!` and
-    /// the focusmate split gave these same values; issue 12 changed assistant's and
-    /// focusmate's on purpose: the assistant table `user`, every ranking session with its user.)
+    /// the focusmate split gave these same values; assistant and focusmate changed with the
+    /// schema corrections of issue 12: the table `user`, and every ranking session's user.)
     #[test]
     fn generated_rows_are_pinned() {
         let got: Vec<(String, u64)> = crate::catalog::canonical_names()
