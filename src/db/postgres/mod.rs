@@ -302,53 +302,94 @@ impl PgTarget {
         })
     }
 
+    /// Connects, bounding everything up to the first query (TCP, TLS, authentication) by
+    /// the connect timeout: rust-postgres's own `connect_timeout` bounds only the socket
+    /// connect, and a server that accepts and never answers would hold the run until the
+    /// peer closes. The handshake runs on a thread; at the deadline chatdb gives up on it
+    /// (the thread and its socket go when the process exits, which a failed connection
+    /// always leads to).
     pub fn connect(&self, opts: ConnectOpts) -> Result<postgres::Client> {
-        let started = std::time::Instant::now();
-        let deadline = started + opts.connect_timeout;
+        use std::time::{Duration, Instant};
+        let started = Instant::now();
+        let bound = self
+            .config
+            .get_connect_timeout()
+            .copied()
+            .unwrap_or(opts.connect_timeout);
+        let deadline = started + bound;
+        let context = || {
+            let waited = if opts.wait {
+                let ms = started.elapsed().as_millis() as u64;
+                format!(
+                    ", waited {}",
+                    humantime::format_duration(Duration::from_millis(ms))
+                )
+            } else {
+                String::new()
+            };
+            format!(
+                "cannot connect to {} (connect timeout {}{waited})",
+                self.display,
+                humantime::format_duration(bound)
+            )
+        };
         loop {
+            let left = deadline
+                .saturating_duration_since(Instant::now())
+                .max(Duration::from_millis(100));
             let mut config = self.config.clone();
             if config.get_connect_timeout().is_none() {
-                let left = deadline.saturating_duration_since(std::time::Instant::now());
-                config.connect_timeout(left.max(std::time::Duration::from_millis(100)));
+                config.connect_timeout(left);
             }
-            let client = if self.ssl_mode == SslMode::Disable {
-                config.connect(postgres::NoTls)
+            let tls = if self.ssl_mode == SslMode::Disable {
+                None
             } else {
-                config.connect(self.tls()?)
+                Some(self.tls()?)
             };
-            match client {
-                Ok(c) => return Ok(c),
+            let (send, receive) = std::sync::mpsc::channel();
+            let handshake = config.clone();
+            std::thread::Builder::new()
+                .name("pg-connect".into())
+                .spawn(move || {
+                    let client = match tls {
+                        None => handshake.connect(postgres::NoTls),
+                        Some(tls) => handshake.connect(tls),
+                    };
+                    let _ = send.send(client);
+                })
+                .context("starting the connection thread")?;
+            match receive.recv_timeout(left) {
+                Ok(Ok(client)) => return Ok(client),
                 // --wait: a refused connection or a server still starting is tried again
                 // until the connect timeout; then the last error is the answer.
-                Err(e)
-                    if opts.wait
-                        && not_up_yet(&e)
-                        && std::time::Instant::now() + RETRY_PAUSE < deadline =>
+                Ok(Err(e))
+                    if opts.wait && not_up_yet(&e) && Instant::now() + RETRY_PAUSE < deadline =>
                 {
                     std::thread::sleep(RETRY_PAUSE);
                 }
-                Err(e) => {
-                    let waited = if opts.wait {
-                        format!(
-                            ", waited {}",
-                            humantime::format_duration(std::time::Duration::from_millis(
-                                started.elapsed().as_millis() as u64
-                            ))
-                        )
-                    } else {
-                        String::new()
-                    };
-                    return Err(anyhow::Error::new(crate::db::SqlError::from(e))).with_context(
-                        || {
-                            format!(
-                                "cannot connect to {} (connect timeout {}{waited})",
-                                self.display,
-                                humantime::format_duration(opts.connect_timeout)
-                            )
-                        },
-                    );
+                Ok(Err(e)) => {
+                    return Err(anyhow::Error::new(crate::db::SqlError::from(e)))
+                        .with_context(context)
+                }
+                Err(_) => {
+                    return Err(anyhow::anyhow!(
+                        "no answer from {} within the connect timeout {} (TCP, TLS and authentication): \
+                         is it a PostgreSQL server, and is it up? (--connect-timeout raises the bound)",
+                        servers(&config),
+                        humantime::format_duration(bound)
+                    ))
+                    .with_context(context)
                 }
             }
+        }
+    }
+
+    /// The TLS connector a cancel request goes through, as the connection's.
+    pub fn cancel_tls(&self) -> Option<postgres_native_tls::MakeTlsConnector> {
+        if self.ssl_mode == SslMode::Disable {
+            None
+        } else {
+            self.tls().ok()
         }
     }
 
@@ -455,6 +496,24 @@ fn check_key_permissions(key: &Path) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The servers a config names, `host:port` each, for messages (no user, no password).
+fn servers(config: &postgres::Config) -> String {
+    let ports = config.get_ports();
+    config
+        .get_hosts()
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let port = ports.get(i).or(ports.first()).copied().unwrap_or(5432);
+            match h {
+                postgres::config::Host::Tcp(name) => format!("{name}:{port}"),
+                postgres::config::Host::Unix(path) => format!("{}:{port}", path.display()),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The server's own words for an error: severity, SQLSTATE, message, detail, hint, where.
