@@ -100,7 +100,10 @@ pub enum Command {
     ///
     /// All pending migrations and their history rows commit together: if one fails,
     /// the database is left exactly as it was. Concurrent runs wait for each other
-    /// (PostgreSQL advisory lock, SQLite exclusive lock).
+    /// (PostgreSQL advisory lock, SQLite exclusive lock). A migration whose first line is
+    /// `-- chatdb:no-transaction` (for CREATE INDEX CONCURRENTLY) runs statement by statement
+    /// outside a transaction on PostgreSQL; the migrations before it commit first, as their
+    /// own group (SQLite accepts the marker and runs the file in the one transaction).
     Migrate(MigrateArgs),
     /// Show applied migrations (with checksum verdict) and pending ones.
     Status(StatusArgs),
@@ -160,9 +163,33 @@ pub struct MigrateArgs {
     #[arg(long, value_name = "N")]
     pub target: Option<u32>,
 
-    /// Print what would run, SQL included, and change nothing.
+    /// Print what would run, SQL included, grouped as it would commit, and change nothing.
     #[arg(long)]
     pub dry_run: bool,
+
+    /// How long each migration statement may wait for a table lock (PostgreSQL
+    /// `lock_timeout`) before it gives up, so that it never queues the application's
+    /// queries behind it for longer. Distinct from --lock-timeout, the wait for another
+    /// chatdb run. On a timeout the transaction (or, outside one, the statement) is tried
+    /// again after a pause; see --ddl-retries.
+    #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = parse_duration)]
+    pub ddl_lock_timeout: std::time::Duration,
+
+    /// How many times a migration transaction (or a no-transaction statement) that timed
+    /// out waiting for a lock is tried again, pausing 0.5s, 1s, 2s, ... (at most 8s)
+    /// between tries, before migrate fails with nothing of it applied.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub ddl_retries: u32,
+}
+
+/// A duration such as `3s`, `500ms` or `1m`; zero is refused (it would mean "wait forever"
+/// to PostgreSQL).
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    match humantime::parse_duration(text) {
+        Ok(d) if d.is_zero() => Err("must be more than zero".to_string()),
+        Ok(d) => Ok(d),
+        Err(e) => Err(format!("{e} (use e.g. 3s, 500ms, 1m)")),
+    }
 }
 
 #[derive(Debug, Args)]

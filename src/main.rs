@@ -13,6 +13,7 @@ mod db;
 mod error;
 mod migrator;
 mod model;
+mod online;
 mod progress;
 mod redact;
 mod report;

@@ -9,7 +9,8 @@ use serde::Serialize;
 use super::{connect, line, select};
 use crate::cli::{Format, MigrateArgs};
 use crate::db::{place, Access, TxKind};
-use crate::migrator::{self, Entry};
+use crate::migrator::{self, Entry, Waits};
+use crate::online::{self, Group, Retry};
 use crate::redact::redact_url;
 use crate::report;
 use crate::settings::Settings;
@@ -21,6 +22,8 @@ struct DryRun<'a> {
     namespace: &'a str,
     dry_run: bool,
     pending: Vec<Planned<'a>>,
+    /// How the pending migrations would commit.
+    groups: Vec<Group>,
 }
 
 #[derive(Serialize)]
@@ -67,6 +70,7 @@ pub fn run(settings: &Settings, args: &MigrateArgs, out: &mut dyn Write) -> Resu
         let entries = migrator::compare(files, &history)?;
         migrator::refuse_problems(&entries)?;
         let todo = migrator::pending(files, &entries, args.target)?;
+        let groups = online::groups(&todo, dialect);
         let plan = DryRun {
             schema: &sel.schema.name,
             database,
@@ -81,6 +85,7 @@ pub fn run(settings: &Settings, args: &MigrateArgs, out: &mut dyn Write) -> Resu
                     sql: &f.sql,
                 })
                 .collect(),
+            groups,
         };
         match settings.format {
             Format::Json => report::json(out, &plan)?,
@@ -93,7 +98,7 @@ pub fn run(settings: &Settings, args: &MigrateArgs, out: &mut dyn Write) -> Resu
                             plan.schema, plan.database
                         ),
                     )?;
-                } else {
+                } else if plan.groups.len() == 1 && plan.groups[0].transaction {
                     line(out, format!(
                         "-- dry run: would apply {} migration(s) of {} to {} in one transaction (nothing was changed)",
                         plan.pending.len(), plan.schema, plan.database
@@ -101,6 +106,22 @@ pub fn run(settings: &Settings, args: &MigrateArgs, out: &mut dyn Write) -> Resu
                     for p in &plan.pending {
                         line(out, format!("\n-- V{}__{} ({})", p.version, p.name, p.file))?;
                         line(out, p.sql.trim_end())?;
+                    }
+                } else {
+                    line(out, format!(
+                        "-- dry run: would apply {} migration(s) of {} to {} in {} groups, each committed before the next (nothing was changed)",
+                        plan.pending.len(), plan.schema, plan.database, plan.groups.len()
+                    ))?;
+                    for (i, g) in plan.groups.iter().enumerate() {
+                        line(out, format!("\n-- group {}: {}", i + 1, group_label(g)))?;
+                        for p in plan
+                            .pending
+                            .iter()
+                            .filter(|p| g.versions.contains(&p.version))
+                        {
+                            line(out, format!("\n-- V{}__{} ({})", p.version, p.name, p.file))?;
+                            line(out, p.sql.trim_end())?;
+                        }
                     }
                 }
             }
@@ -115,7 +136,13 @@ pub fn run(settings: &Settings, args: &MigrateArgs, out: &mut dyn Write) -> Resu
         &table,
         &settings.namespace,
         args.target,
-        settings.lock_timeout,
+        Waits {
+            lock_timeout: settings.lock_timeout,
+            ddl: Retry {
+                lock_timeout: args.ddl_lock_timeout,
+                retries: args.ddl_retries,
+            },
+        },
     )?;
     let version = outcome.applied.last().map(|e| e.version).or_else(|| {
         (outcome.already_applied > 0).then(|| current_version(files, outcome.already_applied))
@@ -173,10 +200,21 @@ fn print_table(out: &mut dyn Write, done: &Done, latest: Option<i64>) -> Result<
             file.clone().unwrap_or_default(),
         ]);
     }
+    let how = match done.outcome.groups.as_slice() {
+        [g] if g.transaction => "in one transaction:".to_string(),
+        groups => {
+            let each: Vec<String> = groups.iter().map(group_label).collect();
+            format!(
+                "in {} groups, each committed: {}",
+                groups.len(),
+                each.join("; ")
+            )
+        }
+    };
     line(
         out,
         format!(
-            "{}: applied {} migration(s) to {where_} in {} ms, in one transaction:",
+            "{}: applied {} migration(s) to {where_} in {} ms, {how}",
             done.schema,
             done.outcome.applied.len(),
             done.outcome.elapsed.as_millis()
@@ -184,4 +222,17 @@ fn print_table(out: &mut dyn Write, done: &Done, latest: Option<i64>) -> Result<
     )?;
     line(out, t)?;
     line(out, format!("Now at {at}."))
+}
+
+/// `V1, V2 in one transaction` / `V3 outside a transaction (-- chatdb:no-transaction)`.
+fn group_label(g: &Group) -> String {
+    let versions = online::versions_label(&g.versions);
+    if g.transaction {
+        format!("{versions} in one transaction")
+    } else {
+        format!(
+            "{versions} outside a transaction ({}), statement by statement",
+            online::NO_TRANSACTION_MARKER
+        )
+    }
 }

@@ -7,10 +7,10 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use postgres::{Client, Transaction};
 
-use super::{introspect, quote_ident, PgTarget};
+use super::{introspect, online, quote_ident, PgTarget};
 use crate::catalog::Dialect;
 use crate::db::{
-    Backend, ConnectOpts, HistoryRow, Session, SqlError, SqlResult, Tx, TxKind, TxOpts,
+    Backend, ConnectOpts, HistoryRow, Holder, Session, SqlError, SqlResult, Tx, TxKind, TxOpts,
 };
 use crate::error::LockError;
 
@@ -128,35 +128,27 @@ impl Session for Transaction<'_> {
     }
 
     fn history_rows(&mut self, sql: &str) -> Result<Vec<HistoryRow>, SqlError> {
-        // Cast in SQL so that a history table with unexpected column types still reads.
-        let wrapped = format!(
-            "SELECT version::int8, coalesce(name, '')::text, coalesce(applied_on, '')::text, coalesce(checksum, '')::text FROM ({}) AS h",
-            sql.trim_end().trim_end_matches(';')
-        );
-        let rows = self
-            .query(wrapped.as_str(), &[])
-            .map_err(|e| SqlError::postgres(&e, Some(sql)))?;
-        Ok(rows
-            .iter()
-            .map(|r| HistoryRow {
-                version: r.get(0),
-                name: r.get(1),
-                applied_on: r.get(2),
-                checksum: r.get(3),
-            })
-            .collect())
+        online::history_rows(self, sql)
     }
 
     fn table_exists(&mut self, table: &str) -> Result<bool, SqlError> {
-        let sql = "SELECT to_regclass($1) IS NOT NULL";
-        let row = self
-            .query_one(sql, &[&quote_ident(table)])
-            .map_err(|e| SqlError::postgres(&e, Some(sql)))?;
-        Ok(row.get(0))
+        online::table_exists(self, table)
     }
 
     fn inventory(&mut self, namespace: &str) -> Result<crate::model::inventory::Inventory> {
         introspect::inventory(self, namespace)
+    }
+
+    fn set_lock_timeout(&mut self, timeout: Duration) -> Result<(), SqlError> {
+        online::set_lock_timeout(self, timeout, true)
+    }
+
+    fn index_valid(&mut self, name: &str) -> Result<Option<bool>, SqlError> {
+        online::index_valid(self, name)
+    }
+
+    fn lock_holders(&mut self) -> Result<Vec<Holder>, SqlError> {
+        online::holders(self)
     }
 }
 
@@ -199,5 +191,18 @@ impl Backend for PgConn {
 
     fn check_note(&self) -> Option<&'static str> {
         None
+    }
+
+    fn hold_migrate_lock(&mut self, namespace: &str, wait: Duration) -> Result<bool> {
+        self.lock_session(namespace, wait)?;
+        Ok(true)
+    }
+
+    fn release_migrate_lock(&mut self, namespace: &str) -> Result<()> {
+        self.unlock_session(namespace)
+    }
+
+    fn autocommit(&mut self) -> Option<&mut dyn Session> {
+        Some(&mut self.client)
     }
 }

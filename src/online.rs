@@ -1,0 +1,260 @@
+//! What makes a migration safe on a big, live table, before any database is involved: the
+//! `-- chatdb:no-transaction` marker and how pending migrations are grouped by it
+//! ([`groups`]), the index a `CREATE INDEX CONCURRENTLY` builds (known from the statement,
+//! so that an INVALID leftover of a failed or killed build can be dropped and rebuilt), and
+//! the bounded back-off of a statement that timed out waiting for its lock ([`Retry`]).
+//! `migrator.rs` runs what this decides.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::catalog::{Dialect, MigrationFile};
+use crate::db::Holder;
+use crate::sqltext::{self, TokenKind};
+
+/// The first line that makes a migration run outside a transaction.
+pub const NO_TRANSACTION_MARKER: &str = "-- chatdb:no-transaction";
+
+/// Whether `sql` starts with [`NO_TRANSACTION_MARKER`] (its first line, trimmed).
+pub fn is_no_transaction(sql: &str) -> bool {
+    sql.lines()
+        .next()
+        .is_some_and(|l| l.trim().eq_ignore_ascii_case(NO_TRANSACTION_MARKER))
+}
+
+/// Whether `dialect` runs a no-transaction migration outside a transaction. PostgreSQL
+/// does; SQLite accepts the marker and runs the file in a transaction like any other (its
+/// DDL is transactional, it has no `CONCURRENTLY`, and its one lock is the whole file).
+pub fn outside_transactions(dialect: Dialect) -> bool {
+    dialect == Dialect::Postgres
+}
+
+/// Consecutive pending migrations that commit together.
+#[derive(Debug, Clone, Serialize)]
+pub struct Group {
+    /// The versions, in order.
+    pub versions: Vec<u32>,
+    /// `false` for one no-transaction migration, run statement by statement.
+    pub transaction: bool,
+}
+
+/// Splits the pending migrations into the groups a run commits: transactional migrations
+/// in a row form one group, and each no-transaction migration (where the dialect runs it
+/// outside a transaction) is a group of its own.
+pub fn groups(todo: &[&MigrationFile], dialect: Dialect) -> Vec<Group> {
+    let mut out: Vec<Group> = Vec::new();
+    for f in todo {
+        let outside = outside_transactions(dialect) && is_no_transaction(&f.sql);
+        match out.last_mut() {
+            Some(g) if g.transaction && !outside => g.versions.push(f.version),
+            _ => out.push(Group {
+                versions: vec![f.version],
+                transaction: !outside,
+            }),
+        }
+    }
+    out
+}
+
+/// `V1, V2` for messages.
+pub fn versions_label(versions: &[u32]) -> String {
+    let v: Vec<String> = versions.iter().map(|v| format!("V{v}")).collect();
+    v.join(", ")
+}
+
+/// The index a `CREATE [UNIQUE] INDEX CONCURRENTLY [IF NOT EXISTS] name ON ...` builds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConcurrentIndex {
+    pub name: String,
+    pub if_not_exists: bool,
+}
+
+/// The index `statement` builds concurrently, if it is such a statement and names it.
+pub fn concurrent_index(statement: &str) -> Option<ConcurrentIndex> {
+    let t = sqltext::tokens(statement);
+    let mut i = 0;
+    let word = |i: usize, w: &str| t.get(i).is_some_and(|x| x.is(w));
+    if !word(i, "CREATE") {
+        return None;
+    }
+    i += 1;
+    if word(i, "UNIQUE") {
+        i += 1;
+    }
+    if !word(i, "INDEX") || !word(i + 1, "CONCURRENTLY") {
+        return None;
+    }
+    i += 2;
+    let if_not_exists = word(i, "IF") && word(i + 1, "NOT") && word(i + 2, "EXISTS");
+    if if_not_exists {
+        i += 3;
+    }
+    let name = t.get(i)?;
+    if word(i, "ON") || !matches!(name.kind, TokenKind::Word | TokenKind::Quoted) {
+        return None;
+    }
+    Some(ConcurrentIndex {
+        name: name.name(),
+        if_not_exists,
+    })
+}
+
+/// How often, and after how long, a migration statement that timed out waiting for its
+/// lock is tried again.
+#[derive(Debug, Clone, Copy)]
+pub struct Retry {
+    /// The statement's `lock_timeout`.
+    pub lock_timeout: Duration,
+    /// Tries after the first.
+    pub retries: u32,
+}
+
+/// The first pause; each next one doubles, up to [`MAX_BACKOFF`].
+pub const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+pub const MAX_BACKOFF: Duration = Duration::from_secs(8);
+
+impl Retry {
+    /// The pause after failed try number `attempt` (1-based).
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let factor = 1u32 << attempt.saturating_sub(1).min(16);
+        FIRST_BACKOFF.saturating_mul(factor).min(MAX_BACKOFF)
+    }
+
+    /// The one stderr line of a try that timed out: who held the lock, what happens next.
+    pub fn log_line(&self, what: &str, attempt: u32, holders: &[Holder]) -> String {
+        let tries = self.retries + 1;
+        let who = match holders.first() {
+            Some(h) => {
+                let age = |d: Option<Duration>| {
+                    d.map_or("-".to_string(), |d| format!("{:.1}s", d.as_secs_f64()))
+                };
+                let name = if h.application_name.is_empty() {
+                    "(no application_name)".to_string()
+                } else {
+                    h.application_name.clone()
+                };
+                format!(
+                    "held by pid {} ({name}, transaction open {}, query {})",
+                    h.pid,
+                    age(h.transaction_age),
+                    age(h.query_age)
+                )
+            }
+            None => "holder already gone".to_string(),
+        };
+        let next = if attempt < tries {
+            format!(
+                "retrying in {}",
+                humantime::format_duration(self.backoff(attempt))
+            )
+        } else {
+            "giving up".to_string()
+        };
+        format!(
+            "chatdb: {what}: lock not had within {} (try {attempt} of {tries}), {who}; {next}",
+            humantime::format_duration(self.lock_timeout)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(version: u32, sql: &str) -> MigrationFile {
+        MigrationFile {
+            version,
+            name: format!("m{version}"),
+            path: format!("V{version}__m{version}.sql"),
+            sql: sql.to_string(),
+        }
+    }
+
+    #[test]
+    fn the_marker_is_the_first_line_only() {
+        assert!(is_no_transaction(
+            "-- chatdb:no-transaction\nCREATE INDEX CONCURRENTLY i ON t (a);"
+        ));
+        assert!(is_no_transaction("  -- CHATDB:NO-TRANSACTION  \n"));
+        assert!(!is_no_transaction(
+            "-- header\n-- chatdb:no-transaction\nSELECT 1;"
+        ));
+        assert!(!is_no_transaction(""));
+    }
+
+    #[test]
+    fn no_transaction_migrations_are_groups_of_their_own_on_postgres_only() {
+        let nt = "-- chatdb:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);\n";
+        let files = [
+            file(1, "SELECT 1;"),
+            file(2, "SELECT 2;"),
+            file(3, nt),
+            file(4, nt),
+            file(5, "SELECT 5;"),
+        ];
+        let todo: Vec<&MigrationFile> = files.iter().collect();
+        let g = groups(&todo, Dialect::Postgres);
+        let shape: Vec<(Vec<u32>, bool)> = g
+            .iter()
+            .map(|g| (g.versions.clone(), g.transaction))
+            .collect();
+        assert_eq!(
+            shape,
+            vec![
+                (vec![1, 2], true),
+                (vec![3], false),
+                (vec![4], false),
+                (vec![5], true)
+            ]
+        );
+        let g = groups(&todo, Dialect::Sqlite);
+        assert_eq!(g.len(), 1, "SQLite runs everything in one transaction");
+        assert!(g[0].transaction);
+    }
+
+    #[test]
+    fn the_index_name_comes_from_the_statement() {
+        let ci = |s| concurrent_index(s).map(|c| (c.name, c.if_not_exists));
+        assert_eq!(
+            ci("CREATE INDEX CONCURRENTLY IF NOT EXISTS Messages_Room ON messages (room_id)"),
+            Some(("messages_room".to_string(), true))
+        );
+        assert_eq!(
+            ci("create unique index concurrently \"User Idx\" on \"user\" (email)"),
+            Some(("User Idx".to_string(), false))
+        );
+        assert_eq!(ci("CREATE INDEX CONCURRENTLY ON t (a)"), None, "no name");
+        assert_eq!(ci("CREATE INDEX i ON t (a)"), None, "not concurrent");
+        assert_eq!(ci("CREATE INDEX CONCURRENTLY"), None);
+        assert_eq!(ci("\"é"), None);
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_a_cap_and_the_log_names_the_holder() {
+        let r = Retry {
+            lock_timeout: Duration::from_secs(1),
+            retries: 2,
+        };
+        assert_eq!(r.backoff(1), Duration::from_millis(500));
+        assert_eq!(r.backoff(2), Duration::from_secs(1));
+        assert_eq!(r.backoff(40), MAX_BACKOFF);
+        let h = Holder {
+            pid: 42,
+            application_name: "app".into(),
+            transaction_age: Some(Duration::from_millis(3200)),
+            query_age: None,
+        };
+        let l = r.log_line("V2__x.sql line 3", 1, std::slice::from_ref(&h));
+        assert!(
+            l.contains("pid 42 (app, transaction open 3.2s, query -)"),
+            "{l}"
+        );
+        assert!(
+            l.contains("try 1 of 3") && l.contains("retrying in 500ms"),
+            "{l}"
+        );
+        assert!(!l.contains('\n'));
+        assert!(r.log_line("x", 3, &[]).ends_with("giving up"));
+    }
+}
