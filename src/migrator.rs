@@ -39,6 +39,9 @@ pub enum State {
     Missing,
     /// Not applied, though a later version is: added out of order.
     OutOfOrder,
+    /// A no-transaction migration not recorded as applied, though some of its statements
+    /// took effect (a failed or killed run): `chatdb migrate` finishes it.
+    PartlyApplied,
 }
 
 /// One line of a status report.
@@ -50,6 +53,9 @@ pub struct Entry {
     pub file: Option<String>,
     pub applied_on: Option<String>,
     pub checksum: Option<String>,
+    /// What was found of a partly applied migration, and what to do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl Entry {
@@ -85,6 +91,7 @@ pub fn compare(files: &[MigrationFile], history: &[HistoryRow]) -> Result<Vec<En
             file: Some(file.path.clone()),
             applied_on: applied.map(|h| h.applied_on.clone()),
             checksum: Some(checksum),
+            note: None,
         });
     }
     for h in history {
@@ -96,11 +103,54 @@ pub fn compare(files: &[MigrationFile], history: &[HistoryRow]) -> Result<Vec<En
                 file: None,
                 applied_on: Some(h.applied_on.clone()),
                 checksum: Some(h.checksum.clone()),
+                note: None,
             });
         }
     }
     entries.sort_by_key(|e| e.version);
     Ok(entries)
+}
+
+/// Marks the pending no-transaction migrations that a failed or killed run left partly
+/// applied: an index one of their `CREATE INDEX CONCURRENTLY` statements builds exists
+/// (INVALID, or built) though the migration is not recorded. Other statements' effects are
+/// not looked for: the file's statements are idempotent, so running it again is safe.
+pub fn mark_partly_applied(
+    session: &mut dyn Session,
+    files: &[MigrationFile],
+    entries: &mut [Entry],
+    dialect: crate::catalog::Dialect,
+) -> Result<()> {
+    if !online::outside_transactions(dialect) {
+        return Ok(());
+    }
+    for entry in entries.iter_mut().filter(|e| e.state == State::Pending) {
+        let Some(file) = files.iter().find(|f| i64::from(f.version) == entry.version) else {
+            continue;
+        };
+        if !online::is_no_transaction(&file.sql) {
+            continue;
+        }
+        let mut found = Vec::new();
+        for statement in sqltext::split(&file.sql) {
+            let Some(index) = online::concurrent_index(statement.text(&file.sql)) else {
+                continue;
+            };
+            match session.index_valid(&index.name).map_err(|e| anyhow!(e))? {
+                Some(false) => found.push(format!("index {} is INVALID", index.name)),
+                Some(true) => found.push(format!("index {} is built", index.name)),
+                None => {}
+            }
+        }
+        if !found.is_empty() {
+            entry.state = State::PartlyApplied;
+            entry.note = Some(format!(
+                "{}; run `chatdb migrate` to finish it (an INVALID index is dropped and built again)",
+                found.join(", ")
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Reads the history table, or nothing when it does not exist yet.

@@ -9,6 +9,7 @@ mod cleanup;
 mod cli_output;
 mod explain;
 mod migrate;
+mod online;
 mod seed;
 mod tls;
 mod validate;
