@@ -155,6 +155,28 @@ pub enum Command {
     /// names what exists. Never touches any other database. Exits 1 on errors (with
     /// --strict, on warnings too), 2 when it cannot run.
     Validate(ValidateArgs),
+    /// Write the next version's twin migration files in a --schema-dir.
+    ///
+    /// Writes sql/postgres/<schema>/V<n>__NAME.sql and sql/sqlite/<schema>/V<n>__NAME.sql,
+    /// n being one more than the highest version of either, each with a header that says
+    /// what goes where. Never overwrites; the embedded canonical schemas are read-only.
+    New(NewArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The migration's snake_case name (e.g. add_message_reads).
+    pub name: String,
+
+    /// A migration that PostgreSQL runs statement by statement outside a transaction (first
+    /// line `-- chatdb:no-transaction`), for CREATE INDEX CONCURRENTLY.
+    #[arg(long)]
+    pub no_transaction: bool,
+
+    /// Put SQLite's table-rebuild template (create new, copy, drop, rename) for TABLE in the
+    /// SQLite half, for a change SQLite's ALTER TABLE cannot make in place.
+    #[arg(long, value_name = "TABLE")]
+    pub sqlite_rebuild: Option<String>,
 }
 
 #[derive(Debug, Args)]

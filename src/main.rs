@@ -21,6 +21,7 @@ mod retention;
 mod seed;
 mod settings;
 mod sqltext;
+mod templates;
 mod validate;
 mod verdict;
 

@@ -576,3 +576,103 @@ fn sqlite_accepts_the_marker_and_runs_the_file_in_the_one_transaction() {
         stdout(&out)
     );
 }
+
+#[test]
+fn new_writes_the_next_versions_twins_in_a_schema_dir_and_refuses_the_embedded_schemas() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let out = chatdb(root)
+        .args(["-s", "chat", "new", "add_x"])
+        .output()
+        .expect("new");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("embedded canonical schemas are read-only"),
+        "{}",
+        stderr(&out)
+    );
+
+    schema_dir(
+        root,
+        "demo",
+        &[
+            (
+                "postgres",
+                "V1__init.sql",
+                "CREATE TABLE t (id int, a int);\n",
+            ),
+            (
+                "sqlite",
+                "V1__init.sql",
+                "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER);\n",
+            ),
+            (
+                "sqlite",
+                "V2__more.sql",
+                "ALTER TABLE t ADD COLUMN b INTEGER;\n",
+            ),
+        ],
+    );
+    let sd = root.to_str().expect("utf8");
+    let out = chatdb(root)
+        .args([
+            "--schema-dir",
+            sd,
+            "-s",
+            "demo",
+            "new",
+            "room_index",
+            "--no-transaction",
+        ])
+        .output()
+        .expect("new");
+    assert!(out.status.success(), "{}", stderr(&out));
+    for d in ["postgres", "sqlite"] {
+        let path = root.join(format!("sql/{d}/demo/V3__room_index.sql"));
+        let text = std::fs::read_to_string(&path).expect("written");
+        assert!(text.starts_with("-- chatdb:no-transaction\n"), "{text}");
+        assert!(text.contains("Its twin is sql/"), "{text}");
+    }
+    let again = chatdb(root)
+        .args(["--schema-dir", sd, "-s", "demo", "new", "room_index"])
+        .output()
+        .expect("new");
+    assert!(
+        again.status.success(),
+        "V4 is the next free version: {}",
+        stderr(&again)
+    );
+    assert!(root.join("sql/postgres/demo/V4__room_index.sql").exists());
+    let out = chatdb(root)
+        .args(["--schema-dir", sd, "-s", "demo", "new", "Bad-Name"])
+        .output()
+        .expect("new");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("snake_case"), "{}", stderr(&out));
+    // The written files apply: comments only, and the rebuild template on SQLite.
+    let out = chatdb(root)
+        .args([
+            "--schema-dir",
+            sd,
+            "-s",
+            "demo",
+            "new",
+            "rebuild_t",
+            "--sqlite-rebuild",
+            "t",
+        ])
+        .output()
+        .expect("new");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (url, _) = crate::common::sqlite_in(&dir, "new.sqlite3");
+    let out = chatdb(root)
+        .args(["-d", &url, "--schema-dir", sd, "-s", "demo", "migrate"])
+        .output()
+        .expect("migrate");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("applied 5 migration(s)"),
+        "{}",
+        stdout(&out)
+    );
+}

@@ -4,6 +4,7 @@ mod check;
 mod cleanup;
 mod explain;
 mod migrate;
+mod new;
 mod schemas;
 mod seed;
 mod status;
@@ -39,6 +40,7 @@ pub fn run(cli: Cli, secrets: &Secrets) -> Result<ExitCode> {
         Command::Explain(args) => explain::run(&settings, args, &mut out),
         Command::Seed(args) => seed::run(&settings, args, &mut out),
         Command::Check(args) => check::run(&settings, args, &mut out),
+        Command::New(args) => new::run(&settings, args, &mut out),
         Command::Validate(args) => {
             // Only a server named for it: never the config file's or the default URL.
             let env_url = std::env::var("DATABASE_URL").ok().filter(|v| !v.is_empty());
