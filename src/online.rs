@@ -100,6 +100,38 @@ pub fn concurrent_index(statement: &str) -> Option<ConcurrentIndex> {
     })
 }
 
+/// A no-transaction migration as a scratch apply runs it, inside its one rolled-back
+/// transaction (`check`'s expected model, `validate`'s fresh apply): the word
+/// `CONCURRENTLY` of `CREATE [UNIQUE] INDEX`, `DROP INDEX` and `REINDEX` blanked out (same
+/// length, so lines and offsets stay), since an index built concurrently is the same index.
+/// Other files are returned as they are.
+pub fn for_scratch(sql: &str) -> std::borrow::Cow<'_, str> {
+    if !is_no_transaction(sql) {
+        return std::borrow::Cow::Borrowed(sql);
+    }
+    let mut out = sql.to_string();
+    for statement in sqltext::split(sql) {
+        let t = sqltext::tokens(statement.text(sql));
+        let words: Vec<&sqltext::Token> = t.iter().take(6).collect();
+        let at = |i: usize, w: &str| words.get(i).is_some_and(|x| x.is(w));
+        let position = if at(0, "CREATE") {
+            let i = if at(1, "UNIQUE") { 2 } else { 1 };
+            (at(i, "INDEX") && at(i + 1, "CONCURRENTLY")).then_some(i + 1)
+        } else if at(0, "DROP") {
+            (at(1, "INDEX") && at(2, "CONCURRENTLY")).then_some(2)
+        } else if at(0, "REINDEX") {
+            (1..words.len()).find(|&i| at(i, "CONCURRENTLY"))
+        } else {
+            None
+        };
+        if let Some(token) = position.and_then(|i| words.get(i)) {
+            let (start, end) = (statement.start + token.start, statement.start + token.end);
+            out.replace_range(start..end, &" ".repeat(end - start));
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// How often, and after how long, a migration statement that timed out waiting for its
 /// lock is tried again.
 #[derive(Debug, Clone, Copy)]
@@ -227,6 +259,21 @@ mod tests {
         assert_eq!(ci("CREATE INDEX CONCURRENTLY ON t (a)"), None, "no name");
         assert_eq!(ci("CREATE INDEX i ON t (a)"), None, "not concurrent");
         assert_eq!(ci("CREATE INDEX CONCURRENTLY"), None);
+    }
+
+    #[test]
+    fn scratch_applies_build_concurrent_indexes_in_their_transaction() {
+        let sql = "-- chatdb:no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS a ON t (x);\nDROP INDEX CONCURRENTLY IF EXISTS b;\nREINDEX INDEX CONCURRENTLY c;\nSELECT 'CONCURRENTLY';\n";
+        let out = for_scratch(sql);
+        assert_eq!(out.len(), sql.len(), "offsets stay");
+        assert!(!out.contains(" CONCURRENTLY "), "{out}");
+        assert!(
+            out.contains("'CONCURRENTLY'"),
+            "a string is not a keyword: {out}"
+        );
+        assert_eq!(out.lines().count(), sql.lines().count());
+        let plain = "CREATE INDEX CONCURRENTLY a ON t (x);";
+        assert_eq!(for_scratch(plain), plain, "only no-transaction files");
     }
 
     #[test]

@@ -676,3 +676,85 @@ fn new_writes_the_next_versions_twins_in_a_schema_dir_and_refuses_the_embedded_s
         stdout(&out)
     );
 }
+
+#[test]
+fn validate_and_check_build_a_no_transaction_migration_in_their_scratch_transaction_postgres() {
+    let db = pg_or_skip!("online_scratch");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    schema_dir(
+        root,
+        "demo",
+        &[
+            (
+                "postgres",
+                "V1__init.sql",
+                "CREATE TABLE messages (id bigint PRIMARY KEY, room_id int NOT NULL, body text NOT NULL);\n",
+            ),
+            ("postgres", "V2__room_index.sql", CIC),
+            (
+                "sqlite",
+                "V1__init.sql",
+                "CREATE TABLE messages (id INTEGER PRIMARY KEY, room_id INTEGER NOT NULL, body TEXT NOT NULL);\n",
+            ),
+            (
+                "sqlite",
+                "V2__room_index.sql",
+                "-- chatdb:no-transaction\nCREATE INDEX IF NOT EXISTS messages_room ON messages (room_id);\n",
+            ),
+        ],
+    );
+    let sd = root.to_str().expect("utf8");
+    chatdb(root)
+        .args([
+            "--schema-dir",
+            sd,
+            "-s",
+            "demo",
+            "validate",
+            "--update-lock",
+        ])
+        .assert()
+        .success();
+    let out = chatdb(root)
+        .args(["-d", &db.url, "--schema-dir", sd, "-s", "demo", "validate"])
+        .output()
+        .expect("validate");
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    chatdb(root)
+        .args(["-d", &db.url, "--schema-dir", sd, "-s", "demo", "migrate"])
+        .assert()
+        .success();
+    let out = chatdb(root)
+        .args([
+            "-d",
+            &db.url,
+            "--schema-dir",
+            sd,
+            "-s",
+            "demo",
+            "check",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("check");
+    assert_ne!(
+        out.status.code(),
+        Some(2),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let rules: Vec<&str> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["rule"].as_str())
+        .collect();
+    assert!(
+        !rules.contains(&"missing-index"),
+        "the concurrently built index is expected and present: {rules:?}"
+    );
+}
