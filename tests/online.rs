@@ -331,7 +331,8 @@ fn a_killed_concurrent_build_is_reported_by_status_and_rebuilt_by_the_next_migra
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path();
     let sd = fixture(root, &[("V1__init.sql", V1), ("V2__room_index.sql", CIC)]);
-    migrate_to_1_and_fill(&db, root, &sd, 200_000);
+    migrate_to_1_and_fill(&db, root, &sd, 1_000_000);
+    let writer = Writer::start(&db);
 
     // A transaction that stays open keeps the concurrent build waiting, with its INVALID
     // index already in the catalog: the build is killed there.
@@ -433,6 +434,12 @@ fn a_killed_concurrent_build_is_reported_by_status_and_rebuilt_by_the_next_migra
         .get(0);
     assert_eq!(invalid, 0, "no INVALID index is left");
     assert_eq!(history(&db), 2);
+    let (longest, inserts) = writer.finish();
+    assert!(inserts > 10, "the application wrote throughout");
+    assert!(
+        longest < Duration::from_secs(2),
+        "an application INSERT waited {longest:?} while the build was killed and redone"
+    );
 }
 
 #[test]
