@@ -100,6 +100,80 @@ pub fn concurrent_index(statement: &str) -> Option<ConcurrentIndex> {
     })
 }
 
+/// Why `statement` of a no-transaction migration is not known to be idempotent (`None` when
+/// it is). A failed or killed no-transaction run is finished by running the file again, so
+/// each statement must do no harm the second time: `IF NOT EXISTS` / `IF EXISTS`, `CREATE
+/// OR REPLACE`, or a statement that is repeatable by nature (`REINDEX`, `VALIDATE
+/// CONSTRAINT`, `ALTER COLUMN ... SET/DROP`, `ANALYZE`, `COMMENT`, `GRANT`, `SELECT`).
+#[cfg(test)]
+pub fn not_idempotent(statement: &str) -> Option<String> {
+    not_idempotent_tokens(&sqltext::tokens(statement))
+}
+
+/// Why a statement (its tokens) of a no-transaction migration is not known to be
+/// idempotent; see [`not_idempotent`].
+pub fn not_idempotent_tokens(t: &[sqltext::Token]) -> Option<String> {
+    let at = |i: usize, w: &str| t.get(i).is_some_and(|x| x.is(w));
+    let has = |w: &str| t.iter().any(|x| x.is(w));
+    let has_seq = |a: &str, b: &str| t.windows(2).any(|p| p[0].is(a) && p[1].is(b));
+    let if_not_exists = t
+        .windows(3)
+        .any(|p| p[0].is("IF") && p[1].is("NOT") && p[2].is("EXISTS"));
+    let if_exists = has_seq("IF", "EXISTS");
+    let first = t
+        .first()
+        .map(|x| x.text.to_ascii_uppercase())
+        .unwrap_or_default();
+    match first.as_str() {
+        "" | "SELECT" | "REINDEX" | "ANALYZE" | "VACUUM" | "COMMENT" | "GRANT" | "REVOKE"
+        | "SET" | "RESET" => None,
+        "CREATE" => {
+            if at(1, "OR") && at(2, "REPLACE") || if_not_exists {
+                return None;
+            }
+            let i = if at(1, "UNIQUE") { 2 } else { 1 };
+            let j = if at(i + 1, "CONCURRENTLY") { i + 2 } else { i + 1 };
+            if at(i, "INDEX") && at(j, "ON") {
+                return Some(
+                    "an index without a name is built again, as a duplicate, each time the file runs: name it and add IF NOT EXISTS".to_string(),
+                );
+            }
+            Some("CREATE without IF NOT EXISTS fails when a first, interrupted run already made the object: add IF NOT EXISTS".to_string())
+        }
+        "DROP" => (!if_exists).then(|| {
+            "DROP without IF EXISTS fails when a first, interrupted run already dropped it: add IF EXISTS".to_string()
+        }),
+        "ALTER" if at(1, "TABLE") => {
+            // Each action of the statement must be repeatable.
+            if has("RENAME") {
+                return Some("a RENAME fails the second time (the old name is gone): do it in a transactional migration".to_string());
+            }
+            if has_seq("ADD", "CONSTRAINT")
+                || (has("ADD") && (has_seq("PRIMARY", "KEY") || has("UNIQUE") || has("CHECK") || has("FOREIGN")) && !has("COLUMN"))
+            {
+                return Some("ADD CONSTRAINT has no IF NOT EXISTS in PostgreSQL: add the constraint in a transactional migration".to_string());
+            }
+            if has_seq("ADD", "COLUMN") && !if_not_exists {
+                return Some("ADD COLUMN without IF NOT EXISTS fails the second time: write ADD COLUMN IF NOT EXISTS".to_string());
+            }
+            if has("DROP") && !has_seq("DROP", "NOT") && !has_seq("DROP", "DEFAULT") && !if_exists {
+                return Some("DROP without IF EXISTS fails the second time: add IF EXISTS".to_string());
+            }
+            None
+        }
+        "ALTER" if at(1, "TYPE") && has_seq("ADD", "VALUE") && !if_not_exists => Some(
+            "ALTER TYPE ... ADD VALUE without IF NOT EXISTS fails the second time: add IF NOT EXISTS".to_string(),
+        ),
+        "ALTER" if at(1, "INDEX") || at(1, "TYPE") || at(1, "SEQUENCE") => None,
+        "INSERT" | "UPDATE" | "DELETE" | "MERGE" | "TRUNCATE" | "COPY" => Some(format!(
+            "a data change ({first}) is not known to be idempotent: move it to a transactional migration, or allow it if running it twice is harmless"
+        )),
+        _ => Some(format!(
+            "{first} is not known to be idempotent: a failed or killed run is finished by running the file again"
+        )),
+    }
+}
+
 /// A no-transaction migration as a scratch apply runs it, inside its one rolled-back
 /// transaction (`check`'s expected model, `validate`'s fresh apply): the word
 /// `CONCURRENTLY` of `CREATE [UNIQUE] INDEX`, `DROP INDEX` and `REINDEX` blanked out (same
@@ -259,6 +333,43 @@ mod tests {
         assert_eq!(ci("CREATE INDEX CONCURRENTLY ON t (a)"), None, "no name");
         assert_eq!(ci("CREATE INDEX i ON t (a)"), None, "not concurrent");
         assert_eq!(ci("CREATE INDEX CONCURRENTLY"), None);
+    }
+
+    #[test]
+    fn no_transaction_statements_must_be_idempotent() {
+        for ok in [
+            "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a)",
+            "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS i ON \"user\" (email)",
+            "DROP INDEX CONCURRENTLY IF EXISTS i",
+            "REINDEX INDEX CONCURRENTLY i",
+            "ALTER TABLE t ADD COLUMN IF NOT EXISTS x int",
+            "ALTER TABLE t VALIDATE CONSTRAINT c",
+            "ALTER TABLE t ALTER COLUMN x DROP NOT NULL",
+            "ALTER TABLE t ALTER COLUMN x DROP DEFAULT",
+            "ALTER TABLE t DROP COLUMN IF EXISTS x",
+            "CREATE OR REPLACE VIEW v AS SELECT 1",
+            "ALTER TYPE mood ADD VALUE IF NOT EXISTS 'meh'",
+            "ANALYZE t",
+            "",
+        ] {
+            assert_eq!(not_idempotent(ok), None, "{ok}");
+        }
+        for bad in [
+            "CREATE INDEX CONCURRENTLY i ON t (a)",
+            "CREATE INDEX CONCURRENTLY ON t (a)",
+            "DROP INDEX CONCURRENTLY i",
+            "ALTER TABLE t ADD COLUMN x int",
+            "ALTER TABLE t ADD CONSTRAINT c CHECK (x > 0) NOT VALID",
+            "ALTER TABLE t RENAME COLUMN a TO b",
+            "ALTER TABLE t DROP COLUMN x",
+            "INSERT INTO t VALUES (1)",
+            "ALTER TYPE mood ADD VALUE 'meh'",
+            "DO $$ BEGIN END $$",
+        ] {
+            assert!(not_idempotent(bad).is_some(), "{bad}");
+        }
+        assert!(not_idempotent("CREATE INDEX CONCURRENTLY ON t (a)")
+            .is_some_and(|w| w.contains("duplicate")));
     }
 
     #[test]

@@ -765,3 +765,97 @@ fn validate_and_check_build_a_no_transaction_migration_in_their_scratch_transact
         "the concurrently built index is expected and present: {rules:?}"
     );
 }
+
+#[test]
+fn validate_requires_the_statements_of_a_no_transaction_migration_to_be_idempotent() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let twin = |sql: &str| sql.replace(" CONCURRENTLY", "");
+    let unsafe_v2 = "-- chatdb:no-transaction\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n";
+    schema_dir(
+        root,
+        "demo",
+        &[
+            (
+                "postgres",
+                "V1__init.sql",
+                "CREATE TABLE t (id bigint PRIMARY KEY, a int);\n",
+            ),
+            (
+                "sqlite",
+                "V1__init.sql",
+                "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER);\n",
+            ),
+            ("postgres", "V2__idx.sql", unsafe_v2),
+            ("sqlite", "V2__idx.sql", &twin(unsafe_v2)),
+        ],
+    );
+    let sd = root.to_str().expect("utf8");
+    chatdb(root)
+        .args([
+            "--schema-dir",
+            sd,
+            "-s",
+            "demo",
+            "validate",
+            "--update-lock",
+        ])
+        .output()
+        .expect("lock");
+    let out = chatdb(root)
+        .args([
+            "--schema-dir",
+            sd,
+            "-s",
+            "demo",
+            "validate",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("validate");
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        crate::common::validate_rules(&out).contains(&"no-transaction-idempotent".to_string()),
+        "{}",
+        stdout(&out)
+    );
+    let safe_v2 =
+        "-- chatdb:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS t_a ON t (a);\n";
+    schema_dir(
+        root,
+        "demo",
+        &[
+            ("postgres", "V2__idx.sql", safe_v2),
+            ("sqlite", "V2__idx.sql", &twin(safe_v2)),
+        ],
+    );
+    chatdb(root)
+        .args([
+            "--schema-dir",
+            sd,
+            "-s",
+            "demo",
+            "validate",
+            "--update-lock",
+        ])
+        .output()
+        .expect("lock");
+    let out = chatdb(root)
+        .args([
+            "--schema-dir",
+            sd,
+            "-s",
+            "demo",
+            "validate",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("validate");
+    assert!(
+        !crate::common::validate_rules(&out).contains(&"no-transaction-idempotent".to_string()),
+        "{}",
+        stdout(&out)
+    );
+}

@@ -23,6 +23,7 @@ mod changing_column_type;
 mod dropping_column_or_table;
 mod fk_without_index;
 mod fk_without_not_valid;
+mod no_transaction_idempotent;
 mod require_concurrent_index;
 mod volatile_default;
 
@@ -41,6 +42,7 @@ pub const RULES: &[Rule] = &[
     dropping_column_or_table::RULE,
     fk_without_not_valid::RULE,
     volatile_default::RULE,
+    no_transaction_idempotent::RULE,
     fk_without_index::RULE,
 ];
 
@@ -69,6 +71,8 @@ pub struct Statement<'a> {
     /// Tables created earlier in the same migration: nothing done to them can hurt a live
     /// table, since they are new.
     pub created_here: &'a BTreeSet<String>,
+    /// The file starts with `-- chatdb:no-transaction` (run outside a transaction).
+    pub no_transaction: bool,
 }
 
 /// What a statement rule found.
@@ -182,6 +186,7 @@ pub fn run(files: &[MigrationFile], model: Option<&Inventory>) -> Vec<Finding> {
                             tokens,
                             line: first_line,
                             created_here: &created,
+                            no_transaction: crate::online::is_no_transaction(&p.file.sql),
                         };
                         for hit in check(&stmt) {
                             out.push(Finding {
@@ -387,6 +392,7 @@ pub mod testkit {
                 tokens: sqltext::tokens(text),
                 line: s.line,
                 created_here: &created,
+                no_transaction: crate::online::is_no_transaction(sql),
             };
             out.extend(check(&stmt));
             if let Some(t) = created_table(&stmt.tokens) {
