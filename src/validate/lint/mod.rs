@@ -20,6 +20,7 @@
 
 mod adding_required_column;
 mod changing_column_type;
+mod concurrently_in_transaction;
 mod dropping_column_or_table;
 mod fk_without_index;
 mod fk_without_not_valid;
@@ -43,6 +44,7 @@ pub const RULES: &[Rule] = &[
     fk_without_not_valid::RULE,
     volatile_default::RULE,
     no_transaction_idempotent::RULE,
+    concurrently_in_transaction::RULE,
     fk_without_index::RULE,
 ];
 
