@@ -558,6 +558,9 @@ fn run_outside(
             if attempt > 1 {
                 text.push_str(&format!("\n  tries:     {attempt}"));
             }
+            if let Some(left) = drop_left_invalid(session, statement.text(&file.sql)) {
+                text.push_str(&format!("\n  {left}"));
+            }
             text.push_str(&format!(
                 "\n  the statements before line {} took effect and stay; {} is not recorded as applied. Fix the cause and run `chatdb migrate` again: the file's statements are idempotent (IF NOT EXISTS / IF EXISTS), and an INVALID index left by CONCURRENTLY is dropped and built again",
                 statement.line,
@@ -592,6 +595,31 @@ fn run_outside(
             "every statement of {} succeeded but its history row was not written; run `chatdb migrate` again (the statements are idempotent)",
             file.file_name()
         )
+    })
+}
+
+/// After a `CREATE INDEX CONCURRENTLY` failed for good: the INVALID index it left is
+/// dropped (concurrently), so that the failed statement leaves nothing behind; says what
+/// became of it, or `None` when it left nothing.
+fn drop_left_invalid(session: &mut dyn Session, statement: &str) -> Option<String> {
+    let index = online::concurrent_index(statement)?;
+    if session.index_valid(&index.name).ok()? != Some(false) {
+        return None;
+    }
+    let drop = format!(
+        "DROP INDEX CONCURRENTLY IF EXISTS {}",
+        quote_ident(&index.name)
+    );
+    Some(match session.batch(&drop) {
+        Ok(()) => format!(
+            "the INVALID index {} the failed build left was dropped",
+            index.name
+        ),
+        Err(e) => format!(
+            "the failed build left the INVALID index {} ({}); the next migrate drops and rebuilds it",
+            index.name,
+            one_line(&e.message)
+        ),
     })
 }
 

@@ -859,3 +859,56 @@ fn validate_requires_the_statements_of_a_no_transaction_migration_to_be_idempote
         stdout(&out)
     );
 }
+
+#[test]
+fn a_concurrent_build_that_never_gets_its_lock_fails_clearly_and_the_next_run_rebuilds_it_postgres()
+{
+    let db = pg_or_skip!("online_cic_gives_up");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let sd = fixture(root, &[("V1__init.sql", V1), ("V2__room_index.sql", CIC)]);
+    migrate_to_1_and_fill(&db, root, &sd, 1000);
+    let mut app = db.client();
+    let mut tx = app.transaction().expect("begin");
+    tx.query("SELECT count(*) FROM messages", &[])
+        .expect("read");
+    let out = chatdb(root)
+        .args([
+            "-d",
+            &db.url,
+            "--schema-dir",
+            &sd,
+            "-s",
+            "demo",
+            "migrate",
+            "--ddl-lock-timeout",
+            "300ms",
+            "--ddl-retries",
+            "1",
+        ])
+        .output()
+        .expect("run");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("V2__room_index.sql, line 3: lock not had within 300ms (try 2 of 2)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("migration V2__room_index failed outside a transaction"),
+        "{err}"
+    );
+    assert!(
+        err.contains("INVALID index messages_room"),
+        "says what the build left: {err}"
+    );
+    assert_eq!(history(&db), 1);
+    tx.commit().expect("commit");
+    let out = chatdb(root)
+        .args(["-d", &db.url, "--schema-dir", &sd, "-s", "demo", "migrate"])
+        .output()
+        .expect("run again");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(index_state(&db, "messages_room"), Some(true));
+    assert_eq!(history(&db), 2);
+}

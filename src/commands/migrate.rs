@@ -109,8 +109,8 @@ pub fn run(settings: &Settings, args: &MigrateArgs, out: &mut dyn Write) -> Resu
                     }
                 } else {
                     line(out, format!(
-                        "-- dry run: would apply {} migration(s) of {} to {} in {} groups, each committed before the next (nothing was changed)",
-                        plan.pending.len(), plan.schema, plan.database, plan.groups.len()
+                        "-- dry run: would apply {} migration(s) of {} to {} in {}, each committed before the next (nothing was changed)",
+                        plan.pending.len(), plan.schema, plan.database, groups_count(plan.groups.len())
                     ))?;
                     for (i, g) in plan.groups.iter().enumerate() {
                         line(out, format!("\n-- group {}: {}", i + 1, group_label(g)))?;
@@ -205,8 +205,8 @@ fn print_table(out: &mut dyn Write, done: &Done, latest: Option<i64>) -> Result<
         groups => {
             let each: Vec<String> = groups.iter().map(group_label).collect();
             format!(
-                "in {} groups, each committed: {}",
-                groups.len(),
+                "in {}, each committed: {}",
+                groups_count(groups.len()),
                 each.join("; ")
             )
         }
@@ -234,5 +234,14 @@ fn group_label(g: &Group) -> String {
             "{versions} outside a transaction ({}), statement by statement",
             online::NO_TRANSACTION_MARKER
         )
+    }
+}
+
+/// `1 group`, `3 groups`.
+fn groups_count(n: usize) -> String {
+    if n == 1 {
+        "1 group".to_string()
+    } else {
+        format!("{n} groups")
     }
 }
