@@ -130,6 +130,7 @@ fn a_no_transaction_migration_builds_an_index_concurrently_without_blocking_the_
         .expect("run");
     let took = started.elapsed();
     let (longest, inserts) = writer.finish();
+    eprintln!("measured: longest application INSERT {longest:?} over {inserts} inserts");
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         stdout(&out).contains("V2 outside a transaction"),
@@ -199,7 +200,7 @@ fn ddl_behind_a_long_transaction_times_out_retries_and_never_blocks_the_writer_p
     );
     migrate_to_1_and_fill(&db, root, &sd, 1_000_000);
 
-    // The application's long transaction: it has read `messages` and stays open 4 s.
+    // The application's long transaction: it writes to `messages` and stays open 4 s.
     let mut long = db.client();
     long.batch_execute("SET application_name = 'long_report'")
         .expect("name");
@@ -209,9 +210,14 @@ fn ddl_behind_a_long_transaction_times_out_retries_and_never_blocks_the_writer_p
         .get(0);
     let holder = std::thread::spawn(move || {
         let mut tx = long.transaction().expect("begin");
-        tx.query("SELECT count(*) FROM messages", &[])
-            .expect("read");
-        std::thread::sleep(Duration::from_secs(4));
+        for _ in 0..8 {
+            tx.execute(
+                "INSERT INTO messages (room_id, body) VALUES (1, 'report')",
+                &[],
+            )
+            .expect("the long transaction writes");
+            std::thread::sleep(Duration::from_millis(500));
+        }
         tx.commit().expect("commit");
     });
     let writer = Writer::start(&db);
@@ -234,6 +240,7 @@ fn ddl_behind_a_long_transaction_times_out_retries_and_never_blocks_the_writer_p
         .output()
         .expect("run");
     let (longest, inserts) = writer.finish();
+    eprintln!("measured: longest application INSERT {longest:?} over {inserts} inserts");
     holder.join().expect("holder");
     let err = stderr(&out);
     assert!(out.status.success(), "{err}");
@@ -435,6 +442,7 @@ fn a_killed_concurrent_build_is_reported_by_status_and_rebuilt_by_the_next_migra
     assert_eq!(invalid, 0, "no INVALID index is left");
     assert_eq!(history(&db), 2);
     let (longest, inserts) = writer.finish();
+    eprintln!("measured: longest application INSERT {longest:?} over {inserts} inserts");
     assert!(inserts > 10, "the application wrote throughout");
     assert!(
         longest < Duration::from_secs(2),
