@@ -312,6 +312,7 @@ pub struct SeedArgs {
     /// Multiplier of the declared volumes: 1 is the document's scale, 0.01 a hundredth. Each
     /// table gets max(min, round(volume x scale)) rows (min 1 unless the manifest says more).
     #[arg(long, value_name = "F", default_value_t = 1.0)]
+    #[arg(allow_negative_numbers = true)]
     pub scale: f64,
 
     /// Seed of the generator: the same seed, scale and --now give byte-identical rows.

@@ -552,7 +552,7 @@ fn run_outside(
                 file.refinery_name(),
                 file.path,
                 statement.line,
-                one_line(text),
+                sqltext::abbreviate(text, 160),
                 error.message.replace('\n', "\n             ")
             );
             if attempt > 1 {
@@ -618,7 +618,7 @@ fn drop_left_invalid(session: &mut dyn Session, statement: &str) -> Option<Strin
         Err(e) => format!(
             "the failed build left the INVALID index {} ({}); the next migrate drops and rebuilds it",
             index.name,
-            one_line(&e.message)
+            sqltext::abbreviate(&e.message, 160)
         ),
     })
 }
@@ -668,7 +668,7 @@ fn explain_failure(todo: &[MigrationFile], batch_index: usize, failed: Failed) -
     if file.sql.get(located.statement.start..located.statement.end) != Some(statement.as_str()) {
         return anyhow!(
             "migration failed; nothing was applied (the whole run was rolled back)\n  statement: {}\n  error:     {}",
-            one_line(&statement),
+            sqltext::abbreviate(&statement, 160),
             err.message
         );
     }
@@ -681,7 +681,7 @@ fn explain_failure(todo: &[MigrationFile], batch_index: usize, failed: Failed) -
     if line > 0 {
         text.push_str(&format!(
             ", line {line}\n  statement: {}",
-            one_line(&statement)
+            sqltext::abbreviate(&statement, 160)
         ));
     }
     text.push_str(&format!(
@@ -689,16 +689,6 @@ fn explain_failure(todo: &[MigrationFile], batch_index: usize, failed: Failed) -
         err.message.replace('\n', "\n             ")
     ));
     anyhow!(text)
-}
-
-fn one_line(sql: &str) -> String {
-    let flat: Vec<&str> = sql.split_whitespace().collect();
-    let flat = flat.join(" ");
-    if flat.chars().count() > 160 {
-        format!("{}...", flat.chars().take(157).collect::<String>())
-    } else {
-        flat
-    }
 }
 
 /// The statement a run failed on.

@@ -358,15 +358,24 @@ fn bad_input_is_refused_before_anything_is_written() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("is at V2"), "{}", stderr(&out));
     ok(run(dir.path(), &lite, "chat", &["migrate"]), "migrate");
-    for bad in [
-        vec!["seed", "--scale", "0"],
-        vec!["seed", "--scale", "-1"],
-        vec!["seed", "--scale", "NaN"],
-        vec!["seed", "--now", "yesterday"],
-        vec!["seed", "--now", "2026-02-30"],
+    // Each refused by chatdb's own check, not by clap: the message says what is wrong.
+    let scale = "the scale must be a positive number";
+    let now = "expected a UTC time such as";
+    for (bad, why) in [
+        (vec!["seed", "--scale", "0"], scale),
+        (vec!["seed", "--scale", "-1"], scale),
+        (vec!["seed", "--scale", "NaN"], scale),
+        (vec!["seed", "--now", "yesterday"], now),
+        (vec!["seed", "--now", "2026-02-30"], now),
     ] {
         let out = run(dir.path(), &lite, "chat", &bad);
-        assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {err}");
+        let value = bad[2];
+        assert!(
+            err.starts_with(&format!("chatdb: {} {value}: {why}", bad[1])),
+            "{bad:?}: {err}"
+        );
     }
     assert_eq!(lite.count("users"), 0);
     let fixture = schema_dir(

@@ -4,6 +4,7 @@
 mod common;
 
 mod bad_input;
+mod catalog;
 mod check;
 mod cleanup;
 mod cli_output;
@@ -11,5 +12,6 @@ mod explain;
 mod migrate;
 mod online;
 mod seed;
+mod sqltext;
 mod tls;
 mod validate;

@@ -14,6 +14,7 @@ use anyhow::{bail, Result};
 use serde::{Deserialize, Serialize};
 
 use super::Dialect;
+use crate::sqltext::placeholders;
 
 /// One `[[query]]` of a manifest.
 #[derive(Debug, Clone, Deserialize)]
@@ -183,47 +184,6 @@ pub fn validate_all(queries: &[HotQuery]) -> Result<()> {
     Ok(())
 }
 
-/// The numbered placeholders (`$3`, `?2`) in `sql`, outside string literals, quoted
-/// identifiers and comments.
-fn placeholders(sql: &str, sigil: char) -> BTreeSet<usize> {
-    let mut found = BTreeSet::new();
-    let chars: Vec<char> = sql.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        match c {
-            '\'' | '"' => {
-                i += 1;
-                while i < chars.len() && chars[i] != c {
-                    i += 1;
-                }
-            }
-            '-' if chars.get(i + 1) == Some(&'-') => {
-                while i < chars.len() && chars[i] != '\n' {
-                    i += 1;
-                }
-            }
-            _ if c == sigil => {
-                let start = i + 1;
-                let mut end = start;
-                while end < chars.len() && chars[end].is_ascii_digit() {
-                    end += 1;
-                }
-                if end > start {
-                    let digits: String = chars[start..end].iter().collect();
-                    if let Ok(n) = digits.parse() {
-                        found.insert(n);
-                    }
-                    i = end - 1;
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    found
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,16 +195,6 @@ mod tests {
             queries: Vec<HotQuery>,
         }
         toml::from_str::<M>(text).expect("parses").queries
-    }
-
-    #[test]
-    fn placeholders_skip_literals_and_comments() {
-        let sql = "SELECT '$9', \"$8\" FROM t -- $7\nWHERE a = $1 AND b = $2 AND c = $1";
-        assert_eq!(placeholders(sql, '$'), BTreeSet::from([1, 2]));
-        assert_eq!(
-            placeholders("a = ?1 AND b = ?2", '?'),
-            BTreeSet::from([1, 2])
-        );
     }
 
     #[test]

@@ -9,7 +9,8 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 
 use super::line;
-use crate::catalog::{parse_file_name, Dialect};
+use crate::catalog::filename::parse_file_name;
+use crate::catalog::Dialect;
 use crate::cli::NewArgs;
 use crate::settings::Settings;
 use crate::templates::{self, Kind};

@@ -22,7 +22,7 @@ use super::postgres::scratch::ScratchDb;
 use super::postgres::PgTarget;
 use super::{Access, Conn, ConnectOpts, Session, SqlError, Target, TxKind};
 use crate::catalog::{Dialect, MigrationFile};
-use crate::model::inventory::{one_line, Inventory};
+use crate::model::inventory::Inventory;
 use crate::settings::DEFAULT_NAMESPACE;
 use crate::sqltext::{self, Statement};
 
@@ -159,7 +159,7 @@ fn run(
                 return Ok(Outcome::Failed(Failure {
                     file: i,
                     line: Some(located.statement.line),
-                    statement: Some(one_line(located.statement.text(&file.sql))),
+                    statement: Some(sqltext::collapse_spaces(located.statement.text(&file.sql))),
                     message: located.error.message,
                 }));
             }

@@ -8,6 +8,8 @@
 //!
 //! The expected model (what the canonical migrations create) is built by `db::scratch`.
 
+use crate::sqltext::normalize_expr;
+
 /// Tables whose name starts with this are chatdb's own bookkeeping (refinery's history
 /// tables), never part of a schema, and left out of every model.
 pub const HISTORY_PREFIX: &str = "chatdb_history_";
@@ -291,100 +293,9 @@ impl Inventory {
     }
 }
 
-/// Normalises SQL expression text for comparison: lowercase and no insignificant spaces
-/// outside string literals and quoted identifiers. `status='pending'` and
-/// `STATUS = 'pending'` compare equal; `'Pending'` and `'pending'` do not.
-pub fn normalize_expr(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.trim().chars().peekable();
-    let word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
-    let mut pending_space = false;
-    while let Some(c) = chars.next() {
-        if c == '\'' || c == '"' {
-            if pending_space && out.chars().last().is_some_and(word) {
-                out.push(' ');
-            }
-            pending_space = false;
-            out.push(c);
-            for q in chars.by_ref() {
-                out.push(q);
-                if q == c {
-                    break;
-                }
-            }
-            continue;
-        }
-        if c.is_whitespace() {
-            pending_space = true;
-            continue;
-        }
-        if pending_space && word(c) && out.chars().last().is_some_and(word) {
-            out.push(' ');
-        }
-        pending_space = false;
-        out.extend(c.to_lowercase());
-    }
-    out
-}
-
-/// Collapses runs of whitespace outside string literals into one space (for definitions
-/// shown on one line).
-pub fn one_line(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len());
-    let mut in_quote: Option<char> = None;
-    let mut space = false;
-    for c in sql.trim().chars() {
-        match in_quote {
-            Some(q) => {
-                out.push(c);
-                if c == q {
-                    in_quote = None;
-                }
-            }
-            None if c.is_whitespace() => space = true,
-            None => {
-                if space && !out.is_empty() {
-                    out.push(' ');
-                }
-                space = false;
-                if c == '\'' || c == '"' {
-                    in_quote = Some(c);
-                }
-                out.push(c);
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn expressions_normalise_case_and_spacing_but_not_literals() {
-        assert_eq!(
-            normalize_expr("STATUS = 'pending'"),
-            normalize_expr("status='pending'")
-        );
-        assert_ne!(
-            normalize_expr("status = 'Pending'"),
-            normalize_expr("status = 'pending'")
-        );
-        assert_eq!(
-            normalize_expr("ended_at  IS\nNULL"),
-            normalize_expr("ended_at is null")
-        );
-        assert_eq!(normalize_expr("(a IS NOT NULL)"), "(a is not null)");
-    }
-
-    #[test]
-    fn one_line_keeps_literals() {
-        assert_eq!(
-            one_line("CREATE INDEX x\n  ON t (a)  WHERE b = 'two  spaces'"),
-            "CREATE INDEX x ON t (a) WHERE b = 'two  spaces'"
-        );
-    }
 
     #[test]
     fn sqlite_constraint_indexes_are_keyed_by_shape() {

@@ -108,16 +108,19 @@ fn users<S: Sink>(ctx: &Ctx, out: &mut S) -> Result<()> {
         email.push_str(&format!("user{}{}@example.com", i + 1, ctx.suffix));
         name.clear();
         name.push_str(r.pick(FIRST_NAMES));
-        out.uuid(ids.at(i));
-        out.text(&email);
-        if r.chance(0.8) {
-            out.text(&name);
-        } else {
-            out.null();
-        }
-        out.time(created);
-        out.time(ctx.now - r.range(0, 30 * DAY));
-        out.end_row()?;
+        row! { out, "users";
+            id: uuid(ids.at(i)),
+            email: text(&email),
+            display_name: {
+                if r.chance(0.8) {
+                    out.text(&name);
+                } else {
+                    out.null();
+                }
+            },
+            created_at: time(created),
+            updated_at: time(ctx.now - r.range(0, 30 * DAY)),
+        }?;
     }
     Ok(())
 }
@@ -158,16 +161,19 @@ fn conversations<S: Sink>(ctx: &Ctx, out: &mut S) -> Result<()> {
                 title.push_str(&(1 + r.below(5)).to_string());
                 title.push(')');
             }
-            out.uuid(ids.at(j));
-            out.uuid(user_ids.at(*user));
-            if r.chance(0.95) {
-                out.text(&title);
-            } else {
-                out.null();
+            row! { out, "conversations";
+                id: uuid(ids.at(j)),
+                user_id: uuid(user_ids.at(*user)),
+                title: {
+                    if r.chance(0.95) {
+                        out.text(&title);
+                    } else {
+                        out.null();
+                    }
+                },
+                created_at: time(created),
+                updated_at: time(last),
             }
-            out.time(created);
-            out.time(last);
-            out.end_row()
         },
     )
 }
@@ -212,20 +218,17 @@ fn messages<S: Sink>(ctx: &Ctx, out: &mut S) -> Result<()> {
                 "user" => sentence(&mut r, &mut content, 10, 240),
                 _ => sentence(&mut r, &mut content, 60, 800),
             }
-            out.uuid(ids.at(m));
-            out.uuid(conv_ids.at(*j));
-            out.text(role);
-            out.text(&content);
-            if role == "assistant" && r.chance(0.5) {
-                let (name, icon) = AGENTS[r.below(AGENTS.len() as u64) as usize];
-                out.text(name);
-                out.text(icon);
-            } else {
-                out.null();
-                out.null();
+            let agent = (role == "assistant" && r.chance(0.5))
+                .then(|| AGENTS[r.below(AGENTS.len() as u64) as usize]);
+            row! { out, "messages";
+                id: uuid(ids.at(m)),
+                conversation_id: uuid(conv_ids.at(*j)),
+                role: text(role),
+                content: text(&content),
+                agent_name: opt_text(agent.map(|(name, _)| name)),
+                agent_icon: opt_text(agent.map(|(_, icon)| icon)),
+                created_at: time(spread(&mut r, *created, *last, k, count)),
             }
-            out.time(spread(&mut r, *created, *last, k, count));
-            out.end_row()
         },
     )
 }
@@ -265,24 +268,27 @@ fn tasks<S: Sink>(ctx: &Ctx, out: &mut S) -> Result<()> {
                 .map(|d| d.min(ctx.now + 60 * DAY));
             let completed_at =
                 completed.then(|| (created + r.range(MINUTE, 30 * DAY)).min(ctx.now));
-            out.uuid(ids.at(j));
-            out.uuid(uid);
-            out.text(&title);
-            if r.chance(0.4) {
-                desc.clear();
-                sentence(&mut r, &mut desc, 20, 300);
-                out.text(&desc);
-            } else {
-                out.null();
+            row! { out, "tasks";
+                id: uuid(ids.at(j)),
+                user_id: uuid(uid),
+                title: text(&title),
+                description: {
+                    if r.chance(0.4) {
+                        desc.clear();
+                        sentence(&mut r, &mut desc, 20, 300);
+                        out.text(&desc);
+                    } else {
+                        out.null();
+                    }
+                },
+                completed: bool(completed),
+                priority: text(["low", "medium", "high"][r.weighted(&[25, 55, 20])]),
+                tags: text_array(&tags),
+                due_date: opt_time(due),
+                created_at: time(created),
+                updated_at: time(completed_at.unwrap_or(created).max(created)),
+                completed_at: opt_time(completed_at),
             }
-            out.bool(completed);
-            out.text(["low", "medium", "high"][r.weighted(&[25, 55, 20])]);
-            out.text_array(&tags);
-            out.opt_time(due);
-            out.time(created);
-            out.time(completed_at.unwrap_or(created).max(created));
-            out.opt_time(completed_at);
-            out.end_row()
         },
     )
 }
@@ -294,23 +300,26 @@ mod tests {
     #[test]
     fn rows_satisfy_the_constraints_and_the_samples_exist() {
         let all = generate_all("assistant", 0.001, 3);
-        assert_eq!(all["users"][0][1], "user1@example.com");
+        assert_eq!(all["users"][0]["email"], "user1@example.com");
         let conv = &all["conversations"];
         let sample = conv
             .iter()
-            .find(|c| c[0] == "00000000-0000-4000-8000-0000000000e1")
+            .find(|c| c["id"] == "00000000-0000-4000-8000-0000000000e1")
             .expect("sample conversation");
-        assert_eq!(sample[1], "00000000-0000-4000-8000-000000000001");
+        assert_eq!(sample["user_id"], "00000000-0000-4000-8000-000000000001");
         for c in conv {
-            assert!(c[4] >= c[3], "{c:?}");
+            assert!(c["updated_at"] >= c["created_at"], "{c:?}");
         }
         for m in &all["messages"] {
-            assert!(["user", "assistant", "system"].contains(&m[2].as_str()));
-            assert!(m[3].len() <= 10_000);
+            assert!(["user", "assistant", "system"].contains(&m["role"].as_str()));
+            assert!(m["content"].len() <= 10_000);
         }
         for t in &all["tasks"] {
-            if t[10] != "NULL" {
-                assert_eq!(t[4], "true", "completed_at only when completed: {t:?}");
+            if t["completed_at"] != "NULL" {
+                assert_eq!(
+                    t["completed"], "true",
+                    "completed_at only when completed: {t:?}"
+                );
             }
         }
     }

@@ -99,17 +99,18 @@ fn users<S: Sink>(ctx: &Ctx, out: &mut S) -> Result<()> {
             hash.push(B64[r.below(64) as usize] as char);
         }
         let created = ctx.now - r.range(DAY, 2 * YEAR);
-        out.uuid(ids.at(i));
-        out.text(&name);
-        out.text(&email);
-        out.text(&hash);
-        out.bool(r.chance(0.97));
-        out.time(created);
-        out.opt_time(
-            r.chance(0.9)
-                .then(|| ctx.now - r.range(0, (ctx.now - created).min(90 * DAY))),
-        );
-        out.end_row()?;
+        row! { out, "users";
+            id: uuid(ids.at(i)),
+            username: text(&name),
+            email: text(&email),
+            password_hash: text(&hash),
+            is_active: bool(r.chance(0.97)),
+            created_at: time(created),
+            last_seen_at: opt_time(
+                r.chance(0.9)
+                    .then(|| ctx.now - r.range(0, (ctx.now - created).min(90 * DAY))),
+            ),
+        }?;
     }
     Ok(())
 }
@@ -137,9 +138,10 @@ fn rooms<S: Sink>(ctx: &Ctx, out: &mut S) -> Result<()> {
     let users = user_perm(ctx);
     for i in 0..ctx.n("chat_rooms") {
         let (created, _, _) = room(ctx, i, &users);
-        out.uuid(ids.at(i));
-        out.time(created);
-        out.end_row()?;
+        row! { out, "chat_rooms";
+            id: uuid(ids.at(i)),
+            created_at: time(created),
+        }?;
     }
     Ok(())
 }
@@ -151,10 +153,11 @@ fn members<S: Sink>(ctx: &Ctx, out: &mut S) -> Result<()> {
     for i in 0..ctx.n("chat_rooms") {
         let (created, a, b) = room(ctx, i, &users);
         for m in [a, b] {
-            out.uuid(ids.at(i));
-            out.uuid(user_ids.at(m));
-            out.time(created);
-            out.end_row()?;
+            row! { out, "chat_room_members";
+                room_id: uuid(ids.at(i)),
+                user_id: uuid(user_ids.at(m)),
+                joined_at: time(created),
+            }?;
         }
     }
     Ok(())
@@ -218,12 +221,13 @@ fn messages<S: Sink>(ctx: &Ctx, out: &mut S) -> Result<()> {
         content.clear();
         let max = if r.chance(0.1) { 400 } else { 80 };
         sentence(r, &mut content, 1, max);
-        out.uuid(ids.at(j));
-        out.uuid(rooms.at(m.room));
-        out.uuid(users.at(m.sender));
-        out.text(&content);
-        out.time(m.at);
-        out.end_row()
+        row! { out, "messages";
+            id: uuid(ids.at(j)),
+            room_id: uuid(rooms.at(m.room)),
+            sender_id: uuid(users.at(m.sender)),
+            content: text(&content),
+            created_at: time(m.at),
+        }
     })
 }
 
@@ -248,10 +252,11 @@ fn reads<S: Sink>(ctx: &Ctx, out: &mut S) -> Result<()> {
         } else {
             r.range(10 * MINUTE, 3 * DAY)
         };
-        out.uuid(ids.at(j));
-        out.uuid(users.at(m.other));
-        out.time((m.at + delay).min(ctx.now));
-        out.end_row()
+        row! { out, "message_reads";
+            message_id: uuid(ids.at(j)),
+            user_id: uuid(users.at(m.other)),
+            read_at: time((m.at + delay).min(ctx.now)),
+        }
     })
 }
 
@@ -263,23 +268,26 @@ mod tests {
     fn rows_satisfy_the_constraints_and_the_samples_exist() {
         let all = generate_all("chat", 0.002, 5);
         let users = &all["users"];
-        assert_eq!(users[0][0], "00000000-0000-4000-8000-000000000001");
-        assert_eq!(users[0][1], "user1");
+        assert_eq!(users[0]["id"], "00000000-0000-4000-8000-000000000001");
+        assert_eq!(users[0]["username"], "user1");
         let members = &all["chat_room_members"];
         assert!(members
             .iter()
-            .any(|m| m[0] == "00000000-0000-4000-8000-0000000000a1"
-                && m[1] == "00000000-0000-4000-8000-000000000001"));
+            .any(|m| m["room_id"] == "00000000-0000-4000-8000-0000000000a1"
+                && m["user_id"] == "00000000-0000-4000-8000-000000000001"));
         let mut pairs = std::collections::HashSet::new();
         for m in members {
             assert!(
-                pairs.insert((m[0].clone(), m[1].clone())),
+                pairs.insert((m["room_id"].clone(), m["user_id"].clone())),
                 "member twice: {m:?}"
             );
         }
         let mut reads = std::collections::HashSet::new();
         for r in &all["message_reads"] {
-            assert!(reads.insert(r[0].clone()), "one read per message");
+            assert!(
+                reads.insert(r["message_id"].clone()),
+                "one read per message"
+            );
         }
     }
 }

@@ -114,10 +114,11 @@ fn schools<S: Sink>(ctx: &Ctx, out: &mut S) -> Result<()> {
         name.push(' ');
         name.push_str(r.pick(SCHOOL_STEMS));
         name.push_str("초등학교");
-        out.uuid(ids.at(i));
-        out.text(&name);
-        out.time(ctx.now - YEAR - r.range(30 * DAY, 5 * YEAR));
-        out.end_row()?;
+        row! { out, "schools";
+            id: uuid(ids.at(i)),
+            name: text(&name),
+            created_at: time(ctx.now - YEAR - r.range(30 * DAY, 5 * YEAR)),
+        }?;
     }
     Ok(())
 }
@@ -144,12 +145,13 @@ fn classes<S: Sink>(ctx: &Ctx, out: &mut S) -> Result<()> {
             name.push_str("학년 ");
             name.push_str(&r.range(1, 9).to_string());
             name.push('반');
-            out.uuid(ids.at(j));
-            out.uuid(school_ids.at(s));
-            out.text(grade);
-            out.text(&name);
-            out.time(ctx.now - YEAR - r.range(0, 60 * DAY));
-            out.end_row()?;
+            row! { out, "classes";
+                id: uuid(ids.at(j)),
+                school_id: uuid(school_ids.at(s)),
+                grade: text(grade),
+                name: text(&name),
+                created_at: time(ctx.now - YEAR - r.range(0, 60 * DAY)),
+            }?;
         }
     }
     Ok(())
@@ -270,13 +272,14 @@ fn sessions<S: Sink>(ctx: &Ctx, out: &mut S) -> Result<()> {
     let mut buf = [0u8; 8];
     for i in 0..ctx.n("sessions") {
         let s = session(ctx, i, &classes);
-        out.uuid(ids.at(i));
-        out.uuid(class_ids.at(s.class));
-        out.text(codes.at(i, &mut buf));
-        out.time(s.started);
-        out.opt_time(s.ended);
-        out.time(s.expires);
-        out.end_row()?;
+        row! { out, "sessions";
+            id: uuid(ids.at(i)),
+            class_id: uuid(class_ids.at(s.class)),
+            code: text(codes.at(i, &mut buf)),
+            started_at: time(s.started),
+            ended_at: opt_time(s.ended),
+            expires_at: time(s.expires),
+        }?;
     }
     Ok(())
 }
@@ -317,15 +320,16 @@ fn problems<S: Sink>(ctx: &Ctx, out: &mut S) -> Result<()> {
                 }
             }
         }
-        out.uuid(ids.at(i));
-        out.opt_uuid(class.map(|c| class_ids.at(c)));
-        out.text(&q);
-        out.text(&a);
-        out.text(kind);
-        out.int(difficulty);
-        out.text(GRADES[r.below(12) as usize]);
-        out.time(ctx.now - YEAR + r.range(-90 * DAY, YEAR - DAY));
-        out.end_row()?;
+        row! { out, "problems";
+            id: uuid(ids.at(i)),
+            class_id: opt_uuid(class.map(|c| class_ids.at(c))),
+            question: text(&q),
+            answer: text(&a),
+            r#type: text(kind),
+            difficulty: int(difficulty),
+            grade: text(GRADES[r.below(12) as usize]),
+            created_at: time(ctx.now - YEAR + r.range(-90 * DAY, YEAR - DAY)),
+        }?;
     }
     Ok(())
 }
@@ -406,14 +410,15 @@ fn messages<S: Sink>(ctx: &Ctx, out: &mut S) -> Result<()> {
                 }
                 content.push_str(r.pick(CLASS_CHAT));
             }
-            out.uuid(ids.at(j));
-            out.uuid(session_ids.at(i));
-            out.text(&nick);
-            out.int(avatar);
-            out.text(&content);
-            out.time(spread(&mut r, s.started, s.last, k, count));
-            out.bool(r.chance(0.01));
-            out.end_row()
+            row! { out, "messages";
+                id: uuid(ids.at(j)),
+                session_id: uuid(session_ids.at(i)),
+                nickname: text(&nick),
+                avatar_id: int(avatar),
+                content: text(&content),
+                created_at: time(spread(&mut r, s.started, s.last, k, count)),
+                moderated: bool(r.chance(0.01)),
+            }
         },
     )
 }
@@ -447,12 +452,13 @@ fn logs<S: Sink>(ctx: &Ctx, out: &mut S) -> Result<()> {
                 r#"{{"nickname": "{nick}", "avatar_id": {avatar}}}"#
             )),
         }
-        out.uuid(ids.at(j));
-        out.uuid(session_ids.at(i));
-        out.text(event);
-        out.json(&payload);
-        out.time(spread(&mut r, s.started, s.last, k, count));
-        out.end_row()
+        row! { out, "logs";
+            id: uuid(ids.at(j)),
+            session_id: uuid(session_ids.at(i)),
+            event_type: text(event),
+            payload: json(&payload),
+            timestamp: time(spread(&mut r, s.started, s.last, k, count)),
+        }
     })
 }
 
@@ -466,33 +472,42 @@ mod tests {
         let sessions = &all["sessions"];
         let mut codes = std::collections::HashSet::new();
         for s in sessions {
-            assert_eq!(s[2].len(), 8);
-            assert!(s[2].bytes().all(|b| b.is_ascii_alphanumeric()), "{s:?}");
-            assert!(codes.insert(s[2].clone()), "codes repeat");
-            if s[4] != "NULL" {
-                assert!(s[4] >= s[3], "ended before started: {s:?}");
+            assert_eq!(s["code"].len(), 8);
+            assert!(
+                s["code"].bytes().all(|b| b.is_ascii_alphanumeric()),
+                "{s:?}"
+            );
+            assert!(codes.insert(s["code"].clone()), "codes repeat");
+            if s["ended_at"] != "NULL" {
+                assert!(
+                    s["ended_at"] >= s["started_at"],
+                    "ended before started: {s:?}"
+                );
             }
-            assert!(s[5] > s[3], "expires before start: {s:?}");
+            assert!(
+                s["expires_at"] > s["started_at"],
+                "expires before start: {s:?}"
+            );
         }
         let last = sessions.last().expect("sessions");
-        assert_eq!(last[0], "00000000-0000-4000-8000-0000000000c1");
-        assert_eq!(last[1], "00000000-0000-4000-8000-0000000000d1");
-        assert_eq!(last[2], "AB12CD34");
-        assert_eq!(last[4], "NULL");
+        assert_eq!(last["id"], "00000000-0000-4000-8000-0000000000c1");
+        assert_eq!(last["class_id"], "00000000-0000-4000-8000-0000000000d1");
+        assert_eq!(last["code"], "AB12CD34");
+        assert_eq!(last["ended_at"], "NULL");
         for m in &all["messages"] {
-            let nick = m[2].chars().count();
+            let nick = m["nickname"].chars().count();
             assert!((1..=20).contains(&nick), "{m:?}");
-            let content = m[4].chars().count();
+            let content = m["content"].chars().count();
             assert!((1..=200).contains(&content), "{m:?}");
         }
         assert!(all["messages"]
             .iter()
-            .any(|m| m[1] == "00000000-0000-4000-8000-0000000000c1"));
+            .any(|m| m["session_id"] == "00000000-0000-4000-8000-0000000000c1"));
         for l in &all["logs"] {
-            serde_json::from_str::<serde_json::Value>(&l[3]).expect("payload is JSON");
+            serde_json::from_str::<serde_json::Value>(&l["payload"]).expect("payload is JSON");
         }
         for c in &all["classes"] {
-            assert!(super::GRADES.contains(&c[2].as_str()));
+            assert!(super::GRADES.contains(&c["grade"].as_str()));
         }
     }
 }

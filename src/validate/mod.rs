@@ -40,6 +40,7 @@ pub struct RuleInfo {
 pub const STAGE_RULES: &[RuleInfo] = &[
     RuleInfo { id: "file-name", severity: Severity::Error, summary: "a migration file is not named V<n>__<snake_name>.sql" },
     RuleInfo { id: "repeated-version", severity: Severity::Error, summary: "two migration files of one dialect have the same version" },
+    RuleInfo { id: "transaction-control", severity: Severity::Error, summary: "a migration begins, commits or rolls back a transaction (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, ...) at top level" },
     RuleInfo { id: "missing-twin", severity: Severity::Error, summary: "a version exists in one dialect only, or with another name in the other" },
     RuleInfo { id: "manifest-invalid", severity: Severity::Error, summary: "schemas/<schema>.toml does not parse or breaks its own rules" },
     RuleInfo { id: "lock-file", severity: Severity::Error, summary: "the lock file schemas/<schema>.lock is missing or unreadable" },
@@ -223,12 +224,13 @@ pub fn validate_schema(scan: &Scan, env: &Env) -> Result<SchemaReport> {
         let rule = match p.kind {
             FileProblemKind::BadName => "file-name",
             FileProblemKind::RepeatedVersion => "repeated-version",
+            FileProblemKind::TransactionControl => "transaction-control",
         };
         c.add(
             rule,
             Some(p.dialect),
             Some(&p.path),
-            None,
+            p.line,
             None,
             p.message.clone(),
             None,
@@ -632,7 +634,7 @@ fn blame(files: &[MigrationFile], table: &str, object: &str) -> (Option<String>,
                 let first = toks.first().map_or(0, |t| t.start);
                 (
                     Some(f.path.clone()),
-                    Some(crate::sqltext::line_at(&f.sql, s.start + first)),
+                    Some(s.line_of(&f.sql, s.start + first)),
                 )
             };
             // A column is named by the table statement that adds or alters it.

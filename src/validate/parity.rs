@@ -16,7 +16,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::inventory::{normalize_expr, ForeignKey, Index, Inventory, Table};
+use crate::model::inventory::{Column, ForeignKey, Index, Inventory, Table};
+use crate::sqltext::{normalize_default, normalize_expr, normalize_predicate};
 
 /// One difference between the dialects.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,15 +128,8 @@ fn default_kind(text: Option<&str>) -> DefaultKind {
     let Some(text) = text else {
         return DefaultKind::None;
     };
-    let mut s = normalize_expr(text);
-    // Outer parentheses, then PostgreSQL's casts of the literal (`'x'::character varying`).
-    while s.starts_with('(') && s.ends_with(')') && balanced(&s[1..s.len() - 1]) {
-        s = s[1..s.len() - 1].to_string();
-    }
-    if let Some(pos) = cast_start(&s) {
-        s.truncate(pos);
-    }
-    let s = s.trim();
+    let s = normalize_default(text);
+    let s = s.as_str();
     match s {
         "true" | "false" => DefaultKind::Literal(s.into()),
         "now()"
@@ -167,39 +161,6 @@ fn default_kind(text: Option<&str>) -> DefaultKind {
     }
 }
 
-fn balanced(s: &str) -> bool {
-    let mut depth = 0i32;
-    let mut quote = false;
-    for c in s.chars() {
-        match c {
-            '\'' => quote = !quote,
-            '(' if !quote => depth += 1,
-            ')' if !quote => {
-                depth -= 1;
-                if depth < 0 {
-                    return false;
-                }
-            }
-            _ => {}
-        }
-    }
-    depth == 0
-}
-
-/// Where a trailing `::type` cast starts, outside quotes.
-fn cast_start(s: &str) -> Option<usize> {
-    let mut quote = false;
-    let b = s.as_bytes();
-    for i in 0..b.len() {
-        match b[i] {
-            b'\'' => quote = !quote,
-            b':' if !quote && b.get(i + 1) == Some(&b':') => return Some(i),
-            _ => {}
-        }
-    }
-    None
-}
-
 /// Booleans are stored as 0/1 in SQLite: `FALSE` and `0` are the same default there.
 fn same_literal(a: &str, b: &str, family: Family) -> bool {
     let norm = |v: &str| -> String {
@@ -212,61 +173,36 @@ fn same_literal(a: &str, b: &str, family: Family) -> bool {
     norm(a) == norm(b)
 }
 
-/// A partial-index predicate in a form both dialects reach: PostgreSQL's deparser adds
-/// parentheses and casts (`((status)::text = 'pending'::text)`), SQLite keeps the text.
-fn predicate_form(text: &str) -> String {
-    let mut s = normalize_expr(text);
-    // Casts: `::word` and `::word word` (e.g. `::character varying`), outside quotes.
-    let mut out = String::with_capacity(s.len());
-    let mut quote = false;
-    let chars: Vec<char> = s.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c == '\'' {
-            quote = !quote;
-        }
-        if !quote && c == ':' && chars.get(i + 1) == Some(&':') {
-            i += 2;
-            loop {
-                while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
-                    i += 1;
-                }
-                // `character varying`, `time zone`: a second word after a space.
-                if i + 1 < chars.len() && chars[i] == ' ' && chars[i + 1].is_alphabetic() {
-                    let rest: String = chars[i + 1..]
-                        .iter()
-                        .take_while(|c| c.is_alphanumeric() || **c == '_')
-                        .collect();
-                    if ["varying", "precision", "zone", "with", "without", "time"]
-                        .contains(&rest.as_str())
-                    {
-                        i += 1;
-                        continue;
-                    }
-                }
-                break;
-            }
-            continue;
-        }
-        out.push(c);
-        i += 1;
-    }
-    s = out.replace(['(', ')'], "");
-    s = s.replace("= true", "= 1").replace("= false", "= 0");
-    normalize_expr(&s)
-}
+/// Where differences are collected, in report order.
+#[derive(Default)]
+struct Differences(Vec<Difference>);
 
-/// Compares the PostgreSQL and SQLite results of the same migrations.
-pub fn compare(pg: &Inventory, lite: &Inventory) -> Vec<Difference> {
-    let mut out = Vec::new();
-    let mut diff = |object: String, table: &str, message: String| {
-        out.push(Difference {
+impl Differences {
+    fn add(&mut self, object: String, table: &str, message: String) {
+        self.0.push(Difference {
             object,
             table: table.to_string(),
             message,
         })
-    };
+    }
+}
+
+/// One table as both dialects built it, with what several comparers need.
+struct TablePair<'a> {
+    name: &'a str,
+    pg: &'a Inventory,
+    lite: &'a Inventory,
+    p: &'a Table,
+    l: &'a Table,
+    pg_pk: Vec<String>,
+    lite_pk: Vec<String>,
+}
+
+/// Compares the PostgreSQL and SQLite results of the same migrations: table by table
+/// (existence, columns, primary key, unique constraints, checks, foreign keys), then the
+/// indexes that are not behind a constraint.
+pub fn compare(pg: &Inventory, lite: &Inventory) -> Vec<Difference> {
+    let mut out = Differences::default();
     let pg_tables: BTreeMap<&str, &Table> =
         pg.tables.iter().map(|t| (t.name.as_str(), t)).collect();
     let lite_tables: BTreeMap<&str, &Table> =
@@ -279,7 +215,7 @@ pub fn compare(pg: &Inventory, lite: &Inventory) -> Vec<Difference> {
         let (p, l) = match (pg_tables.get(name), lite_tables.get(name)) {
             (Some(p), Some(l)) => (*p, *l),
             (Some(_), None) => {
-                diff(
+                out.add(
                     format!("table {name}"),
                     name,
                     format!("table {name} exists in PostgreSQL but not in SQLite"),
@@ -287,7 +223,7 @@ pub fn compare(pg: &Inventory, lite: &Inventory) -> Vec<Difference> {
                 continue;
             }
             (None, Some(_)) => {
-                diff(
+                out.add(
                     format!("table {name}"),
                     name,
                     format!("table {name} exists in SQLite but not in PostgreSQL"),
@@ -296,214 +232,269 @@ pub fn compare(pg: &Inventory, lite: &Inventory) -> Vec<Difference> {
             }
             (None, None) => continue,
         };
-        let pg_pk = primary_key(pg, p);
-        let lite_pk = primary_key(lite, l);
-        for pc in &p.details {
-            let object = format!("column {name}.{}", pc.name);
-            let Some(lc) = l.details.iter().find(|c| c.name == pc.name) else {
-                diff(
-                    object,
-                    name,
-                    format!(
-                        "column {name}.{} exists in PostgreSQL but not in SQLite",
-                        pc.name
-                    ),
-                );
-                continue;
-            };
-            let (pf, plen) = classify(&pc.data_type);
-            let (lf, llen) = classify(&lc.data_type);
-            if !compatible(pf, lf) {
-                diff(
-                    object.clone(),
-                    name,
-                    format!(
-                        "{name}.{} is {} ({}) in PostgreSQL but {} ({}) in SQLite",
-                        pc.name,
-                        pc.data_type,
-                        pf.name(),
-                        if lc.data_type.is_empty() {
-                            "untyped"
-                        } else {
-                            &lc.data_type
-                        },
-                        lf.name()
-                    ),
-                );
-            } else if let (Some(a), Some(b)) = (&plen, &llen) {
-                if a != b {
-                    diff(
-                        object.clone(),
-                        name,
-                        format!(
-                            "{name}.{} is {} in PostgreSQL but {} in SQLite (lengths differ)",
-                            pc.name, pc.data_type, lc.data_type
-                        ),
-                    );
-                }
-            }
-            let p_nn = pc.not_null || pg_pk.contains(&pc.name);
-            let l_nn = lc.not_null || lite_pk.contains(&lc.name);
-            if p_nn != l_nn {
-                let show = |nn: bool| if nn { "NOT NULL" } else { "nullable" };
-                diff(
-                    object.clone(),
-                    name,
-                    format!(
-                        "{name}.{} is {} in PostgreSQL but {} in SQLite",
-                        pc.name,
-                        show(p_nn),
-                        show(l_nn)
-                    ),
-                );
-            }
-            let pd = default_kind(pc.default.as_deref());
-            let ld = default_kind(lc.default.as_deref());
-            let differs = match (&pd, &ld) {
-                (DefaultKind::None, DefaultKind::None) => false,
-                (DefaultKind::None, _) | (_, DefaultKind::None) => true,
-                (DefaultKind::Literal(a), DefaultKind::Literal(b)) => {
-                    !matches!(pf, Family::Json | Family::Array) && !same_literal(a, b, pf)
-                }
-                (DefaultKind::Now, DefaultKind::Literal(_))
-                | (DefaultKind::Literal(_), DefaultKind::Now) => true,
-                _ => false,
-            };
-            if differs {
-                let show = |d: &Option<String>| match d {
-                    Some(d) => format!("defaults to {d}"),
-                    None => "has no default".into(),
-                };
-                diff(
-                    object.clone(),
-                    name,
-                    format!(
-                        "{name}.{} {} in PostgreSQL but {} in SQLite",
-                        pc.name,
-                        show(&pc.default),
-                        show(&lc.default)
-                    ),
-                );
-            }
-        }
-        for lc in &l.details {
-            if !p.details.iter().any(|c| c.name == lc.name) {
-                diff(
-                    format!("column {name}.{}", lc.name),
-                    name,
-                    format!(
-                        "column {name}.{} exists in SQLite but not in PostgreSQL",
-                        lc.name
-                    ),
-                );
-            }
-        }
-        if pg_pk != lite_pk {
-            diff(
-                format!("primary key {name}"),
+        let pair = TablePair {
+            name,
+            pg,
+            lite,
+            p,
+            l,
+            pg_pk: primary_key(pg, p),
+            lite_pk: primary_key(lite, l),
+        };
+        compare_columns(&pair, &mut out);
+        compare_primary_keys(&pair, &mut out);
+        compare_unique_constraints(&pair, &mut out);
+        compare_checks(&pair, &mut out);
+        compare_foreign_keys(&pair, &mut out);
+    }
+    compare_indexes(pg, lite, &mut out);
+    out.0
+}
+
+/// Columns: presence, type family and length, nullability, defaults.
+fn compare_columns(pair: &TablePair, out: &mut Differences) {
+    let TablePair { name, p, l, .. } = *pair;
+    for pc in &p.details {
+        let object = format!("column {name}.{}", pc.name);
+        let Some(lc) = l.details.iter().find(|c| c.name == pc.name) else {
+            out.add(
+                object,
                 name,
                 format!(
-                    "the primary key of {name} is ({}) in PostgreSQL but ({}) in SQLite",
-                    pg_pk.join(", "),
-                    lite_pk.join(", ")
+                    "column {name}.{} exists in PostgreSQL but not in SQLite",
+                    pc.name
                 ),
             );
-        }
-        let pg_unique = unique_constraints(pg, name);
-        let lite_unique = unique_constraints(lite, name);
-        for u in pg_unique.symmetric_difference(&lite_unique) {
-            let (has, lacks) = if pg_unique.contains(u) {
-                ("PostgreSQL", "SQLite")
-            } else {
-                ("SQLite", "PostgreSQL")
-            };
-            diff(
-                format!("unique {name}({})", u.join(", ")),
+            continue;
+        };
+        compare_column(pair, pc, lc, &object, out);
+    }
+    for lc in &l.details {
+        if !p.details.iter().any(|c| c.name == lc.name) {
+            out.add(
+                format!("column {name}.{}", lc.name),
                 name,
                 format!(
-                    "UNIQUE ({}) on {name} exists in {has} but not in {lacks}",
-                    u.join(", ")
+                    "column {name}.{} exists in SQLite but not in PostgreSQL",
+                    lc.name
                 ),
             );
-        }
-        let pg_checks: BTreeMap<&str, &str> = p
-            .checks
-            .iter()
-            .map(|c| (c.name.as_str(), c.expression.as_str()))
-            .collect();
-        let lite_checks: BTreeMap<&str, &str> = l
-            .checks
-            .iter()
-            .map(|c| (c.name.as_str(), c.expression.as_str()))
-            .collect();
-        for (c, expr) in &pg_checks {
-            if !lite_checks.contains_key(c) {
-                diff(
-                    format!("check {c}"),
-                    name,
-                    format!("CHECK {c} on {name} ({expr}) exists in PostgreSQL but not in SQLite"),
-                );
-            }
-        }
-        for (c, expr) in &lite_checks {
-            if !pg_checks.contains_key(c) {
-                diff(
-                    format!("check {c}"),
-                    name,
-                    format!("CHECK {c} on {name} ({expr}) exists in SQLite but not in PostgreSQL"),
-                );
-            }
-        }
-        let pg_fks: Vec<&ForeignKey> = pg
-            .foreign_keys
-            .iter()
-            .filter(|f| f.table == *name)
-            .collect();
-        let lite_fks: Vec<&ForeignKey> = lite
-            .foreign_keys
-            .iter()
-            .filter(|f| f.table == *name)
-            .collect();
-        for pf in &pg_fks {
-            let object = format!("foreign key {name}({})", pf.columns.join(", "));
-            let Some(lf) = lite_fks.iter().find(|f| f.columns == pf.columns) else {
-                diff(
-                    object,
-                    name,
-                    format!(
-                        "foreign key {} exists in PostgreSQL but not in SQLite",
-                        pf.shape()
-                    ),
-                );
-                continue;
-            };
-            let lite_refs = if lf.ref_columns.is_empty() {
-                lite.table(&lf.ref_table)
-                    .map(|t| primary_key(lite, t))
-                    .unwrap_or_default()
-            } else {
-                lf.ref_columns.clone()
-            };
-            if pf.ref_table != lf.ref_table || pf.ref_columns != lite_refs {
-                diff(object, name, format!("foreign key {name}({}) references {}({}) in PostgreSQL but {}({}) in SQLite", pf.columns.join(", "), pf.ref_table, pf.ref_columns.join(", "), lf.ref_table, lite_refs.join(", ")));
-            } else if pf.on_delete != lf.on_delete {
-                diff(object, name, format!("foreign key {name}({}) is ON DELETE {} in PostgreSQL but ON DELETE {} in SQLite", pf.columns.join(", "), pf.on_delete.sql(), lf.on_delete.sql()));
-            }
-        }
-        for lf in &lite_fks {
-            if !pg_fks.iter().any(|f| f.columns == lf.columns) {
-                diff(
-                    format!("foreign key {name}({})", lf.columns.join(", ")),
-                    name,
-                    format!(
-                        "foreign key {} exists in SQLite but not in PostgreSQL",
-                        lf.shape()
-                    ),
-                );
-            }
         }
     }
-    // Indexes that are not behind a constraint, by name.
+}
+
+/// One column both dialects have: type family and length, nullability, default.
+fn compare_column(pair: &TablePair, pc: &Column, lc: &Column, object: &str, out: &mut Differences) {
+    let name = pair.name;
+    let object = object.to_string();
+    let (pf, plen) = classify(&pc.data_type);
+    let (lf, llen) = classify(&lc.data_type);
+    if !compatible(pf, lf) {
+        out.add(
+            object.clone(),
+            name,
+            format!(
+                "{name}.{} is {} ({}) in PostgreSQL but {} ({}) in SQLite",
+                pc.name,
+                pc.data_type,
+                pf.name(),
+                if lc.data_type.is_empty() {
+                    "untyped"
+                } else {
+                    &lc.data_type
+                },
+                lf.name()
+            ),
+        );
+    } else if let (Some(a), Some(b)) = (&plen, &llen) {
+        if a != b {
+            out.add(
+                object.clone(),
+                name,
+                format!(
+                    "{name}.{} is {} in PostgreSQL but {} in SQLite (lengths differ)",
+                    pc.name, pc.data_type, lc.data_type
+                ),
+            );
+        }
+    }
+    let p_nn = pc.not_null || pair.pg_pk.contains(&pc.name);
+    let l_nn = lc.not_null || pair.lite_pk.contains(&lc.name);
+    if p_nn != l_nn {
+        let show = |nn: bool| if nn { "NOT NULL" } else { "nullable" };
+        out.add(
+            object.clone(),
+            name,
+            format!(
+                "{name}.{} is {} in PostgreSQL but {} in SQLite",
+                pc.name,
+                show(p_nn),
+                show(l_nn)
+            ),
+        );
+    }
+    let pd = default_kind(pc.default.as_deref());
+    let ld = default_kind(lc.default.as_deref());
+    let differs = match (&pd, &ld) {
+        (DefaultKind::None, DefaultKind::None) => false,
+        (DefaultKind::None, _) | (_, DefaultKind::None) => true,
+        (DefaultKind::Literal(a), DefaultKind::Literal(b)) => {
+            !matches!(pf, Family::Json | Family::Array) && !same_literal(a, b, pf)
+        }
+        (DefaultKind::Now, DefaultKind::Literal(_))
+        | (DefaultKind::Literal(_), DefaultKind::Now) => true,
+        _ => false,
+    };
+    if differs {
+        let show = |d: &Option<String>| match d {
+            Some(d) => format!("defaults to {d}"),
+            None => "has no default".into(),
+        };
+        out.add(
+            object.clone(),
+            name,
+            format!(
+                "{name}.{} {} in PostgreSQL but {} in SQLite",
+                pc.name,
+                show(&pc.default),
+                show(&lc.default)
+            ),
+        );
+    }
+}
+
+fn compare_primary_keys(pair: &TablePair, out: &mut Differences) {
+    let name = pair.name;
+    if pair.pg_pk != pair.lite_pk {
+        out.add(
+            format!("primary key {name}"),
+            name,
+            format!(
+                "the primary key of {name} is ({}) in PostgreSQL but ({}) in SQLite",
+                pair.pg_pk.join(", "),
+                pair.lite_pk.join(", ")
+            ),
+        );
+    }
+}
+
+fn compare_unique_constraints(pair: &TablePair, out: &mut Differences) {
+    let name = pair.name;
+    let pg_unique = unique_constraints(pair.pg, name);
+    let lite_unique = unique_constraints(pair.lite, name);
+    for u in pg_unique.symmetric_difference(&lite_unique) {
+        let (has, lacks) = if pg_unique.contains(u) {
+            ("PostgreSQL", "SQLite")
+        } else {
+            ("SQLite", "PostgreSQL")
+        };
+        out.add(
+            format!("unique {name}({})", u.join(", ")),
+            name,
+            format!(
+                "UNIQUE ({}) on {name} exists in {has} but not in {lacks}",
+                u.join(", ")
+            ),
+        );
+    }
+}
+
+/// CHECK constraints, by name only (their expressions are dialect-specific).
+fn compare_checks(pair: &TablePair, out: &mut Differences) {
+    let name = pair.name;
+    let by_name = |t: &Table| -> BTreeMap<String, String> {
+        t.checks
+            .iter()
+            .map(|c| (c.name.clone(), c.expression.clone()))
+            .collect()
+    };
+    let pg_checks = by_name(pair.p);
+    let lite_checks = by_name(pair.l);
+    for (c, expr) in &pg_checks {
+        if !lite_checks.contains_key(c) {
+            out.add(
+                format!("check {c}"),
+                name,
+                format!("CHECK {c} on {name} ({expr}) exists in PostgreSQL but not in SQLite"),
+            );
+        }
+    }
+    for (c, expr) in &lite_checks {
+        if !pg_checks.contains_key(c) {
+            out.add(
+                format!("check {c}"),
+                name,
+                format!("CHECK {c} on {name} ({expr}) exists in SQLite but not in PostgreSQL"),
+            );
+        }
+    }
+}
+
+/// Foreign keys, matched by their columns: referenced table and columns, ON DELETE.
+fn compare_foreign_keys(pair: &TablePair, out: &mut Differences) {
+    let TablePair { name, pg, lite, .. } = *pair;
+    let of_table = |inv: &'_ Inventory| -> Vec<ForeignKey> {
+        inv.foreign_keys
+            .iter()
+            .filter(|f| f.table == name)
+            .cloned()
+            .collect()
+    };
+    let pg_fks = of_table(pg);
+    let lite_fks = of_table(lite);
+    for pf in &pg_fks {
+        let object = format!("foreign key {name}({})", pf.columns.join(", "));
+        let Some(lf) = lite_fks.iter().find(|f| f.columns == pf.columns) else {
+            out.add(
+                object,
+                name,
+                format!(
+                    "foreign key {} exists in PostgreSQL but not in SQLite",
+                    pf.shape()
+                ),
+            );
+            continue;
+        };
+        let lite_refs = if lf.ref_columns.is_empty() {
+            lite.table(&lf.ref_table)
+                .map(|t| primary_key(lite, t))
+                .unwrap_or_default()
+        } else {
+            lf.ref_columns.clone()
+        };
+        if pf.ref_table != lf.ref_table || pf.ref_columns != lite_refs {
+            out.add(
+                object,
+                name,
+                format!(
+                    "foreign key {name}({}) references {}({}) in PostgreSQL but {}({}) in SQLite",
+                    pf.columns.join(", "),
+                    pf.ref_table,
+                    pf.ref_columns.join(", "),
+                    lf.ref_table,
+                    lite_refs.join(", ")
+                ),
+            );
+        } else if pf.on_delete != lf.on_delete {
+            out.add(object, name, format!("foreign key {name}({}) is ON DELETE {} in PostgreSQL but ON DELETE {} in SQLite", pf.columns.join(", "), pf.on_delete.sql(), lf.on_delete.sql()));
+        }
+    }
+    for lf in &lite_fks {
+        if !pg_fks.iter().any(|f| f.columns == lf.columns) {
+            out.add(
+                format!("foreign key {name}({})", lf.columns.join(", ")),
+                name,
+                format!(
+                    "foreign key {} exists in SQLite but not in PostgreSQL",
+                    lf.shape()
+                ),
+            );
+        }
+    }
+}
+
+/// Indexes that are not behind a constraint, by name: table, columns, uniqueness, predicate.
+fn compare_indexes(pg: &Inventory, lite: &Inventory, out: &mut Differences) {
     let plain = |inv: &'_ Inventory| -> BTreeMap<String, Index> {
         inv.indexes
             .iter()
@@ -516,7 +507,7 @@ pub fn compare(pg: &Inventory, lite: &Inventory) -> Vec<Difference> {
     for (n, pi) in &pg_idx {
         let object = format!("index {n}");
         let Some(li) = lite_idx.get(n) else {
-            diff(
+            out.add(
                 object,
                 &pi.table,
                 format!(
@@ -560,8 +551,8 @@ pub fn compare(pg: &Inventory, lite: &Inventory) -> Vec<Difference> {
                 if li.unique { "UNIQUE" } else { "not unique" }
             ));
         }
-        let pp = pi.predicate.as_deref().map(predicate_form);
-        let lp = li.predicate.as_deref().map(predicate_form);
+        let pp = pi.predicate.as_deref().map(normalize_predicate);
+        let lp = li.predicate.as_deref().map(normalize_predicate);
         if pp != lp {
             problems.push(format!(
                 "has predicate {} in PostgreSQL but {} in SQLite",
@@ -574,7 +565,7 @@ pub fn compare(pg: &Inventory, lite: &Inventory) -> Vec<Difference> {
             ));
         }
         if !problems.is_empty() {
-            diff(
+            out.add(
                 object,
                 &pi.table,
                 format!("index {n} {}", problems.join("; ")),
@@ -583,7 +574,7 @@ pub fn compare(pg: &Inventory, lite: &Inventory) -> Vec<Difference> {
     }
     for (n, li) in &lite_idx {
         if !pg_idx.contains_key(n) {
-            diff(
+            out.add(
                 format!("index {n}"),
                 &li.table,
                 format!(
@@ -594,7 +585,6 @@ pub fn compare(pg: &Inventory, lite: &Inventory) -> Vec<Difference> {
             );
         }
     }
-    out
 }
 
 /// The primary key's columns: PostgreSQL's primary index, SQLite's pk autoindex or rowid.
@@ -665,20 +655,20 @@ mod tests {
     #[test]
     fn predicates_compare_across_deparsing() {
         assert_eq!(
-            predicate_form("((status)::text = 'pending'::text)"),
-            predicate_form("status = 'pending'")
+            normalize_predicate("((status)::text = 'pending'::text)"),
+            normalize_predicate("status = 'pending'")
         );
         assert_eq!(
-            predicate_form("(ended_at IS NULL)"),
-            predicate_form("ended_at IS NULL")
+            normalize_predicate("(ended_at IS NULL)"),
+            normalize_predicate("ended_at IS NULL")
         );
         assert_eq!(
-            predicate_form("is_pinned = true"),
-            predicate_form("is_pinned = TRUE")
+            normalize_predicate("is_pinned = true"),
+            normalize_predicate("is_pinned = TRUE")
         );
         assert_ne!(
-            predicate_form("(ended_at IS NULL)"),
-            predicate_form("ended_at IS NOT NULL")
+            normalize_predicate("(ended_at IS NULL)"),
+            normalize_predicate("ended_at IS NOT NULL")
         );
     }
 
@@ -714,5 +704,69 @@ mod tests {
             ]
         );
         assert!(compare(&pg, &pg).is_empty());
+    }
+
+    #[test]
+    fn every_kind_of_difference_is_reported_table_by_table_in_order() {
+        use crate::checks::testkit::{fk, idx, inv, unique_constraint};
+        use crate::model::inventory::{CheckConstraint, Column, FkAction};
+        let col = |name: &str, data_type: &str, not_null: bool, default: Option<&str>| Column {
+            name: name.into(),
+            data_type: data_type.into(),
+            not_null,
+            default: default.map(str::to_string),
+        };
+        let check = |name: &str| CheckConstraint {
+            name: name.into(),
+            expression: format!("CHECK ({name})"),
+        };
+        let mut pg = inv(
+            vec![
+                unique_constraint("t_a_key", "t", &["a"]),
+                idx("idx_t_b", "t", &["b"]),
+            ],
+            vec![fk("t", &["r"], "rooms", FkAction::Cascade)],
+        );
+        pg.tables[0].details = vec![
+            col("a", "character varying(10)", true, None),
+            col("b", "boolean", false, Some("false")),
+            col("c", "uuid", false, Some("now()")),
+            col("only_pg", "text", false, None),
+        ];
+        pg.tables[0].checks = vec![check("t_pg_check")];
+        pg.tables[0].rowid_key = Some("a".into());
+        let mut lite = inv(
+            vec![idx("idx_t_b", "t", &["b DESC"])],
+            vec![fk("t", &["r"], "rooms", FkAction::NoAction)],
+        );
+        lite.tables[0].details = vec![
+            col("a", "VARCHAR(20)", false, None),
+            col("b", "INTEGER", false, Some("0")),
+            col("c", "TEXT", false, Some("'x'")),
+            col("only_lite", "TEXT", false, None),
+        ];
+        lite.tables[0].checks = vec![check("t_lite_check")];
+        let got: Vec<String> = compare(&pg, &lite)
+            .into_iter()
+            .map(|d| format!("{} | {} | {}", d.object, d.table, d.message))
+            .collect();
+        // The order of the single compare function this was split from.
+        assert_eq!(
+            got,
+            [
+                "column t.a | t | t.a is character varying(10) in PostgreSQL but VARCHAR(20) in SQLite (lengths differ)",
+                "column t.a | t | t.a is NOT NULL in PostgreSQL but nullable in SQLite",
+                "column t.b | t | t.b is boolean (boolean) in PostgreSQL but INTEGER (integer) in SQLite",
+                "column t.c | t | t.c defaults to now() in PostgreSQL but defaults to 'x' in SQLite",
+                "column t.only_pg | t | column t.only_pg exists in PostgreSQL but not in SQLite",
+                "column t.only_lite | t | column t.only_lite exists in SQLite but not in PostgreSQL",
+                "primary key t | t | the primary key of t is (a) in PostgreSQL but () in SQLite",
+                "unique t(a) | t | UNIQUE (a) on t exists in PostgreSQL but not in SQLite",
+                "check t_pg_check | t | CHECK t_pg_check on t (CHECK (t_pg_check)) exists in PostgreSQL but not in SQLite",
+                "check t_lite_check | t | CHECK t_lite_check on t (CHECK (t_lite_check)) exists in SQLite but not in PostgreSQL",
+                "foreign key t(r) | t | foreign key t(r) is ON DELETE CASCADE in PostgreSQL but ON DELETE NO ACTION in SQLite",
+                "index idx_t_b | t | index idx_t_b has columns (b) in PostgreSQL but (b DESC) in SQLite",
+            ]
+        );
     }
 }

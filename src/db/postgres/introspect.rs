@@ -7,9 +7,10 @@
 use anyhow::Result;
 
 use crate::model::inventory::{
-    normalize_expr, CheckConstraint, Column, Constraint, FkAction, ForeignKey, Index, IndexColumn,
-    Inventory, Table, Usage, HISTORY_PREFIX,
+    CheckConstraint, Column, Constraint, FkAction, ForeignKey, Index, IndexColumn, Inventory,
+    Table, Usage, HISTORY_PREFIX,
 };
+use crate::sqltext::normalize_expr;
 
 const TABLES: &str = "
 SELECT c.relname::text, coalesce(a.attname::text, ''),

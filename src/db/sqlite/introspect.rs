@@ -10,9 +10,10 @@ use anyhow::{Context, Result};
 use rusqlite::Transaction;
 
 use crate::model::inventory::{
-    normalize_expr, one_line, CheckConstraint, Column, Constraint, FkAction, FkViolation,
-    ForeignKey, Index, IndexColumn, Inventory, SqliteFacts, Table, HISTORY_PREFIX,
+    CheckConstraint, Column, Constraint, FkAction, FkViolation, ForeignKey, Index, IndexColumn,
+    Inventory, SqliteFacts, Table, HISTORY_PREFIX,
 };
+use crate::sqltext::{self, collapse_spaces, normalize_expr, Token, TokenKind};
 
 /// The tables a model covers: real tables, neither SQLite's own nor chatdb's history.
 const OWN_TABLES: &str = "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
@@ -178,7 +179,7 @@ pub fn inventory(tx: &Transaction<'_>) -> Result<Inventory> {
                 ),
             });
             let definition = match &sql {
-                Some(sql) => one_line(sql),
+                Some(sql) => collapse_spaces(sql),
                 None => format!(
                     "CREATE UNIQUE INDEX {name} ON {table} {}",
                     crate::model::inventory::column_list(&cols)
@@ -285,13 +286,12 @@ pub fn inventory(tx: &Transaction<'_>) -> Result<Inventory> {
 /// The CHECK constraints of a `CREATE TABLE` statement (SQLite keeps them nowhere else),
 /// named as [`CheckConstraint::name`] says.
 fn parse_checks(table: &str, sql: &str) -> Vec<CheckConstraint> {
-    use crate::sqltext::{tokens, TokenKind};
-    let toks = tokens(sql);
+    let toks = sqltext::tokens(sql);
     let Some(open) = toks.iter().position(|t| t.is_punct('(')) else {
         return Vec::new();
     };
     // The definitions between the outer parentheses, split at top-level commas.
-    let mut items: Vec<&[crate::sqltext::Token]> = Vec::new();
+    let mut items: Vec<&[Token]> = Vec::new();
     let mut depth = 0usize;
     let mut item_start = open + 1;
     for (i, t) in toks.iter().enumerate().skip(open) {
@@ -357,7 +357,7 @@ fn parse_checks(table: &str, sql: &str) -> Vec<CheckConstraint> {
             let Some(close) = close else { continue };
             checks.push(CheckConstraint {
                 name,
-                expression: format!("CHECK {}", one_line(&sql[open.start..close])),
+                expression: format!("CHECK {}", collapse_spaces(&sql[open.start..close])),
             });
         }
     }
@@ -373,85 +373,74 @@ struct ParsedIndex {
 }
 
 /// Splits `CREATE INDEX name ON t (a, lower(b) DESC) WHERE c IS NULL` into its column
-/// texts (direction and collation stripped) and its predicate. Quotes and nested
-/// parentheses are respected; `None` when the text has no column list.
+/// texts (direction and collation stripped) and its predicate, over [`sqltext::tokens`]:
+/// quotes, comments and nested parentheses (and SQLite's `[name]` brackets) are respected;
+/// `None` when the text has no column list.
 fn parse_create_index(sql: &str) -> Option<ParsedIndex> {
-    let open = sql.find('(')?;
+    let toks = sqltext::tokens(sql);
+    let open = toks.iter().position(|t| t.is_punct('('))?;
     let mut depth = 0usize;
-    let mut quote: Option<char> = None;
-    let mut parts = Vec::new();
-    let mut current = String::new();
+    let mut parts: Vec<&[Token]> = Vec::new();
+    let mut part_start = open + 1;
     let mut close = None;
-    for (i, c) in sql[open..].char_indices() {
-        if let Some(q) = quote {
-            current.push(c);
-            if c == q {
-                quote = None;
+    for (i, t) in toks.iter().enumerate().skip(open) {
+        if t.is_punct('(') || t.is_punct('[') {
+            depth += 1;
+        } else if t.is_punct(')') || t.is_punct(']') {
+            depth = depth.saturating_sub(1);
+            if depth == 0 {
+                parts.push(&toks[part_start..i]);
+                close = Some(i);
+                break;
             }
-            continue;
-        }
-        match c {
-            '\'' | '"' | '`' => {
-                quote = Some(c);
-                current.push(c);
-            }
-            '[' => {
-                quote = Some(']');
-                current.push(c);
-            }
-            '(' => {
-                if depth > 0 {
-                    current.push(c);
-                }
-                depth += 1;
-            }
-            ')' => {
-                depth -= 1;
-                if depth == 0 {
-                    parts.push(std::mem::take(&mut current));
-                    close = Some(open + i + 1);
-                    break;
-                }
-                current.push(c);
-            }
-            ',' if depth == 1 => parts.push(std::mem::take(&mut current)),
-            _ => current.push(c),
+        } else if t.is_punct(',') && depth == 1 {
+            parts.push(&toks[part_start..i]);
+            part_start = i + 1;
         }
     }
-    let rest = sql[close?..].trim();
-    let predicate = match rest.get(..5) {
-        Some(w) if w.eq_ignore_ascii_case("where") => {
-            Some(rest[5..].trim().trim_end_matches(';').trim().to_string())
+    let rest = &toks[close? + 1..];
+    let predicate = match rest.split_first() {
+        Some((w, body)) if w.is("WHERE") => {
+            let body = match body.split_last() {
+                Some((last, init)) if last.is_punct(';') => init,
+                _ => body,
+            };
+            Some(source(sql, body).to_string())
         }
         _ => None,
     };
     let columns = parts
         .iter()
-        .map(|p| strip_direction(p.trim()).to_string())
+        .map(|p| source(sql, strip_direction(p)).to_string())
         .collect();
     Some(ParsedIndex { columns, predicate })
 }
 
+/// The text `tokens` (consecutive tokens of `sql`) were lexed from, first to last.
+fn source<'a>(sql: &'a str, tokens: &[Token]) -> &'a str {
+    match (tokens.first(), tokens.last()) {
+        (Some(a), Some(b)) => sql.get(a.start..b.end).unwrap_or(""),
+        _ => "",
+    }
+}
+
 /// `lower(b) COLLATE nocase DESC` -> `lower(b)`.
-fn strip_direction(col: &str) -> &str {
-    let mut s = col.trim();
+fn strip_direction(col: &[Token]) -> &[Token] {
+    let mut col = col;
     loop {
-        let upper = s.to_ascii_uppercase();
-        if let Some(head) = upper
-            .strip_suffix(" DESC")
-            .or_else(|| upper.strip_suffix(" ASC"))
-        {
-            s = s[..head.len()].trim_end();
-            continue;
-        }
-        // A trailing `COLLATE name`.
-        if let Some(pos) = upper.rfind(" COLLATE ") {
-            if !upper[pos + 9..].trim().contains([' ', ')']) {
-                s = s[..pos].trim_end();
-                continue;
+        match col {
+            [head @ .., last] if !head.is_empty() && (last.is("DESC") || last.is("ASC")) => {
+                col = head;
             }
+            [head @ .., collate, name]
+                if !head.is_empty()
+                    && collate.is("COLLATE")
+                    && matches!(name.kind, TokenKind::Word | TokenKind::Quoted) =>
+            {
+                col = head;
+            }
+            _ => return col,
         }
-        return s;
     }
 }
 
@@ -474,6 +463,13 @@ mod tests {
         assert_eq!(p.columns, vec!["\"a,b\"", "c"]);
         assert_eq!(p.predicate, None);
         assert_eq!(parse_create_index("CREATE INDEX z ON t"), None);
+        // Over the one lexer: brackets, a quoted name with a parenthesis, comments.
+        let p = parse_create_index(
+            "CREATE INDEX \"idx(1\" ON t ([a,b], c /* , d */ ASC) WHERE x = 1; -- done",
+        )
+        .expect("parses");
+        assert_eq!(p.columns, vec!["[a,b]", "c"]);
+        assert_eq!(p.predicate.as_deref(), Some("x = 1"));
     }
 
     #[test]
@@ -498,5 +494,17 @@ mod tests {
             ]
         );
         assert_eq!(checks[1].expression, "CHECK (done IS NULL OR (done > 0))");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(crate::sqltext::props::config())]
+
+        #[test]
+        fn sqltext_index_and_check_readers_never_panic(sql in crate::sqltext::props::text()) {
+            let _ = parse_create_index(&sql);
+            let _ = parse_create_index(&format!("CREATE INDEX i ON t ({sql}"));
+            let _ = parse_checks("t", &sql);
+            let _ = parse_checks("t", &format!("CREATE TABLE t (a int CHECK ({sql}"));
+        }
     }
 }

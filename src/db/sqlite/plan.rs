@@ -25,6 +25,7 @@ use super::SqliteConn;
 use crate::catalog::queries::{Param, Sample};
 use crate::db::planner::Plans;
 use crate::model::plan::{IndexInfo, Measured, NodeKind, Plan, PlanMode, PlanNode, SqliteCounters};
+use crate::sqltext::{self, TokenKind};
 
 /// Why `--analyze` skips a DELETE here.
 const NO_ANALYZE_DELETE: &str = "--analyze skipped: SQLite has no EXPLAIN ANALYZE, and chatdb does not execute a DELETE to time it";
@@ -340,7 +341,7 @@ fn aliases(sql: &str) -> Vec<(String, String)> {
         "VALUES",
         "SET",
     ];
-    let tokens = tokens(sql);
+    let tokens = words(sql);
     let mut out = Vec::new();
     let mut i = 0;
     while i < tokens.len() {
@@ -377,50 +378,26 @@ fn is_ident(t: &str) -> bool {
         .is_some_and(|c| c.is_alphabetic() || c == '_')
 }
 
-/// Words, quoted identifiers (flagged) and single punctuation characters; string literals
-/// and comments are dropped.
-fn tokens(sql: &str) -> Vec<(String, bool)> {
-    let chars: Vec<char> = sql.chars().collect();
+/// Words, quoted identifiers (flagged) and punctuation of `sql`, from [`sqltext::tokens`]:
+/// string literals and comments are dropped, and SQLite's `[name]` becomes one quoted
+/// identifier.
+fn words(sql: &str) -> Vec<(String, bool)> {
+    let toks = sqltext::tokens(sql);
     let mut out = Vec::new();
     let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c.is_whitespace() {
-            i += 1;
-        } else if c == '-' && chars.get(i + 1) == Some(&'-') {
-            while i < chars.len() && chars[i] != '\n' {
-                i += 1;
+    while i < toks.len() {
+        let t = &toks[i];
+        i += 1;
+        match t.kind {
+            TokenKind::String | TokenKind::Comment => {}
+            TokenKind::Quoted => out.push((t.text.clone(), true)),
+            TokenKind::Punct if t.is_punct('[') => {
+                let close = toks[i..].iter().position(|c| c.is_punct(']'));
+                let end = close.map_or(sql.len(), |k| toks[i + k].start);
+                out.push((sql.get(t.end..end).unwrap_or("").to_string(), true));
+                i = close.map_or(toks.len(), |k| i + k + 1);
             }
-        } else if c == '/' && chars.get(i + 1) == Some(&'*') {
-            i += 2;
-            while i + 1 < chars.len() && !(chars[i] == '*' && chars[i + 1] == '/') {
-                i += 1;
-            }
-            i += 2;
-        } else if c == '\'' {
-            i += 1;
-            while i < chars.len() && chars[i] != '\'' {
-                i += 1;
-            }
-            i += 1;
-        } else if c == '"' || c == '`' || c == '[' {
-            let close = if c == '[' { ']' } else { c };
-            let start = i + 1;
-            i = start;
-            while i < chars.len() && chars[i] != close {
-                i += 1;
-            }
-            out.push((chars[start..i.min(chars.len())].iter().collect(), true));
-            i += 1;
-        } else if c.is_alphanumeric() || c == '_' {
-            let start = i;
-            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
-                i += 1;
-            }
-            out.push((chars[start..i].iter().collect(), false));
-        } else {
-            out.push((c.to_string(), false));
-            i += 1;
+            _ => out.push((t.text.clone(), false)),
         }
     }
     out
@@ -580,5 +557,15 @@ mod tests {
             classify("SEARCH t USING AUTOMATIC COVERING INDEX (a=?)", &resolve).kind,
             NodeKind::SeqScan
         );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(crate::sqltext::props::config())]
+
+        #[test]
+        fn sqltext_alias_reader_never_panics(sql in crate::sqltext::props::text()) {
+            let _ = aliases(&sql);
+            let _ = aliases(&format!("SELECT 1 FROM {sql}"));
+        }
     }
 }

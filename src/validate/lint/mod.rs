@@ -183,7 +183,7 @@ pub fn run(files: &[MigrationFile], model: Option<&Inventory>) -> Vec<Finding> {
                         let tokens = sqltext::tokens(text);
                         let first_line = tokens
                             .first()
-                            .map_or(s.line, |t| sqltext::line_at(&p.file.sql, s.start + t.start));
+                            .map_or(s.line, |t| s.line_of(&p.file.sql, s.start + t.start));
                         let stmt = Statement {
                             tokens,
                             line: first_line,
@@ -216,7 +216,7 @@ pub fn run(files: &[MigrationFile], model: Option<&Inventory>) -> Vec<Finding> {
                             let text = s.text(&p.file.sql);
                             let offset = sqltext::tokens(text).first().map_or(0, |t| t.start);
                             (
-                                sqltext::line_at(&p.file.sql, s.start + offset),
+                                s.line_of(&p.file.sql, s.start + offset),
                                 p.allows[mh.statement].contains(rule.id),
                             )
                         }
