@@ -1,8 +1,20 @@
 //! Every clap type of the command line. The `///` comments are the `--help` text.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::duration;
+
+/// The bounds of a cleanup batch size, for `--batch-size` here and `[cleanup] batch_size`
+/// in the config file (checked by `Settings::resolve`) alike.
+pub const BATCH_SIZE_RANGE: std::ops::RangeInclusive<u64> = 1..=1_000_000;
+
+/// clap value parser for a plain period (`--max-runtime`): the value without its spelling.
+fn period(text: &str) -> Result<Duration, String> {
+    duration::period_arg(text).map(|d| d.value)
+}
 
 /// Schema-and-migration toolkit for the databases behind chat-style products.
 ///
@@ -193,25 +205,15 @@ pub struct MigrateArgs {
     /// `lock_timeout`) before it gives up, so that it never queues the application's
     /// queries behind it for longer. Distinct from --lock-timeout, the wait for another
     /// chatdb run. On a timeout the transaction (or, outside one, the statement) is tried
-    /// again after a pause; see --ddl-retries.
-    #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = parse_duration)]
-    pub ddl_lock_timeout: std::time::Duration,
+    /// again after a pause; see --ddl-retries. At most 24 days.
+    #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = duration::timeout_arg)]
+    pub ddl_lock_timeout: Duration,
 
     /// How many times a migration transaction (or a no-transaction statement) that timed
     /// out waiting for a lock is tried again, pausing 0.5s, 1s, 2s, ... (at most 8s)
-    /// between tries, before migrate fails with nothing of it applied.
-    #[arg(long, value_name = "N", default_value_t = 4)]
+    /// between tries, before migrate fails with nothing of it applied. At most 100.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(0..=100))]
     pub ddl_retries: u32,
-}
-
-/// A duration such as `3s`, `500ms` or `1m`; zero is refused (it would mean "wait forever"
-/// to PostgreSQL).
-fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    match humantime::parse_duration(text) {
-        Ok(d) if d.is_zero() => Err("must be more than zero".to_string()),
-        Ok(d) => Ok(d),
-        Err(e) => Err(format!("{e} (use e.g. 3s, 500ms, 1m)")),
-    }
 }
 
 #[derive(Debug, Args)]
@@ -223,9 +225,10 @@ pub struct StatusArgs {
 
 #[derive(Debug, Args)]
 pub struct CleanupArgs {
-    /// Keep period for the policies being run (e.g. 30d, 12h); also runs policies that are off.
-    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
-    pub older_than: Option<String>,
+    /// Keep period for the policies being run (e.g. 30d, 12h; at most 100 years); also runs
+    /// policies that are off.
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true, value_parser = duration::period_arg)]
+    pub older_than: Option<duration::Spelled>,
 
     /// Only the policy on this table (repeatable).
     #[arg(long = "table", value_name = "TABLE")]
@@ -240,16 +243,17 @@ pub struct CleanupArgs {
     pub dry_run: bool,
 
     /// Rows per batch (each batch is one transaction). Default 5000, or [cleanup] batch_size.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(BATCH_SIZE_RANGE))]
     pub batch_size: Option<u64>,
 
     /// Stop after the batch that crosses this much run time (e.g. 10m).
-    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
-    pub max_runtime: Option<String>,
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true, value_parser = period)]
+    pub max_runtime: Option<Duration>,
 
-    /// Per-batch statement timeout on PostgreSQL (a batch that hits it is retried smaller).
-    #[arg(long, value_name = "DURATION", default_value = "30s")]
-    pub statement_timeout: String,
+    /// Per-batch statement timeout on PostgreSQL (a batch that hits it is retried smaller;
+    /// at most 24 days).
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = duration::timeout_arg)]
+    pub statement_timeout: Duration,
 
     /// Afterwards, VACUUM (ANALYZE) the touched tables (PostgreSQL); SQLite: WAL checkpoint,
     /// incremental vacuum where enabled, ANALYZE.
@@ -285,9 +289,9 @@ pub struct ExplainArgs {
 
     /// Cancel a statement that runs longer than this (e.g. 5s, 1m): with --analyze the run
     /// itself (reported, and the next query goes on); on PostgreSQL also planning, which
-    /// waits behind locks a migration holds.
-    #[arg(long, value_name = "DURATION", default_value = "30s")]
-    pub statement_timeout: String,
+    /// waits behind locks a migration holds. At most 24 days.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = duration::timeout_arg)]
+    pub statement_timeout: Duration,
 }
 
 #[derive(Debug, Args)]

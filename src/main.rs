@@ -9,10 +9,13 @@ mod catalog;
 mod checks;
 mod cli;
 mod commands;
+mod conninfo;
 mod db;
+mod duration;
 mod error;
 mod migrator;
 mod model;
+mod names;
 mod online;
 mod progress;
 mod redact;
@@ -31,9 +34,21 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
-    let secrets = redact::Secrets::default();
-    match commands::run(cli, &secrets) {
+    install_panic_hook();
+    let secrets = &redact::SECRETS;
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        // --help and --version: nothing of the user's in them.
+        Err(e) if !e.use_stderr() => e.exit(),
+        // A usage error can quote a value (a URL given to the wrong flag): scrub it too.
+        Err(e) => {
+            remember_raw_urls(secrets);
+            let text = secrets.scrub(&e.render().to_string());
+            let _ = write!(std::io::stderr(), "{text}");
+            return ExitCode::from(error::EXIT_ERROR);
+        }
+    };
+    match commands::run(cli, secrets) {
         Ok(code) => code,
         // A closed pipe (`chatdb status | head`) is not an error worth a message.
         Err(err)
@@ -52,5 +67,81 @@ fn main() -> ExitCode {
             let _ = writeln!(std::io::stderr(), "chatdb: {message}");
             error::exit_code_for(&err)
         }
+    }
+}
+
+/// The database URLs of the raw command line and `DATABASE_URL`, remembered before clap has
+/// accepted the command line (so a usage error can be scrubbed of their passwords).
+fn remember_raw_urls(secrets: &redact::Secrets) {
+    let args: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    for (i, arg) in args.iter().enumerate() {
+        if arg == "-d" || arg == "--database-url" {
+            if let Some(url) = args.get(i + 1) {
+                secrets.remember_url(url);
+            }
+        } else if let Some(url) = arg.strip_prefix("--database-url=") {
+            secrets.remember_url(url);
+        } else if arg.contains("://") || arg.contains('=') {
+            secrets.remember_url(arg);
+        }
+    }
+    if let Ok(url) = std::env::var("DATABASE_URL") {
+        secrets.remember_url(&url);
+    }
+}
+
+/// A panic is a bug, but its message may quote input (a URL, a password): route it through
+/// the same scrubber as every error, and say plainly what happened.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()));
+        let report = panic_report(&redact::SECRETS, &payload, location.as_deref());
+        let _ = writeln!(std::io::stderr(), "{report}");
+    }));
+}
+
+/// The lines a panic prints: where, the scrubbed message (withheld when the secrets cannot
+/// be read, e.g. a panic inside the scrubber itself), and that it is a bug.
+fn panic_report(secrets: &redact::Secrets, payload: &str, location: Option<&str>) -> String {
+    let message = secrets
+        .try_scrub(payload)
+        .unwrap_or_else(|| "(message withheld: it could not be checked for passwords)".into());
+    let at = location.map(|l| format!(" at {l}")).unwrap_or_default();
+    format!(
+        "chatdb: internal error{at}: {message}\nchatdb: this is a bug in chatdb; please report it"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_message_is_scrubbed_of_the_password() {
+        let secrets = redact::Secrets::default();
+        secrets.remember_url("postgres://app:Xy%zé7secret@127.0.0.1:1/x");
+        let report = panic_report(
+            &secrets,
+            "byte index 7 is not a char boundary of `Xy%zé7secret`",
+            Some("src/x.rs:1"),
+        );
+        assert!(
+            report.starts_with("chatdb: internal error at src/x.rs:1: "),
+            "{report}"
+        );
+        assert!(
+            !report.contains("Xy%z") && !report.contains("secret"),
+            "{report}"
+        );
     }
 }

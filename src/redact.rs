@@ -1,138 +1,164 @@
 //! Keeping passwords out of every line chatdb prints.
 //!
-//! Two layers: URLs are displayed through [`redact_url`], which masks the password of
-//! `scheme://user:password@host` and `password=...` key/value strings; and every error
-//! message passes through [`Secrets::scrub`], which replaces any password chatdb has seen
-//! (from the URL it was given) wherever it appears, even inside a driver's message.
+//! Two layers. A database is shown through [`redact_url`], which renders it from its
+//! parsed form (`conninfo::display`): the user's text is never edited, so no quoting or
+//! encoding trick can leave part of a password in it. Free text that chatdb did not write
+//! itself (driver and server messages, panic messages, config-file errors) passes through
+//! [`Secrets::scrub`], which knows every reading of every password chatdb was given and
+//! removes it:
+//! - structurally, wherever text looks like credentials (`scheme://user:...@`,
+//!   `password=...`, `:secret@`), whatever the password;
+//! - anywhere else only when the password cannot be mistaken for ordinary text: at least
+//!   four characters and not a plain word or number, or at least eight characters (a
+//!   word-like one only as a whole word), and never when it is part of the user, host or
+//!   database name. A short or common password (`e`, `postgres`) is never masked in
+//!   unrelated text, because `conn********ct` would give it away.
+//!
+//! Masks have one length ([`MASK`]), so nothing shown depends on a password's length.
+//! [`SECRETS`] is process-wide so the panic hook in `main` can use it.
 
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard, TryLockError};
 
-const MASK: &str = "********";
+pub use crate::conninfo::MASK;
+use crate::conninfo::{self, password_value_ranges};
 
-/// Passwords seen while resolving settings, to be scrubbed from error output.
-#[derive(Default)]
-pub struct Secrets(Mutex<Vec<String>>);
+/// The passwords seen while resolving settings (and the displays of their targets).
+pub struct Secrets(Mutex<Known>);
+
+struct Known {
+    /// Every reading of every password, longest first.
+    secrets: Vec<String>,
+    /// Text known to hold no secret (the displays), so a password that is part of it is
+    /// never masked in unrelated places.
+    public: Vec<String>,
+}
+
+/// The process's secrets: filled by `commands::run`, read by the panic hook.
+pub static SECRETS: Secrets = Secrets::new();
+
+impl Default for Secrets {
+    fn default() -> Self {
+        Secrets::new()
+    }
+}
 
 impl Secrets {
-    /// Remembers the password in `url`, if it has one.
+    pub const fn new() -> Self {
+        Secrets(Mutex::new(Known {
+            secrets: Vec::new(),
+            public: Vec::new(),
+        }))
+    }
+
+    fn known(&self) -> MutexGuard<'_, Known> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Remembers every reading of the password in `url` (a URL, a key=value string, or
+    /// anything the user gave as one).
     pub fn remember_url(&self, url: &str) {
-        if let Some(password) = password_of(url) {
-            if !password.is_empty() {
-                if let Ok(mut list) = self.0.lock() {
-                    list.push(password.clone());
-                    // The percent-decoded form may appear in driver messages too.
-                    let decoded = percent_decode(&password);
-                    if decoded != password {
-                        list.push(decoded);
-                    }
-                }
+        let candidates = conninfo::password_candidates(url);
+        let display = conninfo::display(url);
+        let mut known = self.known();
+        for c in candidates {
+            if !known.secrets.contains(&c) {
+                known.secrets.push(c);
             }
+        }
+        known
+            .secrets
+            .sort_by_key(|s| std::cmp::Reverse(s.chars().count()));
+        known.public.push(display);
+    }
+
+    /// Remembers one password as given (`PGPASSWORD`-style, no URL around it).
+    #[cfg(test)]
+    pub fn remember_password(&self, password: &str) {
+        if !password.is_empty() {
+            let mut known = self.known();
+            known.secrets.push(password.to_string());
+            known
+                .secrets
+                .sort_by_key(|s| std::cmp::Reverse(s.chars().count()));
         }
     }
 
-    /// Replaces every remembered password in `text`, and masks any URL password left.
+    /// `text` with every password removed (see the module header).
     pub fn scrub(&self, text: &str) -> String {
-        let mut out = redact_urls_in(text);
-        if let Ok(list) = self.0.lock() {
-            for secret in list.iter() {
-                out = out.replace(secret.as_str(), MASK);
-            }
+        scrub_with(&self.known(), text)
+    }
+
+    /// Like [`Secrets::scrub`] but never blocks: `None` when the secrets are locked (a
+    /// panic inside `scrub` itself), so the panic hook can withhold the message instead.
+    pub fn try_scrub(&self, text: &str) -> Option<String> {
+        match self.0.try_lock() {
+            Ok(known) => Some(scrub_with(&known, text)),
+            Err(TryLockError::Poisoned(p)) => Some(scrub_with(&p.into_inner(), text)),
+            Err(TryLockError::WouldBlock) => None,
         }
-        out
     }
 }
 
-/// The password embedded in a database URL or key=value connection string, if any.
-fn password_of(url: &str) -> Option<String> {
-    if let Some((_, rest)) = url.split_once("://") {
-        let authority = rest.split(['/', '?']).next().unwrap_or(rest);
-        let userinfo = authority.rsplit_once('@')?.0;
-        return userinfo.split_once(':').map(|(_, p)| p.to_string());
-    }
-    key_value_password(url).map(|(start, end)| url[start..end].to_string())
-}
-
-/// Byte range of the value of `password=` in a key=value connection string.
-fn key_value_password(s: &str) -> Option<(usize, usize)> {
-    let idx = find_key(s, "password")?;
-    let mut start = idx + "password".len();
-    let bytes = s.as_bytes();
-    while start < bytes.len() && bytes[start] == b' ' {
-        start += 1;
-    }
-    if start >= bytes.len() || bytes[start] != b'=' {
-        return None;
-    }
-    start += 1;
-    while start < bytes.len() && bytes[start] == b' ' {
-        start += 1;
-    }
-    if start < bytes.len() && bytes[start] == b'\'' {
-        let body = start + 1;
-        let mut end = body;
-        while end < bytes.len() && bytes[end] != b'\'' {
-            if bytes[end] == b'\\' {
-                end += 1;
-            }
-            end += 1;
+fn scrub_with(known: &Known, text: &str) -> String {
+    let mut out = text.to_string();
+    for secret in &known.secrets {
+        out = out.replace(&format!(":{secret}@"), &format!(":{MASK}@"));
+        if maskable_anywhere(secret, &known.public) {
+            let wordlike = secret.chars().all(char::is_alphanumeric);
+            out = replace_all(&out, secret, wordlike || secret.chars().count() < 8);
         }
-        return Some((body, end.min(bytes.len())));
     }
-    let end = s[start..].find(' ').map_or(s.len(), |e| start + e);
-    Some((start, end))
+    let out = redact_urls_in(&out);
+    redact_password_values(&out)
 }
 
-fn find_key(s: &str, key: &str) -> Option<usize> {
-    let lower = s.to_ascii_lowercase();
-    let mut from = 0;
-    while let Some(pos) = lower[from..].find(key) {
-        let at = from + pos;
-        let boundary = at == 0 || lower.as_bytes()[at - 1] == b' ';
-        if boundary {
-            return Some(at);
+/// Whether a password may be masked wherever it appears (see the module header).
+fn maskable_anywhere(secret: &str, public: &[String]) -> bool {
+    let lower = secret.to_lowercase();
+    let n = secret.chars().count();
+    let wordlike =
+        secret.chars().all(char::is_alphabetic) || secret.chars().all(|c| c.is_ascii_digit());
+    (n >= 8 || n >= 4 && !wordlike)
+        && !MASK.contains(secret)
+        && !public.iter().any(|p| p.to_lowercase().contains(&lower))
+}
+
+/// Replaces every occurrence of `secret`; with `bounded`, only where it is not glued to
+/// letters or digits on a side where the secret itself starts or ends with one.
+fn replace_all(text: &str, secret: &str, bounded: bool) -> String {
+    if secret.is_empty() {
+        return text.to_string();
+    }
+    let starts_word = secret.chars().next().is_some_and(char::is_alphanumeric);
+    let ends_word = secret.chars().last().is_some_and(char::is_alphanumeric);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(pos) = rest.find(secret) {
+        let before = rest[..pos].chars().last();
+        let after = rest[pos + secret.len()..].chars().next();
+        let glued = (starts_word && before.is_some_and(char::is_alphanumeric))
+            || (ends_word && after.is_some_and(char::is_alphanumeric));
+        out.push_str(&rest[..pos]);
+        if bounded && glued {
+            out.push_str(secret);
+        } else {
+            out.push_str(MASK);
         }
-        from = at + key.len();
+        rest = &rest[pos + secret.len()..];
     }
-    None
+    out.push_str(rest);
+    out
 }
 
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// A database URL with its password masked, fit to print.
+/// A database URL fit to print, rendered from its parsed form.
 pub fn redact_url(url: &str) -> String {
-    if let Some((scheme, rest)) = url.split_once("://") {
-        let end = rest.find(['/', '?']).unwrap_or(rest.len());
-        let (authority, tail) = rest.split_at(end);
-        if let Some((userinfo, host)) = authority.rsplit_once('@') {
-            if let Some((user, _)) = userinfo.split_once(':') {
-                return format!("{scheme}://{user}:{MASK}@{host}{tail}");
-            }
-        }
-        return url.to_string();
-    }
-    match key_value_password(url) {
-        Some((start, end)) => format!("{}{MASK}{}", &url[..start], &url[end..]),
-        None => url.to_string(),
-    }
+    conninfo::display(url)
 }
 
-/// Masks the password of every `scheme://user:password@` that appears inside free text.
+/// Masks the password of every `scheme://user:password@` inside free text: everything
+/// between the first `:` after `//` and the last `@` before whitespace or a quote.
 fn redact_urls_in(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -140,23 +166,38 @@ fn redact_urls_in(text: &str) -> String {
         let (before, after) = rest.split_at(pos + 3);
         out.push_str(before);
         let end = after
-            .find(|c: char| c.is_whitespace() || c == '/' || c == '?' || c == '"' || c == '\'')
+            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>'))
             .unwrap_or(after.len());
-        let authority = &after[..end];
-        match authority.rsplit_once('@') {
-            Some((userinfo, host)) if userinfo.contains(':') => {
-                let user = userinfo.split(':').next().unwrap_or("");
+        let span = &after[..end];
+        match span.rfind('@') {
+            Some(at) if span[..at].contains(':') => {
+                let user = span[..at].split(':').next().unwrap_or("");
                 out.push_str(user);
                 out.push(':');
                 out.push_str(MASK);
-                out.push('@');
-                out.push_str(host);
+                out.push_str(&span[at..]);
             }
-            _ => out.push_str(authority),
+            _ => out.push_str(span),
         }
         rest = &after[end..];
     }
     out.push_str(rest);
+    out
+}
+
+/// Masks the value of every `password=...` inside free text.
+fn redact_password_values(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (start, end) in password_value_ranges(text) {
+        if start < last {
+            continue;
+        }
+        out.push_str(&text[last..start]);
+        out.push_str(MASK);
+        last = end;
+    }
+    out.push_str(&text[last..]);
     out
 }
 
@@ -170,7 +211,10 @@ mod tests {
             redact_url("postgres://app:s3cret@db:5432/x?sslmode=require"),
             "postgres://app:********@db:5432/x?sslmode=require"
         );
-        assert_eq!(redact_url("postgres://app@db/x"), "postgres://app@db/x");
+        assert_eq!(
+            redact_url("postgres://app@db:5432/x"),
+            "postgres://app@db:5432/x"
+        );
         assert_eq!(
             redact_url("sqlite://chatdb.sqlite3"),
             "sqlite://chatdb.sqlite3"
@@ -185,7 +229,7 @@ mod tests {
         );
         assert_eq!(
             redact_url("host=db password='a b' dbname=x"),
-            "host=db password='********' dbname=x"
+            "host=db password=******** dbname=x"
         );
     }
 
@@ -195,5 +239,63 @@ mod tests {
         s.remember_url("postgres://app:p%40ss@db/x");
         let text = s.scrub("failed for p@ss and p%40ss at postgres://u:other@h/x");
         assert!(!text.contains("p@ss") && !text.contains("p%40ss") && !text.contains("other"));
+    }
+
+    #[test]
+    fn a_panic_message_with_a_multibyte_password_is_scrubbed() {
+        let s = Secrets::default();
+        s.remember_url("postgres://app:Xy%zé7secret@127.0.0.1:1/x");
+        let text = s.scrub("end byte index 7 is not a char boundary of `Xy%zé7secret`");
+        assert!(!text.contains("secret") && !text.contains("Xy%z"), "{text}");
+    }
+
+    #[test]
+    fn a_one_letter_password_is_not_masked_in_unrelated_words() {
+        let s = Secrets::default();
+        s.remember_url("postgres://postgres:e@127.0.0.1:1/x");
+        let text =
+            s.scrub("cannot connect to postgres://postgres:e@127.0.0.1:1/x: connection refused");
+        assert_eq!(
+            text,
+            "cannot connect to postgres://postgres:********@127.0.0.1:1/x: connection refused"
+        );
+    }
+
+    #[test]
+    fn a_password_equal_to_the_user_name_is_not_masked_in_the_user_name() {
+        let s = Secrets::default();
+        s.remember_url("postgres://postgres:postgres@127.0.0.1:1/x");
+        let text = s.scrub("role postgres at postgres://postgres:postgres@127.0.0.1:1/x");
+        assert_eq!(
+            text,
+            "role postgres at postgres://postgres:********@127.0.0.1:1/x"
+        );
+    }
+
+    #[test]
+    fn key_value_passwords_after_tabs_and_newlines_are_masked() {
+        let s = Secrets::default();
+        for text in [
+            "host=h\tpassword=Sup3r dbname=x",
+            "host=h\npassword='Sup3r x' dbname=x",
+            "host=h PASSWORD = Sup3r",
+        ] {
+            let out = s.scrub(text);
+            assert!(!out.contains("Sup3r"), "{out}");
+        }
+    }
+
+    #[test]
+    fn passwords_with_spaces_and_quotes_inside_urls_are_masked() {
+        let s = Secrets::default();
+        s.remember_url("postgres://u:a b'c@h/x");
+        let out = s.scrub("seen postgres://u:a b'c@h/x here");
+        assert!(!out.contains("a b'c"), "{out}");
+        s.remember_password("zz");
+        assert_eq!(
+            s.scrub("jazz zz"),
+            "jazz zz",
+            "short: not masked in free text"
+        );
     }
 }

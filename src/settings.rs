@@ -1,27 +1,43 @@
-//! Raw command-line options, environment and `chatdb.toml` resolved into one [`Settings`].
+//! Raw command-line options, environment and `chatdb.toml` resolved into one [`Settings`],
+//! once, before any command runs (ripgrep's low-level to high-level arguments).
 //!
 //! Precedence, everywhere: flag > environment variable > config file > built-in default.
-//! The database URL is resolved here by hand rather than by clap's `env` support, so that
-//! `--help` never shows its value (it may hold a password).
+//! Everything a command reads from here is already typed and checked: durations are
+//! `Duration`s within range, the batch size is within the same bounds as `--batch-size`,
+//! the namespace is not a system schema. Per-command flags are typed by clap's value
+//! parsers (`duration::period_arg`, `duration::timeout_arg`) before they get here.
+//!
+//! The database URL is resolved here by hand rather than by clap's `env` support: clap
+//! treats a value taken from the environment as explicitly given (clap#5591), and
+//! `validate` must tell a URL the user named (flag or `DATABASE_URL`) from the config
+//! file's or the default one; `hide_env_values` would only keep it out of `--help`.
+//! The environment is read once, in [`Settings::from_process`]; [`Settings::resolve`] is
+//! pure and unit-tested.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use serde::Deserialize;
 
-use crate::cli::{Format, GlobalOpts};
+use crate::cli::{Format, GlobalOpts, BATCH_SIZE_RANGE};
+use crate::duration;
+use crate::names::validate_namespace;
+pub use crate::names::DEFAULT_NAMESPACE;
+use crate::redact::{redact_url, Secrets};
 
 /// The embedded default: a SQLite file in the working directory, no server needed.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://chatdb.sqlite3";
 pub const DEFAULT_SCHEMA: &str = "chat";
-pub const DEFAULT_NAMESPACE: &str = "public";
 pub const DEFAULT_CONFIG_FILE: &str = "chatdb.toml";
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
+/// Rows per cleanup batch when neither `--batch-size` nor `[cleanup] batch_size` says.
+pub const DEFAULT_BATCH_SIZE: u64 = 5_000;
 
 /// The contents of `chatdb.toml`. Unknown keys are an error, so a typo never goes unnoticed.
-#[derive(Debug, Default, Deserialize)]
+/// No `Debug`: it holds the database URL as written.
+#[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
     pub database_url: Option<String>,
@@ -54,42 +70,158 @@ pub struct PolicyOverride {
 }
 
 impl ConfigFile {
-    pub fn load(path: &Path) -> Result<Self> {
+    /// Reads and parses `path`. Any database URL in it is remembered in `secrets` first,
+    /// even when the file does not parse, and a parse error never shows the file's text
+    /// (toml's snippet would print the line, `database_url` included).
+    pub fn load(path: &Path, secrets: &Secrets) -> Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading config file {}", path.display()))?;
-        toml::from_str(&text).with_context(|| format!("config file {} is invalid", path.display()))
+        for url in database_urls_in(&text) {
+            secrets.remember_url(&url);
+        }
+        Self::parse(&text).with_context(|| format!("config file {} is invalid", path.display()))
+    }
+
+    /// Parses the text of a config file; the error names line and column, not the text.
+    pub fn parse(text: &str) -> Result<Self> {
+        toml::from_str(text).map_err(|e| {
+            let at = e
+                .span()
+                .map(|span| {
+                    let before = &text[..span.start.min(text.len())];
+                    // The line only: a column could tell a password's length.
+                    let line = before.matches('\n').count() + 1;
+                    format!("line {line}: ")
+                })
+                .unwrap_or_default();
+            anyhow!("{at}{}", e.message().trim_end())
+        })
     }
 }
 
-/// Everything a command needs to know about where and how to work.
-#[derive(Debug)]
+/// Every value a line `database_url = ...` of a config file could hold, read leniently
+/// (the file may not parse), so its password is known before any message is printed.
+fn database_urls_in(text: &str) -> Vec<String> {
+    let mut urls = Vec::new();
+    if let Ok(table) = text.parse::<toml::Table>() {
+        if let Some(toml::Value::String(url)) = table.get("database_url") {
+            urls.push(url.clone());
+        }
+    }
+    for line in text.lines() {
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        if key
+            .trim()
+            .trim_matches(['"', '\''])
+            .contains("database_url")
+        {
+            let value = value.trim();
+            urls.push(value.to_string());
+            for quote in ['"', '\''] {
+                let inner = value.trim_start_matches(quote);
+                let inner = inner.split(quote).next().unwrap_or(inner);
+                urls.push(inner.to_string());
+            }
+        }
+    }
+    urls
+}
+
+/// Everything a command needs to know about where and how to work. Its `Debug` shows the
+/// databases as [`redact_url`] does, so no `{:?}` can print a password.
 pub struct Settings {
     pub database_url: String,
+    /// The URL the user named for this run (`--database-url` or `DATABASE_URL`), never
+    /// the config file's or the default: `validate` uses a server only when told to.
+    pub explicit_database_url: Option<String>,
     pub schema: String,
+    /// Whether `--schema` was given on the command line.
+    pub schema_given: bool,
     pub schema_dir: Option<PathBuf>,
     pub namespace: String,
     pub format: Format,
     pub connect_timeout: Duration,
     pub lock_timeout: Duration,
+    /// Rows per cleanup batch from `[cleanup] batch_size` (or the default), within
+    /// [`BATCH_SIZE_RANGE`]; `--batch-size` overrides it in `cleanup`.
+    pub batch_size: u64,
     pub cleanup: CleanupConfig,
 }
 
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("database_url", &redact_url(&self.database_url))
+            .field(
+                "explicit_database_url",
+                &self.explicit_database_url.as_deref().map(redact_url),
+            )
+            .field("schema", &self.schema)
+            .field("schema_given", &self.schema_given)
+            .field("schema_dir", &self.schema_dir)
+            .field("namespace", &self.namespace)
+            .field("format", &self.format)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("lock_timeout", &self.lock_timeout)
+            .field("batch_size", &self.batch_size)
+            .field("cleanup", &self.cleanup)
+            .finish()
+    }
+}
+
+/// The environment variables chatdb reads, read once.
+#[derive(Debug, Default, Clone)]
+pub struct ProcessEnv {
+    pub database_url: Option<String>,
+    pub schema: Option<String>,
+}
+
+impl ProcessEnv {
+    pub fn read() -> Self {
+        let var = |key: &str| std::env::var(key).ok().filter(|v| !v.is_empty());
+        ProcessEnv {
+            database_url: var("DATABASE_URL"),
+            schema: var("CHATDB_SCHEMA"),
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<String> {
+        match key {
+            "DATABASE_URL" => self.database_url.clone(),
+            "CHATDB_SCHEMA" => self.schema.clone(),
+            _ => None,
+        }
+    }
+}
+
 impl Settings {
-    /// Resolves the settings from the real process environment and config file.
-    pub fn from_process(opts: &GlobalOpts) -> Result<Self> {
+    /// Resolves the settings from the real process environment and config file, and
+    /// remembers every database URL seen (flag, environment, config) in `secrets` before
+    /// anything can fail.
+    pub fn from_process(opts: &GlobalOpts, secrets: &Secrets) -> Result<Self> {
+        let env = ProcessEnv::read();
+        for url in [&opts.database_url, &env.database_url]
+            .into_iter()
+            .flatten()
+        {
+            secrets.remember_url(url);
+        }
         let config = match &opts.config {
-            Some(path) => Some(ConfigFile::load(path)?),
+            Some(path) => Some(ConfigFile::load(path, secrets)?),
             None => {
                 let path = Path::new(DEFAULT_CONFIG_FILE);
                 if path.exists() {
-                    Some(ConfigFile::load(path)?)
+                    Some(ConfigFile::load(path, secrets)?)
                 } else {
                     None
                 }
             }
         };
-        let env = |key: &str| std::env::var(key).ok().filter(|v| !v.is_empty());
-        Self::resolve(opts, &env, config.unwrap_or_default())
+        let settings = Self::resolve(opts, &|k| env.get(k), config.unwrap_or_default())?;
+        secrets.remember_url(&settings.database_url);
+        Ok(settings)
     }
 
     /// Pure resolution: flag > env > config > default.
@@ -98,9 +230,10 @@ impl Settings {
         env: &dyn Fn(&str) -> Option<String>,
         config: ConfigFile,
     ) -> Result<Self> {
+        let explicit_database_url = opts.database_url.clone().or(env("DATABASE_URL"));
         let database_url = pick(
-            opts.database_url.clone(),
-            env("DATABASE_URL"),
+            explicit_database_url.clone(),
+            None,
             config.database_url,
             DEFAULT_DATABASE_URL,
         );
@@ -116,7 +249,7 @@ impl Settings {
             config.namespace,
             DEFAULT_NAMESPACE,
         );
-        validate_identifier(&namespace).context("invalid --namespace")?;
+        validate_namespace(&namespace).context("invalid --namespace")?;
         let schema_dir = opts.schema_dir.clone().or(config.schema_dir);
         let connect_timeout = timeout(
             opts.connect_timeout
@@ -132,14 +265,25 @@ impl Settings {
             DEFAULT_LOCK_TIMEOUT,
             "--lock-timeout",
         )?;
+        let batch_size = config.cleanup.batch_size.unwrap_or(DEFAULT_BATCH_SIZE);
+        if !BATCH_SIZE_RANGE.contains(&batch_size) {
+            bail!(
+                "[cleanup] batch_size = {batch_size} in the config file: must be from {} to {} (as for --batch-size)",
+                BATCH_SIZE_RANGE.start(),
+                BATCH_SIZE_RANGE.end()
+            );
+        }
         Ok(Settings {
             database_url,
+            explicit_database_url,
             schema,
+            schema_given: opts.schema.is_some(),
             schema_dir,
             namespace,
             format: opts.format,
             connect_timeout,
             lock_timeout,
+            batch_size,
             cleanup: config.cleanup,
         })
     }
@@ -156,33 +300,8 @@ fn pick(
         .unwrap_or_else(|| default.to_string())
 }
 
-/// Parses a human duration such as `30s`, `5m` or `1h 30m`; zero and garbage are refused.
-pub fn parse_duration(text: &str, what: &str) -> Result<Duration> {
-    let d = humantime::parse_duration(text.trim()).with_context(|| {
-        format!("{what}: `{text}` is not a duration (examples: 30s, 5m, 12h, 30d)")
-    })?;
-    if d.is_zero() {
-        bail!("{what}: the duration must be greater than zero");
-    }
-    Ok(d)
-}
-
 fn timeout(value: Option<&str>, default: Duration, what: &str) -> Result<Duration> {
-    value.map_or(Ok(default), |v| parse_duration(v, what))
-}
-
-/// PostgreSQL identifiers chatdb accepts for namespaces and schema names.
-pub fn validate_identifier(name: &str) -> Result<()> {
-    let mut chars = name.chars();
-    let ok = matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c == '_')
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        && name.len() <= 63;
-    if !ok {
-        bail!(
-            "`{name}` must be a lowercase identifier: letters, digits and _, at most 63 characters"
-        );
-    }
-    Ok(())
+    value.map_or(Ok(default), |v| duration::parse_timeout(v, what))
 }
 
 #[cfg(test)]
@@ -263,9 +382,132 @@ mod tests {
                 "{bad}"
             );
         }
-        for bad in ["Public", "a-b", "1x", ""] {
-            assert!(validate_identifier(bad).is_err(), "{bad}");
+        for bad in [
+            "Public",
+            "a-b",
+            "1x",
+            "",
+            "pg_catalog",
+            "information_schema",
+        ] {
+            let o = opts(&["--namespace", bad]);
+            assert!(
+                Settings::resolve(&o, &none, ConfigFile::default()).is_err(),
+                "{bad}"
+            );
         }
-        assert!(validate_identifier("tenant_1").is_ok());
+        let s = Settings::resolve(
+            &opts(&["--namespace", "tenant_1"]),
+            &none,
+            ConfigFile::default(),
+        )
+        .expect("resolves");
+        assert_eq!(s.namespace, "tenant_1");
+    }
+
+    #[test]
+    fn lock_timeout_of_25_days_is_refused_naming_the_flag() {
+        let none = |_: &str| None;
+        let err = Settings::resolve(
+            &opts(&["--lock-timeout", "25d"]),
+            &none,
+            ConfigFile::default(),
+        )
+        .expect_err("over 24 days");
+        assert!(err.to_string().contains("--lock-timeout"), "{err}");
+        let err = Settings::resolve(&opts(&[]), &none, config("connect_timeout = '30d'"))
+            .expect_err("over 24 days");
+        assert!(err.to_string().contains("--connect-timeout"), "{err}");
+    }
+
+    #[test]
+    fn config_batch_size_is_checked_like_the_flag() {
+        let none = |_: &str| None;
+        for bad in ["0", "1000001"] {
+            let cfg = config(&format!("[cleanup]\nbatch_size = {bad}"));
+            let err = Settings::resolve(&opts(&[]), &none, cfg).expect_err(bad);
+            assert!(err.to_string().contains("batch_size"), "{err}");
+        }
+        let s = Settings::resolve(&opts(&[]), &none, config("[cleanup]\nbatch_size = 7"))
+            .expect("resolves");
+        assert_eq!(s.batch_size, 7);
+        let s = Settings::resolve(&opts(&[]), &none, ConfigFile::default()).expect("resolves");
+        assert_eq!(s.batch_size, DEFAULT_BATCH_SIZE);
+    }
+
+    #[test]
+    fn the_explicit_url_is_the_flag_or_the_environment_never_the_config() {
+        let cfg = || config("database_url = 'postgres://cfg/db'");
+        let none = |_: &str| None;
+        let s = Settings::resolve(&opts(&[]), &none, cfg()).expect("resolves");
+        assert_eq!(s.explicit_database_url, None);
+        assert_eq!(s.database_url, "postgres://cfg/db");
+        let env = |k: &str| (k == "DATABASE_URL").then(|| "postgres://env/db".to_string());
+        let s = Settings::resolve(&opts(&[]), &env, cfg()).expect("resolves");
+        assert_eq!(
+            s.explicit_database_url.as_deref(),
+            Some("postgres://env/db")
+        );
+        let s = Settings::resolve(&opts(&["-d", "sqlite://f.db", "-s", "chat"]), &env, cfg())
+            .expect("resolves");
+        assert_eq!(s.explicit_database_url.as_deref(), Some("sqlite://f.db"));
+        assert!(s.schema_given);
+    }
+
+    #[test]
+    fn config_parse_errors_show_no_snippet_of_the_file() {
+        let text = "schema = 'chat'\ndatabase_url = 'host=h password=Sup3rS3cret\nnamespace = 1\n";
+        let Err(err) = ConfigFile::parse(text).map(|_| ()) else {
+            panic!("an unterminated string parses");
+        };
+        let err = err.to_string();
+        assert!(!err.contains("Sup3r") && err.contains("line 2"), "{err}");
+        let secrets = Secrets::default();
+        for url in database_urls_in(text) {
+            secrets.remember_url(&url);
+        }
+        assert!(!secrets.scrub("... Sup3rS3cret ...").contains("Sup3r"));
+    }
+
+    mod props {
+        use proptest::prelude::*;
+
+        use super::super::*;
+        use super::opts;
+
+        proptest! {
+            #![proptest_config(crate::conninfo::tests::props::config())]
+
+            #[test]
+            fn any_config_text_loads_or_fails_without_panicking(text in any::<String>()) {
+                let _ = ConfigFile::parse(&text);
+                let _ = database_urls_in(&text);
+            }
+
+            #[test]
+            fn config_shaped_text_never_echoes_the_database_url(
+                pw in "[a-zA-Z0-9%@/:?é ]{4,12}",
+                tail in prop::sample::select(vec!["", "\nshema = 1", "\n[cleanup]\nbatch_size = -1", "\nnamespace = [", "\"", "\n= x"]),
+                quote in prop::sample::select(vec!["'", "\"", "'''", ""]),
+            ) {
+                let text_for = |pw: &str| format!("database_url = {quote}host=h password={pw}{quote}{tail}\n");
+                let message = |text: &str| {
+                    let secrets = Secrets::default();
+                    for url in database_urls_in(text) {
+                        secrets.remember_url(&url);
+                    }
+                    match ConfigFile::parse(text) {
+                        Ok(cfg) => {
+                            let _ = Settings::resolve(&opts(&[]), &|_| None, cfg);
+                            String::new()
+                        }
+                        Err(e) => secrets.scrub(&format!("{e:#}")),
+                    }
+                };
+                let (msg, neutral) = (message(&text_for(&pw)), message(&text_for("QjQjQjQj")));
+                let p = pw.trim();
+                prop_assert!(neutral.contains(p) || !msg.contains(p), "{}", msg);
+            }
+        }
     }
 }

@@ -175,3 +175,128 @@ fn a_wrong_password_is_not_echoed_by_the_server_error() {
         "{err}"
     );
 }
+
+#[test]
+fn system_namespaces_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for ns in ["information_schema", "pg_catalog", "pg_toast", "pg_temp_1"] {
+        fails_with(
+            dir.path(),
+            &[
+                "-d",
+                "postgres://u@127.0.0.1:1/x",
+                "--namespace",
+                ns,
+                "status",
+            ],
+            "is a PostgreSQL system schema",
+        );
+    }
+}
+
+#[test]
+fn sqlite_url_parameters_are_refused_not_silently_ignored() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    fails_with(
+        dir.path(),
+        &["-d", "sqlite://f.db?mode=ro", "migrate"],
+        "SQLite URL parameter `mode` is not supported",
+    );
+    fails_with(
+        dir.path(),
+        &["-d", "sqlite://f.db?cache=shared&mode=ro", "status"],
+        "`cache`",
+    );
+    assert!(!dir.path().join("f.db").exists(), "nothing was written");
+}
+
+#[test]
+fn lock_timeout_of_25_days_on_sqlite_is_refused_not_a_panic() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    fails_with(
+        dir.path(),
+        &["-d", "sqlite::memory:", "--lock-timeout", "25d", "migrate"],
+        "--lock-timeout: `25d` is too long (at most 24 days)",
+    );
+    chatdb(dir.path())
+        .args(["-d", "sqlite::memory:", "--lock-timeout", "24d", "migrate"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn out_of_range_older_than_is_refused_naming_the_flag() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (url, _) = sqlite_in(&dir, "c.sqlite3");
+    chatdb(dir.path())
+        .args(["-d", &url, "migrate"])
+        .assert()
+        .success();
+    for bad in ["200y", "99999999999d"] {
+        let out = chatdb(dir.path())
+            .args(["-d", &url, "cleanup", "--older-than", bad, "--dry-run"])
+            .output()
+            .expect("runs");
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {err}");
+        assert!(err.contains("--older-than"), "{bad}: {err}");
+    }
+    // The same bound for a keep period in chatdb.toml, named by where it came from.
+    std::fs::write(
+        dir.path().join("chatdb.toml"),
+        "[cleanup.policies.messages]\nkeep = '1000y'\n",
+    )
+    .expect("write");
+    fails_with(
+        dir.path(),
+        &["-d", &url, "cleanup", "--dry-run"],
+        "chatdb.toml [cleanup.policies.messages] keep: `1000y` is too long",
+    );
+}
+
+#[test]
+fn unknown_schemes_are_named_without_the_rest_of_the_url() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let err = fails_with(
+        dir.path(),
+        &["-d", "mysql://admin:Sup3rS3cret@db.internal/x", "status"],
+        "unsupported database URL scheme `mysql`",
+    );
+    assert!(
+        !err.contains("Sup3r") && !err.contains("admin") && !err.contains("db.internal"),
+        "{err}"
+    );
+    let err = fails_with(
+        dir.path(),
+        &["-d", "Sup3rS3cret", "status"],
+        "unsupported database URL",
+    );
+    assert!(!err.contains("Sup3r"), "{err}");
+}
+
+#[test]
+fn config_batch_size_out_of_range_is_refused_by_every_command_alike() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (url, _) = sqlite_in(&dir, "b.sqlite3");
+    chatdb(dir.path())
+        .args(["-d", &url, "migrate"])
+        .assert()
+        .success();
+    std::fs::write(
+        dir.path().join("chatdb.toml"),
+        "[cleanup]\nbatch_size = 0\n",
+    )
+    .expect("write");
+    for cmd in [
+        &["explain"][..],
+        &["cleanup", "--dry-run", "--older-than", "30d"][..],
+    ] {
+        let mut args = vec!["-d", url.as_str()];
+        args.extend_from_slice(cmd);
+        fails_with(
+            dir.path(),
+            &args,
+            "[cleanup] batch_size = 0 in the config file",
+        );
+    }
+}

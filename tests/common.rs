@@ -14,22 +14,26 @@ pub fn pg_admin_url() -> String {
 
 /// The chatdb binary, run in `dir`, with no DATABASE_URL / CHATDB_* leaking in.
 pub fn chatdb(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("chatdb").expect("chatdb binary is built");
-    cmd.current_dir(dir)
-        .env_remove("DATABASE_URL")
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("chatdb"));
+    clean_env(&mut cmd);
+    cmd.current_dir(dir);
+    Command::from_std(cmd)
+}
+
+/// The environment every chatdb a test runs gets: none of the developer's own settings.
+fn clean_env(cmd: &mut std::process::Command) {
+    cmd.env_remove("DATABASE_URL")
         .env_remove("CHATDB_SCHEMA")
         .env_remove("PGPASSWORD")
         .env("NO_COLOR", "1");
-    cmd
 }
 
-/// The chatdb binary started in the background in `dir` (clean environment, output
-/// captured), for tests that race it or signal it.
+/// The chatdb binary started in the background in `dir` (the same clean environment as
+/// [`chatdb`], output captured), for tests that race it or signal it.
 pub fn spawn_chatdb(dir: &Path, args: &[&str]) -> std::process::Child {
-    std::process::Command::new(assert_cmd::cargo::cargo_bin("chatdb"))
-        .current_dir(dir)
-        .env_remove("DATABASE_URL")
-        .env_remove("CHATDB_SCHEMA")
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("chatdb"));
+    clean_env(&mut cmd);
+    cmd.current_dir(dir)
         .args(args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

@@ -11,6 +11,7 @@ mod cli_output;
 mod explain;
 mod migrate;
 mod online;
+mod secrets;
 mod seed;
 mod sqltext;
 mod tls;

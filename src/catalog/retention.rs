@@ -20,7 +20,7 @@ use std::time::Duration;
 use anyhow::{bail, Result};
 use serde::Deserialize;
 
-use crate::settings::parse_duration;
+use crate::duration::parse as parse_duration;
 
 /// A policy as the manifest declares it.
 #[derive(Debug, Clone, Deserialize)]

@@ -11,7 +11,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use include_dir::{include_dir, Dir};
 
 use super::Dialect;
-use crate::settings::validate_identifier;
+use crate::names::validate_identifier;
 
 static SQL: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/sql");
 static MANIFESTS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/schemas");

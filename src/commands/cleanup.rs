@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use serde::Serialize;
 
 use super::{connect, line, select};
@@ -24,10 +24,8 @@ use crate::cli::{CleanupArgs, Format};
 use crate::db::{Access, Conn, SqlError};
 use crate::redact::redact_url;
 use crate::report;
-use crate::retention::{
-    descendants, next_limit, resolve, Job, Observed, Policy, Timeouts, DEFAULT_BATCH,
-};
-use crate::settings::{parse_duration, Settings};
+use crate::retention::{descendants, next_limit, resolve, Job, Observed, Policy, Timeouts};
+use crate::settings::Settings;
 
 const PER_BATCH_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -59,24 +57,15 @@ struct Report {
 
 pub fn run(settings: &Settings, args: &CleanupArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let sel = select(settings)?;
-    let batch_size = args
-        .batch_size
-        .or(settings.cleanup.batch_size)
-        .unwrap_or(DEFAULT_BATCH);
-    if batch_size == 0 {
-        bail!("[cleanup] batch_size must be at least 1");
-    }
-    let max_runtime = args
-        .max_runtime
-        .as_deref()
-        .map(|d| parse_duration(d, "--max-runtime"))
-        .transpose()?;
-    let statement_timeout = parse_duration(&args.statement_timeout, "--statement-timeout")?;
+    // Typed and range-checked already: clap's value parsers, `Settings::resolve`.
+    let batch_size = args.batch_size.unwrap_or(settings.batch_size);
+    let max_runtime = args.max_runtime;
+    let statement_timeout = args.statement_timeout;
     let policies = resolve(
         &sel.schema.manifest.policies,
         &settings.cleanup,
         &args.tables,
-        args.older_than.as_deref(),
+        args.older_than.as_ref().map(|d| d.text.as_str()),
         args.force,
         &sel.schema.name,
     )?;

@@ -32,8 +32,8 @@ use crate::model::plan::{Plan, PlanMode, PlanNode};
 use crate::redact::redact_url;
 use crate::report;
 use crate::retention::hot::{cleanup_name, cleanup_query, CleanupBatch, CLEANUP_PREFIX};
-use crate::retention::{resolve, DEFAULT_BATCH};
-use crate::settings::{parse_duration, Settings};
+use crate::retention::resolve;
+use crate::settings::Settings;
 use crate::verdict::{self, Flag, Inputs, Verdict};
 
 #[derive(Serialize)]
@@ -101,7 +101,7 @@ struct Summary {
 }
 
 pub fn run(settings: &Settings, args: &ExplainArgs, out: &mut dyn Write) -> Result<ExitCode> {
-    let timeout = parse_duration(&args.statement_timeout, "--statement-timeout")?;
+    let timeout = args.statement_timeout;
     let sel = select(settings)?;
     let schema = &sel.schema;
     let all = &schema.manifest.queries;
@@ -152,7 +152,7 @@ pub fn run(settings: &Settings, args: &ExplainArgs, out: &mut dyn Write) -> Resu
     } else {
         None
     };
-    let limit = settings.cleanup.batch_size.unwrap_or(DEFAULT_BATCH).max(1);
+    let limit = settings.batch_size;
     let mut entries: Vec<Entry> = Vec::new();
     for name in picked {
         if let Some(q) = all.iter().find(|q| &q.name == name) {

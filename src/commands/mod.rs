@@ -22,14 +22,8 @@ use crate::redact::Secrets;
 use crate::settings::Settings;
 
 pub fn run(cli: Cli, secrets: &Secrets) -> Result<ExitCode> {
-    if let Some(url) = &cli.global.database_url {
-        secrets.remember_url(url);
-    }
-    if let Ok(url) = std::env::var("DATABASE_URL") {
-        secrets.remember_url(&url);
-    }
-    let settings = Settings::from_process(&cli.global)?;
-    secrets.remember_url(&settings.database_url);
+    // Every URL seen is remembered in `secrets` before anything can fail.
+    let settings = Settings::from_process(&cli.global, secrets)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let code = match &cli.command {
@@ -41,18 +35,14 @@ pub fn run(cli: Cli, secrets: &Secrets) -> Result<ExitCode> {
         Command::Seed(args) => seed::run(&settings, args, &mut out),
         Command::Check(args) => check::run(&settings, args, &mut out),
         Command::New(args) => new::run(&settings, args, &mut out),
-        Command::Validate(args) => {
-            // Only a server named for it: never the config file's or the default URL.
-            let env_url = std::env::var("DATABASE_URL").ok().filter(|v| !v.is_empty());
-            let url = cli.global.database_url.clone().or(env_url);
-            validate::run(
-                &settings,
-                args,
-                cli.global.schema.is_some(),
-                url.as_deref(),
-                &mut out,
-            )
-        }
+        // Only a server named for it: never the config file's or the default URL.
+        Command::Validate(args) => validate::run(
+            &settings,
+            args,
+            settings.schema_given,
+            settings.explicit_database_url.as_deref(),
+            &mut out,
+        ),
     }?;
     out.flush().context("writing output")?;
     Ok(code)

@@ -25,7 +25,7 @@ pub fn run(settings: &Settings, args: &NewArgs, out: &mut dyn Write) -> Result<E
         bail!("--schema-dir {} is not a directory", root.display());
     }
     let schema = &settings.schema;
-    crate::settings::validate_identifier(schema)
+    crate::names::validate_identifier(schema)
         .with_context(|| format!("invalid schema name `{schema}`"))?;
     parse_file_name(&format!("V1__{}.sql", args.name))
         .with_context(|| format!("invalid migration name `{}`", args.name))?;

@@ -19,7 +19,7 @@ use std::time::Duration;
 use anyhow::{bail, Result};
 
 use crate::catalog::Dialect;
-use crate::redact::redact_url;
+use crate::conninfo;
 
 pub use error::{SqlError, SqlResult};
 
@@ -33,40 +33,31 @@ pub enum Target {
 }
 
 impl Target {
+    /// Parses a database URL or key=value string; messages never quote the text (it may
+    /// hold a password): they name the scheme, a keyword or a position.
     pub fn parse(url: &str) -> Result<Target> {
         let trimmed = url.trim();
         if trimmed.is_empty() {
             bail!("the database URL is empty");
         }
-        if let Some(rest) = trimmed.strip_prefix("sqlite:") {
-            let path = rest.strip_prefix("//").unwrap_or(rest);
-            let path = path.split('?').next().unwrap_or(path);
-            if path == ":memory:" || path.is_empty() && rest == ":memory:" {
-                return Ok(Target::Sqlite(None));
-            }
-            if path.is_empty() {
-                bail!(
-                    "`{}` names no file: use sqlite://path/to/file.sqlite3",
-                    redact_url(url)
-                );
-            }
-            return Ok(Target::Sqlite(Some(PathBuf::from(path))));
+        if trimmed.starts_with("sqlite:") {
+            return Ok(Target::Sqlite(conninfo::parse_sqlite(trimmed)?));
         }
-        let lower = trimmed.to_ascii_lowercase();
-        if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+        if conninfo::is_postgres_url(trimmed)
+            || conninfo::scheme_of(trimmed).is_none() && trimmed.contains('=')
+        {
             return Ok(Target::Postgres(Box::new(postgres::PgTarget::parse(
                 trimmed,
             )?)));
         }
-        if !trimmed.contains("://") && trimmed.contains('=') {
-            return Ok(Target::Postgres(Box::new(postgres::PgTarget::parse(
-                trimmed,
-            )?)));
+        match conninfo::scheme_of(trimmed) {
+            Some(scheme) => bail!(
+                "unsupported database URL scheme `{scheme}`: use postgres://user@host:5432/db, a key=value connection string, or sqlite://path"
+            ),
+            None => bail!(
+                "unsupported database URL: use postgres://user@host:5432/db, a key=value connection string, or sqlite://path"
+            ),
         }
-        bail!(
-            "unsupported database URL `{}`: use postgres://user@host:5432/db, a key=value connection string, or sqlite://path",
-            redact_url(url)
-        )
     }
 
     pub fn dialect(&self) -> Dialect {
@@ -87,8 +78,7 @@ impl Target {
 
     /// Refuses a `--namespace` other than the default where the dialect has none.
     pub fn check_namespace(&self, configured: &str) -> Result<()> {
-        if self.namespace(configured).is_none() && configured != crate::settings::DEFAULT_NAMESPACE
-        {
+        if self.namespace(configured).is_none() && configured != crate::names::DEFAULT_NAMESPACE {
             bail!("--namespace is PostgreSQL-only (SQLite has no schemas); drop it or use a separate SQLite file");
         }
         Ok(())
@@ -392,7 +382,7 @@ mod tests {
         assert_eq!(lite.namespace("app"), None);
         assert!(pg.check_namespace("app").is_ok());
         assert!(lite
-            .check_namespace(crate::settings::DEFAULT_NAMESPACE)
+            .check_namespace(crate::names::DEFAULT_NAMESPACE)
             .is_ok());
         assert!(lite.check_namespace("app").is_err());
         assert!(pg.exists() && lite.exists());

@@ -23,7 +23,7 @@ use super::postgres::PgTarget;
 use super::{Access, Conn, ConnectOpts, Session, SqlError, Target, TxKind};
 use crate::catalog::{Dialect, MigrationFile};
 use crate::model::inventory::Inventory;
-use crate::settings::DEFAULT_NAMESPACE;
+use crate::names::DEFAULT_NAMESPACE;
 use crate::sqltext::{self, Statement};
 
 /// The dialect a [`Place::Memory`] scratch database speaks.

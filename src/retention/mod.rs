@@ -14,12 +14,10 @@ use anyhow::{bail, Result};
 use serde::Serialize;
 
 use crate::catalog::retention::{parse_keep, PolicyDecl};
-use crate::settings::parse_duration;
+use crate::duration::parse as parse_duration;
 
 pub use sql::{descendants, Batch, Cascade, Job, Timeouts};
 
-/// Rows per batch when neither `--batch-size` nor `[cleanup] batch_size` says.
-pub const DEFAULT_BATCH: u64 = 5_000;
 /// A keep period under this needs `--force`.
 const MIN_KEEP: Duration = Duration::from_secs(3600);
 

@@ -23,7 +23,7 @@ use anyhow::{bail, Context, Result};
 use postgres::config::SslMode as DriverSslMode;
 
 use super::ConnectOpts;
-use crate::redact::redact_url;
+use crate::conninfo;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SslMode {
@@ -45,12 +45,13 @@ pub struct PgTarget {
 }
 
 impl PgTarget {
+    /// Parses a URL or key=value string the way the driver reads it (`conninfo`), with
+    /// chatdb's TLS parameters taken out first; the display comes from the parsed form.
     pub fn parse(url: &str) -> Result<PgTarget> {
-        let display = redact_url(url);
-        let (rest, params) = take_ssl_params(url);
+        let split = conninfo::split_postgres(url)?;
         let mut ssl_mode = SslMode::Prefer;
         let mut root_cert = None;
-        for (key, value) in params {
+        for (key, value) in &split.ssl_params {
             match key.as_str() {
                 "sslmode" => {
                     ssl_mode = match value.as_str() {
@@ -59,12 +60,24 @@ impl PgTarget {
                         "require" => SslMode::Require,
                         "verify-ca" => SslMode::VerifyCa,
                         "verify-full" => SslMode::VerifyFull,
-                        other => bail!("{display}: unknown sslmode `{other}` (disable, prefer, require, verify-ca, verify-full)"),
+                        other => {
+                            let plain = other.len() <= 16
+                                && other.chars().all(|c| c.is_ascii_lowercase() || c == '-');
+                            if plain {
+                                bail!("unknown sslmode `{other}` (disable, prefer, require, verify-ca, verify-full)")
+                            }
+                            bail!("unknown sslmode (disable, prefer, require, verify-ca, verify-full)")
+                        }
                     }
                 }
                 _ => root_cert = Some(PathBuf::from(value)),
             }
         }
+        let mut config: postgres::Config = split
+            .driver_text
+            .parse()
+            .map_err(|e| anyhow::anyhow!("invalid PostgreSQL URL: {e}"))?;
+        let display = conninfo::display_postgres(&config, &split.ssl_params, split.style);
         if matches!(ssl_mode, SslMode::VerifyCa | SslMode::VerifyFull) && root_cert.is_none() {
             bail!(
                 "{display}: sslmode={} needs sslrootcert=/path/to/root.crt",
@@ -75,9 +88,6 @@ impl PgTarget {
                 }
             );
         }
-        let mut config: postgres::Config = rest
-            .parse()
-            .map_err(|e| anyhow::anyhow!("invalid PostgreSQL URL {display}: {e}"))?;
         config.ssl_mode(match ssl_mode {
             SslMode::Disable => DriverSslMode::Disable,
             SslMode::Prefer => DriverSslMode::Prefer,
@@ -145,62 +155,6 @@ impl PgTarget {
     }
 }
 
-/// Removes `sslmode` and `sslrootcert` from a URL or key=value string, returning the rest
-/// and the removed pairs (rust-postgres rejects the values it does not know).
-fn take_ssl_params(url: &str) -> (String, Vec<(String, String)>) {
-    let is_ssl = |k: &str| k == "sslmode" || k == "sslrootcert";
-    let mut taken = Vec::new();
-    if url.contains("://") {
-        let Some((base, query)) = url.split_once('?') else {
-            return (url.to_string(), taken);
-        };
-        let mut kept = Vec::new();
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            if is_ssl(k) {
-                taken.push((k.to_string(), v.to_string()));
-            } else {
-                kept.push(pair);
-            }
-        }
-        let rest = if kept.is_empty() {
-            base.to_string()
-        } else {
-            format!("{base}?{}", kept.join("&"))
-        };
-        return (rest, taken);
-    }
-    // key=value: tokens separated by spaces, values optionally single-quoted.
-    let mut kept = Vec::new();
-    let mut chars = url.char_indices().peekable();
-    while let Some(&(start, c)) = chars.peek() {
-        if c.is_whitespace() {
-            chars.next();
-            continue;
-        }
-        let mut end = url.len();
-        let mut quoted = false;
-        while let Some((i, ch)) = chars.next() {
-            if ch == '\\' && quoted {
-                chars.next();
-            } else if ch == '\'' {
-                quoted = !quoted;
-            } else if ch.is_whitespace() && !quoted {
-                end = i;
-                break;
-            }
-        }
-        let token = &url[start..end];
-        match token.split_once('=') {
-            Some((k, v)) if is_ssl(k.trim()) => {
-                taken.push((k.trim().to_string(), v.trim_matches('\'').to_string()))
-            }
-            _ => kept.push(token),
-        }
-    }
-    (kept.join(" "), taken)
-}
-
 /// The server's own words for an error: severity, SQLSTATE, message, detail, hint, where.
 /// rust-postgres's `Display` says only "db error".
 pub fn describe(err: &postgres::Error) -> String {
@@ -243,14 +197,19 @@ mod tests {
 
     #[test]
     fn ssl_params_are_taken_out_of_urls_and_key_values() {
-        let (rest, taken) = take_ssl_params(
+        let split = conninfo::split_postgres(
             "postgres://u@h/db?sslmode=verify-full&sslrootcert=/r.crt&application_name=x",
+        )
+        .expect("splits");
+        assert_eq!(split.driver_text, "postgres://u@h/db?application_name=x");
+        assert_eq!(split.ssl_params.len(), 2);
+        let split = conninfo::split_postgres("host=h password='a b' sslmode=require dbname=d")
+            .expect("splits");
+        assert_eq!(split.driver_text, "host='h' password='a b' dbname='d'");
+        assert_eq!(
+            split.ssl_params,
+            vec![("sslmode".to_string(), "require".to_string())]
         );
-        assert_eq!(rest, "postgres://u@h/db?application_name=x");
-        assert_eq!(taken.len(), 2);
-        let (rest, taken) = take_ssl_params("host=h password='a b' sslmode=require dbname=d");
-        assert_eq!(rest, "host=h password='a b' dbname=d");
-        assert_eq!(taken, vec![("sslmode".to_string(), "require".to_string())]);
     }
 
     #[test]

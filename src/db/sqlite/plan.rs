@@ -414,7 +414,7 @@ fn run(
     // Deferred: a read takes no lock until it reads, so the busy timeout never applies.
     let tx = super::begin(
         conn,
-        &crate::db::TxOpts::new(crate::db::TxKind::Read, crate::settings::DEFAULT_NAMESPACE),
+        &crate::db::TxOpts::new(crate::db::TxKind::Read, crate::names::DEFAULT_NAMESPACE),
         Duration::ZERO,
     )?;
     let result = (|| -> Result<Option<Measured>> {

@@ -128,7 +128,7 @@ impl Retention for SqliteConn {
         let started = std::time::Instant::now();
         let tx = begin(
             &mut self.conn,
-            &TxOpts::new(TxKind::Batch, crate::settings::DEFAULT_NAMESPACE),
+            &TxOpts::new(TxKind::Batch, crate::names::DEFAULT_NAMESPACE),
             timeout,
         )?;
         let sql = job.batch_delete_sql(Dialect::Sqlite, from.is_some());
