@@ -69,10 +69,6 @@ pub struct GlobalOpts {
     #[arg(short = 'c', long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Output format.
-    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-
     /// Give up connecting after this long (e.g. 5s, 1m). Default: 10s, or
     /// `connect_timeout` in the config file.
     #[arg(
@@ -94,20 +90,65 @@ pub struct GlobalOpts {
     pub lock_timeout: Option<String>,
 }
 
+/// How a command that prints a report prints it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// Tables for people.
     Table,
     /// JSON for machines (stable field names).
     Json,
-    /// GitHub Actions workflow annotations (`validate`; other commands print tables).
+}
+
+/// How a command that reports findings (`check`, `validate`) prints them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FindingsFormat {
+    /// Tables for people.
+    Table,
+    /// JSON for machines (stable field names).
+    Json,
+    /// GitHub Actions workflow annotations, one per finding.
     Github,
+}
+
+/// `--format table|json`.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct FormatOpt {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// `--format table|json|github`.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct FindingsFormatOpt {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FindingsFormat::Table)]
+    pub format: FindingsFormat,
+}
+
+impl Command {
+    /// Whether the command prints JSON (so that an error is a JSON document too).
+    pub fn json(&self) -> bool {
+        let table_or_json = match self {
+            Command::Schemas(a) => a.output.format,
+            Command::Migrate(a) => a.output.format,
+            Command::Status(a) => a.output.format,
+            Command::Cleanup(a) => a.output.format,
+            Command::Explain(a) => a.output.format,
+            Command::Seed(a) => a.output.format,
+            Command::Check(a) => return a.output.format == FindingsFormat::Json,
+            Command::Validate(a) => return a.output.format == FindingsFormat::Json,
+            // Writes files and says so in lines; no --format.
+            Command::New(_) => return false,
+        };
+        table_or_json == Format::Json
+    }
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List the canonical schemas: source document, tables, latest version per dialect.
-    Schemas,
+    Schemas(SchemasArgs),
     /// Apply the selected schema's pending migrations, in order, in one transaction.
     ///
     /// All pending migrations and their history rows commit together: if one fails,
@@ -192,6 +233,12 @@ pub struct NewArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct SchemasArgs {
+    #[command(flatten)]
+    pub output: FormatOpt,
+}
+
+#[derive(Debug, Args)]
 pub struct MigrateArgs {
     /// Stop after this version instead of applying everything.
     #[arg(long, value_name = "N")]
@@ -200,6 +247,9 @@ pub struct MigrateArgs {
     /// Print what would run, SQL included, grouped as it would commit, and change nothing.
     #[arg(long)]
     pub dry_run: bool,
+
+    #[command(flatten)]
+    pub output: FormatOpt,
 
     /// How long each migration statement may wait for a table lock (PostgreSQL
     /// `lock_timeout`) before it gives up, so that it never queues the application's
@@ -221,6 +271,9 @@ pub struct StatusArgs {
     /// Exit 1 when any migration is pending, diverged or missing (for CI).
     #[arg(long)]
     pub exit_code: bool,
+
+    #[command(flatten)]
+    pub output: FormatOpt,
 }
 
 #[derive(Debug, Args)]
@@ -267,6 +320,9 @@ pub struct CleanupArgs {
     /// Allow keep periods under one hour.
     #[arg(long)]
     pub force: bool,
+
+    #[command(flatten)]
+    pub output: FormatOpt,
 }
 
 #[derive(Debug, Args)]
@@ -292,6 +348,9 @@ pub struct ExplainArgs {
     /// waits behind locks a migration holds. At most 24 days.
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = duration::timeout_arg)]
     pub statement_timeout: Duration,
+
+    #[command(flatten)]
+    pub output: FormatOpt,
 }
 
 #[derive(Debug, Args)]
@@ -309,6 +368,9 @@ pub struct ValidateArgs {
     /// checksums, then validate. Only for migrations that were never released.
     #[arg(long)]
     pub update_lock: bool,
+
+    #[command(flatten)]
+    pub output: FindingsFormatOpt,
 }
 
 #[derive(Debug, Args)]
@@ -332,6 +394,9 @@ pub struct SeedArgs {
     /// names suffixed) instead of refusing.
     #[arg(long)]
     pub append: bool,
+
+    #[command(flatten)]
+    pub output: FormatOpt,
 }
 
 #[derive(Debug, Args)]
@@ -339,4 +404,7 @@ pub struct CheckArgs {
     /// Exit 1 on warnings too, not only on errors (for CI).
     #[arg(long)]
     pub strict: bool,
+
+    #[command(flatten)]
+    pub output: FindingsFormatOpt,
 }

@@ -1,8 +1,9 @@
 //! `chatdb`: parse the command line, run the command, print the error chain, exit.
 //!
 //! Everything else lives in the library modules; `main` only maps results to exit codes
-//! (0 ok, 1 findings or pending, 2 error, 3 another run holds the lock) and makes sure an
-//! error never shows a password.
+//! (0 ok, 1 findings or pending, 2 error, 3 another run holds the lock), prints the error
+//! (to stderr, and under `--format json` also as a JSON document on stdout) and makes sure
+//! an error never shows a password.
 #![warn(clippy::unwrap_used)]
 
 mod catalog;
@@ -13,11 +14,13 @@ mod conninfo;
 mod db;
 mod duration;
 mod error;
+mod finding;
 mod migrator;
 mod model;
 mod names;
 mod online;
 mod progress;
+mod quote;
 mod redact;
 mod report;
 mod retention;
@@ -48,6 +51,7 @@ fn main() -> ExitCode {
             return ExitCode::from(error::EXIT_ERROR);
         }
     };
+    let json = cli.command.json();
     match commands::run(cli, secrets) {
         Ok(code) => code,
         // A closed pipe (`chatdb status | head`) is not an error worth a message.
@@ -65,6 +69,11 @@ fn main() -> ExitCode {
         Err(err) => {
             let message = secrets.scrub(&format!("{err:#}"));
             let _ = writeln!(std::io::stderr(), "chatdb: {message}");
+            // Under --format json the failure is a document on stdout as well.
+            if json {
+                let doc = report::json::error_document(&message, report::json::error_kind(&err));
+                let _ = writeln!(std::io::stdout(), "{doc}");
+            }
             error::exit_code_for(&err)
         }
     }

@@ -20,7 +20,7 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Context, Result};
 use serde::Deserialize;
 
-use crate::cli::{Format, GlobalOpts, BATCH_SIZE_RANGE};
+use crate::cli::{GlobalOpts, BATCH_SIZE_RANGE};
 use crate::duration;
 use crate::names::validate_namespace;
 pub use crate::names::DEFAULT_NAMESPACE;
@@ -141,7 +141,6 @@ pub struct Settings {
     pub schema_given: bool,
     pub schema_dir: Option<PathBuf>,
     pub namespace: String,
-    pub format: Format,
     pub connect_timeout: Duration,
     pub lock_timeout: Duration,
     /// Rows per cleanup batch from `[cleanup] batch_size` (or the default), within
@@ -162,7 +161,6 @@ impl std::fmt::Debug for Settings {
             .field("schema_given", &self.schema_given)
             .field("schema_dir", &self.schema_dir)
             .field("namespace", &self.namespace)
-            .field("format", &self.format)
             .field("connect_timeout", &self.connect_timeout)
             .field("lock_timeout", &self.lock_timeout)
             .field("batch_size", &self.batch_size)
@@ -280,7 +278,6 @@ impl Settings {
             schema_given: opts.schema.is_some(),
             schema_dir,
             namespace,
-            format: opts.format,
             connect_timeout,
             lock_timeout,
             batch_size,

@@ -14,13 +14,122 @@
 //! spilled to disk, an estimate off by more than 10x, trigger time (cascades) dominating a
 //! statement, a run over the documented latency target.
 //!
-//! Everything here works on [`Plan`] alone: no dialect, no connection.
+//! Everything here works on [`Plan`] alone, with no connection; a few node names and
+//! conditions it matches are still one planner's words (`Filter: (ctid = ANY`, `Limit`,
+//! `USE TEMP B-TREE`).
+//!
+//! Verdicts and flags are rules of the one registry ([`RULES`], see `src/finding.rs`):
+//! [`findings`] turns an assessment into the [`Finding`]s `explain` reports.
 
 use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::finding::{Finding, Rule, Scope, Severity, Tool, BOTH, POSTGRES};
 use crate::model::plan::{IndexInfo, NodeKind, Plan, PlanNode, DELETE_LOCK_TIMEOUT};
+
+const fn explain_rule(
+    id: &'static str,
+    severity: Severity,
+    dialects: &'static [crate::catalog::Dialect],
+    summary: &'static str,
+) -> Rule {
+    Rule {
+        id,
+        severity,
+        summary,
+        dialects,
+        scope: Scope::Explain,
+    }
+}
+
+pub const CANNOT_SERVE: Rule = explain_rule("cannot-serve", Severity::Error, BOTH, "the expected index cannot serve the query even with sequential scans disabled: missing, invalid or unusable for it");
+pub const NOT_PREFERRED: Rule = explain_rule(
+    "not-preferred",
+    Severity::Warning,
+    BOTH,
+    "the expected index can serve the query, but on this data the planner prefers another plan",
+);
+pub const UNCONFIRMED: Rule = explain_rule("unconfirmed", Severity::Warning, BOTH, "with this table's statistics another index is preferred even when forced: an empty database decides");
+pub const NO_SQL: Rule = explain_rule(
+    "no-dialect-sql",
+    Severity::Info,
+    BOTH,
+    "the manifest has no SQL for this dialect: the query is skipped",
+);
+pub const SEQ_SCAN: Rule = explain_rule(
+    "seq-scan",
+    Severity::Warning,
+    BOTH,
+    "a table the query should reach by index is read in full",
+);
+pub const UNSERVED_SORT: Rule = explain_rule(
+    "unserved-sort",
+    Severity::Warning,
+    BOTH,
+    "the expected index should deliver the order, and the plan sorts",
+);
+pub const SORT_SPILLED: Rule = explain_rule(
+    "sort-spilled",
+    Severity::Warning,
+    POSTGRES,
+    "--analyze: a sort ran out of work_mem and used disk",
+);
+pub const ESTIMATE_OFF: Rule = explain_rule(
+    "estimate-off",
+    Severity::Warning,
+    BOTH,
+    "--analyze: a node's row estimate is off by more than 10x",
+);
+pub const TRIGGER_TIME: Rule = explain_rule(
+    "trigger-time",
+    Severity::Warning,
+    POSTGRES,
+    "--analyze: triggers (foreign-key cascades) took most of the statement's time",
+);
+pub const OVER_TARGET: Rule = explain_rule(
+    "over-target",
+    Severity::Warning,
+    BOTH,
+    "--analyze: the run took longer than the documented latency target",
+);
+pub const TIMED_OUT: Rule = explain_rule(
+    "timed-out",
+    Severity::Warning,
+    BOTH,
+    "--analyze: the run hit the statement timeout",
+);
+pub const LOCK_TIMED_OUT: Rule = explain_rule("lock-timed-out", Severity::Warning, POSTGRES, "--analyze: a cleanup DELETE waited longer than its lock timeout for rows another transaction holds");
+
+/// Every explain rule, in report order: the verdicts, then the flags.
+#[cfg_attr(not(test), allow(dead_code))]
+pub const RULES: &[&Rule] = &[
+    &CANNOT_SERVE,
+    &NOT_PREFERRED,
+    &UNCONFIRMED,
+    &NO_SQL,
+    &SEQ_SCAN,
+    &UNSERVED_SORT,
+    &SORT_SPILLED,
+    &ESTIMATE_OFF,
+    &TRIGGER_TIME,
+    &OVER_TARGET,
+    &TIMED_OUT,
+    &LOCK_TIMED_OUT,
+];
+
+/// The findings of one query's assessment: its verdict when it is not a plain pass, then
+/// its flags, each with the query's name as the object.
+pub fn findings(query: &str, verdict: Verdict, detail: &str, flags: &[Flag]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if let Some(rule) = verdict.rule() {
+        out.push(Finding::new(rule, Tool::Explain, detail).object(query));
+    }
+    for f in flags {
+        out.push(Finding::new(f.kind.rule(), Tool::Explain, f.message.clone()).object(query));
+    }
+    out
+}
 
 /// Whether the expected index serves the query.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -45,6 +154,17 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The rule a verdict reports by; `None` for a pass or a plan that is only reported.
+    pub fn rule(self) -> Option<&'static Rule> {
+        match self {
+            Verdict::Prefers | Verdict::NoExpectation => None,
+            Verdict::CanServe => Some(&NOT_PREFERRED),
+            Verdict::CannotServe => Some(&CANNOT_SERVE),
+            Verdict::Unconfirmed => Some(&UNCONFIRMED),
+            Verdict::Skipped => Some(&NO_SQL),
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Verdict::Prefers => "ok",
@@ -78,6 +198,22 @@ pub enum FlagKind {
     /// A cleanup DELETE waited longer than its lock timeout for rows another transaction
     /// holds (`--analyze`, PostgreSQL).
     LockTimedOut,
+}
+
+impl FlagKind {
+    /// The rule a flag reports by.
+    pub fn rule(self) -> &'static Rule {
+        match self {
+            FlagKind::SeqScan => &SEQ_SCAN,
+            FlagKind::UnservedSort => &UNSERVED_SORT,
+            FlagKind::SortSpilled => &SORT_SPILLED,
+            FlagKind::EstimateOff => &ESTIMATE_OFF,
+            FlagKind::TriggerTime => &TRIGGER_TIME,
+            FlagKind::OverTarget => &OVER_TARGET,
+            FlagKind::TimedOut => &TIMED_OUT,
+            FlagKind::LockTimedOut => &LOCK_TIMED_OUT,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -658,5 +794,54 @@ mod tests {
         expected[0].table_rows = Some(300_000.0);
         let seq = plan(vec![scan(NodeKind::SeqScan, "logs", None)]);
         assert_eq!(run(&expected, &seq, &seq).verdict, Verdict::CannotServe);
+    }
+
+    #[test]
+    fn verdicts_and_flags_become_findings_of_explain_rules() {
+        let flags = [Flag {
+            kind: FlagKind::SeqScan,
+            message: "Seq Scan on messages".into(),
+        }];
+        let f = findings(
+            "room_history",
+            Verdict::CannotServe,
+            "idx_x does not exist",
+            &flags,
+        );
+        let got: Vec<(&str, Severity, Option<&str>)> = f
+            .iter()
+            .map(|f| (f.rule.id, f.severity, f.object.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("cannot-serve", Severity::Error, Some("room_history")),
+                ("seq-scan", Severity::Warning, Some("room_history")),
+            ]
+        );
+        assert_eq!(f[0].message, "idx_x does not exist");
+        assert!(findings("q", Verdict::Prefers, "uses idx", &[]).is_empty());
+        assert!(findings("q", Verdict::NoExpectation, "plan", &[]).is_empty());
+        assert_eq!(
+            findings("q", Verdict::Skipped, "no SQL", &[])[0].rule.id,
+            "no-dialect-sql"
+        );
+        for kind in [
+            FlagKind::SeqScan,
+            FlagKind::UnservedSort,
+            FlagKind::SortSpilled,
+            FlagKind::EstimateOff,
+            FlagKind::TriggerTime,
+            FlagKind::OverTarget,
+            FlagKind::TimedOut,
+            FlagKind::LockTimedOut,
+        ] {
+            assert!(RULES.contains(&kind.rule()), "{kind:?}");
+            assert_eq!(
+                kind.rule().severity,
+                Severity::Warning,
+                "flags are warnings"
+            );
+        }
     }
 }

@@ -642,3 +642,74 @@ fn refusals_exit_2() {
         stderr(&out)
     );
 }
+
+/// The lint's `fk-without-index` fix used to be `CREATE INDEX idx_user_team_id ON user
+/// (team_id);`, which PostgreSQL refuses (`user` is reserved): it now quotes what needs it,
+/// and is the same rule (and message) as `check`'s.
+#[test]
+fn the_fk_without_index_fix_is_valid_sql_for_a_table_named_user() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    demo(dir.path());
+    both(
+        dir.path(),
+        "V3__users.sql",
+        "-- demo V3: a user per room.\nCREATE TABLE \"user\" (\n    id INTEGER CONSTRAINT user_pkey PRIMARY KEY,\n    room_id INTEGER CONSTRAINT user_room_id_fkey REFERENCES rooms (id) ON DELETE CASCADE\n);\n",
+    );
+    let out = validate(dir.path(), &["--update-lock"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        validate_rules(&out),
+        ["fk-without-index"],
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(out.status.code(), Some(1), "an error in validate");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let f = &v["findings"][0];
+    assert_eq!(
+        (f["line"].as_u64(), f["severity"].as_str()),
+        (Some(2), Some("error"))
+    );
+    assert!(
+        f["fix"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("CREATE INDEX user_room_id_idx ON \"user\" (room_id);")),
+        "{f:#}"
+    );
+    assert!(
+        f["message"].as_str().is_some_and(
+            |m| m.contains("deleting a rooms row deletes its user rows (ON DELETE CASCADE)")
+        ),
+        "{f:#}"
+    );
+    // The fix applies: added as a migration of its own, validate passes.
+    both(
+        dir.path(),
+        "V4__index_user_room.sql",
+        "-- demo V4: index the key.\nCREATE INDEX user_room_id_idx ON \"user\" (room_id);\n",
+    );
+    let out = validate(dir.path(), &["--update-lock"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        validate_rules(&out),
+        ["require-concurrent-index"],
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    // And PostgreSQL runs it (the unquoted fix was a syntax error there).
+    let db = crate::pg_or_skip!("validate_fk_fix_user");
+    let out = validate(dir.path(), &["-d", &db.url])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        validate_rules(&out),
+        ["require-concurrent-index"],
+        "{}",
+        stdout(&out)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["schemas"][0]["stages"]["apply_postgres"], "ok", "{v:#}");
+}

@@ -17,17 +17,19 @@
 //! canonical schema, or else the one whose name sorts last. `extra-index` uses the same
 //! verdict ([`superseded_by`]) to stay silent about an index reported here.
 
-use super::{index_definition_differs, sql, Context, Found, Rule, Severity, BOTH};
+use super::{index_definition_differs, fix, Context, Found};
+use crate::finding::{Rule, Scope, Severity, BOTH};
 use crate::model::inventory::Index;
 
 pub const RULE: Rule = Rule {
     id: "duplicate-index",
     severity: Severity::Warning,
+    summary: "a non-unique index whose columns are a leading prefix of another valid index on the same table, with the same method and predicate",
     dialects: BOTH,
-    check,
+    scope: Scope::Check,
 };
 
-fn check(ctx: &Context) -> Vec<Found> {
+pub fn check(ctx: &Context) -> Vec<Found> {
     let mut found = Vec::new();
     for i in &ctx.live.indexes {
         let Some(other) = superseded_by(ctx, i) else {
@@ -61,7 +63,7 @@ fn check(ctx: &Context) -> Vec<Found> {
                 other.column_list(),
                 other.label()
             ),
-            fix: Some(sql::drop_index(ctx, i)),
+            fix: Some(fix::drop_index(ctx, i)),
         });
     }
     found

@@ -5,16 +5,18 @@
 //! belongs in a canonical migration. Invalid and duplicate indexes are left to
 //! `invalid-index` and `duplicate-index`, which say more.
 
-use super::{duplicate_index, sql, Context, Found, Rule, Severity, BOTH};
+use super::{duplicate_index, fix, Context, Found};
+use crate::finding::{Rule, Scope, Severity, BOTH};
 
 pub const RULE: Rule = Rule {
     id: "extra-index",
     severity: Severity::Info,
+    summary: "in the database, not in the canonical schema",
     dialects: BOTH,
-    check,
+    scope: Scope::Check,
 };
 
-fn check(ctx: &Context) -> Vec<Found> {
+pub fn check(ctx: &Context) -> Vec<Found> {
     let mut found = Vec::new();
     for i in &ctx.live.indexes {
         if ctx.expected.index(&i.key()).is_some()
@@ -34,7 +36,7 @@ fn check(ctx: &Context) -> Vec<Found> {
         } else {
             format!(
                 "-- add it to the canonical schema in a new migration, or, if nothing needs it:\n{}",
-                sql::drop_index(ctx, i)
+                fix::drop_index(ctx, i)
             )
         };
         found.push(Found {

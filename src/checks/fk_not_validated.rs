@@ -6,16 +6,18 @@
 //! references may exist and the planner cannot rely on the key. `VALIDATE CONSTRAINT`
 //! finishes it while holding only a SHARE UPDATE EXCLUSIVE lock (reads and writes go on).
 
-use super::{sql, Context, Found, Rule, Severity, POSTGRES};
+use super::{fix, Context, Found};
+use crate::finding::{Rule, Scope, Severity, POSTGRES};
 
 pub const RULE: Rule = Rule {
     id: "fk-not-validated",
     severity: Severity::Warning,
+    summary: "a foreign key added `NOT VALID` and never validated: the rows that existed then were never checked",
     dialects: POSTGRES,
-    check,
+    scope: Scope::Check,
 };
 
-fn check(ctx: &Context) -> Vec<Found> {
+pub fn check(ctx: &Context) -> Vec<Found> {
     ctx.live
         .foreign_keys
         .iter()
@@ -30,8 +32,8 @@ fn check(ctx: &Context) -> Vec<Found> {
             ),
             fix: Some(format!(
                 "ALTER TABLE {} VALIDATE CONSTRAINT {};",
-                sql::qualified(ctx, &fk.table),
-                sql::ident(&fk.label())
+                fix::qualified(ctx, &fk.table),
+                fix::ident(&fk.label())
             )),
         })
         .collect()

@@ -1,73 +1,142 @@
-//! `fk-without-index` (warning): a foreign key whose columns are not the leading columns of
-//! a valid, non-partial index (multi-column keys included, in any order).
+//! `fk-without-index` (warning in `check`, error in `validate`'s lint): a foreign key whose
+//! columns are not the leading columns of a valid, non-partial index (multi-column keys
+//! included, in any order). The one implementation of the rule, for both tools.
 //!
 //! Every delete or key update on the referenced table looks up the referencing rows: with
 //! `ON DELETE CASCADE` / `SET NULL` to change them, with `NO ACTION` / `RESTRICT` to refuse.
 //! Without an index that lookup, and every join along the key, scans the whole child table.
 //!
-//! Stays silent when the canonical schema has an index covering the key that the database
-//! lacks or has altered (`missing-index` / `index-definition-differs` report that, and their
-//! fix restores it), when the only covering index is invalid (`invalid-index`), and for a
-//! SQLite key on the table's rowid, which is the table's own order.
+//! In `check` ([`check`]) the live database is judged: the rule stays silent when the
+//! canonical schema has an index covering the key that the database lacks or has altered
+//! (`missing-index` / `index-definition-differs` report that, and their fix restores it),
+//! when the only covering index is invalid (`invalid-index`), and for a SQLite key on the
+//! table's rowid, which is the table's own order. Its fix builds the index `CONCURRENTLY` in
+//! the checked namespace.
+//!
+//! In `validate` ([`lint`]) the schema the migrations build is judged (so a key added in any
+//! version counts, not only in later ones), the finding points at the statement that
+//! declares the key, and the fix is the statement to add to a migration: no `CONCURRENTLY`
+//! (a migration runs in a transaction) and no namespace (the migration's search path
+//! decides). See `src/finding.rs` for why the two severities differ.
 
-use super::{covers, sql, Context, Found, Rule, Severity, BOTH};
-use crate::model::inventory::FkAction;
+use super::{covers, fix, Context, Found};
+use crate::catalog::Dialect;
+use crate::finding::{Rule, Scope, Severity, BOTH};
+use crate::model::inventory::{FkAction, ForeignKey, Inventory};
+use crate::sqltext;
+use crate::validate::lint::{ModelHit, Parsed};
 
 pub const RULE: Rule = Rule {
     id: "fk-without-index",
     severity: Severity::Warning,
+    summary: "a foreign key whose columns are not the leading columns (in any order) of a valid, non-partial index; the message says what its `ON DELETE` action costs without one",
     dialects: BOTH,
-    check,
+    scope: Scope::CheckAndLint(Severity::Error),
 };
 
-fn check(ctx: &Context) -> Vec<Found> {
-    let mut found = Vec::new();
-    for fk in &ctx.live.foreign_keys {
-        let on_rowid = ctx
-            .live
+/// The keys of `model` no index of `model` (nor of `also`) covers, less SQLite keys on the
+/// rowid.
+fn unindexed<'a>(
+    model: &'a Inventory,
+    also: Option<&'a Inventory>,
+) -> impl Iterator<Item = &'a ForeignKey> + 'a {
+    model.foreign_keys.iter().filter(move |fk| {
+        let on_rowid = model
             .table(&fk.table)
-            .and_then(|t| t.rowid_key.as_ref())
-            .is_some_and(|k| fk.columns == [k.clone()]);
-        let covered = |inv: &crate::model::inventory::Inventory| {
-            inv.indexes_on(&fk.table).any(|i| covers(i, fk))
-        };
-        if on_rowid || covered(ctx.live) || covered(ctx.expected) {
-            continue;
-        }
-        let cols = fk.columns.join(", ");
-        let why = match fk.on_delete {
-            FkAction::Cascade => format!(
-                "deleting a {} row deletes its {} rows (ON DELETE CASCADE)",
-                fk.ref_table, fk.table
-            ),
-            FkAction::SetNull | FkAction::SetDefault => format!(
-                "deleting a {} row updates its {} rows (ON DELETE {})",
-                fk.ref_table,
-                fk.table,
-                fk.on_delete.sql()
-            ),
-            FkAction::NoAction | FkAction::Restrict => format!(
-                "deleting or re-keying a {} row checks {} for references",
-                fk.ref_table, fk.table
-            ),
-        };
-        found.push(Found {
-            table: Some(fk.table.clone()),
-            object: fk.label(),
-            message: format!(
-                "no valid, non-partial index leads with ({cols}): {why}, and joins on the key, by scanning all of {}",
-                fk.table
-            ),
-            fix: Some(sql::create_plain_index(ctx, &fk.table, &fk.columns)),
-        });
+            .and_then(|t| t.rowid_key.as_deref())
+            .is_some_and(|k| fk.columns.len() == 1 && fk.columns[0] == k);
+        let covered = |inv: &Inventory| inv.indexes_on(&fk.table).any(|i| covers(i, fk));
+        !(on_rowid || covered(model) || also.is_some_and(covered))
+    })
+}
+
+/// The finding for one key; `fix` is the SQL that adds its index.
+fn found(fk: &ForeignKey, fix: String) -> Found {
+    let cols = fk.columns.join(", ");
+    let why = match fk.on_delete {
+        FkAction::Cascade => format!(
+            "deleting a {} row deletes its {} rows (ON DELETE CASCADE)",
+            fk.ref_table, fk.table
+        ),
+        FkAction::SetNull | FkAction::SetDefault => format!(
+            "deleting a {} row updates its {} rows (ON DELETE {})",
+            fk.ref_table,
+            fk.table,
+            fk.on_delete.sql()
+        ),
+        FkAction::NoAction | FkAction::Restrict => format!(
+            "deleting or re-keying a {} row checks {} for references",
+            fk.ref_table, fk.table
+        ),
+    };
+    Found {
+        table: Some(fk.table.clone()),
+        object: fk.label(),
+        message: format!(
+            "no valid, non-partial index leads with ({cols}): {why}, and joins on the key, by scanning all of {}",
+            fk.table
+        ),
+        fix: Some(fix),
     }
-    found
+}
+
+/// `check`: the live database's keys, against its indexes and the canonical ones.
+pub fn check(ctx: &Context) -> Vec<Found> {
+    unindexed(ctx.live, Some(ctx.expected))
+        .map(|fk| found(fk, fix::create_plain_index(ctx, &fk.table, &fk.columns)))
+        .collect()
+}
+
+/// `validate`'s lint: the keys of the schema the PostgreSQL migrations build (`model`),
+/// each pointed at the statement that declares it in `files`.
+pub fn lint(model: &Inventory, files: &[Parsed]) -> Vec<ModelHit> {
+    unindexed(model, None)
+        .map(|fk| {
+            let statement = fix::plain_index(Dialect::Postgres, None, &fk.table, &fk.columns);
+            let f = found(fk, statement);
+            let (file, statement) = locate(files, fk.name.as_deref(), &fk.table, &fk.columns);
+            ModelHit {
+                file,
+                statement,
+                hit: Found {
+                    object: format!("foreign key {}", f.object),
+                    ..f
+                },
+            }
+        })
+        .collect()
+}
+
+/// The statement declaring the key: the first that names its constraint, else the first
+/// `CREATE TABLE` / `ALTER TABLE` of its table with REFERENCES and the key's columns.
+fn locate(files: &[Parsed], name: Option<&str>, table: &str, columns: &[String]) -> (usize, usize) {
+    let mut named = None;
+    let mut on_table = None;
+    for (fi, p) in files.iter().enumerate() {
+        for (si, s) in p.statements.iter().enumerate() {
+            let toks = sqltext::tokens(s.text(&p.file.sql));
+            if named.is_none() && name.is_some_and(|n| toks.iter().any(|t| t.name() == n)) {
+                named = Some((fi, si));
+            }
+            let declares = toks.len() > 2
+                && (toks[0].is("CREATE") || toks[0].is("ALTER"))
+                && toks.iter().take(8).any(|t| t.name() == table)
+                && toks.iter().any(|t| t.is("REFERENCES"))
+                && columns.iter().all(|c| toks.iter().any(|t| &t.name() == c));
+            if on_table.is_none() && declares {
+                on_table = Some((fi, si));
+            }
+        }
+    }
+    named
+        .or(on_table)
+        .unwrap_or((files.len().saturating_sub(1), usize::MAX))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::Dialect;
+    use crate::catalog::MigrationFile;
     use crate::checks::testkit::*;
 
     #[test]
@@ -127,5 +196,53 @@ mod tests {
         live.tables[0].rowid_key = Some("id".into());
         let expected = inv(vec![], vec![]);
         assert!(check(&ctx(Dialect::Sqlite, &live, &expected)).is_empty());
+        assert!(lint(&live, &[]).is_empty());
+    }
+
+    fn migration(sql: &str) -> MigrationFile {
+        MigrationFile {
+            version: 1,
+            name: "a".into(),
+            path: "V1__a.sql".into(),
+            sql: sql.into(),
+        }
+    }
+
+    #[test]
+    fn lint_points_unindexed_keys_at_their_declaration() {
+        let file = migration("CREATE TABLE rooms (id int);\nCREATE TABLE messages (\n id int,\n room_id int CONSTRAINT messages_room_id_fkey REFERENCES rooms (id)\n);");
+        let parsed = [Parsed::new(&file)];
+        let model = inv(
+            vec![],
+            vec![fk("messages", &["room_id"], "rooms", FkAction::Cascade)],
+        );
+        let found = lint(&model, &parsed);
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].file, found[0].statement), (0, 1));
+        assert_eq!(
+            found[0].hit.object,
+            "foreign key messages_room_id_fkey"
+        );
+        let covered = inv(
+            vec![idx("idx_m_room", "messages", &["room_id"])],
+            vec![fk("messages", &["room_id"], "rooms", FkAction::Cascade)],
+        );
+        assert!(lint(&covered, &parsed).is_empty());
+    }
+
+    #[test]
+    fn the_lint_fix_is_valid_sql_for_a_table_named_user() {
+        // The fix the lint used to print was `CREATE INDEX idx_user_team_id ON user
+        // (team_id);`, which PostgreSQL refuses: `user` is a reserved word.
+        let model = inv(
+            vec![],
+            vec![fk("user", &["team_id", "order"], "team", FkAction::Cascade)],
+        );
+        let file = migration("CREATE TABLE \"user\" (team_id int REFERENCES team (id), \"order\" int);");
+        let found = lint(&model, &[Parsed::new(&file)]);
+        assert_eq!(
+            found[0].hit.fix.as_deref().unwrap_or_default(),
+            "CREATE INDEX user_team_id_order_idx ON \"user\" (team_id, \"order\");"
+        );
     }
 }

@@ -16,16 +16,18 @@
 //! A database whose applications never turn the pragma on but have not yet left a dangling
 //! row cannot be told apart from a healthy one; the README says so.
 
-use super::{sql, Context, Found, Rule, Severity, SQLITE};
+use super::{fix, Context, Found};
+use crate::finding::{Rule, Scope, Severity, SQLITE};
 
 pub const RULE: Rule = Rule {
     id: "foreign-keys-off",
     severity: Severity::Error,
+    summary: "rows that violate a foreign key: proof that a connection wrote with `PRAGMA foreign_keys` off (see below)",
     dialects: SQLITE,
-    check,
+    scope: Scope::Check,
 };
 
-fn check(ctx: &Context) -> Vec<Found> {
+pub fn check(ctx: &Context) -> Vec<Found> {
     let Some(facts) = &ctx.live.sqlite else {
         return Vec::new();
     };
@@ -39,7 +41,7 @@ fn check(ctx: &Context) -> Vec<Found> {
         });
     }
     for v in &facts.violations {
-        let table = sql::ident(&v.table);
+        let table = fix::ident(&v.table);
         found.push(Found {
             table: Some(v.table.clone()),
             object: format!("{}({}) -> {}", v.table, v.columns.join(", "), v.ref_table),

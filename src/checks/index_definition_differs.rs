@@ -7,17 +7,19 @@
 //! spacing), so only a real difference counts. Operator classes and collations are not
 //! compared.
 
-use super::{sql, Context, Found, Rule, Severity, BOTH};
+use super::{fix, Context, Found};
+use crate::finding::{Rule, Scope, Severity, BOTH};
 use crate::model::inventory::Index;
 
 pub const RULE: Rule = Rule {
     id: "index-definition-differs",
     severity: Severity::Error,
+    summary: "same name, different table, columns, column order or direction, INCLUDE columns, uniqueness, method, partial predicate or constraint",
     dialects: BOTH,
-    check,
+    scope: Scope::Check,
 };
 
-fn check(ctx: &Context) -> Vec<Found> {
+pub fn check(ctx: &Context) -> Vec<Found> {
     let mut found = Vec::new();
     for e in &ctx.expected.indexes {
         let Some(live) = ctx.live.index(&e.key()) else {
@@ -37,8 +39,8 @@ fn check(ctx: &Context) -> Vec<Found> {
             ),
             fix: Some(format!(
                 "{}\n{}",
-                sql::drop_index(ctx, live),
-                sql::create_index(ctx, e)
+                fix::drop_index(ctx, live),
+                fix::create_index(ctx, e)
             )),
         });
     }

@@ -6,16 +6,18 @@
 //! build ends, so those (seen in `pg_stat_progress_create_index`) are not reported.
 //! The fix rebuilds the index, as the canonical schema defines it when it has one.
 
-use super::{sql, Context, Found, Rule, Severity, POSTGRES};
+use super::{fix, Context, Found};
+use crate::finding::{Rule, Scope, Severity, POSTGRES};
 
 pub const RULE: Rule = Rule {
     id: "invalid-index",
     severity: Severity::Error,
+    summary: "`indisvalid` is false (a failed `CREATE INDEX CONCURRENTLY`), unless that build is running right now",
     dialects: POSTGRES,
-    check,
+    scope: Scope::Check,
 };
 
-fn check(ctx: &Context) -> Vec<Found> {
+pub fn check(ctx: &Context) -> Vec<Found> {
     let mut found = Vec::new();
     for i in ctx.live.indexes.iter().filter(|i| !i.valid && !i.building) {
         let canonical = ctx.expected.index(&i.key());
@@ -27,11 +29,11 @@ fn check(ctx: &Context) -> Vec<Found> {
             message.push_str("; it is not in the canonical schema");
         }
         let fix = match &i.constraint {
-            Some(_) => format!("REINDEX INDEX CONCURRENTLY {};", sql::qualified(ctx, &i.name)),
+            Some(_) => format!("REINDEX INDEX CONCURRENTLY {};", fix::qualified(ctx, &i.name)),
             None => format!(
                 "{}\n{}",
-                sql::drop_index(ctx, i),
-                sql::create_index(ctx, canonical.unwrap_or(i))
+                fix::drop_index(ctx, i),
+                fix::create_index(ctx, canonical.unwrap_or(i))
             ),
         };
         found.push(Found {

@@ -6,16 +6,18 @@
 //! index is matched by name, except SQLite's `sqlite_autoindex_*` indexes behind UNIQUE and
 //! PRIMARY KEY constraints, which are matched by table, kind and columns.
 
-use super::{covers, sql, Context, Found, Rule, Severity, BOTH};
+use super::{covers, fix, Context, Found};
+use crate::finding::{Rule, Scope, Severity, BOTH};
 
 pub const RULE: Rule = Rule {
     id: "missing-index",
     severity: Severity::Error,
+    summary: "an index the canonical migrations create at the applied version is absent",
     dialects: BOTH,
-    check,
+    scope: Scope::Check,
 };
 
-fn check(ctx: &Context) -> Vec<Found> {
+pub fn check(ctx: &Context) -> Vec<Found> {
     let mut found = Vec::new();
     for e in &ctx.expected.indexes {
         if ctx.live.index(&e.key()).is_some() {
@@ -54,7 +56,7 @@ fn check(ctx: &Context) -> Vec<Found> {
                     "-- restore table {} first (it is in the canonical schema at V{}), then:\n{}",
                     e.table,
                     ctx.version,
-                    sql::create_index(ctx, e)
+                    fix::create_index(ctx, e)
                 ),
             )
         } else {
@@ -65,7 +67,7 @@ fn check(ctx: &Context) -> Vec<Found> {
                     e.table,
                     e.column_list()
                 ),
-                sql::create_index(ctx, e),
+                fix::create_index(ctx, e),
             )
         };
         found.push(Found {

@@ -4,16 +4,18 @@
 //! one once tables grow. `ANALYZE` writes the table; `PRAGMA optimize` (run periodically,
 //! or when connections close) keeps it current cheaply.
 
-use super::{Context, Found, Rule, Severity, SQLITE};
+use super::{Context, Found};
+use crate::finding::{Rule, Scope, Severity, SQLITE};
 
 pub const RULE: Rule = Rule {
     id: "missing-statistics",
     severity: Severity::Info,
+    summary: "no `sqlite_stat1`: `ANALYZE` has never run",
     dialects: SQLITE,
-    check,
+    scope: Scope::Check,
 };
 
-fn check(ctx: &Context) -> Vec<Found> {
+pub fn check(ctx: &Context) -> Vec<Found> {
     match &ctx.live.sqlite {
         Some(facts) if !facts.has_stat1 && !ctx.live.indexes.is_empty() => vec![Found {
             table: None,

@@ -1,10 +1,12 @@
 //! The rules of `chatdb check`: one file per rule, each a pure function from the database's
 //! model (and the canonical schema's model at the same version) to findings.
 //!
-//! A rule never queries anything: `src/db/introspect/` reads the catalogs once, and every
-//! rule looks at the same [`Inventory`] values, so rules are unit-tested with hand-built
-//! models and cannot make the command slower as they are added. Adding a rule is one file
-//! here plus its name in the [`rules!`] list below (which also fixes its place in reports).
+//! A rule never queries anything: `db/<dialect>/introspect.rs` reads the catalogs once, and
+//! every rule looks at the same [`Inventory`] values, so rules are unit-tested with
+//! hand-built models and cannot make the command slower as they are added. Adding a rule is
+//! one file here (its [`crate::finding::Rule`] and its `check` function) plus its name in
+//! the [`rules!`] list below (which also fixes its place in reports); the README's table
+//! row is tested against the rule.
 //!
 //! Where two rules would describe the same defect, the more specific one reports it and
 //! the other stays silent, so that applying every suggested fix never builds an index twice:
@@ -12,17 +14,22 @@
 //! `duplicate-index`; `fk-without-index` leaves a key whose canonical index is missing or
 //! altered to `missing-index` / `index-definition-differs`, whose fixes restore it.
 
-use serde::Serialize;
+pub mod fix;
 
 use crate::catalog::Dialect;
+pub use crate::finding::Found;
+use crate::finding::{Finding, Rule, Tool};
 use crate::model::inventory::{ForeignKey, Index, Inventory};
 
-/// Declares the rule modules and the registry in one place, in report order.
+/// Declares the rule modules, the registry and the runner in one place, in report order.
 macro_rules! rules {
     ($($module:ident),* $(,)?) => {
-        $(mod $module;)*
-        /// Every rule, in the order findings of one severity are listed.
-        pub const RULES: &[Rule] = &[$($module::RULE),*];
+        $(pub mod $module;)*
+        /// Every check rule, in the order findings of one severity are listed.
+        #[cfg_attr(not(test), allow(dead_code))]
+        pub const RULES: &[&Rule] = &[$(&$module::RULE),*];
+        /// Each rule with the function that finds its findings.
+        const CHECKS: &[(&Rule, fn(&Context) -> Vec<Found>)] = &[$((&$module::RULE, $module::check)),*];
     };
 }
 
@@ -39,39 +46,6 @@ rules![
     missing_statistics,
 ];
 
-const BOTH: &[Dialect] = &[Dialect::Postgres, Dialect::Sqlite];
-const POSTGRES: &[Dialect] = &[Dialect::Postgres];
-const SQLITE: &[Dialect] = &[Dialect::Sqlite];
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Error,
-    Warning,
-    Info,
-}
-
-impl Severity {
-    pub const ALL: [Severity; 3] = [Severity::Error, Severity::Warning, Severity::Info];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
-        }
-    }
-}
-
-/// One rule: its id (kebab-case, stable: scripts match on it), severity, the dialects it
-/// applies to, and the function that finds its findings.
-pub struct Rule {
-    pub id: &'static str,
-    pub severity: Severity,
-    pub dialects: &'static [Dialect],
-    pub check: fn(&Context) -> Vec<Found>,
-}
-
 /// What a rule sees.
 pub struct Context<'a> {
     pub dialect: Dialect,
@@ -85,46 +59,21 @@ pub struct Context<'a> {
     pub expected: &'a Inventory,
 }
 
-/// A rule's finding before the registry stamps it with the rule id and severity.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Found {
-    pub table: Option<String>,
-    pub object: String,
-    pub message: String,
-    pub fix: Option<String>,
-}
-
-/// One finding, as reported.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Finding {
-    pub rule: &'static str,
-    pub severity: Severity,
-    pub table: Option<String>,
-    pub object: String,
-    pub message: String,
-    pub fix: Option<String>,
-}
-
 /// Runs every rule that applies to the dialect; findings sorted by severity, then rule
 /// (registry order), then table and object.
 pub fn run(ctx: &Context) -> Vec<Finding> {
     let mut findings: Vec<(usize, Finding)> = Vec::new();
-    for (order, rule) in RULES.iter().enumerate() {
-        if !rule.dialects.contains(&ctx.dialect) {
+    for (order, (rule, check)) in CHECKS.iter().enumerate() {
+        if !rule.applies_to(ctx.dialect) {
             continue;
         }
-        for f in (rule.check)(ctx) {
-            findings.push((
-                order,
-                Finding {
-                    rule: rule.id,
-                    severity: rule.severity,
-                    table: f.table,
-                    object: f.object,
-                    message: f.message,
-                    fix: f.fix,
-                },
-            ));
+        for f in check(ctx) {
+            let finding = Finding::new(rule, Tool::Check, f.message)
+                .object(f.object)
+                .table(f.table)
+                .dialect(Some(ctx.dialect))
+                .fix(f.fix);
+            findings.push((order, finding));
         }
     }
     findings.sort_by(|(ra, a), (rb, b)| {
@@ -147,423 +96,38 @@ pub fn covers(index: &Index, fk: &ForeignKey) -> bool {
     usable && leading == key
 }
 
-/// `1.2 MB`, `8 kB`: sizes as PostgreSQL's `pg_size_pretty` would print them.
+/// A size as PostgreSQL's `pg_size_pretty` prints it: bytes below 10 kB, then the largest
+/// unit (kB, MB, GB, TB, PB) that keeps the number under 10240, rounded half away from zero
+/// (`8192 bytes`, `2441 kB`, `50 MB`). The same integer steps as PostgreSQL 15's
+/// `dbsize.c`, so the two never disagree.
 pub fn human_bytes(bytes: i64) -> String {
-    const UNITS: [&str; 5] = ["bytes", "kB", "MB", "GB", "TB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} bytes")
-    } else if value < 10.0 {
-        format!("{value:.1} {}", UNITS[unit])
-    } else {
-        format!("{value:.0} {}", UNITS[unit])
-    }
-}
-
-/// The SQL a finding suggests, in the checked database's dialect. PostgreSQL fixes build
-/// and drop indexes `CONCURRENTLY` (no write lock on a live table; run them outside a
-/// transaction) and name objects with the checked namespace.
-pub mod sql {
-    use super::Context;
-    use crate::catalog::Dialect;
-    use crate::model::inventory::{column_list, Index};
-
-    /// Words PostgreSQL (and so most SQL) will not take as a bare name: its reserved,
-    /// column-name and type/function-name keywords.
-    const KEYWORDS: &[&str] = &[
-        "all",
-        "analyse",
-        "analyze",
-        "and",
-        "any",
-        "array",
-        "as",
-        "asc",
-        "asymmetric",
-        "authorization",
-        "between",
-        "bigint",
-        "binary",
-        "bit",
-        "boolean",
-        "both",
-        "case",
-        "cast",
-        "char",
-        "character",
-        "check",
-        "coalesce",
-        "collate",
-        "collation",
-        "column",
-        "concurrently",
-        "constraint",
-        "create",
-        "cross",
-        "current_catalog",
-        "current_date",
-        "current_role",
-        "current_schema",
-        "current_time",
-        "current_timestamp",
-        "current_user",
-        "dec",
-        "decimal",
-        "default",
-        "deferrable",
-        "desc",
-        "distinct",
-        "do",
-        "else",
-        "end",
-        "except",
-        "exists",
-        "extract",
-        "false",
-        "fetch",
-        "float",
-        "for",
-        "foreign",
-        "freeze",
-        "from",
-        "full",
-        "grant",
-        "greatest",
-        "group",
-        "grouping",
-        "having",
-        "ilike",
-        "in",
-        "initially",
-        "inner",
-        "inout",
-        "int",
-        "integer",
-        "intersect",
-        "interval",
-        "into",
-        "is",
-        "isnull",
-        "join",
-        "lateral",
-        "leading",
-        "least",
-        "left",
-        "like",
-        "limit",
-        "localtime",
-        "localtimestamp",
-        "national",
-        "natural",
-        "nchar",
-        "none",
-        "normalize",
-        "not",
-        "notnull",
-        "null",
-        "nullif",
-        "numeric",
-        "offset",
-        "on",
-        "only",
-        "or",
-        "order",
-        "out",
-        "outer",
-        "overlaps",
-        "overlay",
-        "placing",
-        "position",
-        "precision",
-        "primary",
-        "real",
-        "references",
-        "returning",
-        "right",
-        "row",
-        "select",
-        "session_user",
-        "setof",
-        "similar",
-        "smallint",
-        "some",
-        "substring",
-        "symmetric",
-        "system_user",
-        "table",
-        "tablesample",
-        "then",
-        "time",
-        "timestamp",
-        "to",
-        "trailing",
-        "treat",
-        "trim",
-        "true",
-        "union",
-        "unique",
-        "user",
-        "using",
-        "values",
-        "varchar",
-        "variadic",
-        "verbose",
-        "when",
-        "where",
-        "window",
-        "with",
+    // (unit, limit, rounds, bits): PostgreSQL's `size_pretty_units` table.
+    const UNITS: [(&str, i64, bool, u32); 6] = [
+        ("bytes", 10 * 1024, false, 0),
+        ("kB", 20 * 1024 - 1, true, 10),
+        ("MB", 20 * 1024 - 1, true, 20),
+        ("GB", 20 * 1024 - 1, true, 30),
+        ("TB", 20 * 1024 - 1, true, 40),
+        ("PB", 20 * 1024 - 1, true, 50),
     ];
-
-    /// A name as SQL must write it: bare when it is a plain lowercase identifier and no
-    /// keyword, double-quoted otherwise.
-    pub fn ident(name: &str) -> String {
-        let mut chars = name.chars();
-        let plain = chars
-            .next()
-            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-            && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
-            && !KEYWORDS.contains(&name);
-        if plain {
-            name.to_string()
-        } else {
-            format!("\"{}\"", name.replace('"', "\"\""))
+    let half_rounded = |x: i64| (x + if x < 0 { -1 } else { 1 }) / 2;
+    let mut size = bytes;
+    for (i, (name, limit, round, bits)) in UNITS.iter().enumerate() {
+        let next = UNITS.get(i + 1);
+        if next.is_none() || size.unsigned_abs() < limit.unsigned_abs() {
+            let shown = if *round { half_rounded(size) } else { size };
+            return format!("{shown} {name}");
+        }
+        if let Some((_, _, next_round, next_bits)) = next {
+            let shift = next_bits - bits - u32::from(*next_round) + u32::from(*round);
+            size /= 1i64 << shift;
         }
     }
-
-    /// `public.messages` on PostgreSQL, `messages` on SQLite.
-    pub fn qualified(ctx: &Context, name: &str) -> String {
-        match ctx.dialect {
-            Dialect::Postgres => format!("{}.{}", ident(ctx.namespace), ident(name)),
-            Dialect::Sqlite => ident(name),
-        }
-    }
-
-    fn is_sqlite_autoindex(index: &Index) -> bool {
-        index.name.starts_with("sqlite_autoindex_")
-    }
-
-    /// `CREATE INDEX x ON t ...` -> `CREATE INDEX CONCURRENTLY x ON ns.t ...`.
-    fn concurrently(ctx: &Context, definition: &str) -> String {
-        let Some(at) = definition.find("INDEX ") else {
-            return definition.to_string();
-        };
-        let (head, tail) = definition.split_at(at + "INDEX ".len());
-        let mut out = format!("{head}CONCURRENTLY ");
-        match tail.find(" ON ") {
-            Some(on) => {
-                let (name, rest) = tail.split_at(on + " ON ".len());
-                out.push_str(name);
-                let rest = match rest.strip_prefix("ONLY ") {
-                    Some(r) => {
-                        out.push_str("ONLY ");
-                        r
-                    }
-                    None => rest,
-                };
-                out.push_str(&format!("{}.{rest}", ident(ctx.namespace)));
-            }
-            None => out.push_str(tail),
-        }
-        out
-    }
-
-    /// SQL that creates `index` as described (its constraint too, if it backs one).
-    pub fn create_index(ctx: &Context, index: &Index) -> String {
-        let table = qualified(ctx, &index.table);
-        match ctx.dialect {
-            Dialect::Sqlite if is_sqlite_autoindex(index) => {
-                let kind = if index.primary {
-                    "PRIMARY KEY"
-                } else {
-                    "UNIQUE"
-                };
-                let cols: Vec<&str> = index.columns.iter().map(|c| c.name.as_str()).collect();
-                format!(
-                    "-- SQLite cannot add a {kind} constraint to an existing table: rebuild {table} with it (https://www.sqlite.org/lang_altertable.html#otheralter), or enforce it with:\nCREATE UNIQUE INDEX {} ON {table} {};",
-                    ident(&format!("{}_{}_key", index.table, cols.join("_"))),
-                    column_list(&index.columns)
-                )
-            }
-            Dialect::Sqlite => format!("{};", index.definition),
-            Dialect::Postgres => match &index.constraint {
-                Some(c) if c.definition.starts_with("EXCLUDE") => format!(
-                    "ALTER TABLE {table} ADD CONSTRAINT {} {};",
-                    ident(c.name.as_deref().unwrap_or(&index.name)),
-                    c.definition
-                ),
-                Some(c) => {
-                    // Build the unique index without blocking writes, then let the
-                    // constraint adopt it (a plain ADD CONSTRAINT locks the table meanwhile).
-                    let name = ident(c.name.as_deref().unwrap_or(&index.name));
-                    let kind = if index.primary {
-                        "PRIMARY KEY"
-                    } else {
-                        "UNIQUE"
-                    };
-                    format!(
-                        "{};\nALTER TABLE {table} ADD CONSTRAINT {name} {kind} USING INDEX {};",
-                        concurrently(ctx, &index.definition),
-                        ident(&index.name)
-                    )
-                }
-                None => format!("{};", concurrently(ctx, &index.definition)),
-            },
-        }
-    }
-
-    /// SQL that removes `index` (its constraint, if it backs one).
-    pub fn drop_index(ctx: &Context, index: &Index) -> String {
-        match ctx.dialect {
-            Dialect::Sqlite if is_sqlite_autoindex(index) => format!(
-                "-- the index belongs to a constraint of {0}: rebuild {0} without it (https://www.sqlite.org/lang_altertable.html#otheralter)",
-                ident(&index.table)
-            ),
-            Dialect::Sqlite => format!("DROP INDEX {};", ident(&index.name)),
-            Dialect::Postgres => match &index.constraint {
-                Some(c) => format!(
-                    "ALTER TABLE {} DROP CONSTRAINT {};",
-                    qualified(ctx, &index.table),
-                    ident(c.name.as_deref().unwrap_or(&index.name))
-                ),
-                None => format!(
-                    "DROP INDEX CONCURRENTLY {};",
-                    qualified(ctx, &index.name)
-                ),
-            },
-        }
-    }
-
-    /// `CREATE INDEX [CONCURRENTLY] <table>_<cols>_idx ON <table> (<cols>);`, the name
-    /// PostgreSQL itself would pick, cut to its 63-byte limit.
-    pub fn create_plain_index(ctx: &Context, table: &str, columns: &[String]) -> String {
-        let mut name = format!("{table}_{}_idx", columns.join("_"));
-        while name.len() > 63 {
-            name.pop();
-        }
-        let cols: Vec<String> = columns.iter().map(|c| ident(c)).collect();
-        let concurrently = match ctx.dialect {
-            Dialect::Postgres => "CONCURRENTLY ",
-            Dialect::Sqlite => "",
-        };
-        format!(
-            "CREATE INDEX {concurrently}{} ON {} ({});",
-            ident(&name),
-            qualified(ctx, table),
-            cols.join(", ")
-        )
-    }
+    format!("{bytes} bytes")
 }
 
-/// Hand-built models for the rules' unit tests.
 #[cfg(test)]
-pub mod testkit {
-    use super::{Context, Finding};
-    use crate::catalog::Dialect;
-    use crate::model::inventory::{
-        Constraint, FkAction, ForeignKey, Index, IndexColumn, Inventory, Table,
-    };
-
-    /// A valid, non-unique b-tree index; `"col DESC"` makes a descending column.
-    pub fn idx(name: &str, table: &str, columns: &[&str]) -> Index {
-        let columns: Vec<IndexColumn> = columns
-            .iter()
-            .map(|c| match c.strip_suffix(" DESC") {
-                Some(n) => IndexColumn {
-                    name: n.into(),
-                    descending: true,
-                    ..IndexColumn::default()
-                },
-                None => IndexColumn {
-                    name: (*c).into(),
-                    ..IndexColumn::default()
-                },
-            })
-            .collect();
-        let definition = format!(
-            "CREATE INDEX {name} ON {table} USING btree {}",
-            crate::model::inventory::column_list(&columns)
-        );
-        Index {
-            name: name.into(),
-            table: table.into(),
-            columns,
-            method: "btree".into(),
-            valid: true,
-            definition,
-            ..Index::default()
-        }
-    }
-
-    /// A unique index backing a UNIQUE constraint of the same name.
-    pub fn unique_constraint(name: &str, table: &str, columns: &[&str]) -> Index {
-        let mut i = idx(name, table, columns);
-        i.unique = true;
-        i.definition = i.definition.replace("CREATE INDEX", "CREATE UNIQUE INDEX");
-        i.constraint = Some(Constraint {
-            name: Some(name.into()),
-            definition: format!("UNIQUE ({})", columns.join(", ")),
-        });
-        i
-    }
-
-    pub fn fk(table: &str, columns: &[&str], ref_table: &str, on_delete: FkAction) -> ForeignKey {
-        ForeignKey {
-            name: Some(format!("{table}_{}_fkey", columns.join("_"))),
-            table: table.into(),
-            columns: columns.iter().map(|c| (*c).into()).collect(),
-            ref_table: ref_table.into(),
-            ref_columns: vec!["id".into()],
-            on_delete,
-            validated: true,
-        }
-    }
-
-    /// A model with the tables the indexes and keys mention.
-    pub fn inv(indexes: Vec<Index>, foreign_keys: Vec<ForeignKey>) -> Inventory {
-        let mut tables: Vec<String> = indexes
-            .iter()
-            .map(|i| i.table.clone())
-            .chain(foreign_keys.iter().map(|f| f.table.clone()))
-            .collect();
-        tables.sort();
-        tables.dedup();
-        Inventory {
-            tables: tables
-                .into_iter()
-                .map(|name| Table {
-                    name,
-                    ..Table::default()
-                })
-                .collect(),
-            indexes,
-            foreign_keys,
-            ..Inventory::default()
-        }
-    }
-
-    pub fn ctx<'a>(dialect: Dialect, live: &'a Inventory, expected: &'a Inventory) -> Context<'a> {
-        Context {
-            dialect,
-            namespace: "public",
-            version: 3,
-            live,
-            expected,
-        }
-    }
-
-    /// `(rule, object)` pairs of everything every rule finds.
-    pub fn all(ctx: &Context) -> Vec<(&'static str, String)> {
-        super::run(ctx)
-            .into_iter()
-            .map(|f: Finding| (f.rule, f.object))
-            .collect()
-    }
-}
+pub mod testkit;
 
 #[cfg(test)]
 mod tests {
@@ -572,17 +136,11 @@ mod tests {
     use crate::model::inventory::FkAction;
 
     #[test]
-    fn rule_ids_are_unique_kebab_case() {
-        let mut ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
-        for id in &ids {
-            assert!(
-                id.chars().all(|c| c.is_ascii_lowercase() || c == '-') && !id.starts_with('-'),
-                "{id}"
-            );
+    fn every_check_rule_runs_in_check() {
+        for r in RULES {
+            assert!(r.severity_in(Tool::Check).is_some(), "{}", r.id);
         }
-        ids.sort_unstable();
-        ids.dedup();
-        assert_eq!(ids.len(), RULES.len());
+        assert_eq!(RULES.len(), CHECKS.len());
     }
 
     #[test]
@@ -637,39 +195,53 @@ mod tests {
     fn fixes_quote_keywords_and_build_concurrently_on_postgres() {
         let m = inv(vec![], vec![]);
         let c = ctx(Dialect::Postgres, &m, &m);
-        assert_eq!(sql::ident("user"), "\"user\"");
-        assert_eq!(sql::ident("ix_user_email"), "ix_user_email");
-        assert_eq!(sql::ident("Mixed"), "\"Mixed\"");
+        assert_eq!(fix::ident("user"), "\"user\"");
+        assert_eq!(fix::ident("ix_user_email"), "ix_user_email");
+        assert_eq!(fix::ident("Mixed"), "\"Mixed\"");
         let i = idx("ix_user_email", "user", &["email"]);
         let i = Index {
             definition: "CREATE INDEX ix_user_email ON \"user\" USING btree (email)".into(),
             ..i
         };
         assert_eq!(
-            sql::create_index(&c, &i),
+            fix::create_index(&c, &i),
             "CREATE INDEX CONCURRENTLY ix_user_email ON public.\"user\" USING btree (email);"
         );
         assert_eq!(
-            sql::drop_index(&c, &i),
+            fix::drop_index(&c, &i),
             "DROP INDEX CONCURRENTLY public.ix_user_email;"
         );
         let u = unique_constraint("users_email_key", "users", &["email"]);
         assert_eq!(
-            sql::create_index(&c, &u),
+            fix::create_index(&c, &u),
             "CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON public.users USING btree (email);\nALTER TABLE public.users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key;"
         );
         let s = ctx(Dialect::Sqlite, &m, &m);
         assert_eq!(
-            sql::create_plain_index(&s, "messages", &["room_id".into(), "order".into()]),
+            fix::create_plain_index(&s, "messages", &["room_id".into(), "order".into()]),
             "CREATE INDEX messages_room_id_order_idx ON messages (room_id, \"order\");"
         );
     }
 
     #[test]
     fn sizes_read_like_pg_size_pretty() {
-        assert_eq!(human_bytes(8192), "8.0 kB");
-        assert_eq!(human_bytes(2_500_000), "2.4 MB");
-        assert_eq!(human_bytes(512), "512 bytes");
-        assert_eq!(human_bytes(50 * 1024 * 1024), "50 MB");
+        // Each pair as PostgreSQL 15's `SELECT pg_size_pretty(n::bigint)` prints it.
+        for (n, pg) in [
+            (0, "0 bytes"),
+            (512, "512 bytes"),
+            (8192, "8192 bytes"),
+            (10_239, "10239 bytes"),
+            (10_240, "10 kB"),
+            (2_500_000, "2441 kB"),
+            (52_428_800, "50 MB"),
+            (20_971_008, "20 MB"),
+            (20_971_520, "20 MB"),
+            (1_073_741_824, "1024 MB"),
+            (22_517_998_136_852_480, "20 PB"),
+            (123_456_789_012_345_678, "110 PB"),
+            (-10_240, "-10 kB"),
+        ] {
+            assert_eq!(human_bytes(n), pg, "pg_size_pretty({n})");
+        }
     }
 }

@@ -11,19 +11,21 @@
 //! such an index can look unused for months and still be what keeps a parent delete from
 //! scanning the child table. A canonical index is reported, but its fix is a migration.
 
-use super::{covers, human_bytes, sql, Context, Found, Rule, Severity, POSTGRES};
+use super::{covers, human_bytes, fix, Context, Found};
+use crate::finding::{Rule, Scope, Severity, POSTGRES};
 
 pub const RULE: Rule = Rule {
     id: "unused-index",
     severity: Severity::Info,
+    summary: "no scans since statistics were last reset, at least 1 MiB; never suggests dropping a unique or primary-key index, nor the only index serving a foreign key",
     dialects: POSTGRES,
-    check,
+    scope: Scope::Check,
 };
 
 /// Indexes smaller than this are not worth a finding (1 MiB: 128 pages).
 pub const MIN_BYTES: i64 = 1024 * 1024;
 
-fn check(ctx: &Context) -> Vec<Found> {
+pub fn check(ctx: &Context) -> Vec<Found> {
     let Some(usage) = &ctx.live.usage else {
         return Vec::new();
     };
@@ -59,12 +61,12 @@ fn check(ctx: &Context) -> Vec<Found> {
                 format!("no scans {since}, {size} maintained on every write; it is in the canonical schema"),
                 Some(format!(
                     "-- drop it through a new canonical migration (a hand-made drop shows up as missing-index):\n{}",
-                    sql::drop_index(ctx, i)
+                    fix::drop_index(ctx, i)
                 )),
             ),
             None => (
                 format!("no scans {since}, {size} maintained on every write"),
-                Some(sql::drop_index(ctx, i)),
+                Some(fix::drop_index(ctx, i)),
             ),
         };
         found.push(Found {
@@ -115,7 +117,7 @@ mod tests {
         assert_eq!(objects, ["dead", "t_parent"]);
         assert_eq!(
             found[0].message,
-            "no scans since statistics were last reset (2026-01-02T03:04:05Z), 4.0 MB maintained on every write"
+            "no scans since statistics were last reset (2026-01-02T03:04:05Z), 4096 kB maintained on every write"
         );
         assert_eq!(found[0].fix.as_deref(), Some("DROP INDEX CONCURRENTLY public.dead;"));
         assert!(found[1].message.contains("keep it anyway"));

@@ -12,43 +12,32 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use serde::Serialize;
 
 use super::{connect, line, select};
-use crate::checks::{self, Context, Finding, Severity};
-use crate::cli::{CheckArgs, Format};
+use crate::checks::{self, Context};
+use crate::cli::{CheckArgs, FindingsFormat};
 use crate::db::scratch::{self, Place};
-use crate::db::{place, Access, ConnectOpts, TxKind};
-use crate::error::EXIT_FINDINGS;
+use crate::db::{Access, ConnectOpts, TxKind};
+use crate::finding::{Counts, Finding};
 use crate::migrator::{self, State};
-use crate::redact::redact_url;
-use crate::report;
+use crate::report::json::{CheckFinding, Envelope};
+use crate::report::{self, github, plural};
 use crate::settings::Settings;
 
-/// The JSON document (`--format json`); its shape is documented in the README.
+/// The JSON document (`--format json`) after the envelope; its shape is documented in the
+/// README.
 #[derive(Serialize)]
 struct Report<'a> {
-    schema: &'a str,
-    dialect: &'static str,
-    database: String,
-    /// The PostgreSQL namespace checked; null on SQLite.
-    namespace: Option<&'a str>,
     /// The version the database is at, which the expected indexes are built for.
     applied_version: i64,
     latest_version: Option<i64>,
     /// PostgreSQL: when index usage statistics were last reset (null: never, or SQLite).
     statistics_reset: Option<String>,
-    summary: Summary,
-    findings: Vec<Finding>,
-    notes: Vec<String>,
-}
-
-#[derive(Serialize)]
-struct Summary {
-    error: usize,
-    warning: usize,
-    info: usize,
+    summary: Counts,
+    findings: Vec<CheckFinding<'a>>,
+    notes: &'a [String],
 }
 
 pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result<ExitCode> {
@@ -57,6 +46,12 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
     let files = sel.schema.migrations(dialect)?;
     let table = sel.schema.history_table();
     let namespace = settings.namespace.as_str();
+    let envelope = Envelope::new(
+        &sel.schema.name,
+        &sel.target,
+        &settings.database_url,
+        namespace,
+    );
     let mut conn = connect(settings, &sel.target, Access::Existing)?;
 
     let (history, live) =
@@ -69,12 +64,10 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
             };
             Ok((history, live))
         })?;
-    let database = redact_url(&settings.database_url);
     let (Some(applied), Some(live)) = (history.iter().map(|h| h.version).max(), live) else {
-        let where_ = place(&database, conn.namespace());
-        bail!(
-            "nothing to check: schema `{}` is not installed on {where_} (no rows in {table}); run `chatdb migrate` first",
-            sel.schema.name
+        return Err(
+            report::not_installed(&sel.schema.name, &envelope.target_label(), &table)
+                .context("nothing to check"),
         );
     };
 
@@ -128,63 +121,66 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
         notes.push(note.into());
     }
 
-    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
-    let report = Report {
-        schema: &sel.schema.name,
-        dialect: dialect.dir_name(),
-        database: redact_url(&settings.database_url),
-        namespace: conn.namespace(),
-        applied_version: applied,
-        latest_version: latest,
+    let summary = Counts::of(&findings);
+    let checked = Checked {
+        envelope: &envelope,
+        applied,
+        latest,
         statistics_reset: live.usage.as_ref().and_then(|u| u.stats_reset.clone()),
-        summary: Summary {
-            error: count(Severity::Error),
-            warning: count(Severity::Warning),
-            info: count(Severity::Info),
-        },
-        findings,
-        notes,
+        has_usage: live.usage.is_some(),
+        findings: &findings,
+        notes: &notes,
     };
-    match settings.format {
-        Format::Json => report::json(out, &report)?,
-        Format::Table | Format::Github => print_table(out, &report, live.usage.is_some())?,
+    match args.output.format {
+        FindingsFormat::Json => report::json::document(
+            out,
+            &envelope,
+            &Report {
+                applied_version: applied,
+                latest_version: latest,
+                statistics_reset: checked.statistics_reset.clone(),
+                summary,
+                findings: findings.iter().map(CheckFinding::from).collect(),
+                notes: &notes,
+            },
+        )?,
+        FindingsFormat::Github => print_github(out, &checked)?,
+        FindingsFormat::Table => print_table(out, &checked)?,
     }
-    let failed = report.summary.error > 0 || (args.strict && report.summary.warning > 0);
-    Ok(if failed {
-        ExitCode::from(EXIT_FINDINGS)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(summary.exit_code(args.strict))
 }
 
-fn print_table(out: &mut dyn Write, r: &Report, has_usage: bool) -> Result<()> {
-    let target = match r.namespace {
-        Some(ns) => format!("{} (namespace {ns})", r.database),
-        None => r.database.clone(),
+/// What the table and annotation reports print.
+struct Checked<'a> {
+    envelope: &'a Envelope,
+    applied: i64,
+    latest: Option<i64>,
+    statistics_reset: Option<String>,
+    has_usage: bool,
+    findings: &'a [Finding],
+    notes: &'a [String],
+}
+
+fn headline(r: &Checked) -> String {
+    let at = match r.latest {
+        Some(l) if l == r.applied => format!("V{} (latest)", r.applied),
+        Some(l) => format!("V{} (latest V{l})", r.applied),
+        None => format!("V{}", r.applied),
     };
-    let at = match r.latest_version {
-        Some(l) if l == r.applied_version => format!("V{} (latest)", r.applied_version),
-        Some(l) => format!("V{} (latest V{l})", r.applied_version),
-        None => format!("V{}", r.applied_version),
-    };
-    let plural = |n: usize, word: &str| {
-        if n == 1 {
-            format!("{n} {word}")
-        } else {
-            format!("{n} {word}s")
-        }
-    };
-    line(
-        out,
-        format!(
-            "{} on {target} at {at}: {}, {}, {} info",
-            r.schema,
-            plural(r.summary.error, "error"),
-            plural(r.summary.warning, "warning"),
-            r.summary.info
-        ),
-    )?;
-    if has_usage {
+    let c = Counts::of(r.findings);
+    format!(
+        "{} on {} at {at}: {}, {}, {} info",
+        r.envelope.schema.as_deref().unwrap_or_default(),
+        r.envelope.target_label(),
+        plural(c.error, "error"),
+        plural(c.warning, "warning"),
+        c.info
+    )
+}
+
+fn print_table(out: &mut dyn Write, r: &Checked) -> Result<()> {
+    line(out, headline(r))?;
+    if r.has_usage {
         line(
             out,
             format!(
@@ -195,64 +191,70 @@ fn print_table(out: &mut dyn Write, r: &Report, has_usage: bool) -> Result<()> {
             ),
         )?;
     }
-    // Findings in tables grouped by severity, numbered; their fixes follow as one SQL
-    // script, unwrapped so it can be copied.
-    let mut number = 0;
-    let mut fixes = Vec::new();
-    for severity in Severity::ALL {
-        let group: Vec<&Finding> = r
-            .findings
-            .iter()
-            .filter(|f| f.severity == severity)
-            .collect();
-        if group.is_empty() {
-            continue;
-        }
-        line(out, "")?;
-        line(
-            out,
-            format!("{} ({})", severity.as_str().to_uppercase(), group.len()),
-        )?;
-        let mut t = report::table(&["#", "rule", "object", "finding"]);
-        for f in group {
-            number += 1;
-            let object = match &f.table {
-                Some(table) if !f.object.starts_with(table.as_str()) => {
-                    format!("{}\non {table}", f.object)
-                }
-                _ => f.object.clone(),
-            };
-            t.add_row(vec![
-                number.to_string(),
-                f.rule.to_string(),
-                object,
-                f.message.clone(),
-            ]);
-            if let Some(fix) = &f.fix {
-                fixes.push(format!("-- {number}. {} {}\n{fix}", f.rule, f.object));
-            }
-        }
-        line(out, t)?;
-    }
-    if r.findings.is_empty() {
-        line(out, "no findings")?;
-    }
-    if !fixes.is_empty() {
-        line(out, "")?;
-        line(
-            out,
-            match r.namespace {
-                Some(_) => "Suggested fixes (review first; CONCURRENTLY statements must run outside a transaction block):",
-                None => "Suggested fixes (review first):",
-            },
-        )?;
-        line(out, fixes.join("\n"))?;
-    }
+    report::table::check_findings(out, r.findings, r.envelope.namespace.is_some())?;
     if !r.notes.is_empty() {
         line(out, "")?;
     }
-    for note in &r.notes {
+    for note in r.notes {
         line(out, format!("note: {note}"))?;
     }
     Ok(())
+}
+
+/// One annotation per finding (a live database has no file to point at), then the
+/// headline and the notes as notices.
+fn print_github(out: &mut dyn Write, r: &Checked) -> Result<()> {
+    let title = format!(
+        "chatdb check {}",
+        r.envelope.schema.as_deref().unwrap_or_default()
+    );
+    for f in r.findings {
+        github::annotation(out, &title, f)?;
+    }
+    line(out, headline(r))?;
+    for note in r.notes {
+        github::notice(out, note)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{rule, Tool};
+
+    /// The whole table report, from hand-built findings: the headline, the usage line,
+    /// the findings by severity with their fixes, the notes.
+    #[test]
+    fn the_table_report_reads_headline_findings_fixes_notes() {
+        let target =
+            crate::db::Target::parse("postgres://app:s3cret@db.internal/app").expect("url");
+        let envelope = Envelope::new(
+            "chat",
+            &target,
+            "postgres://app:s3cret@db.internal/app",
+            "chat",
+        );
+        let findings = vec![
+            Finding::new(rule("invalid-index").expect("registered"), Tool::Check, "indisvalid is false: a CREATE INDEX CONCURRENTLY failed; the planner ignores it, writes still maintain it")
+                .object("idx_messages_room")
+                .table(Some("messages".into()))
+                .fix(Some("DROP INDEX CONCURRENTLY chat.idx_messages_room;\nCREATE INDEX CONCURRENTLY idx_messages_room ON chat.messages USING btree (room_id, created_at DESC);".into())),
+        ];
+        let notes = vec!["the database is at V2, the schema's latest is V3: findings compare with V2; `chatdb migrate` applies the rest".to_string()];
+        let checked = Checked {
+            envelope: &envelope,
+            applied: 2,
+            latest: Some(3),
+            statistics_reset: None,
+            has_usage: true,
+            findings: &findings,
+            notes: &notes,
+        };
+        let mut buf = Vec::new();
+        print_table(&mut buf, &checked).expect("writes");
+        let text = String::from_utf8(buf).expect("utf-8");
+        assert!(!text.contains("s3cret"));
+        insta::assert_snapshot!("check_report", text);
+    }
 }

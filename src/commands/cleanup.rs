@@ -22,8 +22,7 @@ use serde::Serialize;
 use super::{connect, line, select};
 use crate::cli::{CleanupArgs, Format};
 use crate::db::{Access, Conn, SqlError};
-use crate::redact::redact_url;
-use crate::report;
+use crate::report::{self, json::Envelope};
 use crate::retention::{descendants, next_limit, resolve, Job, Observed, Policy, Timeouts};
 use crate::settings::Settings;
 
@@ -34,6 +33,8 @@ const PER_BATCH_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 struct Line {
     #[serde(flatten)]
     policy: Policy,
+    /// The database's text form (what the DELETE compares with); RFC 3339 UTC in JSON.
+    #[serde(serialize_with = "report::json::instant")]
     cutoff: String,
     /// Deleted (or, for --dry-run/--list, would be deleted).
     rows: u64,
@@ -43,16 +44,19 @@ struct Line {
     longest_batch_ms: u64,
 }
 
+/// The JSON document (`--format json`) after the envelope.
 #[derive(Debug, Serialize)]
 struct Report {
-    schema: String,
-    database: String,
     mode: &'static str,
-    /// The database clock at the start; every cutoff is `now - keep`.
-    now: String,
+    /// The database clock at the start; every cutoff is `now - keep` (RFC 3339 UTC in JSON;
+    /// null when no policy runs, since the database is then not asked).
+    #[serde(serialize_with = "report::json::optional_instant")]
+    now: Option<String>,
     stopped: Option<&'static str>,
     policies: Vec<Line>,
     vacuum: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<String>,
 }
 
 pub fn run(settings: &Settings, args: &CleanupArgs, out: &mut dyn Write) -> Result<ExitCode> {
@@ -80,12 +84,29 @@ pub fn run(settings: &Settings, args: &CleanupArgs, out: &mut dyn Write) -> Resu
         .into_iter()
         .filter(|p| args.list || p.runs)
         .collect();
+    let envelope = Envelope::new(
+        &sel.schema.name,
+        &sel.target,
+        &settings.database_url,
+        &settings.namespace,
+    );
     if listed.is_empty() {
-        if !args.quiet {
-            line(out, format!(
-                "{}: no retention policy to run (policies that are off run only with --older-than; see --list)",
-                sel.schema.name
-            ))?;
+        let note = "no retention policy to run (policies that are off run only with --older-than; see --list)";
+        match args.output.format {
+            _ if args.quiet => {}
+            Format::Table => line(out, format!("{}: {note}", sel.schema.name))?,
+            Format::Json => report::json::document(
+                out,
+                &envelope,
+                &Report {
+                    mode,
+                    now: None,
+                    stopped: None,
+                    policies: Vec::new(),
+                    vacuum: Vec::new(),
+                    notes: vec![note.to_string()],
+                },
+            )?,
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -175,21 +196,20 @@ pub fn run(settings: &Settings, args: &CleanupArgs, out: &mut dyn Write) -> Resu
     }
 
     let report = Report {
-        schema: sel.schema.name.clone(),
-        database: redact_url(&settings.database_url),
         mode,
-        now,
+        now: Some(now),
         stopped,
         policies: lines,
         vacuum,
+        notes: Vec::new(),
     };
     if let Some(code) = signal_code {
-        print(out, settings.format, &report)?;
+        print(out, args.output.format, &envelope, &report)?;
         eprintln!("chatdb: cleanup interrupted by a signal after a whole batch; committed batches stay deleted");
         return Ok(ExitCode::from(code));
     }
     if !(args.quiet && mode == "delete") {
-        print(out, settings.format, &report)?;
+        print(out, args.output.format, &envelope, &report)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -291,10 +311,12 @@ impl Signals {
     }
 }
 
-fn print(out: &mut dyn Write, format: Format, r: &Report) -> Result<()> {
+fn print(out: &mut dyn Write, format: Format, envelope: &Envelope, r: &Report) -> Result<()> {
     match format {
-        Format::Json => report::json(out, r),
-        Format::Table | Format::Github => {
+        Format::Json => report::json::document(out, envelope, r),
+        Format::Table => {
+            let now = r.now.as_deref().unwrap_or_default();
+            let schema = envelope.schema.as_deref().unwrap_or_default();
             let listing = r.mode != "delete";
             let header: &[&str] = if r.mode == "list" {
                 &[
@@ -367,17 +389,11 @@ fn print(out: &mut dyn Write, format: Format, r: &Report) -> Result<()> {
                 t.add_row(row);
             }
             let title = match r.mode {
-                "list" => format!(
-                    "{}: retention policies (database clock {})",
-                    r.schema, r.now
-                ),
-                "dry_run" => format!(
-                    "{}: dry run, nothing deleted (database clock {})",
-                    r.schema, r.now
-                ),
+                "list" => format!("{schema}: retention policies (database clock {now})"),
+                "dry_run" => format!("{schema}: dry run, nothing deleted (database clock {now})"),
                 _ => format!(
-                    "{}: cleanup on {} (database clock {})",
-                    r.schema, r.database, r.now
+                    "{schema}: cleanup on {} (database clock {now})",
+                    envelope.database.as_deref().unwrap_or_default()
                 ),
             };
             line(out, title)?;

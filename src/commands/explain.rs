@@ -28,22 +28,17 @@ use crate::cli::{ExplainArgs, Format};
 use crate::db::planner::Planner;
 use crate::db::Access;
 use crate::error::EXIT_FINDINGS;
-use crate::model::plan::{Plan, PlanMode, PlanNode};
-use crate::redact::redact_url;
-use crate::report;
+use crate::finding::Severity;
+use crate::model::plan::{Plan, PlanMode};
+use crate::report::{self, json::Envelope};
 use crate::retention::hot::{cleanup_name, cleanup_query, CleanupBatch, CLEANUP_PREFIX};
 use crate::retention::resolve;
 use crate::settings::Settings;
 use crate::verdict::{self, Flag, Inputs, Verdict};
 
+/// The JSON document (`--format json`) after the envelope.
 #[derive(Serialize)]
 struct Report {
-    schema: String,
-    database: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    namespace: Option<String>,
-    /// `postgres` or `sqlite`.
-    dialect: &'static str,
     server: String,
     analyze: bool,
     queries: Vec<QueryReport>,
@@ -189,7 +184,6 @@ pub fn run(settings: &Settings, args: &ExplainArgs, out: &mut dyn Write) -> Resu
             cleanup: Some(batch),
         });
     }
-    let namespace = conn.namespace().map(str::to_string);
     let mut planner = Planner::new(&mut conn)?;
     let mut queries = Vec::new();
     for e in &entries {
@@ -220,19 +214,21 @@ pub fn run(settings: &Settings, args: &ExplainArgs, out: &mut dyn Write) -> Resu
             Verdict::Skipped => summary.skipped += 1,
         }
     }
+    let envelope = Envelope::new(
+        &schema.name,
+        &sel.target,
+        &settings.database_url,
+        &settings.namespace,
+    );
     let report = Report {
-        schema: schema.name.clone(),
-        database: redact_url(&settings.database_url),
-        namespace,
-        dialect: dialect.dir_name(),
         server: planner.server().to_string(),
         analyze: args.analyze,
         queries,
         summary,
     };
-    match settings.format {
-        Format::Json => report::json(out, &report)?,
-        Format::Table | Format::Github => print_report(out, &report, args.verbose)?,
+    match args.output.format {
+        Format::Json => report::json::document(out, &envelope, &report)?,
+        Format::Table => print_report(out, &envelope, &report, args.verbose)?,
     }
     Ok(if report.summary.cannot_serve > 0 {
         ExitCode::from(EXIT_FINDINGS)
@@ -332,7 +328,7 @@ fn count_deleted(plan: &mut Plan) {
     }
 }
 
-fn print_report(out: &mut dyn Write, r: &Report, verbose: bool) -> Result<()> {
+fn print_report(out: &mut dyn Write, envelope: &Envelope, r: &Report, verbose: bool) -> Result<()> {
     let mut header = vec!["query", "index used", "expected", "plan", "cost", "verdict"];
     if r.analyze {
         header.extend(["time", "rows", "buffers", "target"]);
@@ -352,27 +348,29 @@ fn print_report(out: &mut dyn Write, r: &Report, verbose: bool) -> Result<()> {
         }
         t.add_row(row);
     }
-    let target = match &r.namespace {
-        Some(ns) => format!("{} (namespace {ns})", r.database),
-        None => r.database.clone(),
-    };
-    line(out, format!("{} on {target}, {}", r.schema, r.server))?;
+    line(
+        out,
+        format!(
+            "{} on {}, {}",
+            envelope.schema.as_deref().unwrap_or_default(),
+            envelope.target_label(),
+            r.server
+        ),
+    )?;
     line(out, t)?;
     for q in &r.queries {
-        let level = match q.verdict {
-            Verdict::CannotServe => Some("FAIL"),
-            Verdict::CanServe | Verdict::Unconfirmed => Some("warning"),
-            Verdict::Skipped => Some("skipped"),
-            _ => None,
-        };
-        if let Some(level) = level {
-            line(out, format!("{}: {level}: {}", q.name, q.verdict_detail))?;
-        }
-        for f in &q.flags {
-            line(out, format!("{}: warning: {}", q.name, f.message))?;
+        // The verdict (unless a plain pass) and the flags, as findings of explain's rules.
+        let findings = verdict::findings(&q.name, q.verdict, &q.verdict_detail, &q.flags);
+        for f in &findings {
+            let level = match f.severity {
+                _ if f.rule == &verdict::NO_SQL => "skipped",
+                Severity::Error => "FAIL",
+                _ => "warning",
+            };
+            line(out, format!("{}: {level}: {}", q.name, f.message))?;
         }
         if let Some(note) = &q.note {
-            if level.is_some() || !q.flags.is_empty() || verbose || q.cleanup.is_some() {
+            if !findings.is_empty() || verbose || q.cleanup.is_some() {
                 line(out, format!("{}: note: {note}", q.name))?;
             }
         }
@@ -480,11 +478,11 @@ fn print_trees(out: &mut dyn Write, q: &QueryReport) -> Result<()> {
     let Some(plan) = &q.plan else {
         return line(out, format!("   {}", q.verdict_detail));
     };
-    let preferred = tree_text(plan);
+    let preferred = report::table::plan_tree(plan);
     line(out, format!("plan ({}):", plan.how))?;
     write!(out, "{preferred}").context("writing output")?;
     if let Some(forced) = &q.forced_plan {
-        let text = tree_text(forced);
+        let text = report::table::plan_tree(forced);
         if text == preferred {
             line(out, format!("forced plan ({}): the same", forced.how))?;
         } else {
@@ -503,7 +501,7 @@ fn print_trees(out: &mut dyn Write, q: &QueryReport) -> Result<()> {
             line(out, "  gave up waiting for a lock (lock_timeout)")?;
         } else {
             if a.roots.iter().any(|r| r.actual.is_some()) {
-                write!(out, "{}", tree_text(a)).context("writing output")?;
+                write!(out, "{}", report::table::plan_tree(a)).context("writing output")?;
             }
             if let Some(m) = &a.measured {
                 let mut s = format!("  execution {:.3} ms, {} row(s)", m.execution_ms, m.rows);
@@ -533,43 +531,4 @@ fn print_trees(out: &mut dyn Write, q: &QueryReport) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// A plan as indented text, PostgreSQL style (`->` below the root).
-fn tree_text(plan: &Plan) -> String {
-    fn node(s: &mut String, n: &PlanNode, depth: usize) {
-        let indent = "  ".repeat(depth + 1);
-        let arrow = if depth > 0 { "-> " } else { "" };
-        let mut head = format!("{indent}{arrow}{}", n.detail);
-        if let (Some(a), Some(b)) = (n.startup_cost, n.total_cost) {
-            head.push_str(&format!("  (cost={a:.2}..{b:.2}"));
-            if let Some(r) = n.plan_rows {
-                head.push_str(&format!(" rows={r:.0}"));
-            }
-            head.push(')');
-        }
-        if let Some(a) = &n.actual {
-            head.push_str(&format!(
-                " (actual time={:.3} rows={:.0} loops={:.0})",
-                a.total_ms, a.rows, a.loops
-            ));
-        }
-        s.push_str(&head);
-        s.push('\n');
-        let pad = "  ".repeat(depth + 1) + if depth > 0 { "     " } else { "  " };
-        for c in &n.conditions {
-            s.push_str(&format!("{pad}{c}\n"));
-        }
-        for c in &n.children {
-            node(s, c, depth + 1);
-        }
-    }
-    let mut s = String::new();
-    for r in &plan.roots {
-        node(&mut s, r, 0);
-    }
-    if s.is_empty() {
-        s.push_str("  (no plan)\n");
-    }
-    s
 }

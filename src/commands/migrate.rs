@@ -8,18 +8,15 @@ use serde::Serialize;
 
 use super::{connect, line, select};
 use crate::cli::{Format, MigrateArgs};
-use crate::db::{place, Access, TxKind};
+use crate::db::{Access, TxKind};
 use crate::migrator::{self, Entry, Waits};
 use crate::online::{self, Group, Retry};
-use crate::redact::redact_url;
-use crate::report;
+use crate::report::{self, json::Envelope};
 use crate::settings::Settings;
 
+/// The `--dry-run --format json` document after the envelope.
 #[derive(Serialize)]
 struct DryRun<'a> {
-    schema: &'a str,
-    database: String,
-    namespace: &'a str,
     dry_run: bool,
     pending: Vec<Planned<'a>>,
     /// How the pending migrations would commit.
@@ -34,17 +31,16 @@ struct Planned<'a> {
     sql: &'a str,
 }
 
+/// The `--format json` document after the envelope.
 #[derive(Serialize)]
 struct Done<'a> {
-    schema: &'a str,
-    database: String,
-    namespace: &'a str,
-    #[serde(flatten)]
-    outcome: &'a migrator::Outcome,
+    applied: &'a [Entry],
+    already_applied: usize,
+    /// The whole run, lock wait included.
+    elapsed_ms: u64,
     version: Option<i64>,
-    /// The namespace where the dialect has one (for the table output).
-    #[serde(skip)]
-    place_namespace: Option<&'a str>,
+    /// The groups that committed, in order.
+    groups: &'a [Group],
 }
 
 pub fn run(settings: &Settings, args: &MigrateArgs, out: &mut dyn Write) -> Result<ExitCode> {
@@ -52,7 +48,14 @@ pub fn run(settings: &Settings, args: &MigrateArgs, out: &mut dyn Write) -> Resu
     let dialect = sel.target.dialect();
     let files = sel.schema.migrations(dialect)?;
     let table = sel.schema.history_table();
-    let database = redact_url(&settings.database_url);
+    let envelope = Envelope::new(
+        &sel.schema.name,
+        &sel.target,
+        &settings.database_url,
+        &settings.namespace,
+    );
+    let schema = sel.schema.name.as_str();
+    let database = envelope.database.as_deref().unwrap_or_default();
 
     if args.dry_run {
         // Read only; a SQLite file that does not exist yet is not created.
@@ -72,9 +75,6 @@ pub fn run(settings: &Settings, args: &MigrateArgs, out: &mut dyn Write) -> Resu
         let todo = migrator::pending(files, &entries, args.target)?;
         let groups = online::groups(&todo, dialect);
         let plan = DryRun {
-            schema: &sel.schema.name,
-            database,
-            namespace: &settings.namespace,
             dry_run: true,
             pending: todo
                 .iter()
@@ -87,21 +87,18 @@ pub fn run(settings: &Settings, args: &MigrateArgs, out: &mut dyn Write) -> Resu
                 .collect(),
             groups,
         };
-        match settings.format {
-            Format::Json => report::json(out, &plan)?,
-            Format::Table | Format::Github => {
+        match args.output.format {
+            Format::Json => report::json::document(out, &envelope, &plan)?,
+            Format::Table => {
                 if plan.pending.is_empty() {
                     line(
                         out,
-                        format!(
-                            "{} is up to date on {}: nothing would run.",
-                            plan.schema, plan.database
-                        ),
+                        format!("{schema} is up to date on {database}: nothing would run."),
                     )?;
                 } else if plan.groups.len() == 1 && plan.groups[0].transaction {
                     line(out, format!(
                         "-- dry run: would apply {} migration(s) of {} to {} in one transaction (nothing was changed)",
-                        plan.pending.len(), plan.schema, plan.database
+                        plan.pending.len(), schema, database
                     ))?;
                     for p in &plan.pending {
                         line(out, format!("\n-- V{}__{} ({})", p.version, p.name, p.file))?;
@@ -110,7 +107,7 @@ pub fn run(settings: &Settings, args: &MigrateArgs, out: &mut dyn Write) -> Resu
                 } else {
                     line(out, format!(
                         "-- dry run: would apply {} migration(s) of {} to {} in {}, each committed before the next (nothing was changed)",
-                        plan.pending.len(), plan.schema, plan.database, groups_count(plan.groups.len())
+                        plan.pending.len(), schema, database, groups_count(plan.groups.len())
                     ))?;
                     for (i, g) in plan.groups.iter().enumerate() {
                         line(out, format!("\n-- group {}: {}", i + 1, group_label(g)))?;
@@ -148,18 +145,20 @@ pub fn run(settings: &Settings, args: &MigrateArgs, out: &mut dyn Write) -> Resu
         (outcome.already_applied > 0).then(|| current_version(files, outcome.already_applied))
     });
     let done = Done {
-        schema: &sel.schema.name,
-        database,
-        namespace: &settings.namespace,
-        outcome: &outcome,
+        applied: &outcome.applied,
+        already_applied: outcome.already_applied,
+        elapsed_ms: outcome.elapsed.as_millis() as u64,
         version,
-        place_namespace: conn.namespace(),
+        groups: &outcome.groups,
     };
-    match settings.format {
-        Format::Json => report::json(out, &done)?,
-        Format::Table | Format::Github => {
-            print_table(out, &done, files.last().map(|f| i64::from(f.version)))?
-        }
+    match args.output.format {
+        Format::Json => report::json::document(out, &envelope, &done)?,
+        Format::Table => print_table(
+            out,
+            &envelope,
+            &done,
+            files.last().map(|f| i64::from(f.version)),
+        )?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -172,22 +171,28 @@ fn current_version(files: &[crate::catalog::MigrationFile], n: usize) -> i64 {
         .map_or(0, |f| i64::from(f.version))
 }
 
-fn print_table(out: &mut dyn Write, done: &Done, latest: Option<i64>) -> Result<()> {
-    let where_ = place(&done.database, done.place_namespace);
+fn print_table(
+    out: &mut dyn Write,
+    envelope: &Envelope,
+    done: &Done,
+    latest: Option<i64>,
+) -> Result<()> {
+    let schema = envelope.schema.as_deref().unwrap_or_default();
+    let where_ = envelope.target_label();
     let at = match (done.version, latest) {
         (Some(v), Some(l)) if v == l => format!("V{v} (latest)"),
         (Some(v), Some(l)) => format!("V{v} (latest is V{l})"),
         _ => "no version".to_string(),
     };
-    if done.outcome.applied.is_empty() {
+    if done.applied.is_empty() {
         line(
             out,
-            format!("{}: already up to date at {at} on {where_}.", done.schema),
+            format!("{schema}: already up to date at {at} on {where_}."),
         )?;
         return Ok(());
     }
     let mut t = report::table(&["version", "name", "file"]);
-    for e in &done.outcome.applied {
+    for e in done.applied {
         let Entry {
             version,
             name,
@@ -200,7 +205,7 @@ fn print_table(out: &mut dyn Write, done: &Done, latest: Option<i64>) -> Result<
             file.clone().unwrap_or_default(),
         ]);
     }
-    let how = match done.outcome.groups.as_slice() {
+    let how = match done.groups {
         [g] if g.transaction => "in one transaction:".to_string(),
         groups => {
             let each: Vec<String> = groups.iter().map(group_label).collect();
@@ -214,10 +219,9 @@ fn print_table(out: &mut dyn Write, done: &Done, latest: Option<i64>) -> Result<
     line(
         out,
         format!(
-            "{}: applied {} migration(s) to {where_} in {} ms, {how}",
-            done.schema,
-            done.outcome.applied.len(),
-            done.outcome.elapsed.as_millis()
+            "{schema}: applied {} migration(s) to {where_} in {} ms, {how}",
+            done.applied.len(),
+            done.elapsed_ms
         ),
     )?;
     line(out, t)?;

@@ -27,7 +27,7 @@ pub fn run(cli: Cli, secrets: &Secrets) -> Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let code = match &cli.command {
-        Command::Schemas => schemas::run(&settings, &mut out),
+        Command::Schemas(args) => schemas::run(&settings, args, &mut out),
         Command::Migrate(args) => migrate::run(&settings, args, &mut out),
         Command::Status(args) => status::run(&settings, args, &mut out),
         Command::Cleanup(args) => cleanup::run(&settings, args, &mut out),

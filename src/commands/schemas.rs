@@ -13,10 +13,10 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::catalog::{self, Dialect, MigrationFile, Schema};
-use crate::cli::Format;
+use crate::cli::{Format, SchemasArgs};
 use crate::db::scratch::{self, Place};
 use crate::db::{Access, ConnectOpts};
-use crate::report;
+use crate::report::{self, json::Envelope};
 use crate::settings::Settings;
 
 #[derive(Debug, Serialize)]
@@ -29,7 +29,14 @@ struct Row {
     latest_sqlite: Option<u32>,
 }
 
-pub fn run(settings: &Settings, out: &mut dyn Write) -> Result<ExitCode> {
+/// The JSON document (`--format json`) after the envelope, which is null throughout:
+/// `schemas` lists schemas and touches no database.
+#[derive(Serialize)]
+struct Listing<'a> {
+    schemas: &'a [Row],
+}
+
+pub fn run(settings: &Settings, args: &SchemasArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let schemas: Vec<Schema> = match &settings.schema_dir {
         Some(dir) => vec![catalog::load(&settings.schema, Some(dir))?],
         None => catalog::canonical_names()
@@ -52,9 +59,11 @@ pub fn run(settings: &Settings, out: &mut dyn Write) -> Result<ExitCode> {
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    match settings.format {
-        Format::Json => report::json(out, &rows)?,
-        Format::Table | Format::Github => {
+    match args.output.format {
+        Format::Json => {
+            report::json::document(out, &Envelope::none(None), &Listing { schemas: &rows })?
+        }
+        Format::Table => {
             let mut t = report::table(&[
                 "schema",
                 "source",

@@ -16,11 +16,10 @@ use serde::Serialize;
 
 use super::{connect, line, select};
 use crate::cli::{Format, SeedArgs};
-use crate::db::{place, Access, TxKind, TxOpts};
+use crate::db::{Access, TxKind, TxOpts};
 use crate::migrator;
 use crate::progress::{Progress, Ticking};
-use crate::redact::redact_url;
-use crate::report;
+use crate::report::{self, json::Envelope};
 use crate::seed::{self, kit, Ctx};
 use crate::settings::Settings;
 
@@ -32,18 +31,16 @@ struct TableLine {
     rows_per_second: u64,
 }
 
-/// The JSON document (`--format json`).
+/// The JSON document (`--format json`) after the envelope.
 #[derive(Debug, Serialize)]
 struct Report {
-    schema: String,
-    database: String,
-    namespace: Option<String>,
     scale: f64,
     /// Where the schema's volumes come from (its manifest's `[seed] source`).
     volumes_source: String,
     seed: u64,
     append: bool,
-    /// The anchor every timestamp is relative to (UTC).
+    /// The anchor every timestamp is relative to (RFC 3339 UTC in JSON).
+    #[serde(serialize_with = "report::json::instant")]
     now: String,
     /// Where the anchor came from: `--now` or `database clock`.
     now_from: &'static str,
@@ -89,18 +86,17 @@ pub fn run(settings: &Settings, args: &SeedArgs, out: &mut dyn Write) -> Result<
         .transpose()?;
 
     let dialect = sel.target.dialect();
-    let database = redact_url(&settings.database_url);
     let namespace = settings.namespace.as_str();
+    let envelope = Envelope::new(&name, &sel.target, &settings.database_url, namespace);
+    let where_ = envelope.target_label();
     let mut conn = connect(settings, &sel.target, Access::Existing)?;
-    let where_ = place(&database, conn.namespace());
-    let report_namespace = conn.namespace().map(str::to_string);
     let history_table = sel.schema.history_table();
     let history = conn.in_transaction(TxKind::Read, namespace, settings.lock_timeout, |s| {
         migrator::read_history(s, &history_table)
     })?;
     let latest = sel.schema.latest(dialect).map(i64::from);
     match history.iter().map(|h| h.version).max() {
-        None => bail!("schema `{name}` is not installed on {where_}: run `chatdb migrate` first"),
+        None => return Err(report::not_installed(&name, &where_, &history_table)),
         Some(v) if Some(v) != latest => bail!(
             "seed writes the latest `{name}` schema (V{}); {where_} is at V{v}: run `chatdb migrate` first",
             latest.unwrap_or(0)
@@ -173,9 +169,6 @@ pub fn run(settings: &Settings, args: &SeedArgs, out: &mut dyn Write) -> Result<
     let mut buf = [0u8; 19];
     let total = lines.iter().map(|l| l.rows).sum();
     let report = Report {
-        schema: name,
-        database,
-        namespace: report_namespace,
         scale: args.scale,
         volumes_source: spec.source.clone(),
         seed: args.seed,
@@ -192,19 +185,20 @@ pub fn run(settings: &Settings, args: &SeedArgs, out: &mut dyn Write) -> Result<
         rows_per_second: (total as f64 / elapsed.as_secs_f64().max(1e-6)) as u64,
         analyze_ms,
     };
-    print(out, settings.format, &report, &where_)?;
+    print(out, args.output.format, &envelope, &report)?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn print(out: &mut dyn Write, format: Format, r: &Report, where_: &str) -> Result<()> {
+fn print(out: &mut dyn Write, format: Format, envelope: &Envelope, r: &Report) -> Result<()> {
     match format {
-        Format::Json => report::json(out, r),
-        Format::Table | Format::Github => {
+        Format::Json => report::json::document(out, envelope, r),
+        Format::Table => {
+            let where_ = envelope.target_label();
             line(
                 out,
                 format!(
                     "{}: seeded {where_} at scale {}, seed {}, data up to {} UTC ({}){}",
-                    r.schema,
+                    envelope.schema.as_deref().unwrap_or_default(),
                     r.scale,
                     r.seed,
                     r.now,

@@ -8,27 +8,21 @@ use serde::Serialize;
 
 use super::{connect, line, select};
 use crate::cli::{Format, StatusArgs};
-use crate::db::{place, Access, TxKind};
+use crate::db::{Access, TxKind};
 use crate::error::EXIT_FINDINGS;
 use crate::migrator::{self, Entry, State};
-use crate::redact::redact_url;
-use crate::report;
+use crate::report::{self, json::Envelope};
 use crate::settings::Settings;
 
+/// The JSON document (`--format json`) after the envelope.
 #[derive(Serialize)]
-struct Status<'a> {
-    schema: &'a str,
-    database: String,
-    namespace: &'a str,
+struct Status {
     history_table: String,
     current_version: Option<i64>,
     latest_version: Option<i64>,
     pending: usize,
     problems: usize,
     migrations: Vec<Entry>,
-    /// The namespace where the dialect has one (for the table output).
-    #[serde(skip)]
-    place_namespace: Option<&'a str>,
 }
 
 pub fn run(settings: &Settings, args: &StatusArgs, out: &mut dyn Write) -> Result<ExitCode> {
@@ -48,10 +42,13 @@ pub fn run(settings: &Settings, args: &StatusArgs, out: &mut dyn Write) -> Resul
             Ok((history, entries))
         },
     )?;
+    let envelope = Envelope::new(
+        &sel.schema.name,
+        &sel.target,
+        &settings.database_url,
+        &settings.namespace,
+    );
     let status = Status {
-        schema: &sel.schema.name,
-        database: redact_url(&settings.database_url),
-        namespace: &settings.namespace,
         history_table: table,
         current_version: history.iter().map(|h| h.version).max(),
         latest_version: files.last().map(|f| i64::from(f.version)),
@@ -61,11 +58,10 @@ pub fn run(settings: &Settings, args: &StatusArgs, out: &mut dyn Write) -> Resul
             .count(),
         problems: entries.iter().filter(|e| e.is_problem()).count(),
         migrations: entries,
-        place_namespace: sel.target.namespace(&settings.namespace),
     };
-    match settings.format {
-        Format::Json => report::json(out, &status)?,
-        Format::Table | Format::Github => print_table(out, &status)?,
+    match args.output.format {
+        Format::Json => report::json::document(out, &envelope, &status)?,
+        Format::Table => print_table(out, &envelope, &status)?,
     }
     let behind = status.pending > 0 || status.problems > 0;
     Ok(if args.exit_code && behind {
@@ -75,7 +71,7 @@ pub fn run(settings: &Settings, args: &StatusArgs, out: &mut dyn Write) -> Resul
     })
 }
 
-fn print_table(out: &mut dyn Write, s: &Status) -> Result<()> {
+fn print_table(out: &mut dyn Write, envelope: &Envelope, s: &Status) -> Result<()> {
     let mut t = report::table(&["version", "name", "state", "applied on", "checksum"]);
     for e in &s.migrations {
         let state = match e.state {
@@ -100,8 +96,14 @@ fn print_table(out: &mut dyn Write, s: &Status) -> Result<()> {
             checksum.to_string(),
         ]);
     }
-    let target = place(&s.database, s.place_namespace);
-    line(out, format!("{} on {target}", s.schema))?;
+    line(
+        out,
+        format!(
+            "{} on {}",
+            envelope.schema.as_deref().unwrap_or_default(),
+            envelope.target_label()
+        ),
+    )?;
     line(out, t)?;
     for e in &s.migrations {
         if let Some(note) = &e.note {

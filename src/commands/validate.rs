@@ -14,25 +14,26 @@ use serde::Serialize;
 
 use super::line;
 use crate::catalog;
-use crate::checks::Severity;
-use crate::cli::{Format, ValidateArgs};
+use crate::cli::{FindingsFormat, ValidateArgs};
 use crate::db::{Access, ConnectOpts, Target};
-use crate::error::EXIT_FINDINGS;
+use crate::finding::{Counts, Finding};
 use crate::redact::redact_url;
-use crate::report;
+use crate::report::json::{Envelope, ValidateFinding};
+use crate::report::{self, github, plural};
 use crate::settings::Settings;
-use crate::validate::{self, Env, Finding, SchemaReport};
+use crate::validate::{self, Env, SchemaReport};
 
-/// The JSON document (`--format json`); its shape is documented in the README.
+/// The JSON document (`--format json`) after the envelope (whose `database` is the
+/// PostgreSQL server scratch databases were created on, null when none was given); its
+/// shape is documented in the README.
 #[derive(Serialize)]
 struct Report<'a> {
-    /// The PostgreSQL server scratch databases were created on (password masked); null when
-    /// none was given.
-    postgres: Option<String>,
+    /// The same as the envelope's `database` (kept: scripts read it).
+    postgres: Option<&'a str>,
     strict: bool,
-    summary: Summary,
+    summary: &'a Summary,
     schemas: &'a [SchemaReport],
-    findings: Vec<&'a Finding>,
+    findings: Vec<ValidateFinding<'a>>,
     notes: &'a [String],
 }
 
@@ -106,47 +107,58 @@ pub fn run(
         reports.push(validate::validate_schema(&scan, &env)?);
     }
 
-    let findings: Vec<&Finding> = reports.iter().flat_map(|r| &r.findings).collect();
-    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
-    let report = Report {
-        postgres: server.as_ref().map(|s| s.display.clone()),
-        strict: args.strict,
-        summary: Summary {
-            error: count(Severity::Error),
-            warning: count(Severity::Warning),
-            accepted: reports.iter().map(|r| r.accepted.len()).sum(),
-        },
+    let findings: Vec<(&str, &Finding)> = reports
+        .iter()
+        .flat_map(|r| r.findings.iter().map(|f| (r.name.as_str(), f)))
+        .collect();
+    let counts = Counts::of(findings.iter().map(|(_, f)| *f));
+    let summary = Summary {
+        error: counts.error,
+        warning: counts.warning,
+        accepted: reports.iter().map(|r| r.accepted.len()).sum(),
+    };
+    // One schema: its name; several (--all): null, and each finding names its own.
+    let envelope = Envelope {
+        database: server.as_ref().map(|s| s.display.clone()),
+        ..Envelope::none((!args.all).then_some(settings.schema.as_str()))
+    };
+    let validated = Validated {
+        server: envelope.database.as_deref(),
+        summary: &summary,
         schemas: &reports,
-        findings,
+        findings: &findings,
         notes: &notes,
     };
-    match settings.format {
-        Format::Json => report::json(out, &report)?,
-        Format::Github => print_github(out, &report)?,
-        Format::Table => print_table(out, &report)?,
+    match args.output.format {
+        FindingsFormat::Json => report::json::document(
+            out,
+            &envelope,
+            &Report {
+                postgres: envelope.database.as_deref(),
+                strict: args.strict,
+                summary: &summary,
+                schemas: &reports,
+                findings: findings
+                    .iter()
+                    .map(|(schema, f)| ValidateFinding::new(schema, f))
+                    .collect(),
+                notes: &notes,
+            },
+        )?,
+        FindingsFormat::Github => print_github(out, &validated)?,
+        FindingsFormat::Table => print_table(out, &validated)?,
     }
-    let failed = report.summary.error > 0 || (args.strict && report.summary.warning > 0);
-    Ok(if failed {
-        ExitCode::from(EXIT_FINDINGS)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(counts.exit_code(args.strict))
 }
 
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("{n} {word}")
-    } else {
-        format!("{n} {word}s")
-    }
-}
-
-fn location(f: &Finding) -> String {
-    match (&f.file, f.line) {
-        (Some(file), Some(line)) => format!("{file}:{line}"),
-        (Some(file), None) => file.clone(),
-        _ => String::new(),
-    }
+/// What the table and annotation reports print.
+struct Validated<'a> {
+    /// The PostgreSQL server (redacted), when one was given.
+    server: Option<&'a str>,
+    summary: &'a Summary,
+    schemas: &'a [SchemaReport],
+    findings: &'a [(&'a str, &'a Finding)],
+    notes: &'a [String],
 }
 
 fn versions(v: &[u32]) -> String {
@@ -157,14 +169,14 @@ fn versions(v: &[u32]) -> String {
     }
 }
 
-fn print_table(out: &mut dyn Write, r: &Report) -> Result<()> {
+fn print_table(out: &mut dyn Write, r: &Validated) -> Result<()> {
     let names: Vec<&str> = r.schemas.iter().map(|s| s.name.as_str()).collect();
     line(
         out,
         format!(
             "validate {} ({}): {}, {}, {} accepted",
             names.join(", "),
-            match &r.postgres {
+            match r.server {
                 Some(server) => format!("SQLite and PostgreSQL on {server}"),
                 None => "SQLite only".into(),
             },
@@ -197,48 +209,17 @@ fn print_table(out: &mut dyn Write, r: &Report) -> Result<()> {
         t.add_row(vec![
             s.name.clone(),
             v,
-            s.stages.files.into(),
-            s.stages.lock.into(),
-            s.stages.apply_sqlite.into(),
-            s.stages.apply_postgres.into(),
-            s.stages.parity.into(),
-            s.stages.lint.into(),
-            s.stages.manifest.into(),
+            s.stages.files.as_str().into(),
+            s.stages.lock.as_str().into(),
+            s.stages.apply_sqlite.as_str().into(),
+            s.stages.apply_postgres.as_str().into(),
+            s.stages.parity.as_str().into(),
+            s.stages.lint.as_str().into(),
+            s.stages.manifest.as_str().into(),
         ]);
     }
     line(out, t)?;
-    for severity in [Severity::Error, Severity::Warning] {
-        let group: Vec<&&Finding> = r
-            .findings
-            .iter()
-            .filter(|f| f.severity == severity)
-            .collect();
-        if group.is_empty() {
-            continue;
-        }
-        line(out, "")?;
-        line(
-            out,
-            format!("{} ({})", severity.as_str().to_uppercase(), group.len()),
-        )?;
-        let mut t = report::table(&["schema", "rule", "where", "finding"]);
-        for f in group {
-            let mut text = f.message.clone();
-            if let Some(object) = &f.object {
-                text = format!("{object}: {text}");
-            }
-            if let Some(fix) = &f.fix {
-                text.push_str(&format!("\nfix: {fix}"));
-            }
-            t.add_row(vec![
-                f.schema.clone(),
-                f.rule.to_string(),
-                location(f),
-                text,
-            ]);
-        }
-        line(out, t)?;
-    }
+    report::table::validate_findings(out, r.findings)?;
     // Accepted findings, counted per schema and rule (each is listed in --format json).
     let mut accepted = Vec::new();
     for s in r.schemas {
@@ -292,46 +273,9 @@ fn print_table(out: &mut dyn Write, r: &Report) -> Result<()> {
     Ok(())
 }
 
-/// Escapes a workflow command's message (`%`, CR, LF) or property (also `:` and `,`).
-fn escape(text: &str, property: bool) -> String {
-    let mut s = text
-        .replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A");
-    if property {
-        s = s.replace(':', "%3A").replace(',', "%2C");
-    }
-    s
-}
-
-fn print_github(out: &mut dyn Write, r: &Report) -> Result<()> {
-    for f in &r.findings {
-        let level = match f.severity {
-            Severity::Error => "error",
-            _ => "warning",
-        };
-        let mut props = Vec::new();
-        if let Some(file) = &f.file {
-            props.push(format!("file={}", escape(file, true)));
-        }
-        if let Some(l) = f.line {
-            props.push(format!("line={l}"));
-        }
-        props.push(format!(
-            "title={}",
-            escape(&format!("chatdb validate {}: {}", f.schema, f.rule), true)
-        ));
-        let mut message = match &f.object {
-            Some(object) => format!("{object}: {}", f.message),
-            None => f.message.clone(),
-        };
-        if let Some(fix) = &f.fix {
-            message.push_str(&format!("\nfix: {fix}"));
-        }
-        line(
-            out,
-            format!("::{level} {}::{}", props.join(","), escape(&message, false)),
-        )?;
+fn print_github(out: &mut dyn Write, r: &Validated) -> Result<()> {
+    for (schema, f) in r.findings {
+        github::annotation(out, &format!("chatdb validate {schema}"), f)?;
     }
     let names: Vec<&str> = r.schemas.iter().map(|s| s.name.as_str()).collect();
     line(
@@ -342,7 +286,7 @@ fn print_github(out: &mut dyn Write, r: &Report) -> Result<()> {
             plural(r.summary.error, "error"),
             plural(r.summary.warning, "warning"),
             r.summary.accepted,
-            if r.postgres.is_some() {
+            if r.server.is_some() {
                 ""
             } else {
                 " (SQLite only)"
@@ -354,7 +298,7 @@ fn print_github(out: &mut dyn Write, r: &Report) -> Result<()> {
         .iter()
         .chain(r.schemas.iter().flat_map(|s| &s.notes))
     {
-        line(out, format!("::notice::{}", escape(n, false)))?;
+        github::notice(out, n)?;
     }
     Ok(())
 }
@@ -362,10 +306,63 @@ fn print_github(out: &mut dyn Write, r: &Report) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::{rule, Tool};
+    use crate::validate::{Accepted, StageState, Stages};
 
+    /// The whole table report, from a hand-built schema report: the stage table, the
+    /// findings by severity, what was accepted, the notes.
     #[test]
-    fn annotations_escape_what_github_would_read_as_syntax() {
-        assert_eq!(escape("a: 50%\nb", false), "a: 50%25%0Ab");
-        assert_eq!(escape("sql/x,y:z", true), "sql/x%2Cy%3Az");
+    fn the_table_report_reads_stage_by_stage() {
+        let f = |id: &str, message: &str| {
+            Finding::new(rule(id).expect("registered"), Tool::Validate, message)
+        };
+        let findings = vec![
+            f("apply-failed", "V3__x.sql does not apply to a fresh SQLite database: near \"TABL\": syntax error")
+                .at(Some("sql/sqlite/demo/V3__x.sql"), Some(2))
+                .fix(Some("fix the statement; the migrations before it applied cleanly".into())),
+            f("require-concurrent-index", "CREATE INDEX idx_rooms_name on existing table rooms without CONCURRENTLY blocks every write to rooms until the build finishes")
+                .object("index idx_rooms_name")
+                .at(Some("sql/postgres/demo/V3__x.sql"), Some(4)),
+        ];
+        let report = SchemaReport {
+            name: "demo".into(),
+            postgres_versions: vec![1, 2, 3],
+            sqlite_versions: vec![1, 2, 3],
+            stages: Stages {
+                apply_sqlite: StageState::Failed,
+                apply_postgres: StageState::Skipped,
+                parity: StageState::Skipped,
+                lint: StageState::Warning,
+                ..Stages::default()
+            },
+            accepted: vec![Accepted {
+                rule: "changing-column-type",
+                file: Some("sql/postgres/demo/V2__y.sql".into()),
+                line: Some(3),
+                object: "column rooms.name".into(),
+                by: "manifest",
+                reason: "released before validate existed".into(),
+            }],
+            notes: vec!["parity skipped: a dialect's migrations did not apply".into()],
+            findings,
+        };
+        let reports = [report];
+        let rows: Vec<(&str, &Finding)> = reports[0].findings.iter().map(|f| ("demo", f)).collect();
+        let summary = Summary {
+            error: 1,
+            warning: 1,
+            accepted: 1,
+        };
+        let notes = vec!["PostgreSQL not checked".to_string()];
+        let v = Validated {
+            server: None,
+            summary: &summary,
+            schemas: &reports,
+            findings: &rows,
+            notes: &notes,
+        };
+        let mut buf = Vec::new();
+        print_table(&mut buf, &v).expect("writes");
+        insta::assert_snapshot!("validate_report", String::from_utf8(buf).expect("utf-8"));
     }
 }

@@ -4,99 +4,59 @@
 //! findings that name the file, the line where it can, and the fix.
 //!
 //! Stages, per schema, in order (a later stage is skipped, with a note, when what it needs
-//! is broken):
+//! is broken), one module each under `stage/`, all working on one [`Run`]:
 //! 1. files: names, repeated versions, dialect twins ([`crate::catalog::scan`]);
 //! 2. lock: the committed checksums ([`lock`]);
 //! 3. apply: fresh apply to SQLite and, given a server, PostgreSQL ([`apply`]);
 //! 4. parity: the two results compared ([`parity`]), less the manifest's declared exceptions;
-//! 5. lint: PostgreSQL migrations after the first version ([`lint`]);
+//! 5. lint: PostgreSQL migrations after the first version ([`lint`]), less allowances;
 //! 6. manifest: what hot queries, retention policies and exceptions name exists.
+//!
+//! Every finding is a [`crate::finding::Finding`] of a rule in [`RULES`].
 
 pub mod apply;
 pub mod lint;
 pub mod lock;
 pub mod parity;
+mod stage;
 
 use std::collections::BTreeSet;
 
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::catalog::{Dialect, FileProblemKind, MigrationFile, Scan};
-use crate::checks::Severity;
+use crate::catalog::{Dialect, MigrationFile, Scan};
 use crate::db::postgres::PgTarget;
 use crate::db::ConnectOpts;
+use crate::finding::{Finding, Rule, Severity};
 use crate::model::inventory::Inventory;
 
-/// A rule that is not a lint rule: its id, severity and one-line summary.
-pub struct RuleInfo {
-    pub id: &'static str,
-    pub severity: Severity,
-    pub summary: &'static str,
-}
-
-/// The rules of the stages other than lint, in report order (lint rules come after
-/// `parity`, manifest rules last).
-pub const STAGE_RULES: &[RuleInfo] = &[
-    RuleInfo { id: "file-name", severity: Severity::Error, summary: "a migration file is not named V<n>__<snake_name>.sql" },
-    RuleInfo { id: "repeated-version", severity: Severity::Error, summary: "two migration files of one dialect have the same version" },
-    RuleInfo { id: "transaction-control", severity: Severity::Error, summary: "a migration begins, commits or rolls back a transaction (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, ...) at top level" },
-    RuleInfo { id: "missing-twin", severity: Severity::Error, summary: "a version exists in one dialect only, or with another name in the other" },
-    RuleInfo { id: "manifest-invalid", severity: Severity::Error, summary: "schemas/<schema>.toml does not parse or breaks its own rules" },
-    RuleInfo { id: "lock-file", severity: Severity::Error, summary: "the lock file schemas/<schema>.lock is missing or unreadable" },
-    RuleInfo { id: "edited-migration", severity: Severity::Error, summary: "a migration the lock holds was changed" },
-    RuleInfo { id: "unlocked-migration", severity: Severity::Error, summary: "a migration the lock does not hold yet (run --update-lock in the same change)" },
-    RuleInfo { id: "removed-migration", severity: Severity::Error, summary: "a migration the lock holds is gone" },
-    RuleInfo { id: "apply-failed", severity: Severity::Error, summary: "a migration fails on a fresh database (the server's message, the file, the line)" },
-    RuleInfo { id: "parity", severity: Severity::Error, summary: "the PostgreSQL and SQLite migrations build different schemas, and the manifest does not declare it" },
+/// Every rule validate reports by, in report order: the stages' (files, lock, apply,
+/// parity), the lint rules (in [`lint::LINTS`] order), the manifest's.
+pub const RULES: &[&Rule] = &[
+    &stage::files::FILE_NAME,
+    &stage::files::REPEATED_VERSION,
+    &stage::files::TRANSACTION_CONTROL,
+    &stage::files::MISSING_TWIN,
+    &stage::files::MANIFEST_INVALID,
+    &stage::lock::LOCK_FILE,
+    &stage::lock::EDITED_MIGRATION,
+    &stage::lock::UNLOCKED_MIGRATION,
+    &stage::lock::REMOVED_MIGRATION,
+    &stage::apply::APPLY_FAILED,
+    &stage::parity::PARITY,
+    lint::LINTS[0].0,
+    lint::LINTS[1].0,
+    lint::LINTS[2].0,
+    lint::LINTS[3].0,
+    lint::LINTS[4].0,
+    lint::LINTS[5].0,
+    lint::LINTS[6].0,
+    lint::LINTS[7].0,
+    lint::LINTS[8].0,
+    &stage::manifest::MANIFEST_REFERENCE,
+    &stage::manifest::UNUSED_EXCEPTION,
 ];
-
-/// The manifest rules, reported after lint.
-pub const MANIFEST_RULES: &[RuleInfo] = &[
-    RuleInfo { id: "manifest-reference", severity: Severity::Error, summary: "a hot query, retention policy, parity exception or lint allowance names something that does not exist" },
-    RuleInfo { id: "unused-exception", severity: Severity::Warning, summary: "a declared parity exception or lint allowance matches nothing: remove it" },
-];
-
-/// Every rule id with its severity and summary, in report order.
-pub fn all_rules() -> Vec<(&'static str, Severity, &'static str)> {
-    STAGE_RULES
-        .iter()
-        .map(|r| (r.id, r.severity, r.summary))
-        .chain(lint::RULES.iter().map(|r| (r.id, r.severity, r.summary)))
-        .chain(MANIFEST_RULES.iter().map(|r| (r.id, r.severity, r.summary)))
-        .collect()
-}
-
-fn rule_order(id: &str) -> usize {
-    all_rules()
-        .iter()
-        .position(|r| r.0 == id)
-        .unwrap_or(usize::MAX)
-}
-
-fn severity_of(id: &str) -> Severity {
-    all_rules()
-        .iter()
-        .find(|r| r.0 == id)
-        .map_or(Severity::Error, |r| r.1)
-}
-
-/// One finding, as reported (`--format json` keeps these field names).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Finding {
-    pub schema: String,
-    pub rule: &'static str,
-    pub severity: Severity,
-    /// `postgres` or `sqlite` where the finding is about one dialect.
-    pub dialect: Option<&'static str>,
-    /// The file to fix, relative to the schema directory given (`sql/postgres/chat/V3__x.sql`).
-    pub file: Option<String>,
-    pub line: Option<usize>,
-    /// The object concerned (`index idx_x`, `column t.c`), where there is one.
-    pub object: Option<String>,
-    pub message: String,
-    pub fix: Option<String>,
-}
 
 /// A lint finding or parity difference that was accepted on purpose.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -125,21 +85,41 @@ pub struct SchemaReport {
     pub findings: Vec<Finding>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Stages {
-    pub files: &'static str,
-    pub lock: &'static str,
-    pub apply_sqlite: &'static str,
-    pub apply_postgres: &'static str,
-    pub parity: &'static str,
-    pub lint: &'static str,
-    pub manifest: &'static str,
+/// How a stage went.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StageState {
+    #[default]
+    Ok,
+    /// It added warnings only.
+    Warning,
+    /// It added an error.
+    Failed,
+    /// It did not run (the notes say why).
+    Skipped,
 }
 
-const OK: &str = "ok";
-const FAILED: &str = "failed";
-const WARNING: &str = "warning";
-const SKIPPED: &str = "skipped";
+impl StageState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StageState::Ok => "ok",
+            StageState::Warning => "warning",
+            StageState::Failed => "failed",
+            StageState::Skipped => "skipped",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Stages {
+    pub files: StageState,
+    pub lock: StageState,
+    pub apply_sqlite: StageState,
+    pub apply_postgres: StageState,
+    pub parity: StageState,
+    pub lint: StageState,
+    pub manifest: StageState,
+}
 
 /// How to reach the scratch databases.
 pub struct Env<'a> {
@@ -148,35 +128,53 @@ pub struct Env<'a> {
     pub opts: ConnectOpts,
 }
 
-struct Collector {
-    schema: String,
+/// One schema's validation in progress: what the stages found so far and what a later
+/// stage needs from an earlier one (the applied models, the exceptions and allowances used).
+pub struct Run<'a> {
+    scan: &'a Scan,
+    pg_files: &'a [MigrationFile],
+    lite_files: &'a [MigrationFile],
     findings: Vec<Finding>,
+    notes: Vec<String>,
+    accepted: Vec<Accepted>,
+    stages: Stages,
+    pg_model: Option<Inventory>,
+    lite_model: Option<Inventory>,
+    used_exceptions: BTreeSet<usize>,
+    used_allows: BTreeSet<usize>,
 }
 
-impl Collector {
-    // One argument per field of a finding; a builder would only add ceremony.
-    #[allow(clippy::too_many_arguments)]
-    fn add(
-        &mut self,
-        rule: &'static str,
-        dialect: Option<Dialect>,
-        file: Option<&str>,
-        line: Option<usize>,
-        object: Option<String>,
-        message: String,
-        fix: Option<String>,
-    ) {
-        self.findings.push(Finding {
-            schema: self.schema.clone(),
-            rule,
-            severity: severity_of(rule),
-            dialect: dialect.map(Dialect::dir_name),
-            file: file.map(str::to_string),
-            line,
-            object,
-            message,
-            fix,
-        });
+impl<'a> Run<'a> {
+    fn new(scan: &'a Scan) -> Run<'a> {
+        let files_of = |d: Dialect| -> &'a [MigrationFile] {
+            scan.schema
+                .migrations
+                .get(&d)
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+        };
+        Run {
+            scan,
+            pg_files: files_of(Dialect::Postgres),
+            lite_files: files_of(Dialect::Sqlite),
+            findings: Vec::new(),
+            notes: Vec::new(),
+            accepted: Vec::new(),
+            stages: Stages::default(),
+            pg_model: None,
+            lite_model: None,
+            used_exceptions: BTreeSet::new(),
+            used_allows: BTreeSet::new(),
+        }
+    }
+
+    fn add(&mut self, finding: Finding) {
+        self.findings.push(finding);
+    }
+
+    /// Where the next stage's findings start.
+    fn mark(&self) -> usize {
+        self.findings.len()
     }
 
     fn failed_since(&self, mark: usize) -> bool {
@@ -185,427 +183,58 @@ impl Collector {
             .any(|f| f.severity == Severity::Error)
     }
 
-    /// A stage's state from the findings it added: `failed` on an error, `warning` on a
-    /// warning, `ok` otherwise.
-    fn state_since(&self, mark: usize) -> &'static str {
+    /// A stage's state from the findings it added: failed on an error, warning on a
+    /// warning, ok otherwise.
+    fn state_since(&self, mark: usize) -> StageState {
         if self.failed_since(mark) {
-            FAILED
+            StageState::Failed
         } else if self.findings.len() > mark {
-            WARNING
+            StageState::Warning
         } else {
-            OK
+            StageState::Ok
+        }
+    }
+
+    /// The report, findings in [`RULES`] order, then by file, line and object.
+    fn finish(self) -> SchemaReport {
+        let mut findings = self.findings;
+        findings.sort_by_cached_key(|f| {
+            let order = RULES
+                .iter()
+                .position(|r| r.id == f.rule.id)
+                .unwrap_or(usize::MAX);
+            (order, f.file.clone(), f.line, f.object.clone())
+        });
+        SchemaReport {
+            name: self.scan.schema.name.clone(),
+            postgres_versions: self.pg_files.iter().map(|f| f.version).collect(),
+            sqlite_versions: self.lite_files.iter().map(|f| f.version).collect(),
+            stages: self.stages,
+            accepted: self.accepted,
+            notes: self.notes,
+            findings,
         }
     }
 }
 
-/// Validates one scanned schema.
+/// Validates one scanned schema: the six stages in order.
 pub fn validate_schema(scan: &Scan, env: &Env) -> Result<SchemaReport> {
-    let schema = &scan.schema;
-    let mut c = Collector {
-        schema: schema.name.clone(),
-        findings: Vec::new(),
-    };
-    let mut notes = Vec::new();
-    let mut accepted = Vec::new();
-    let mut stages = Stages::default();
-    let files_of = |d: Dialect| -> &[MigrationFile] {
-        schema
-            .migrations
-            .get(&d)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-    };
-    let pg_files = files_of(Dialect::Postgres);
-    let lite_files = files_of(Dialect::Sqlite);
-
-    // 1. Files.
-    let mark = c.findings.len();
-    for p in &scan.problems {
-        let rule = match p.kind {
-            FileProblemKind::BadName => "file-name",
-            FileProblemKind::RepeatedVersion => "repeated-version",
-            FileProblemKind::TransactionControl => "transaction-control",
-        };
-        c.add(
-            rule,
-            Some(p.dialect),
-            Some(&p.path),
-            p.line,
-            None,
-            p.message.clone(),
-            None,
-        );
-    }
-    for (dialect, mine, theirs, other) in [
-        (Dialect::Postgres, pg_files, lite_files, Dialect::Sqlite),
-        (Dialect::Sqlite, lite_files, pg_files, Dialect::Postgres),
-    ] {
-        for f in mine {
-            match theirs.iter().find(|t| t.version == f.version) {
-                None => c.add(
-                    "missing-twin",
-                    Some(dialect),
-                    Some(&f.path),
-                    None,
-                    None,
-                    format!("V{} exists in {dialect} but not in {other}", f.version),
-                    Some(format!(
-                        "add sql/{}/{}/{} with the {other} version of the change",
-                        other.dir_name(),
-                        schema.name,
-                        f.file_name()
-                    )),
-                ),
-                // Reported once, from PostgreSQL's side.
-                Some(t) if t.name != f.name && dialect == Dialect::Postgres => c.add(
-                    "missing-twin",
-                    Some(dialect),
-                    Some(&f.path),
-                    None,
-                    None,
-                    format!(
-                        "V{} is named {} in {dialect} but {} in {other}",
-                        f.version,
-                        f.file_name(),
-                        t.file_name()
-                    ),
-                    Some("give both dialects' files the same name".into()),
-                ),
-                Some(_) => {}
-            }
-        }
-    }
-    let files_ok = !c.failed_since(mark);
-    stages.files = if files_ok { OK } else { FAILED };
-    if let Some(e) = &scan.manifest_error {
-        c.add(
-            "manifest-invalid",
-            None,
-            Some(&scan.manifest_path),
-            None,
-            None,
-            e.clone(),
-            None,
-        );
-    }
-
-    // 2. Lock.
-    let mark = c.findings.len();
-    check_lock(scan, &mut c)?;
-    stages.lock = c.state_since(mark);
-
-    // 3. Fresh apply.
-    let mut lite_model: Option<Inventory> = None;
-    let mut pg_model: Option<Inventory> = None;
+    let mut run = Run::new(scan);
+    let files_ok = stage::files::run(&mut run);
+    stage::lock::run(&mut run)?;
     if files_ok {
-        let lite = apply::sqlite(lite_files, env.opts)?;
-        stages.apply_sqlite =
-            record_apply(&mut c, Dialect::Sqlite, lite_files, lite, &mut lite_model);
-        match env.postgres {
-            Some(server) => {
-                let pg = apply::postgres(server, pg_files, env.opts)?;
-                stages.apply_postgres =
-                    record_apply(&mut c, Dialect::Postgres, pg_files, pg, &mut pg_model);
-            }
-            // The command says once, for all schemas, that PostgreSQL was not checked.
-            None => stages.apply_postgres = SKIPPED,
-        }
+        stage::apply::run(&mut run, env)?;
     } else {
-        stages.apply_sqlite = SKIPPED;
-        stages.apply_postgres = SKIPPED;
-        notes.push(
+        run.stages.apply_sqlite = StageState::Skipped;
+        run.stages.apply_postgres = StageState::Skipped;
+        run.notes.push(
             "apply, parity and the manifest check skipped: fix the migration files first".into(),
         );
     }
-
-    // 4. Parity.
-    let exceptions = &schema.manifest.validate.parity_exceptions;
-    let mut used_exceptions = BTreeSet::new();
-    match (&pg_model, &lite_model) {
-        (Some(pg), Some(lite)) => {
-            let mark = c.findings.len();
-            for d in parity::compare(pg, lite) {
-                if let Some((i, e)) = exceptions
-                    .iter()
-                    .enumerate()
-                    .find(|(_, e)| e.object == d.object)
-                {
-                    used_exceptions.insert(i);
-                    accepted.push(Accepted {
-                        rule: "parity",
-                        file: Some(scan.manifest_path.clone()),
-                        line: line_of(scan, &e.object),
-                        object: d.object,
-                        by: "manifest",
-                        reason: e.reason.clone(),
-                    });
-                    continue;
-                }
-                let (file, line) = blame(pg_files, &d.table, &d.object);
-                c.add(
-                    "parity",
-                    None,
-                    file.as_deref(),
-                    line,
-                    Some(d.object.clone()),
-                    d.message,
-                    Some(format!(
-                        "make both dialects' migrations agree, or declare it intended in {}: [[validate.parity_exception]] object = \"{}\", reason = \"...\"",
-                        scan.manifest_path, d.object
-                    )),
-                );
-            }
-            stages.parity = c.state_since(mark);
-        }
-        _ => {
-            stages.parity = SKIPPED;
-            if files_ok && (env.postgres.is_some() || lite_model.is_none()) {
-                notes.push("parity skipped: a dialect's migrations did not apply".into());
-            }
-        }
-    }
-
-    // 5. Lint.
-    let mark = c.findings.len();
-    let allows = &schema.manifest.validate.lint_allows;
-    let mut used_allows = BTreeSet::new();
-    if pg_files.is_empty() {
-        stages.lint = SKIPPED;
-    } else {
-        for f in lint::run(pg_files, pg_model.as_ref().or(lite_model.as_ref())) {
-            let file = &pg_files[f.file];
-            if f.allowed_by_comment {
-                accepted.push(Accepted {
-                    rule: f.rule.id,
-                    file: Some(file.path.clone()),
-                    line: Some(f.line),
-                    object: f.hit.object,
-                    by: "comment",
-                    reason: "-- chatdb:allow in the migration".into(),
-                });
-                continue;
-            }
-            let allow = allows
-                .iter()
-                .enumerate()
-                .find(|(_, a)| a.rule == f.rule.id && a.file == file.file_name());
-            if let Some((i, a)) = allow {
-                used_allows.insert(i);
-                accepted.push(Accepted {
-                    rule: f.rule.id,
-                    file: Some(file.path.clone()),
-                    line: Some(f.line),
-                    object: f.hit.object,
-                    by: "manifest",
-                    reason: a.reason.clone(),
-                });
-                continue;
-            }
-            c.add(
-                f.rule.id,
-                Some(Dialect::Postgres),
-                Some(&file.path),
-                Some(f.line),
-                Some(f.hit.object),
-                f.hit.message,
-                Some(format!(
-                    "{} (or accept it: `-- chatdb:allow {}: <reason>` above the statement)",
-                    f.hit.fix, f.rule.id
-                )),
-            );
-        }
-        stages.lint = c.state_since(mark);
-    }
-
-    // 6. Manifest.
-    let mark = c.findings.len();
-    if lite_model.is_some() || pg_model.is_some() {
-        let parity_ran = stages.parity != SKIPPED;
-        check_manifest(
-            scan,
-            pg_model.as_ref(),
-            lite_model.as_ref(),
-            parity_ran,
-            &mut c,
-        );
-        if stages.parity != SKIPPED {
-            for (i, e) in exceptions.iter().enumerate() {
-                if !used_exceptions.contains(&i) {
-                    c.add(
-                        "unused-exception",
-                        None,
-                        Some(&scan.manifest_path),
-                        line_of(scan, &e.object),
-                        Some(e.object.clone()),
-                        format!(
-                            "parity exception `{}` matches no difference between the dialects",
-                            e.object
-                        ),
-                        Some("remove it from the manifest".into()),
-                    );
-                }
-            }
-        }
-        if stages.lint != SKIPPED {
-            for (i, a) in allows.iter().enumerate() {
-                if !used_allows.contains(&i)
-                    && pg_files.iter().any(|f| f.file_name() == a.file)
-                    && lint::RULES.iter().any(|r| r.id == a.rule)
-                {
-                    c.add(
-                        "unused-exception",
-                        None,
-                        Some(&scan.manifest_path),
-                        line_of(scan, &a.file),
-                        Some(format!("{} in {}", a.rule, a.file)),
-                        format!(
-                            "lint allowance of {} in {} matches no finding",
-                            a.rule, a.file
-                        ),
-                        Some("remove it from the manifest".into()),
-                    );
-                }
-            }
-        }
-        stages.manifest = c.state_since(mark);
-    } else {
-        stages.manifest = SKIPPED;
-    }
-
-    let mut findings = c.findings;
-    findings.sort_by(|a, b| {
-        (rule_order(a.rule), &a.file, a.line, &a.object).cmp(&(
-            rule_order(b.rule),
-            &b.file,
-            b.line,
-            &b.object,
-        ))
-    });
-    Ok(SchemaReport {
-        name: schema.name.clone(),
-        postgres_versions: pg_files.iter().map(|f| f.version).collect(),
-        sqlite_versions: lite_files.iter().map(|f| f.version).collect(),
-        stages,
-        accepted,
-        notes,
-        findings,
-    })
-}
-
-fn record_apply(
-    c: &mut Collector,
-    dialect: Dialect,
-    files: &[MigrationFile],
-    outcome: apply::Outcome,
-    model: &mut Option<Inventory>,
-) -> &'static str {
-    match outcome {
-        apply::Outcome::Applied(inv) => {
-            *model = Some(inv);
-            OK
-        }
-        apply::Outcome::Failed(f) => {
-            let file = &files[f.file];
-            let mut message = format!(
-                "{} does not apply to a fresh {dialect} database: {}",
-                file.file_name(),
-                f.message
-            );
-            if let Some(stmt) = &f.statement {
-                let short: String = stmt.chars().take(160).collect();
-                message.push_str(&format!("\n  statement: {short}"));
-            }
-            c.add(
-                "apply-failed",
-                Some(dialect),
-                Some(&file.path),
-                f.line,
-                None,
-                message,
-                Some("fix the statement; the migrations before it applied cleanly".into()),
-            );
-            FAILED
-        }
-    }
-}
-
-fn check_lock(scan: &Scan, c: &mut Collector) -> Result<()> {
-    let schema = &scan.schema;
-    let current = lock::current(schema)?;
-    let Some(text) = &scan.lock else {
-        c.add(
-            "lock-file",
-            None,
-            Some(&scan.lock_path),
-            None,
-            None,
-            format!(
-                "{} does not exist: nothing protects the released migrations from edits",
-                scan.lock_path
-            ),
-            Some(
-                "run `chatdb validate --update-lock --schema-dir <dir>` and commit the lock file"
-                    .into(),
-            ),
-        );
-        return Ok(());
-    };
-    let locked = match lock::parse(text) {
-        Ok(l) => l,
-        Err(e) => {
-            c.add(
-                "lock-file",
-                None,
-                Some(&scan.lock_path),
-                None,
-                None,
-                format!("{} is unreadable: {e:#}", scan.lock_path),
-                Some("restore it from version control, or rewrite it with --update-lock".into()),
-            );
-            return Ok(());
-        }
-    };
-    for (dialect, files) in &schema.migrations {
-        for f in files {
-            let k = lock::key(*dialect, &f.file_name());
-            let sum = current.get(&k).cloned().unwrap_or_default();
-            match locked.get(&k) {
-                Some((old, _)) if *old == sum => {}
-                Some(_) => c.add(
-                    "edited-migration",
-                    Some(*dialect),
-                    Some(&f.path),
-                    None,
-                    None,
-                    format!("{} changed after it was locked: databases that applied it will refuse to migrate (its checksum no longer matches their history)", f.file_name()),
-                    Some("restore the file and put the change in a new migration (only an unreleased migration may be re-locked with --update-lock)".into()),
-                ),
-                None => c.add(
-                    "unlocked-migration",
-                    Some(*dialect),
-                    Some(&f.path),
-                    None,
-                    None,
-                    format!("{} is not in {}", f.file_name(), scan.lock_path),
-                    Some("run `chatdb validate --update-lock` and commit the lock with the migration".into()),
-                ),
-            }
-        }
-    }
-    for (k, (_, line)) in &locked {
-        if !current.contains_key(k) {
-            c.add(
-                "removed-migration",
-                None,
-                Some(&scan.lock_path),
-                Some(*line),
-                None,
-                format!("{k} is locked but no such migration exists: databases that applied it will report it missing"),
-                Some("restore the file (a released migration is never removed), or rewrite the lock with --update-lock if it was never released".into()),
-            );
-        }
-    }
-    Ok(())
+    stage::parity::run(&mut run, files_ok, env.postgres.is_some());
+    stage::lint::run(&mut run);
+    stage::manifest::run(&mut run);
+    Ok(run.finish())
 }
 
 /// The line of the manifest where `needle` first appears in quotes.
@@ -617,203 +246,156 @@ fn line_of(scan: &Scan, needle: &str) -> Option<usize> {
         .map(|at| crate::sqltext::line_at(text, at))
 }
 
-/// Where to point a parity finding: the latest PostgreSQL statement that names the object
-/// (a column with its table, an index or a constraint by name), else the `CREATE TABLE`.
-fn blame(files: &[MigrationFile], table: &str, object: &str) -> (Option<String>, Option<usize>) {
-    let name = object.split_once(' ').map_or("", |(_, n)| n);
-    let (on_table, own): (Option<&str>, &str) = match object.split_once(' ') {
-        Some(("column", _)) => (Some(table), name.rsplit('.').next().unwrap_or(name)),
-        Some(("index" | "check", _)) => (None, name),
-        _ => (Some(table), ""),
-    };
-    let mut fallback = (None, None);
-    for f in files.iter().rev() {
-        for s in crate::sqltext::split(&f.sql).into_iter().rev() {
-            let toks = crate::sqltext::tokens(s.text(&f.sql));
-            let at = || {
-                let first = toks.first().map_or(0, |t| t.start);
-                (
-                    Some(f.path.clone()),
-                    Some(s.line_of(&f.sql, s.start + first)),
-                )
-            };
-            // A column is named by the table statement that adds or alters it.
-            let table_statement = toks
-                .first()
-                .is_some_and(|k| k.is("ALTER") || k.is("CREATE"))
-                && toks.get(1).is_some_and(|k| k.is("TABLE"));
-            let names_table = match on_table {
-                Some(t) => table_statement && toks.iter().take(8).any(|k| k.name() == t),
-                None => true,
-            };
-            if !own.is_empty() && names_table && toks.iter().any(|k| k.name() == own) {
-                return at();
-            }
-            if fallback.0.is_none() && lint::created_table(&toks).as_deref() == Some(table) {
-                fallback = at();
-            }
-        }
-    }
-    fallback
-}
-
-/// Hot queries, retention policies, exceptions and allowances name what exists.
-/// Parity exceptions are checked only when both dialects were applied (`parity_ran`): an
-/// exception usually names what exists in one dialect only.
-fn check_manifest(
-    scan: &Scan,
-    pg: Option<&Inventory>,
-    lite: Option<&Inventory>,
-    parity_ran: bool,
-    c: &mut Collector,
-) {
-    let m = &scan.schema.manifest;
-    let path = scan.manifest_path.as_str();
-    let models: Vec<(Dialect, &Inventory)> = [(Dialect::Postgres, pg), (Dialect::Sqlite, lite)]
-        .into_iter()
-        .filter_map(|(d, m)| m.map(|m| (d, m)))
-        .collect();
-    let bad = |c: &mut Collector, needle: &str, object: String, message: String| {
-        c.add(
-            "manifest-reference",
-            None,
-            Some(path),
-            line_of(scan, needle),
-            Some(object),
-            message,
-            Some("correct the name, or remove the entry".into()),
-        );
-    };
-    for p in &m.policies {
-        for (dialect, inv) in &models {
-            match inv.table(&p.table) {
-                None => bad(c, &p.table, format!("table {}", p.table), format!("retention policy on `{}`: no such table in {dialect}", p.table)),
-                Some(t) if !t.columns.contains(&p.time_column) => bad(
-                    c,
-                    &p.time_column,
-                    format!("column {}.{}", p.table, p.time_column),
-                    format!("retention policy on `{}`: time_column `{}` is not a column of {} in {dialect}", p.table, p.time_column, p.table),
-                ),
-                Some(_) => {}
-            }
-        }
-    }
-    for q in &m.queries {
-        for (dialect, inv) in &models {
-            let Some(r) = q.resolve(*dialect) else {
-                continue;
-            };
-            for index in r.expected {
-                if !inv.indexes.iter().any(|i| &i.name == index) {
-                    bad(
-                        c,
-                        index,
-                        format!("index {index}"),
-                        format!(
-                            "hot query `{}` expects index `{index}`, which {dialect} does not have",
-                            q.name
-                        ),
-                    );
-                }
-            }
-        }
-    }
-    for e in m.validate.parity_exceptions.iter().filter(|_| parity_ran) {
-        if let Some(problem) = missing_object(&e.object, &models) {
-            bad(
-                c,
-                &e.object,
-                e.object.clone(),
-                format!("parity exception `{}`: {problem}", e.object),
-            );
-        }
-    }
-    let pg_files = scan
-        .schema
-        .migrations
-        .get(&Dialect::Postgres)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    for a in &m.validate.lint_allows {
-        if !pg_files.iter().any(|f| f.file_name() == a.file) {
-            bad(
-                c,
-                &a.file,
-                a.file.clone(),
-                format!(
-                    "lint allowance names `{}`, which is not a PostgreSQL migration of {}",
-                    a.file, scan.schema.name
-                ),
-            );
-        }
-        if !lint::RULES.iter().any(|r| r.id == a.rule) {
-            let known: Vec<&str> = lint::RULES.iter().map(|r| r.id).collect();
-            bad(
-                c,
-                &a.rule,
-                a.rule.clone(),
-                format!(
-                    "lint allowance names rule `{}`; the lint rules are {}",
-                    a.rule,
-                    known.join(", ")
-                ),
-            );
-        }
-    }
-}
-
-/// Why an exception's object names nothing in either dialect, or `None` when it names
-/// something.
-fn missing_object(object: &str, models: &[(Dialect, &Inventory)]) -> Option<String> {
-    let (kind, name) = object.split_once(' ')?;
-    let name = name.trim();
-    let table_of = |s: &str| s.split(['(', '.']).next().unwrap_or(s).trim().to_string();
-    let exists = match kind {
-        "table" | "primary" | "unique" | "foreign" => {
-            let table = match kind {
-                "primary" => name.strip_prefix("key ").unwrap_or(name).to_string(),
-                "foreign" => table_of(name.strip_prefix("key ").unwrap_or(name)),
-                _ => table_of(name),
-            };
-            models.iter().any(|(_, m)| m.table(&table).is_some())
-        }
-        "column" => {
-            let (t, col) = name.split_once('.')?;
-            models.iter().any(|(_, m)| {
-                m.table(t)
-                    .is_some_and(|t| t.columns.iter().any(|c| c == col))
-            })
-        }
-        "index" => models
-            .iter()
-            .any(|(_, m)| m.indexes.iter().any(|i| i.name == name)),
-        "check" => models.iter().any(|(_, m)| {
-            m.tables
-                .iter()
-                .any(|t| t.checks.iter().any(|c| c.name == name))
-        }),
-        _ => {
-            return Some(format!(
-            "unknown kind `{kind}` (table, column, index, check, primary key, unique, foreign key)"
-        ))
-        }
-    };
-    (!exists).then(|| "names nothing that exists in either dialect".to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::{Manifest, Schema};
+    use crate::db::Access;
+    use crate::finding::{Scope, Tool};
+    use std::collections::BTreeMap;
+    use std::time::Duration;
+
+    fn file(dialect: Dialect, version: u32, name: &str, sql: &str) -> MigrationFile {
+        MigrationFile {
+            version,
+            name: name.into(),
+            path: format!("sql/{}/demo/V{version}__{name}.sql", dialect.dir_name()),
+            sql: sql.into(),
+        }
+    }
+
+    /// A scanned `demo` schema with these migrations, locked as they are when `locked`.
+    fn scan(pg: Vec<MigrationFile>, lite: Vec<MigrationFile>, locked: bool) -> Scan {
+        let schema = Schema {
+            name: "demo".into(),
+            manifest: Manifest::default(),
+            migrations: BTreeMap::from([(Dialect::Postgres, pg), (Dialect::Sqlite, lite)]),
+        };
+        let lock = locked.then(|| lock::render(&schema).expect("renders"));
+        Scan {
+            schema,
+            problems: Vec::new(),
+            manifest_path: "schemas/demo.toml".into(),
+            manifest_text: None,
+            manifest_error: None,
+            lock_path: "schemas/demo.lock".into(),
+            lock,
+        }
+    }
+
+    fn sqlite_only() -> Env<'static> {
+        Env {
+            postgres: None,
+            opts: ConnectOpts {
+                connect_timeout: Duration::from_secs(5),
+                lock_timeout: Duration::from_secs(5),
+                access: Access::Create,
+            },
+        }
+    }
+
+    const ROOMS: &str = "CREATE TABLE rooms (id INTEGER PRIMARY KEY);";
+    const MESSAGES: &str =
+        "CREATE TABLE messages (id INTEGER PRIMARY KEY, room_id INTEGER REFERENCES rooms (id));";
+
+    fn rules_of(r: &SchemaReport) -> Vec<&'static str> {
+        r.findings.iter().map(|f| f.rule.id).collect()
+    }
 
     #[test]
-    fn the_readme_lists_every_rule_with_its_severity() {
-        let readme = include_str!("../../README.md");
-        for (id, severity, _) in all_rules() {
-            let row = format!("| `{id}` | {} |", severity.as_str());
-            assert!(
-                readme.contains(&row),
-                "README lacks the row for {id}: {row}"
-            );
+    fn a_missing_twin_fails_files_and_skips_what_needs_them() {
+        let s = scan(
+            vec![file(Dialect::Postgres, 1, "rooms", ROOMS)],
+            vec![],
+            true,
+        );
+        let r = validate_schema(&s, &sqlite_only()).expect("runs");
+        assert_eq!(rules_of(&r), ["missing-twin"]);
+        assert_eq!(r.findings[0].severity, Severity::Error);
+        assert_eq!(r.stages.files, StageState::Failed);
+        assert_eq!(
+            (r.stages.apply_sqlite, r.stages.parity, r.stages.manifest),
+            (
+                StageState::Skipped,
+                StageState::Skipped,
+                StageState::Skipped
+            )
+        );
+        assert!(r.notes[0].contains("fix the migration files first"));
+    }
+
+    #[test]
+    fn a_sound_schema_passes_every_stage_that_runs_without_a_server() {
+        let s = scan(
+            vec![file(Dialect::Postgres, 1, "rooms", ROOMS)],
+            vec![file(Dialect::Sqlite, 1, "rooms", ROOMS)],
+            true,
+        );
+        let r = validate_schema(&s, &sqlite_only()).expect("runs");
+        assert!(r.findings.is_empty(), "{:?}", r.findings);
+        assert_eq!(
+            (r.stages.files, r.stages.lock, r.stages.apply_sqlite),
+            (StageState::Ok, StageState::Ok, StageState::Ok)
+        );
+        assert_eq!(r.stages.apply_postgres, StageState::Skipped);
+        assert_eq!(
+            (r.stages.lint, r.stages.manifest),
+            (StageState::Ok, StageState::Ok)
+        );
+    }
+
+    #[test]
+    fn an_unlocked_file_and_an_unindexed_key_are_errors_in_rule_order() {
+        let s = scan(
+            vec![
+                file(Dialect::Postgres, 1, "rooms", ROOMS),
+                file(Dialect::Postgres, 2, "messages", MESSAGES),
+            ],
+            vec![
+                file(Dialect::Sqlite, 1, "rooms", ROOMS),
+                file(Dialect::Sqlite, 2, "messages", MESSAGES),
+            ],
+            false,
+        );
+        let r = validate_schema(&s, &sqlite_only()).expect("runs");
+        assert_eq!(rules_of(&r), ["lock-file", "fk-without-index"]);
+        assert_eq!(r.stages.lock, StageState::Failed);
+        assert_eq!(r.stages.lint, StageState::Failed);
+        let fk = &r.findings[1];
+        assert_eq!(
+            fk.severity,
+            Severity::Error,
+            "fk-without-index is an error in validate"
+        );
+        assert_eq!(
+            fk.file.as_deref(),
+            Some("sql/postgres/demo/V2__messages.sql")
+        );
+        assert_eq!(fk.line, Some(1));
+        assert!(fk.fix.as_deref().is_some_and(
+            |f| f.starts_with("CREATE INDEX messages_room_id_idx ON messages (room_id);")
+        ));
+    }
+
+    #[test]
+    fn every_rule_is_listed_once_and_runs_in_validate() {
+        let mut ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+        for r in RULES {
+            assert!(r.severity_in(Tool::Validate).is_some(), "{}", r.id);
         }
+        let n = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), n);
+        // Every lint rule is in the list, in lint order, between parity and the manifest.
+        let lints: Vec<&str> = RULES
+            .iter()
+            .filter(|r| lint::is_lint_rule(r.id))
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(lints, lint::lint_ids());
+        assert!(RULES
+            .iter()
+            .all(|r| matches!(r.scope, Scope::Validate | Scope::CheckAndLint(_))));
     }
 }

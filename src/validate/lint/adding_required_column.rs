@@ -7,19 +7,18 @@
 //! rewrite since PostgreSQL 11), or add it nullable, backfill, and set NOT NULL in a later
 //! migration. Identity and generated columns fill themselves and are not reported.
 
-use super::{
-    add_column, alter_table, has_top_level, has_top_level_pair, Check, Hit, Rule, Statement,
-};
-use crate::checks::Severity;
+use super::{add_column, alter_table, has_top_level, has_top_level_pair, Found, Statement};
+use crate::finding::{Rule, Scope, Severity, POSTGRES};
 
 pub const RULE: Rule = Rule {
     id: "adding-required-column",
     severity: Severity::Error,
-    summary: "ADD COLUMN ... NOT NULL without a DEFAULT fails on a table that has rows",
-    check: Check::Statement(check),
+    summary: "lint: `ADD COLUMN ... NOT NULL` without a `DEFAULT`: fails on a table that has rows",
+    dialects: POSTGRES,
+    scope: Scope::Validate,
 };
 
-fn check(s: &Statement) -> Vec<Hit> {
+pub fn check(s: &Statement) -> Vec<Found> {
     let Some((table, actions)) = alter_table(&s.tokens) else {
         return Vec::new();
     };
@@ -39,14 +38,15 @@ fn check(s: &Statement) -> Vec<Hit> {
             || has_top_level(rest, "BIGSERIAL")
             || has_top_level(rest, "SMALLSERIAL");
         if required && !fills {
-            out.push(Hit {
+            out.push(Found {
+                table: None,
                 object: format!("column {table}.{column}"),
                 message: format!(
                     "ADD COLUMN {column} NOT NULL without a DEFAULT fails as soon as {table} has a row (existing rows would hold NULL)"
                 ),
-                fix: format!(
+                fix: Some(format!(
                     "give {column} a constant DEFAULT, or add it nullable, backfill, and SET NOT NULL in a later migration"
-                ),
+                )),
             });
         }
     }

@@ -7,17 +7,18 @@
 //! running may also not expect the new type. On a big table add a new column, backfill it
 //! in batches, switch the app over, then drop the old one; on a small one allow it.
 
-use super::{alter_table, Check, Hit, Rule, Statement};
-use crate::checks::Severity;
+use super::{alter_table, Found, Statement};
+use crate::finding::{Rule, Scope, Severity, POSTGRES};
 
 pub const RULE: Rule = Rule {
     id: "changing-column-type",
     severity: Severity::Warning,
-    summary: "ALTER COLUMN ... TYPE rewrites the table under an ACCESS EXCLUSIVE lock",
-    check: Check::Statement(check),
+    summary: "lint: `ALTER COLUMN ... TYPE`: rewrites the table under an ACCESS EXCLUSIVE lock",
+    dialects: POSTGRES,
+    scope: Scope::Validate,
 };
 
-fn check(s: &Statement) -> Vec<Hit> {
+pub fn check(s: &Statement) -> Vec<Found> {
     let Some((table, actions)) = alter_table(&s.tokens) else {
         return Vec::new();
     };
@@ -48,13 +49,14 @@ fn check(s: &Statement) -> Vec<Hit> {
             .take_while(|t| !t.is("USING") && !t.is("COLLATE"))
             .map(|t| t.text.as_str())
             .collect();
-        out.push(Hit {
+        out.push(Found {
+            table: None,
             object: format!("column {table}.{column}"),
             message: format!(
                 "changing the type of {table}.{column} to {} rewrites {table} and its indexes under an ACCESS EXCLUSIVE lock (reads and writes wait)",
                 new_type.join("").to_uppercase()
             ),
-            fix: "on a large table add a new column, backfill it in batches, switch the app, then drop the old one".into(),
+            fix: Some("on a large table add a new column, backfill it in batches, switch the app, then drop the old one".into()),
         });
     }
     out

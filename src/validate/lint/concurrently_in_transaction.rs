@@ -12,17 +12,18 @@
 //! `-- chatdb:no-transaction` (`chatdb new NAME --no-transaction`), written idempotently:
 //! `CREATE INDEX CONCURRENTLY IF NOT EXISTS "name" ON ...`.
 
-use super::{Check, Hit, Rule, Statement};
-use crate::checks::Severity;
+use super::{Found, Statement};
+use crate::finding::{Rule, Scope, Severity, POSTGRES};
 
 pub const RULE: Rule = Rule {
     id: "concurrently-in-transaction",
     severity: Severity::Error,
-    summary: "CONCURRENTLY cannot run in the migrate transaction: it needs a `-- chatdb:no-transaction` migration",
-    check: Check::Statement(check),
+    summary: "lint: `CREATE INDEX CONCURRENTLY`, `DROP INDEX CONCURRENTLY` or `REINDEX ... CONCURRENTLY` in a migration without the `-- chatdb:no-transaction` first line (PostgreSQL refuses it in the migrate transaction)",
+    dialects: POSTGRES,
+    scope: Scope::Validate,
 };
 
-fn check(s: &Statement) -> Vec<Hit> {
+pub fn check(s: &Statement) -> Vec<Found> {
     if s.no_transaction {
         return Vec::new();
     }
@@ -42,13 +43,14 @@ fn check(s: &Statement) -> Vec<Hit> {
         return Vec::new();
     }
     let head: Vec<&str> = t.iter().take(4).map(|x| x.text.as_str()).collect();
-    vec![Hit {
+    vec![Found {
+        table: None,
         object: format!("statement {}", head.join(" ")),
         message: format!(
             "{} cannot run inside the migrate transaction (PostgreSQL 25001)",
             head.join(" ")
         ),
-        fix: "move it to a migration of its own that starts with `-- chatdb:no-transaction` (chatdb new NAME --no-transaction), written with IF NOT EXISTS / IF EXISTS".to_string(),
+        fix: Some("move it to a migration of its own that starts with `-- chatdb:no-transaction` (chatdb new NAME --no-transaction), written with IF NOT EXISTS / IF EXISTS".to_string()),
     }]
 }
 

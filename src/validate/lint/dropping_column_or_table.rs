@@ -6,17 +6,19 @@
 //! the migration commits. Stop using the column or table in one release, and drop it in a
 //! migration of a later one; then allow the finding on that statement.
 
-use super::{alter_table, qualified_name, Check, Hit, Rule, Statement};
-use crate::checks::Severity;
+use super::{alter_table, qualified_name, Found, Statement};
+use crate::finding::{Rule, Scope, Severity, POSTGRES};
 
 pub const RULE: Rule = Rule {
     id: "dropping-column-or-table",
     severity: Severity::Warning,
-    summary: "DROP COLUMN / DROP TABLE loses data and breaks the app version still running",
-    check: Check::Statement(check),
+    summary:
+        "lint: `DROP COLUMN` / `DROP TABLE`: data gone, and the app version still running breaks",
+    dialects: POSTGRES,
+    scope: Scope::Validate,
 };
 
-fn check(s: &Statement) -> Vec<Hit> {
+pub fn check(s: &Statement) -> Vec<Found> {
     let t = &s.tokens;
     let fix = "stop using it in one release and drop it in a later release's migration";
     if t.first().is_some_and(|w| w.is("DROP")) && t.get(1).is_some_and(|w| w.is("TABLE")) {
@@ -27,10 +29,11 @@ fn check(s: &Statement) -> Vec<Hit> {
         let mut out = Vec::new();
         while let Some((table, next)) = qualified_name(t, i) {
             if !s.created_here.contains(&table) {
-                out.push(Hit {
+                out.push(Found {
+                    table: None,
                     object: format!("table {table}"),
                     message: format!("DROP TABLE {table} deletes its rows for good, and the running app's queries on {table} fail from the moment the migration commits"),
-                    fix: fix.into(),
+                    fix: Some(fix.into()),
                 });
             }
             if !t.get(next).is_some_and(|p| p.is_punct(',')) {
@@ -69,10 +72,11 @@ fn check(s: &Statement) -> Vec<Hit> {
         let Some(column) = a.get(i).map(|w| w.name()) else {
             continue;
         };
-        out.push(Hit {
+        out.push(Found {
+            table: None,
             object: format!("column {table}.{column}"),
             message: format!("DROP COLUMN {table}.{column} deletes its data for good, and the running app's queries that name it fail from the moment the migration commits"),
-            fix: fix.into(),
+            fix: Some(fix.into()),
         });
     }
     out

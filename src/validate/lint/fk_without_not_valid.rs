@@ -8,18 +8,19 @@
 //! `migrate` in one transaction, which keeps every lock to the end, so put the VALIDATE in
 //! a migration that a later `migrate` run applies.
 
-use super::{alter_table, has_top_level_pair, position_top_level, Check, Hit, Rule, Statement};
-use crate::checks::Severity;
+use super::{alter_table, has_top_level_pair, position_top_level, Found, Statement};
+use crate::finding::{Rule, Scope, Severity, POSTGRES};
 
 pub const RULE: Rule = Rule {
     id: "fk-without-not-valid",
     severity: Severity::Warning,
     summary:
-        "ADD FOREIGN KEY without NOT VALID scans the table while blocking writes to both tables",
-    check: Check::Statement(check),
+        "lint: `ADD FOREIGN KEY` without `NOT VALID`: scans the table while writes to both tables wait",
+    dialects: POSTGRES,
+    scope: Scope::Validate,
 };
 
-fn check(s: &Statement) -> Vec<Hit> {
+pub fn check(s: &Statement) -> Vec<Found> {
     let Some((table, actions)) = alter_table(&s.tokens) else {
         return Vec::new();
     };
@@ -51,14 +52,15 @@ fn check(s: &Statement) -> Vec<Hit> {
             .and_then(|p| body.get(p + 1))
             .map(|t| t.name())
             .unwrap_or_default();
-        out.push(Hit {
+        out.push(Found {
+            table: None,
             object: format!("foreign key {label}"),
             message: format!(
                 "adding {label} without NOT VALID checks every row of {table} while writes to {table} and {refs} wait"
             ),
-            fix: format!(
+            fix: Some(format!(
                 "add it NOT VALID, and ALTER TABLE {table} VALIDATE CONSTRAINT {label} in a migration a later `chatdb migrate` applies"
-            ),
+            )),
         });
     }
     out

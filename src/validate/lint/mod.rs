@@ -3,7 +3,7 @@
 //! table that has rows, breaking the app version still running).
 //!
 //! One file per rule, each with a doc comment that says what it catches, why it matters and
-//! what to write instead; adding a rule is one file plus its name in [`rules!`]. Statement
+//! what to write instead; adding a rule is one file plus its line in [`LINTS`]. Statement
 //! rules see one migration at a time, split into statements by [`crate::sqltext`] (which
 //! gives the line numbers), and are run on every version after the schema's first: the
 //! first version creates its tables, so nothing it does can lock a table with rows. A
@@ -18,48 +18,78 @@
 //! or, for a released migration (which is never edited), with `[[validate.lint_allow]]` in
 //! the schema's manifest.
 
-mod adding_required_column;
-mod changing_column_type;
-mod concurrently_in_transaction;
-mod dropping_column_or_table;
-mod fk_without_index;
-mod fk_without_not_valid;
-mod no_transaction_idempotent;
-mod require_concurrent_index;
-mod volatile_default;
+pub mod adding_required_column;
+pub mod changing_column_type;
+pub mod concurrently_in_transaction;
+pub mod dropping_column_or_table;
+pub mod fk_without_not_valid;
+pub mod no_transaction_idempotent;
+pub mod require_concurrent_index;
+pub mod volatile_default;
 
 use std::collections::BTreeSet;
 
 use crate::catalog::MigrationFile;
-use crate::checks::Severity;
+use crate::checks::fk_without_index;
+use crate::finding::{Found, Rule};
 use crate::model::inventory::Inventory;
 use crate::sqltext::{self, Token};
 
-/// Every lint rule, in report order.
-pub const RULES: &[Rule] = &[
-    require_concurrent_index::RULE,
-    adding_required_column::RULE,
-    changing_column_type::RULE,
-    dropping_column_or_table::RULE,
-    fk_without_not_valid::RULE,
-    volatile_default::RULE,
-    no_transaction_idempotent::RULE,
-    concurrently_in_transaction::RULE,
-    fk_without_index::RULE,
+/// Every lint rule with what it looks at, in report order.
+pub const LINTS: &[(&Rule, Check)] = &[
+    (
+        &require_concurrent_index::RULE,
+        Check::Statement(require_concurrent_index::check),
+    ),
+    (
+        &adding_required_column::RULE,
+        Check::Statement(adding_required_column::check),
+    ),
+    (
+        &changing_column_type::RULE,
+        Check::Statement(changing_column_type::check),
+    ),
+    (
+        &dropping_column_or_table::RULE,
+        Check::Statement(dropping_column_or_table::check),
+    ),
+    (
+        &fk_without_not_valid::RULE,
+        Check::Statement(fk_without_not_valid::check),
+    ),
+    (
+        &volatile_default::RULE,
+        Check::Statement(volatile_default::check),
+    ),
+    (
+        &no_transaction_idempotent::RULE,
+        Check::Statement(no_transaction_idempotent::check),
+    ),
+    (
+        &concurrently_in_transaction::RULE,
+        Check::Statement(concurrently_in_transaction::check),
+    ),
+    (
+        &fk_without_index::RULE,
+        Check::Model(fk_without_index::lint),
+    ),
 ];
 
-/// One rule: its id (kebab-case, stable), its severity, a one-line summary for reports
-/// and the README, and what it looks at.
-pub struct Rule {
-    pub id: &'static str,
-    pub severity: Severity,
-    pub summary: &'static str,
-    pub check: Check,
+/// Whether `id` names a lint rule.
+pub fn is_lint_rule(id: &str) -> bool {
+    LINTS.iter().any(|(r, _)| r.id == id)
 }
 
+/// The ids of the lint rules, in report order.
+pub fn lint_ids() -> Vec<&'static str> {
+    LINTS.iter().map(|(r, _)| r.id).collect()
+}
+
+/// What a lint rule looks at.
+#[derive(Clone, Copy)]
 pub enum Check {
     /// Looks at each statement of each migration after the first version.
-    Statement(fn(&Statement) -> Vec<Hit>),
+    Statement(fn(&Statement) -> Vec<Found>),
     /// Looks at the schema every version builds (`pg` is PostgreSQL's result when a server
     /// was given, otherwise SQLite's), with the PostgreSQL migrations to point into.
     Model(fn(&Inventory, &[Parsed]) -> Vec<ModelHit>),
@@ -77,20 +107,12 @@ pub struct Statement<'a> {
     pub no_transaction: bool,
 }
 
-/// What a statement rule found.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Hit {
-    pub object: String,
-    pub message: String,
-    pub fix: String,
-}
-
 /// What a model rule found, and which file and statement to blame.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelHit {
     pub file: usize,
     pub statement: usize,
-    pub hit: Hit,
+    pub hit: Found,
 }
 
 /// A migration split into statements, with each statement's allow comments.
@@ -140,38 +162,27 @@ pub fn allow_comments(text: &str) -> BTreeSet<String> {
     ids
 }
 
-/// A lint finding before the caller decides whether it is allowed.
+/// What a lint rule found, before the validate stage decides whether it is allowed and
+/// makes it a [`crate::finding::Finding`].
 #[derive(Debug, Clone, PartialEq)]
-pub struct Finding {
+pub struct Flagged {
     pub rule: &'static Rule,
     /// Index into the files given to [`run`].
     pub file: usize,
     pub line: usize,
-    pub hit: Hit,
+    pub hit: Found,
     /// Allowed by a `-- chatdb:allow` comment at the statement.
     pub allowed_by_comment: bool,
 }
 
-impl PartialEq for Rule {
-    fn eq(&self, other: &Self) -> bool {
-        self.id == other.id
-    }
-}
-
-impl std::fmt::Debug for Rule {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.id)
-    }
-}
-
 /// Lints `files` (one dialect's migrations, sorted by version; PostgreSQL's): statement
 /// rules on every version after the first, model rules on `model` when there is one.
-pub fn run(files: &[MigrationFile], model: Option<&Inventory>) -> Vec<Finding> {
+pub fn run(files: &[MigrationFile], model: Option<&Inventory>) -> Vec<Flagged> {
     let parsed: Vec<Parsed> = files.iter().map(Parsed::new).collect();
     let first = files.iter().map(|f| f.version).min();
     let mut out = Vec::new();
-    for rule in RULES {
-        match rule.check {
+    for &(rule, check) in LINTS {
+        match check {
             Check::Statement(check) => {
                 for (fi, p) in parsed.iter().enumerate() {
                     if Some(p.file.version) == first {
@@ -191,7 +202,7 @@ pub fn run(files: &[MigrationFile], model: Option<&Inventory>) -> Vec<Finding> {
                             no_transaction: crate::online::is_no_transaction(&p.file.sql),
                         };
                         for hit in check(&stmt) {
-                            out.push(Finding {
+                            out.push(Flagged {
                                 rule,
                                 file: fi,
                                 line: stmt.line,
@@ -222,7 +233,7 @@ pub fn run(files: &[MigrationFile], model: Option<&Inventory>) -> Vec<Finding> {
                         }
                         None => (1, false),
                     };
-                    out.push(Finding {
+                    out.push(Flagged {
                         rule,
                         file: mh.file,
                         line,
@@ -385,7 +396,7 @@ pub mod testkit {
     use super::*;
 
     /// Runs the statement rule `check` over `sql`, as a migration after the first version.
-    pub fn hits(check: fn(&Statement) -> Vec<Hit>, sql: &str) -> Vec<Hit> {
+    pub fn hits(check: fn(&Statement) -> Vec<Found>, sql: &str) -> Vec<Found> {
         let mut created = BTreeSet::new();
         let mut out = Vec::new();
         for s in sqltext::split(sql) {

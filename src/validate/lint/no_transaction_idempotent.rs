@@ -17,17 +17,18 @@
 //! rename goes in an ordinary (transactional) migration. A statement that is harmless when
 //! repeated can be allowed with `-- chatdb:allow no-transaction-idempotent: why`.
 
-use super::{Check, Hit, Rule, Statement};
-use crate::checks::Severity;
+use super::{Found, Statement};
+use crate::finding::{Rule, Scope, Severity, POSTGRES};
 
 pub const RULE: Rule = Rule {
     id: "no-transaction-idempotent",
     severity: Severity::Error,
-    summary: "a statement of a no-transaction migration must be idempotent (IF NOT EXISTS / IF EXISTS): a failed run is finished by running it again",
-    check: Check::Statement(check),
+    summary: "lint: a statement of a `-- chatdb:no-transaction` migration that is not idempotent (`CREATE` without `IF NOT EXISTS`, `DROP` without `IF EXISTS`, an unnamed index, `ADD CONSTRAINT`, `RENAME`, a data change): a failed run is finished by running the file again",
+    dialects: POSTGRES,
+    scope: Scope::Validate,
 };
 
-fn check(s: &Statement) -> Vec<Hit> {
+pub fn check(s: &Statement) -> Vec<Found> {
     if !s.no_transaction {
         return Vec::new();
     }
@@ -35,12 +36,13 @@ fn check(s: &Statement) -> Vec<Hit> {
         return Vec::new();
     };
     let head: Vec<&str> = s.tokens.iter().take(4).map(|t| t.text.as_str()).collect();
-    vec![Hit {
+    vec![Found {
+        table: None,
         object: format!("statement {}", head.join(" ")),
         message: format!(
             "not idempotent in a no-transaction migration (a failed or killed run is finished by running the file again): {why}"
         ),
-        fix: why,
+        fix: Some(why),
     }]
 }
 
@@ -56,7 +58,14 @@ mod tests {
         let sql = format!("{MARK}CREATE INDEX CONCURRENTLY messages_room ON messages (room_id);");
         let found = hits(check, &sql);
         assert_eq!(found.len(), 1);
-        assert!(found[0].fix.contains("IF NOT EXISTS"), "{:?}", found[0]);
+        assert!(
+            found[0]
+                .fix
+                .as_deref()
+                .is_some_and(|f| f.contains("IF NOT EXISTS")),
+            "{:?}",
+            found[0]
+        );
     }
 
     #[test]

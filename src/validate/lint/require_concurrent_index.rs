@@ -11,18 +11,19 @@
 //! built beforehand outside chatdb (the migration is then a no-op there, and still correct
 //! on a fresh database). On a table known to stay small, allow it.
 
-use super::{qualified_name, Check, Hit, Rule, Statement};
-use crate::checks::Severity;
+use super::{qualified_name, Found, Statement};
+use crate::finding::{Rule, Scope, Severity, POSTGRES};
 
 pub const RULE: Rule = Rule {
     id: "require-concurrent-index",
     severity: Severity::Warning,
     summary:
-        "CREATE INDEX without CONCURRENTLY on an existing table blocks its writes while it builds",
-    check: Check::Statement(check),
+        "lint: `CREATE INDEX` without `CONCURRENTLY` (or `IF NOT EXISTS`) on an existing table: writes wait for the build",
+    dialects: POSTGRES,
+    scope: Scope::Validate,
 };
 
-fn check(s: &Statement) -> Vec<Hit> {
+pub fn check(s: &Statement) -> Vec<Found> {
     let t = &s.tokens;
     let mut i = 0;
     if !t.first().is_some_and(|w| w.is("CREATE")) {
@@ -62,14 +63,15 @@ fn check(s: &Statement) -> Vec<Hit> {
         return Vec::new();
     }
     let label = name.clone().unwrap_or_else(|| format!("index on {table}"));
-    vec![Hit {
+    vec![Found {
+        table: None,
         object: format!("index {label}"),
         message: format!(
             "CREATE INDEX {label} on existing table {table} without CONCURRENTLY blocks every write to {table} until the build finishes"
         ),
-        fix: format!(
+        fix: Some(format!(
             "on a large table build it beforehand outside chatdb (CREATE INDEX CONCURRENTLY {label} ...) and write CREATE INDEX IF NOT EXISTS here"
-        ),
+        )),
     }]
 }
 

@@ -8,15 +8,16 @@
 //! Add the column without the default (or with a constant), backfill in batches, then
 //! `ALTER COLUMN ... SET DEFAULT` for new rows.
 
-use super::{add_column, alter_table, position_top_level, Check, Hit, Rule, Statement};
-use crate::checks::Severity;
+use super::{add_column, alter_table, position_top_level, Found, Statement};
+use crate::finding::{Rule, Scope, Severity, POSTGRES};
 
 pub const RULE: Rule = Rule {
     id: "volatile-default",
     severity: Severity::Warning,
     summary:
-        "ADD COLUMN with a volatile DEFAULT rewrites the whole table under an ACCESS EXCLUSIVE lock",
-    check: Check::Statement(check),
+        "lint: `ADD COLUMN ... DEFAULT random()`/`gen_random_uuid()`/`clock_timestamp()`...: rewrites the table (`now()` does not)",
+    dialects: POSTGRES,
+    scope: Scope::Validate,
 };
 
 /// Functions whose result changes per row.
@@ -35,7 +36,7 @@ const VOLATILE: &[&str] = &[
     "setseed",
 ];
 
-fn check(s: &Statement) -> Vec<Hit> {
+pub fn check(s: &Statement) -> Vec<Found> {
     let Some((table, actions)) = alter_table(&s.tokens) else {
         return Vec::new();
     };
@@ -85,14 +86,15 @@ fn check(s: &Statement) -> Vec<Hit> {
             }
         }
         if let Some(function) = found {
-            out.push(Hit {
+            out.push(Found {
+                table: None,
                 object: format!("column {table}.{column}"),
                 message: format!(
                     "ADD COLUMN {column} with the volatile DEFAULT {function}() rewrites every row of {table} under an ACCESS EXCLUSIVE lock"
                 ),
-                fix: format!(
+                fix: Some(format!(
                     "add {column} without that default, backfill it in batches, then ALTER COLUMN {column} SET DEFAULT {function}() for new rows"
-                ),
+                )),
             });
         }
     }
