@@ -21,10 +21,10 @@ setup() { # $1 = database name
   psql -q "$ADMIN" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1"
   $BIN -d "$BASE/$1" -s assistant migrate >/dev/null
   psql -q "$BASE/$1" <<SQL
-INSERT INTO users (id, email) VALUES ('f0000000-0000-4000-8000-000000000001', 'a@x');
-INSERT INTO conversations (id, user_id) SELECT ('f1000000-0000-4000-8000-' || lpad(g::text, 12, '0'))::uuid, 'f0000000-0000-4000-8000-000000000001' FROM generate_series(1, 1000) g;
+INSERT INTO "user" (id, email) VALUES ('f0000000-0000-4000-8000-000000000001', 'a@x');
+INSERT INTO conversations (id, user_id) SELECT ('f1000000-0000-4000-8000-' || lpad(g::text, 12, '0')), 'f0000000-0000-4000-8000-000000000001' FROM generate_series(1, 1000) g;
 INSERT INTO messages (conversation_id, role, content, created_at)
-SELECT ('f1000000-0000-4000-8000-' || lpad((1 + g % 1000)::text, 12, '0'))::uuid, 'user', repeat('x', 120),
+SELECT ('f1000000-0000-4000-8000-' || lpad((1 + g % 1000)::text, 12, '0')), 'user', repeat('x', 120),
        CASE WHEN g % 2 = 0 THEN now() - interval '400 days' - make_interval(secs => g) ELSE now() - make_interval(secs => g % 86400) END
 FROM generate_series(1, $TOTAL) g;
 VACUUM ANALYZE;

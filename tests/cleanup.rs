@@ -210,7 +210,7 @@ const FIXTURES: &[Fixture] = &[
     },
     Fixture {
         schema: "assistant",
-        setup: "INSERT INTO users (id, email) VALUES ('f0000000-0000-4000-8000-000000000001', 'a@x');
+        setup: "INSERT INTO \"user\" (id, email) VALUES ('f0000000-0000-4000-8000-000000000001', 'a@x');
                 INSERT INTO conversations (id, user_id) VALUES ('f1000000-0000-4000-8000-000000000001', 'f0000000-0000-4000-8000-000000000001');",
         cases: &[Case {
             table: "messages",
@@ -406,7 +406,7 @@ fn cascades_take_exactly_the_children_postgres() {
 fn many_expired_messages(db: &Db, dir: &Path, rows: u64) {
     migrate(dir, db, "assistant");
     db.exec(
-        "INSERT INTO users (id, email) VALUES ('f0000000-0000-4000-8000-000000000001', 'a@x');
+        "INSERT INTO \"user\" (id, email) VALUES ('f0000000-0000-4000-8000-000000000001', 'a@x');
          INSERT INTO conversations (id, user_id) VALUES ('f1000000-0000-4000-8000-000000000001', 'f0000000-0000-4000-8000-000000000001');",
         0,
     );

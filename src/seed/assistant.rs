@@ -24,7 +24,7 @@ use super::{Ctx, Sink, TableDef};
 
 pub const TABLES: &[TableDef] = &[
     TableDef {
-        name: "users",
+        name: "user",
         columns: &["id", "email", "display_name", "created_at", "updated_at"],
     },
     TableDef {
@@ -74,7 +74,7 @@ const T_TASK: u64 = super::kit::tag("assistant.tasks");
 
 pub fn generate<S: Sink>(table: &str, ctx: &Ctx, out: &mut S) -> Result<()> {
     match table {
-        "users" => users(ctx, out),
+        "user" => users(ctx, out),
         "conversations" => conversations(ctx, out),
         "messages" => messages(ctx, out),
         "tasks" => tasks(ctx, out),
@@ -83,7 +83,7 @@ pub fn generate<S: Sink>(table: &str, ctx: &Ctx, out: &mut S) -> Result<()> {
 }
 
 fn user_ids(ctx: &Ctx) -> Ids {
-    ctx.ids("users").pin(ctx.samples, 0, SAMPLE_USER)
+    ctx.ids("user").pin(ctx.samples, 0, SAMPLE_USER)
 }
 
 fn conversation_ids(ctx: &Ctx) -> Ids {
@@ -100,7 +100,7 @@ fn users<S: Sink>(ctx: &Ctx, out: &mut S) -> Result<()> {
     let ids = user_ids(ctx);
     let mut email = String::new();
     let mut name = String::new();
-    for i in 0..ctx.n("users") {
+    for i in 0..ctx.n("user") {
         let created = user_created(ctx, i);
         let mut r = ctx.rng(T_USER, i);
         r.next_u64();
@@ -108,7 +108,7 @@ fn users<S: Sink>(ctx: &Ctx, out: &mut S) -> Result<()> {
         email.push_str(&format!("user{}{}@example.com", i + 1, ctx.suffix));
         name.clear();
         name.push_str(r.pick(FIRST_NAMES));
-        row! { out, "users";
+        row! { out, "user";
             id: uuid(ids.at(i)),
             email: text(&email),
             display_name: {
@@ -128,7 +128,7 @@ fn users<S: Sink>(ctx: &Ctx, out: &mut S) -> Result<()> {
 /// The users with their share of `total` rows (mild tail, the sample user typical):
 /// (user index, first row index, count).
 fn per_user(ctx: &Ctx, total: u64, wtag: u64) -> Shares<impl Fn(u64) -> u64 + '_> {
-    Shares::new(ctx.n("users"), total, ctx.samples.then_some(0), move |i| {
+    Shares::new(ctx.n("user"), total, ctx.samples.then_some(0), move |i| {
         ctx.rng(wtag, i).soft_tail(10.0)
     })
 }
@@ -300,7 +300,7 @@ mod tests {
     #[test]
     fn rows_satisfy_the_constraints_and_the_samples_exist() {
         let all = generate_all("assistant", 0.001, 3);
-        assert_eq!(all["users"][0]["email"], "user1@example.com");
+        assert_eq!(all["user"][0]["email"], "user1@example.com");
         let conv = &all["conversations"];
         let sample = conv
             .iter()

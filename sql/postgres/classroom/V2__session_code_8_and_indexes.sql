@@ -3,43 +3,48 @@
 --   "세션 코드 6자리 → 8자리 확장": sessions.code CHAR(6) -> CHAR(8) (ERD: CHAR code(8),
 --     "8자리 영숫자" = 8 alphanumeric characters);
 --   "성능 인덱스 추가 (Critical + Additional)": the seven indexes of section
---     "성능 최적화 인덱스", exactly as documented, defects included (V3 repairs them);
---   the CHECK constraints the v0.2 ERD annotations imply and v0.1 did not have.
+--     "성능 최적화 인덱스", exactly as documented, defects included (V3 repairs them).
 -- The other v0.2 changelog items (query examples, connection pooling, PostgreSQL tuning,
 -- monitoring queries, backup strategy) change no schema.
 --
--- The new CHECK constraints and how they are added:
+-- Also here: three CHECK constraints read from the ERD's column annotations. The changelog
+-- names no constraint, and the table definitions (V1) write none of them; the annotations
+-- are those of the only ERD published, v0.2's, and the first of them describes the v0.2 code,
+-- so they come with v0.2. Each states what the annotation states, and nothing more: no
+-- application that follows the ERD can write a row that violates it.
 --   sessions_code_check        code is 8 ASCII letters/digits ("8자리 영숫자"); the ERD
 --                              does not fix the letter case, so both cases are allowed.
 --   messages_nickname_check    nickname is 1 to 20 characters ("1-20자"); VARCHAR(20) only
 --                              gives the upper bound.
---   classes_grade_check        grade is one of "1-1, 1-2, ..., 6-2": school year 1-6,
---                              then term 1 or 2.
---   problems_grade_check       problems.grade is matched against a class's grade when
---                              learning cards rotate (idx_problems_grade_difficulty), so it
---                              takes the same domain; a problem outside it is never served.
---   sessions_ended_at_check    a session cannot end before it started.
---   sessions_expires_at_check  a session expires after it started ("TTL 30분").
+--   classes_grade_check        grade has the form of "1-1, 1-2, ..., 6-2": a school year 1-6,
+--                              a hyphen, and a positive number without leading zeros. The
+--                              annotation reads two ways, year-term (second number 1 or 2)
+--                              and year-class ('3-5' is the fifth class of year 3); the
+--                              check takes both.
+-- Not constrained, on purpose (the rule: a constraint the document does not state may only
+-- reject rows that no application following the document could write):
+--   problems.grade has no annotation and no format: a problem for grade '3' is as valid as
+--     one for '3-1';
+--   no order is imposed between started_at, ended_at and expires_at. The document states
+--     none, and the columns are TIMESTAMP (no time zone) defaulting to NOW(), which stores
+--     the wall-clock time of the database session's TimeZone: an application that writes
+--     ended_at = datetime.utcnow() while the session runs with TimeZone = 'Asia/Seoul'
+--     writes an ended_at nine hours "before" the started_at the default wrote, and so does
+--     any application whose clock differs from the server's.
 -- NOT VALID where rows written under v0.1 can violate the constraint, so that the
 -- migration does not fail on them; they stay as they are, and every new or updated row
 -- is checked:
 --   sessions_code_check: every v0.1 code violates it (6 characters, blank-padded to 8 by
 --     the type change);
---   messages_nickname_check, classes_grade_check, problems_grade_check: free text that v0.1
---     checked only by width ('' or '3학년 1반' fit VARCHAR(10)/VARCHAR(20)).
+--   messages_nickname_check, classes_grade_check: free text that v0.1 checked only by width
+--     ('' or '3학년 1반' fit VARCHAR(20)/VARCHAR(10)).
 -- Caution: PostgreSQL checks a NOT VALID constraint on every UPDATE of a row, whatever
 -- column the UPDATE sets. A v0.1 session (6-character code) therefore cannot be UPDATEd,
 -- e.g. ended by SET ended_at = NOW() or by the expiry cleanup job, until its code is
 -- replaced; it can still be read, looked up by code (CHAR comparison ignores the padding)
 -- and deleted. End the open v0.1 sessions before deploying v0.2 (they expire after 30
 -- minutes anyway). The same applies to UPDATEs (e.g. moderation) of a v0.1 message with an
--- empty nickname and of v0.1 classes/problems with a free-form grade.
--- VALIDATEd (safe): sessions_ended_at_check and sessions_expires_at_check. Their columns
--- are filled by the database (started_at DEFAULT NOW(), expires_at DEFAULT NOW() + 30
--- minutes, ended_at set when the session ends), so v0.1 rows satisfy them; a row that does
--- not is corrupt, and the failed migration (one transaction, nothing changed) names it.
--- In one transaction, NOT VALID + VALIDATE CONSTRAINT is the same as a plain ADD
--- CONSTRAINT; it is spelled out to show which constraints are checked against old rows.
+-- empty nickname and of v0.1 classes with a free-form grade.
 
 -- "세션 코드 6자리 → 8자리 확장". Rewrites sessions and rebuilds sessions_code_key under an
 -- ACCESS EXCLUSIVE lock; v0.1 codes become blank-padded ('ABC123  '), and lookups by the
@@ -82,20 +87,6 @@ ALTER TABLE sessions ADD CONSTRAINT sessions_code_check
 ALTER TABLE messages ADD CONSTRAINT messages_nickname_check
     CHECK (LENGTH(nickname) BETWEEN 1 AND 20) NOT VALID;
 
--- "1-1, 1-2, ..., 6-2". NOT VALID: v0.1 accepted any grade text up to 10 characters.
+-- "1-1, 1-2, ..., 6-2", read as year-term or as year-class. NOT VALID: v0.1 accepted any grade text up to 10 characters.
 ALTER TABLE classes ADD CONSTRAINT classes_grade_check
-    CHECK (grade ~ '^[1-6]-[12]$') NOT VALID;
-
--- Same domain as classes.grade, which it is matched against. NOT VALID, as for classes.
-ALTER TABLE problems ADD CONSTRAINT problems_grade_check
-    CHECK (grade ~ '^[1-6]-[12]$') NOT VALID;
-
--- A session ends no earlier than it started. Database-filled columns: validated.
-ALTER TABLE sessions ADD CONSTRAINT sessions_ended_at_check
-    CHECK (ended_at >= started_at) NOT VALID;
-ALTER TABLE sessions VALIDATE CONSTRAINT sessions_ended_at_check;
-
--- A session expires after it started ("TTL 30분"). Database-filled columns: validated.
-ALTER TABLE sessions ADD CONSTRAINT sessions_expires_at_check
-    CHECK (expires_at > started_at) NOT VALID;
-ALTER TABLE sessions VALIDATE CONSTRAINT sessions_expires_at_check;
+    CHECK (grade ~ '^[1-6]-[1-9][0-9]*$') NOT VALID;

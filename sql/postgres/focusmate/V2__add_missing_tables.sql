@@ -9,7 +9,7 @@
 --   NOT NULL wherever a row makes no sense without the value;
 --   ON DELETE CASCADE for rows a parent owns (a user's settings, likes, memberships, messages
 --   of a deleted room); ON DELETE SET NULL for history kept when an actor goes (a message's
---   sender, a team's session by a former member, who reviewed a request);
+--   sender, who reviewed a request) and for a group that goes (the team a ranking session counted for);
 --   ON DELETE RESTRICT where the parent is reference data (achievement definitions);
 --   UNIQUE for natural keys; CHECK for every enum-like status/type column;
 --   every foreign key is the leading column(s) of an index (a UNIQUE constraint counts);
@@ -154,13 +154,15 @@ CREATE INDEX ix_comment_like_user_id ON comment_like (user_id);
 
 -- ---------------------------------------------------------------- 랭킹 시스템 (Ranking)
 
--- 2.2 ranking_sessions (랭킹 세션): focus sessions that count for a team's score. The team
--- owns them (CASCADE); a member who deletes their account leaves the team's score intact
--- (user_id SET NULL).
+-- 2.2 ranking_sessions (랭킹 세션): a user's focus sessions that count in the ranking. The
+-- 2.1 diagram draws USER ||--o{ RANKING_SESSIONS ("participates"): every session has exactly
+-- one user, who owns it (NOT NULL, CASCADE). It draws no edge from RANKING_TEAMS, so the team
+-- a session counts for is optional: NULL for a user in no team, and SET NULL when the team is
+-- deleted (the user's session history stays).
 CREATE TABLE ranking_sessions (
     id VARCHAR(36) CONSTRAINT ranking_sessions_pkey PRIMARY KEY,
-    team_id VARCHAR(36) NOT NULL CONSTRAINT ranking_sessions_team_id_fkey REFERENCES ranking_teams (id) ON DELETE CASCADE,
-    user_id VARCHAR(36) CONSTRAINT ranking_sessions_user_id_fkey REFERENCES "user" (id) ON DELETE SET NULL,
+    team_id VARCHAR(36) CONSTRAINT ranking_sessions_team_id_fkey REFERENCES ranking_teams (id) ON DELETE SET NULL,
+    user_id VARCHAR(36) NOT NULL CONSTRAINT ranking_sessions_user_id_fkey REFERENCES "user" (id) ON DELETE CASCADE,
     session_type VARCHAR(10) NOT NULL DEFAULT 'work' CONSTRAINT ranking_sessions_session_type_check CHECK (session_type IN ('work', 'break')),
     duration_minutes INTEGER NOT NULL CONSTRAINT ranking_sessions_duration_minutes_check CHECK (duration_minutes > 0),
     score INTEGER NOT NULL DEFAULT 0 CONSTRAINT ranking_sessions_score_check CHECK (score >= 0),
@@ -255,8 +257,8 @@ CREATE INDEX ix_ranking_verification_requests_status_created_at ON ranking_verif
 -- ---------------------------------------------------------------- 매칭 시스템 (Matching)
 
 -- 2.2 matching_proposals (매칭 제안): a proposed match of two waiting pools; a pair is
--- proposed once. It has no meaning without its pools (CASCADE); the chat room an accepted
--- proposal opens outlives it.
+-- proposed once, in either order (ix_matching_proposals_pair below). It has no meaning without
+-- its pools (CASCADE); the chat room an accepted proposal opens outlives it.
 CREATE TABLE matching_proposals (
     id VARCHAR(36) CONSTRAINT matching_proposals_pkey PRIMARY KEY,
     pool_a_id VARCHAR(36) NOT NULL CONSTRAINT matching_proposals_pool_a_id_fkey REFERENCES matching_pools (id) ON DELETE CASCADE,
@@ -265,10 +267,14 @@ CREATE TABLE matching_proposals (
     created_at TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT NOW(),
     responded_at TIMESTAMP WITH TIME ZONE,
     expires_at TIMESTAMP WITH TIME ZONE,
-    CONSTRAINT matching_proposals_check CHECK (pool_a_id <> pool_b_id),
-    CONSTRAINT matching_proposals_pool_a_id_pool_b_id_key UNIQUE (pool_a_id, pool_b_id)
+    CONSTRAINT matching_proposals_check CHECK (pool_a_id <> pool_b_id)
 );
--- matching_proposals_pool_a_id_pool_b_id_key leads with pool_a_id: serves matching_proposals_pool_a_id_fkey.
+-- A pair is proposed once: (p2, p1) after (p1, p2) is the same pair. A UNIQUE (pool_a_id, pool_b_id)
+-- constraint would take both; the pair in a fixed order (LEAST/GREATEST) does not. No application
+-- can need two proposals of one pair: the table is chatdb's design, and this is its rule.
+CREATE UNIQUE INDEX ix_matching_proposals_pair ON matching_proposals (LEAST(pool_a_id, pool_b_id), GREATEST(pool_a_id, pool_b_id));
+-- matching_proposals_pool_a_id_fkey: deleting a pool cascades here; ix_matching_proposals_pair leads with an expression, not pool_a_id.
+CREATE INDEX ix_matching_proposals_pool_a_id ON matching_proposals (pool_a_id);
 
 -- matching_proposals_pool_b_id_fkey: deleting a pool cascades here.
 CREATE INDEX ix_matching_proposals_pool_b_id ON matching_proposals (pool_b_id);

@@ -12,9 +12,9 @@
 --     idx_messages_conversation_id_created_at returns its messages already in created_at order;
 --   a user's open tasks (user_id, completed = false): idx_tasks_user_completed;
 --   tasks by tag: no GIN in SQLite (see V1), the user's tasks via idx_tasks_user_completed;
---   tasks due: idx_tasks_due_date (partial).
+--   a user's open tasks due by a time, soonest first: idx_tasks_user_id_due_date (partial).
 -- Kept as they are: idx_messages_created_at (retention deletes old messages by created_at),
--- idx_tasks_user_completed (also covers FK tasks_user_id_fkey), idx_tasks_due_date.
+-- idx_tasks_user_completed (also covers FK tasks_user_id_fkey).
 
 -- A user's conversations: WHERE user_id = $1 ORDER BY updated_at DESC LIMIT 100 needs no sort with this; also covers FK conversations_user_id_fkey.
 CREATE INDEX idx_conversations_user_id_updated_at ON conversations (user_id, updated_at DESC);
@@ -27,3 +27,8 @@ DROP INDEX idx_conversations_updated_at;
 CREATE INDEX idx_messages_conversation_id_created_at ON messages (conversation_id, created_at);
 -- Leading prefix of idx_messages_conversation_id_created_at, which serves every lookup this one did.
 DROP INDEX idx_messages_conversation_id;
+
+-- A user's tasks due by a time: WHERE user_id = $1 AND due_date <= $2 ORDER BY due_date needs no sort with this; same predicate as idx_tasks_due_date.
+CREATE INDEX idx_tasks_user_id_due_date ON tasks (user_id, due_date) WHERE due_date IS NOT NULL;
+-- Every query filters by user_id, so the due dates of all users in one index are never the way in (as for idx_conversations_updated_at).
+DROP INDEX idx_tasks_due_date;

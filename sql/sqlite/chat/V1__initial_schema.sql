@@ -12,6 +12,12 @@
 --   BOOLEAN is stored as 0/1; VARCHAR(n) lengths are not enforced;
 --   UNIQUE/PRIMARY KEY constraints are backed by sqlite_autoindex_* indexes rather than
 --   indexes named after the constraint.
+-- Foreign keys: SQLite enforces them, and runs their ON DELETE CASCADE / SET NULL, only on a
+-- connection that has run PRAGMA foreign_keys = ON (off by default, and a setting of the
+-- connection, not of the file: no migration can turn it on for others). chatdb turns it on
+-- for its own connections; an application must turn it on for each of its own (e.g.
+-- SQLAlchemy: a "connect" event that executes the PRAGMA), or deleting a parent row here
+-- deletes or clears none of the rows that reference it.
 
 -- FR-001: users (User 테이블).
 CREATE TABLE users (

@@ -9,8 +9,9 @@
 -- The CHECK constraints written inside the table definitions (problems.type IN (...),
 -- problems.difficulty BETWEEN 1 AND 5, messages.avatar_id BETWEEN 1 AND 64,
 -- LENGTH(messages.content) BETWEEN 1 AND 200) are placed here, in v0.1: they are part of
--- the table definitions themselves, and the v0.2 changelog lists every schema change of
--- v0.2 (the code width and the indexes) without mentioning them.
+-- the table definitions themselves, and of the changes the v0.2 changelog names, the only
+-- one to a table definition is the code width. The constraints V2 adds are not in the
+-- table definitions at all: they are read from the ERD's column annotations (see V2).
 -- Defects retold: no foreign key has an index here. V2's documented indexes come to lead
 -- with sessions.class_id, messages.session_id and logs.session_id; classes.school_id and
 -- problems.class_id stay unindexed, and nothing indexes the columns the retention deletes
@@ -28,6 +29,12 @@
 --   LENGTH() counts characters of TEXT values, as PostgreSQL's does;
 --   UNIQUE/PRIMARY KEY constraints are backed by sqlite_autoindex_* indexes rather than
 --   indexes named after the constraint.
+-- Foreign keys: SQLite enforces them, and runs their ON DELETE CASCADE / SET NULL, only on a
+-- connection that has run PRAGMA foreign_keys = ON (off by default, and a setting of the
+-- connection, not of the file: no migration can turn it on for others). chatdb turns it on
+-- for its own connections; an application must turn it on for each of its own (e.g.
+-- SQLAlchemy: a "connect" event that executes the PRAGMA), or deleting a parent row here
+-- deletes or clears none of the rows that reference it.
 
 -- ERD "schools".
 CREATE TABLE schools (
@@ -36,7 +43,7 @@ CREATE TABLE schools (
     created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
 );
 
--- ERD "classes"; grade is "1-1, 1-2, ..., 6-2" (its format check arrives in V2).
+-- ERD "classes"; grade is "1-1, 1-2, ..., 6-2" (the check of its form arrives in V2).
 CREATE TABLE classes (
     id TEXT NOT NULL CONSTRAINT classes_pkey PRIMARY KEY DEFAULT (lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))),
     school_id TEXT NOT NULL CONSTRAINT classes_school_id_fkey REFERENCES schools (id) ON DELETE CASCADE,

@@ -4,11 +4,11 @@
 --     "8자리 영숫자" = 8 alphanumeric characters);
 --   "성능 인덱스 추가 (Critical + Additional)": the seven indexes of section
 --     "성능 최적화 인덱스", exactly as documented, defects included (V3 repairs them);
---   the CHECK constraints the v0.2 ERD annotations imply and v0.1 did not have.
+--   and the three CHECK constraints read from the ERD's column annotations.
 -- The other v0.2 changelog items (query examples, connection pooling, PostgreSQL tuning,
 -- monitoring queries, backup strategy) change no schema.
 -- Same index and constraint names as sql/postgres/classroom/V2__session_code_8_and_indexes.sql,
--- which explains each constraint.
+-- which explains each constraint, and why problems.grade and the session timestamps have none.
 --
 -- Where SQLite differs:
 --   sessions.code keeps its declared type CHAR(6). SQLite enforces no CHAR width, so the
@@ -24,18 +24,13 @@
 --   (BEFORE UPDATE OF the columns it reads), that raise ABORT with 'CHECK constraint failed:
 --   <constraint>', the message SQLite gives for its own CHECK constraints. A NULL result
 --   passes, as for a CHECK constraint.
---   Triggers do not look at existing rows, which matches PostgreSQL's NOT VALID
---   (sessions_code_check, messages_nickname_check, classes_grade_check,
---   problems_grade_check). For the two constraints PostgreSQL VALIDATEs
---   (sessions_ended_at_check, sessions_expires_at_check), an UPDATE that touches only
---   violating rows, setting a column to itself, fires the _update trigger and so fails the
---   migration exactly when VALIDATE CONSTRAINT would; on valid data it changes no row.
+--   Triggers do not look at existing rows, which matches PostgreSQL's NOT VALID (all three
+--   constraints are NOT VALID there).
 --   Unlike a NOT VALID constraint in PostgreSQL, which is checked on every UPDATE of a row,
 --   the _update triggers fire only when the UPDATE sets one of the constraint's columns, so
 --   here a v0.1 session can still be ended (SET ended_at = ...) while its code is 6 characters.
---   The code format uses length() and GLOB (SQLite has no built-in regular expressions);
---   timestamps are compared through julianday(), so any date-time text SQLite understands
---   compares as a time, not as a string.
+--   The code and grade forms use length(), substr() and GLOB (SQLite has no built-in
+--   regular expressions).
 
 -- "세션 코드 6자리 → 8자리 확장": no statement in SQLite (see above); sessions_code_check enforces it.
 
@@ -97,70 +92,17 @@ BEGIN
     SELECT RAISE(ABORT, 'CHECK constraint failed: messages_nickname_check');
 END;
 
--- classes_grade_check, "1-1, 1-2, ..., 6-2": school year 1-6, then term 1 or 2. Like NOT VALID: v0.1 accepted any grade text.
+-- classes_grade_check, "1-1, 1-2, ..., 6-2" read as year-term or as year-class: year 1-6, a hyphen, a positive number without leading zeros. Like NOT VALID: v0.1 accepted any grade text.
 CREATE TRIGGER classes_grade_check_insert
 BEFORE INSERT ON classes
-WHEN NOT (NEW.grade GLOB '[1-6]-[12]')
+WHEN NOT (NEW.grade GLOB '[1-6]-[1-9]*' AND substr(NEW.grade, 3) NOT GLOB '*[^0-9]*')
 BEGIN
     SELECT RAISE(ABORT, 'CHECK constraint failed: classes_grade_check');
 END;
 
 CREATE TRIGGER classes_grade_check_update
 BEFORE UPDATE OF grade ON classes
-WHEN NOT (NEW.grade GLOB '[1-6]-[12]')
+WHEN NOT (NEW.grade GLOB '[1-6]-[1-9]*' AND substr(NEW.grade, 3) NOT GLOB '*[^0-9]*')
 BEGIN
     SELECT RAISE(ABORT, 'CHECK constraint failed: classes_grade_check');
 END;
-
--- problems_grade_check: the domain of classes.grade, which problems.grade is matched against. Like NOT VALID, as for classes.
-CREATE TRIGGER problems_grade_check_insert
-BEFORE INSERT ON problems
-WHEN NOT (NEW.grade GLOB '[1-6]-[12]')
-BEGIN
-    SELECT RAISE(ABORT, 'CHECK constraint failed: problems_grade_check');
-END;
-
-CREATE TRIGGER problems_grade_check_update
-BEFORE UPDATE OF grade ON problems
-WHEN NOT (NEW.grade GLOB '[1-6]-[12]')
-BEGIN
-    SELECT RAISE(ABORT, 'CHECK constraint failed: problems_grade_check');
-END;
-
--- sessions_ended_at_check: a session ends no earlier than it started.
-CREATE TRIGGER sessions_ended_at_check_insert
-BEFORE INSERT ON sessions
-WHEN NOT (julianday(NEW.ended_at) >= julianday(NEW.started_at))
-BEGIN
-    SELECT RAISE(ABORT, 'CHECK constraint failed: sessions_ended_at_check');
-END;
-
-CREATE TRIGGER sessions_ended_at_check_update
-BEFORE UPDATE OF ended_at, started_at ON sessions
-WHEN NOT (julianday(NEW.ended_at) >= julianday(NEW.started_at))
-BEGIN
-    SELECT RAISE(ABORT, 'CHECK constraint failed: sessions_ended_at_check');
-END;
-
--- Validates sessions_ended_at_check against existing rows, as PostgreSQL's VALIDATE CONSTRAINT: touches only violating rows, whose _update trigger then aborts the migration.
-UPDATE sessions SET ended_at = ended_at
-WHERE NOT (julianday(ended_at) >= julianday(started_at));
-
--- sessions_expires_at_check: a session expires after it started ("TTL 30분").
-CREATE TRIGGER sessions_expires_at_check_insert
-BEFORE INSERT ON sessions
-WHEN NOT (julianday(NEW.expires_at) > julianday(NEW.started_at))
-BEGIN
-    SELECT RAISE(ABORT, 'CHECK constraint failed: sessions_expires_at_check');
-END;
-
-CREATE TRIGGER sessions_expires_at_check_update
-BEFORE UPDATE OF expires_at, started_at ON sessions
-WHEN NOT (julianday(NEW.expires_at) > julianday(NEW.started_at))
-BEGIN
-    SELECT RAISE(ABORT, 'CHECK constraint failed: sessions_expires_at_check');
-END;
-
--- Validates sessions_expires_at_check against existing rows, as PostgreSQL's VALIDATE CONSTRAINT: touches only violating rows, whose _update trigger then aborts the migration.
-UPDATE sessions SET expires_at = expires_at
-WHERE NOT (julianday(expires_at) > julianday(started_at));

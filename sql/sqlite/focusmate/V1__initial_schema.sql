@@ -10,6 +10,8 @@
 --   ix_session_user_date (4.2) is the same index as ix_session_history_user_id_completed_at;
 --   ix_session_history_user_id is a leading prefix of that composite;
 --   ix_post_is_pinned (3.2) and ix_post_pinned (4.2) are the same partial index;
+--   ix_room_active (4.2, WHERE is_active = TRUE) answers only queries that ix_room_is_active
+--     (3.1) answers too;
 --   session_history.room_id (FK, ON DELETE SET NULL) has no index.
 -- 3.1, 3.2, 3.3 and 4.2 list ix_session_history_completed_at, ix_post_created_at and
 -- ix_ranking_leaderboard_total_score twice under the same name: one index each, created once.
@@ -34,6 +36,12 @@
 --   UNIQUE/PRIMARY KEY constraints are backed by sqlite_autoindex_* indexes rather than
 --   indexes named after the constraint;
 --   "user" is not reserved in SQLite but is quoted the same way.
+-- Foreign keys: SQLite enforces them, and runs their ON DELETE CASCADE / SET NULL, only on a
+-- connection that has run PRAGMA foreign_keys = ON (off by default, and a setting of the
+-- connection, not of the file: no migration can turn it on for others). chatdb turns it on
+-- for its own connections; an application must turn it on for each of its own (e.g.
+-- SQLAlchemy: a "connect" event that executes the PRAGMA), or deleting a parent row here
+-- deletes or clears none of the rows that reference it.
 
 -- 3.1 user (사용자).
 CREATE TABLE "user" (

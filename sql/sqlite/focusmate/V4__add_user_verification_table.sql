@@ -9,6 +9,12 @@
 -- Where SQLite differs: TIMESTAMP (UTC text) with DEFAULT CURRENT_TIMESTAMP for
 -- TIMESTAMP WITH TIME ZONE DEFAULT NOW(); the primary key is declared NOT NULL (SQLite lets
 -- a non-INTEGER primary key hold NULL).
+-- Foreign keys: SQLite enforces them, and runs their ON DELETE CASCADE / SET NULL, only on a
+-- connection that has run PRAGMA foreign_keys = ON (off by default, and a setting of the
+-- connection, not of the file: no migration can turn it on for others). chatdb turns it on
+-- for its own connections; an application must turn it on for each of its own (e.g.
+-- SQLAlchemy: a "connect" event that executes the PRAGMA), or deleting a parent row here
+-- deletes or clears none of the rows that reference it.
 
 CREATE TABLE user_verification (
     id VARCHAR(36) NOT NULL CONSTRAINT user_verification_pkey PRIMARY KEY,

@@ -142,12 +142,8 @@ impl Fm<'_> {
             row! { out, "ranking_sessions";
                 id: uuid_text(ids.at(j)),
                 team_id: uuid_text(team_ids.at(t)),
-                user_id: opt_uuid_text(
-                    r.chance(0.98)
-                        .then(|| {
-                            self.user(self.member(self.team_base(t), r.below(self.team_size())))
-                        }),
-                ),
+                // Every ranking session has its user (USER ||--o{ RANKING_SESSIONS).
+                user_id: uuid_text(self.user(self.member(self.team_base(t), r.below(self.team_size())))),
                 session_type: text(if minutes == 5 { "break" } else { "work" }),
                 duration_minutes: int(minutes),
                 score: int(minutes * r.range(1, 4)),
