@@ -55,6 +55,13 @@ pub const RULES: &[&Rule] = &[
     lint::LINTS[6].0,
     lint::LINTS[7].0,
     lint::LINTS[8].0,
+    lint::LINTS[9].0,
+    lint::LINTS[10].0,
+    lint::LINTS[11].0,
+    lint::LINTS[12].0,
+    lint::LINTS[13].0,
+    lint::LINTS[14].0,
+    lint::LINTS[15].0,
     &stage::manifest::MANIFEST_REFERENCE,
     &stage::manifest::UNUSED_EXCEPTION,
 ];

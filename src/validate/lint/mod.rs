@@ -19,12 +19,19 @@
 //! the schema's manifest.
 
 pub mod adding_required_column;
+pub mod adding_unique_constraint;
 pub mod changing_column_type;
+pub mod check_without_not_valid;
 pub mod concurrently_in_transaction;
 pub mod dropping_column_or_table;
 pub mod fk_without_not_valid;
 pub mod no_transaction_idempotent;
+pub mod reindex_without_concurrently;
+pub mod renaming;
 pub mod require_concurrent_index;
+pub mod rewriting_column;
+pub mod setting_not_null;
+pub mod truncate_cascade;
 pub mod volatile_default;
 
 use std::collections::BTreeSet;
@@ -68,6 +75,31 @@ pub const LINTS: &[(&Rule, Check)] = &[
     (
         &concurrently_in_transaction::RULE,
         Check::Statement(concurrently_in_transaction::check),
+    ),
+    (
+        &adding_unique_constraint::RULE,
+        Check::Statement(adding_unique_constraint::check),
+    ),
+    (
+        &check_without_not_valid::RULE,
+        Check::Statement(check_without_not_valid::check),
+    ),
+    (
+        &reindex_without_concurrently::RULE,
+        Check::Statement(reindex_without_concurrently::check),
+    ),
+    (&renaming::RULE, Check::Statement(renaming::check)),
+    (
+        &rewriting_column::RULE,
+        Check::Statement(rewriting_column::check),
+    ),
+    (
+        &setting_not_null::RULE,
+        Check::Statement(setting_not_null::check),
+    ),
+    (
+        &truncate_cascade::RULE,
+        Check::Statement(truncate_cascade::check),
     ),
     (
         &fk_without_index::RULE,
