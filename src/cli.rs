@@ -405,6 +405,12 @@ pub struct CheckArgs {
     #[arg(long)]
     pub strict: bool,
 
+    /// Also write the fixes as a new migration named NAME in the --schema-dir: the
+    /// CONCURRENTLY statements (made idempotent) in a `-- chatdb:no-transaction` migration,
+    /// the others in a transactional one after it, each with its twin for the other dialect.
+    #[arg(long, value_name = "NAME")]
+    pub write_migration: Option<String>,
+
     #[command(flatten)]
     pub output: FindingsFormatOpt,
 }

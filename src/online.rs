@@ -174,6 +174,59 @@ pub fn not_idempotent_tokens(t: &[sqltext::Token]) -> Option<String> {
     }
 }
 
+/// `check`'s fix SQL as migration steps: the statements that must run outside a transaction
+/// (`CONCURRENTLY`), made idempotent (`IF NOT EXISTS` / `IF EXISTS`, as
+/// `no-transaction-idempotent` requires), and the others, in their order; names qualified
+/// with `namespace` lose it (a migration runs in whatever namespace it is applied to).
+pub fn fix_steps(fixes: &[&str], namespace: Option<&str>) -> (Vec<String>, Vec<String>) {
+    let (mut outside, mut inside) = (Vec::new(), Vec::new());
+    for fix in fixes {
+        for statement in sqltext::split(fix) {
+            let text = unqualified(statement.text(fix), namespace);
+            let t = sqltext::tokens(&text);
+            let at = |i: usize, w: &str| t.get(i).is_some_and(|x| x.is(w));
+            let u = if at(1, "UNIQUE") { 2 } else { 1 };
+            let insert = if at(0, "CREATE") && at(u, "INDEX") && at(u + 1, "CONCURRENTLY") {
+                (!at(u + 2, "IF")).then(|| (t.get(u + 2).map(|x| x.start), "IF NOT EXISTS "))
+            } else if at(0, "DROP") && at(1, "INDEX") && at(2, "CONCURRENTLY") {
+                (!at(3, "IF")).then(|| (t.get(3).map(|x| x.start), "IF EXISTS "))
+            } else {
+                None
+            };
+            let concurrent = t.iter().take(4).any(|x| x.is("CONCURRENTLY"));
+            let mut text = text.clone();
+            if let Some((Some(pos), words)) = insert {
+                text.insert_str(pos, words);
+            }
+            if concurrent {
+                outside.push(text);
+            } else {
+                inside.push(text);
+            }
+        }
+    }
+    (outside, inside)
+}
+
+/// `statement` with `namespace.` taken off the names it qualifies.
+fn unqualified(statement: &str, namespace: Option<&str>) -> String {
+    let Some(ns) = namespace else {
+        return statement.to_string();
+    };
+    let t = sqltext::tokens(statement);
+    let mut out = String::new();
+    let mut from = 0;
+    for (i, tok) in t.iter().enumerate() {
+        let is_name = matches!(tok.kind, TokenKind::Word | TokenKind::Quoted);
+        if is_name && tok.name() == ns && t.get(i + 1).is_some_and(|d| d.is_punct('.')) {
+            out.push_str(statement.get(from..tok.start).unwrap_or_default());
+            from = t[i + 1].end;
+        }
+    }
+    out.push_str(statement.get(from..).unwrap_or_default());
+    out
+}
+
 /// A no-transaction migration as a scratch apply runs it, inside its one rolled-back
 /// transaction (`check`'s expected model, `validate`'s fresh apply): the word
 /// `CONCURRENTLY` of `CREATE [UNIQUE] INDEX`, `DROP INDEX` and `REINDEX` blanked out (same
@@ -370,6 +423,34 @@ mod tests {
         }
         assert!(not_idempotent("CREATE INDEX CONCURRENTLY ON t (a)")
             .is_some_and(|w| w.contains("duplicate")));
+    }
+
+    #[test]
+    fn check_fixes_split_into_idempotent_no_transaction_steps_and_transactional_ones() {
+        let fixes = [
+            "CREATE INDEX CONCURRENTLY idx_messages_sender ON public.messages USING btree (sender_id);",
+            "DROP INDEX CONCURRENTLY public.dup;",
+            "CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON public.\"user\" USING btree (email);\nALTER TABLE public.\"user\" ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key;",
+        ];
+        let (outside, inside) = fix_steps(&fixes, Some("public"));
+        assert_eq!(
+            outside,
+            vec![
+                "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_messages_sender ON messages USING btree (sender_id);",
+                "DROP INDEX CONCURRENTLY IF EXISTS dup;",
+                "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS users_email_key ON \"user\" USING btree (email);",
+            ]
+        );
+        assert_eq!(
+            inside,
+            vec!["ALTER TABLE \"user\" ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key;"]
+        );
+        for s in &outside {
+            assert_eq!(not_idempotent(s), None, "{s}");
+        }
+        let (outside, inside) = fix_steps(&["CREATE INDEX i ON t (a);"], None);
+        assert!(outside.is_empty());
+        assert_eq!(inside, vec!["CREATE INDEX i ON t (a);"]);
     }
 
     #[test]

@@ -16,15 +16,9 @@ pub enum Kind {
     NoTransaction,
 }
 
-/// The file `chatdb new` writes for `dialect`; `twin` is the other dialect's path, `rebuild`
-/// a table SQLite has to rebuild.
-pub fn migration(
-    dialect: Dialect,
-    file: &str,
-    twin: &str,
-    kind: Kind,
-    rebuild: Option<&str>,
-) -> String {
+/// The header of the file `chatdb new` writes for `dialect`; `twin` is the other
+/// dialect's path.
+pub fn migration(dialect: Dialect, file: &str, twin: &str, kind: Kind) -> String {
     let mut s = String::new();
     if kind == Kind::NoTransaction {
         s.push_str(NO_TRANSACTION_MARKER);
@@ -61,10 +55,23 @@ pub fn migration(
              -- CREATE INDEX IF NOT EXISTS messages_room_created ON messages (room_id, created_at);\n\n",
         ),
     }
-    if let (Dialect::Sqlite, Some(table)) = (dialect, rebuild) {
-        s.push_str(&sqlite_rebuild(table));
-    }
     s
+}
+
+/// What `chatdb new` puts after the header: SQLite's rebuild template for `rebuild` in the
+/// SQLite half, nothing otherwise.
+pub fn body(dialect: Dialect, rebuild: Option<&str>) -> String {
+    match (dialect, rebuild) {
+        (Dialect::Sqlite, Some(table)) => sqlite_rebuild(table),
+        _ => String::new(),
+    }
+}
+
+/// The twin of a migration `chatdb check --write-migration` wrote for `checked`'s fixes.
+pub fn twin_of_fixes(checked: Dialect) -> String {
+    format!(
+        "-- chatdb check wrote the {checked} half of this migration from the fixes it found there;\n-- write what this dialect needs to match (often nothing, or the same indexes without CONCURRENTLY).\n"
+    )
 }
 
 /// SQLite's "other kinds of table schema changes" procedure
@@ -113,9 +120,9 @@ mod tests {
     #[test]
     fn the_no_transaction_header_starts_with_the_marker_in_both_dialects() {
         for d in Dialect::ALL {
-            let text = migration(d, "V3__x.sql", "twin", Kind::NoTransaction, None);
+            let text = migration(d, "V3__x.sql", "twin", Kind::NoTransaction);
             assert!(crate::online::is_no_transaction(&text), "{text}");
-            let text = migration(d, "V3__x.sql", "twin", Kind::Transactional, None);
+            let text = migration(d, "V3__x.sql", "twin", Kind::Transactional);
             assert!(!crate::online::is_no_transaction(&text));
             assert!(
                 crate::sqltext::split(&text).is_empty(),

@@ -920,3 +920,92 @@ fn a_concurrent_build_that_never_gets_its_lock_fails_clearly_and_the_next_run_re
     assert_eq!(index_state(&db, "messages_room"), Some(true));
     assert_eq!(history(&db), 2);
 }
+
+#[test]
+fn check_writes_its_fixes_as_a_no_transaction_migration_that_migrate_applies_postgres() {
+    let db = pg_or_skip!("online_write_migration");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    schema_dir(
+        root,
+        "demo",
+        &[
+            (
+                "postgres",
+                "V1__init.sql",
+                "CREATE TABLE t (id bigint PRIMARY KEY, a int);\nCREATE INDEX t_a ON t (a);\n",
+            ),
+            (
+                "sqlite",
+                "V1__init.sql",
+                "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER);\nCREATE INDEX t_a ON t (a);\n",
+            ),
+        ],
+    );
+    let sd = root.to_str().expect("utf8");
+    chatdb(root)
+        .args(["-d", &db.url, "--schema-dir", sd, "-s", "demo", "migrate"])
+        .assert()
+        .success();
+    db.client()
+        .batch_execute("DROP INDEX t_a")
+        .expect("lose the index");
+    let (lite, _) = crate::common::sqlite_in(&dir, "chat.sqlite3");
+    chatdb(root)
+        .args(["-d", &lite, "-s", "chat", "migrate"])
+        .assert()
+        .success();
+    let out = chatdb(root)
+        .args(["-d", &lite, "-s", "chat", "check", "--write-migration", "x"])
+        .output()
+        .expect("check");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--write-migration writes into a schema dir"),
+        "{}",
+        stderr(&out)
+    );
+    let out = chatdb(root)
+        .args([
+            "-d",
+            &db.url,
+            "--schema-dir",
+            sd,
+            "-s",
+            "demo",
+            "check",
+            "--format",
+            "json",
+            "--write-migration",
+            "restore_indexes",
+        ])
+        .output()
+        .expect("check");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout stays JSON");
+    assert!(v["findings"].as_array().is_some_and(|f| !f.is_empty()));
+    let written = std::fs::read_to_string(root.join("sql/postgres/demo/V2__restore_indexes.sql"))
+        .expect("written");
+    assert!(
+        written.starts_with("-- chatdb:no-transaction\n"),
+        "{written}"
+    );
+    assert!(
+        written.contains("CREATE INDEX CONCURRENTLY IF NOT EXISTS t_a ON t USING btree (a);"),
+        "{written}"
+    );
+    assert!(
+        root.join("sql/sqlite/demo/V2__restore_indexes.sql")
+            .exists(),
+        "its twin"
+    );
+    let out = chatdb(root)
+        .args(["-d", &db.url, "--schema-dir", sd, "-s", "demo", "migrate"])
+        .output()
+        .expect("migrate");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        index_state(&db, "t_a"),
+        Some(true),
+        "the written migration rebuilt it"
+    );
+}
