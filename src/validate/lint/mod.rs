@@ -23,6 +23,7 @@ pub mod adding_unique_constraint;
 pub mod changing_column_type;
 pub mod check_without_not_valid;
 pub mod concurrently_in_transaction;
+pub mod drop_index_without_concurrently;
 pub mod dropping_column_or_table;
 pub mod fk_without_not_valid;
 pub mod no_transaction_idempotent;
@@ -100,6 +101,10 @@ pub const LINTS: &[(&Rule, Check)] = &[
     (
         &truncate_cascade::RULE,
         Check::Statement(truncate_cascade::check),
+    ),
+    (
+        &drop_index_without_concurrently::RULE,
+        Check::Statement(drop_index_without_concurrently::check),
     ),
     (
         &fk_without_index::RULE,
