@@ -63,6 +63,7 @@ pub const RULES: &[&Rule] = &[
     lint::LINTS[14].0,
     lint::LINTS[15].0,
     lint::LINTS[16].0,
+    lint::LINTS[17].0,
     &stage::manifest::MANIFEST_REFERENCE,
     &stage::manifest::UNUSED_EXCEPTION,
 ];

@@ -18,6 +18,7 @@
 //! or, for a released migration (which is never edited), with `[[validate.lint_allow]]` in
 //! the schema's manifest.
 
+pub mod adding_foreign_key_column;
 pub mod adding_required_column;
 pub mod adding_unique_constraint;
 pub mod changing_column_type;
@@ -105,6 +106,10 @@ pub const LINTS: &[(&Rule, Check)] = &[
     (
         &drop_index_without_concurrently::RULE,
         Check::Statement(drop_index_without_concurrently::check),
+    ),
+    (
+        &adding_foreign_key_column::RULE,
+        Check::Statement(adding_foreign_key_column::check),
     ),
     (
         &fk_without_index::RULE,
