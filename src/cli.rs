@@ -22,7 +22,7 @@ fn period(text: &str) -> Result<Duration, String> {
 /// versioned SQL for PostgreSQL and SQLite and applies them through refinery.
 ///
 /// Exit codes: 0 ok, 1 findings or pending (where a command says so), 2 error,
-/// 3 another chatdb run holds the lock.
+/// 3 another chatdb run holds the lock, 4 cleanup stopped with expired rows left.
 #[derive(Debug, Parser)]
 #[command(
     name = "chatdb",
@@ -69,8 +69,8 @@ pub struct GlobalOpts {
     #[arg(short = 'c', long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Give up connecting after this long (e.g. 5s, 1m). Default: 10s, or
-    /// `connect_timeout` in the config file.
+    /// Give up connecting after this long (e.g. 5s, 1m), the whole handshake included
+    /// (TCP, TLS, authentication). Default: 10s, or `connect_timeout` in the config file.
     #[arg(
         long,
         global = true,
@@ -165,8 +165,9 @@ pub enum Command {
     /// Runs the schema's retention policies that are on (schemas/<schema>.toml, adjusted by
     /// [cleanup.policies.<table>] in chatdb.toml). The cutoff is computed once, from the
     /// database's clock. Each batch is its own short transaction; a second cleanup on the
-    /// same database exits 3 at once. SIGINT/SIGTERM finish the current batch, report, and
-    /// exit 130/143.
+    /// same database exits 3 at once. A policy ends only when no expired row is left; a
+    /// run stopped earlier by --max-runtime reports how many are left and exits 4.
+    /// SIGINT/SIGTERM finish the current batch, report, and exit 130/143.
     Cleanup(CleanupArgs),
     /// EXPLAIN the schema's hot queries and check each uses the index meant to serve it.
     ///
@@ -255,9 +256,10 @@ pub struct MigrateArgs {
     /// `lock_timeout`) before it gives up, so that it never queues the application's
     /// queries behind it for longer. Distinct from --lock-timeout, the wait for another
     /// chatdb run. On a timeout the transaction (or, outside one, the statement) is tried
-    /// again after a pause; see --ddl-retries. At most 24 days.
-    #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = duration::timeout_arg)]
-    pub ddl_lock_timeout: Duration,
+    /// again after a pause; see --ddl-retries. Default: 3s, or --lock-timeout when that is
+    /// shorter. At most 24 days.
+    #[arg(long, value_name = "DURATION", value_parser = duration::timeout_arg)]
+    pub ddl_lock_timeout: Option<Duration>,
 
     /// How many times a migration transaction (or a no-transaction statement) that timed
     /// out waiting for a lock is tried again, pausing 0.5s, 1s, 2s, ... (at most 8s)
@@ -299,7 +301,8 @@ pub struct CleanupArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(BATCH_SIZE_RANGE))]
     pub batch_size: Option<u64>,
 
-    /// Stop after the batch that crosses this much run time (e.g. 10m).
+    /// Stop after the batch that crosses this much run time (e.g. 10m); exits 4 when
+    /// expired rows are left.
     #[arg(long, value_name = "DURATION", allow_hyphen_values = true, value_parser = period)]
     pub max_runtime: Option<Duration>,
 

@@ -367,6 +367,25 @@ fn run_groups(
     Ok((applied, already, committed))
 }
 
+/// How long each try waited for its lock, and who held locks on the namespace's tables when
+/// the last one gave up (an application, most often, not chatdb).
+fn waited_note(waits: Waits, holders: &[String]) -> String {
+    let mut text = format!(
+        "\n  waited:    {} (--ddl-lock-timeout) for a lock on a table of the migration, each try",
+        humantime::format_duration(waits.ddl.lock_timeout)
+    );
+    if holders.is_empty() {
+        text.push_str("\n  holders:   none left by now (the lock was released meanwhile)");
+    }
+    for (i, h) in holders.iter().enumerate() {
+        text.push_str(&format!(
+            "\n  {}{h}",
+            if i == 0 { "holders:   " } else { "           " }
+        ));
+    }
+    text
+}
+
 /// `committed: V1, V2` for a failure after some groups committed; empty before any did.
 fn committed_note(committed: &[Group]) -> String {
     if committed.is_empty() {
@@ -410,12 +429,10 @@ fn run_transaction(
         let Some((todo, index, failed)) = failure else {
             return Err(err);
         };
-        if failed.located.error.is_lock_timeout() {
-            let holders = conn
-                .in_transaction(TxKind::Read, namespace, waits.lock_timeout, |s| {
-                    s.lock_holders().map_err(|e| anyhow!(e))
-                })
-                .unwrap_or_default();
+        let mut holders = Vec::new();
+        let lock_wait = failed.located.error.is_lock_timeout();
+        if lock_wait {
+            holders = conn.lock_holders();
             let what = todo.get(index / 2).map_or("migration".to_string(), |f| {
                 format!("{}, line {}", f.file_name(), failed.located.statement.line)
             });
@@ -429,6 +446,9 @@ fn run_transaction(
         let mut e = explain_failure(&todo, index, failed).to_string();
         if attempt > 1 {
             e.push_str(&format!("\n  tries:     {attempt}, each rolled back"));
+        }
+        if lock_wait {
+            e.push_str(&waited_note(waits, &holders));
         }
         e.push_str(&committed_note(committed));
         return Err(anyhow!(e));
@@ -526,19 +546,22 @@ fn run_outside(
     waits: Waits,
     committed: &[Group],
 ) -> Result<()> {
-    let Some(session) = conn.autocommit() else {
-        bail!("this database cannot run statements outside a transaction");
-    };
-    session.set_lock_timeout(waits.ddl.lock_timeout)?;
+    fn outside(conn: &mut Conn) -> Result<&mut dyn Session> {
+        conn.autocommit()
+            .ok_or_else(|| anyhow!("this database cannot run statements outside a transaction"))
+    }
+    outside(conn)?.set_lock_timeout(waits.ddl.lock_timeout)?;
     let tries = waits.ddl.retries + 1;
     for statement in sqltext::split(&file.sql) {
         let text = statement.text(&file.sql);
         let mut attempt = 1;
         loop {
+            let session = outside(conn)?;
             let result = recover_index(session, file, text).and_then(|()| session.batch(text));
             let Err(error) = result else { break };
+            let mut holders = Vec::new();
             if error.is_lock_timeout() {
-                let holders = session.lock_holders().unwrap_or_default();
+                holders = conn.lock_holders();
                 let what = format!("{}, line {}", file.file_name(), statement.line);
                 eprintln!("{}", waits.ddl.log_line(&what, attempt, &holders));
                 if attempt < tries {
@@ -558,7 +581,10 @@ fn run_outside(
             if attempt > 1 {
                 text.push_str(&format!("\n  tries:     {attempt}"));
             }
-            if let Some(left) = drop_left_invalid(session, statement.text(&file.sql)) {
+            if error.is_lock_timeout() {
+                text.push_str(&waited_note(waits, &holders));
+            }
+            if let Some(left) = drop_left_invalid(outside(conn)?, statement.text(&file.sql)) {
                 text.push_str(&format!("\n  {left}"));
             }
             text.push_str(&format!(
@@ -712,6 +738,13 @@ impl Transaction for Adapter<'_> {
     fn execute<'a, T: Iterator<Item = &'a str>>(&mut self, queries: T) -> Result<usize, SqlError> {
         let mut count = 0;
         for (i, query) in queries.enumerate() {
+            if let Some(code) = crate::interrupt::fired() {
+                // Interrupted between two migrations: stop here; the transaction rolls back.
+                return Err(SqlError::other(format!(
+                    "interrupted by {}",
+                    crate::interrupt::name(code)
+                )));
+            }
             if let Err(located) = run_file(self.session, query) {
                 let error = located.error.clone();
                 let statement = located.statement.text(query).to_string();

@@ -10,7 +10,6 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::catalog::{Dialect, MigrationFile};
-use crate::db::Holder;
 use crate::sqltext::{self, TokenKind};
 
 /// The first line that makes a migration run outside a transaction.
@@ -269,6 +268,9 @@ pub struct Retry {
     pub retries: u32,
 }
 
+/// `--ddl-lock-timeout` when not given: this, or `--lock-timeout` when that is shorter.
+pub const DEFAULT_DDL_LOCK_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// The first pause; each next one doubles, up to [`MAX_BACKOFF`].
 pub const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 pub const MAX_BACKOFF: Duration = Duration::from_secs(8);
@@ -280,26 +282,12 @@ impl Retry {
         FIRST_BACKOFF.saturating_mul(factor).min(MAX_BACKOFF)
     }
 
-    /// The one stderr line of a try that timed out: who held the lock, what happens next.
-    pub fn log_line(&self, what: &str, attempt: u32, holders: &[Holder]) -> String {
+    /// The one stderr line of a try that timed out: who held a lock on the namespace's
+    /// tables (`holders`, as `Backend::lock_holders` describes them), what happens next.
+    pub fn log_line(&self, what: &str, attempt: u32, holders: &[String]) -> String {
         let tries = self.retries + 1;
         let who = match holders.first() {
-            Some(h) => {
-                let age = |d: Option<Duration>| {
-                    d.map_or("-".to_string(), |d| format!("{:.1}s", d.as_secs_f64()))
-                };
-                let name = if h.application_name.is_empty() {
-                    "(no application_name)".to_string()
-                } else {
-                    h.application_name.clone()
-                };
-                format!(
-                    "held by pid {} ({name}, transaction open {}, query {})",
-                    h.pid,
-                    age(h.transaction_age),
-                    age(h.query_age)
-                )
-            }
+            Some(h) => format!("held by {h}"),
             None => "holder already gone".to_string(),
         };
         let next = if attempt < tries {
@@ -477,17 +465,9 @@ mod tests {
         assert_eq!(r.backoff(1), Duration::from_millis(500));
         assert_eq!(r.backoff(2), Duration::from_secs(1));
         assert_eq!(r.backoff(40), MAX_BACKOFF);
-        let h = Holder {
-            pid: 42,
-            application_name: "app".into(),
-            transaction_age: Some(Duration::from_millis(3200)),
-            query_age: None,
-        };
+        let h = "pid 42 (application_name `app`, transaction open 3.2s, idle in transaction, query 3.1s) holds t RowExclusiveLock".to_string();
         let l = r.log_line("V2__x.sql line 3", 1, std::slice::from_ref(&h));
-        assert!(
-            l.contains("pid 42 (app, transaction open 3.2s, query -)"),
-            "{l}"
-        );
+        assert!(l.contains("held by pid 42 (application_name `app`"), "{l}");
         assert!(
             l.contains("try 1 of 3") && l.contains("retrying in 500ms"),
             "{l}"

@@ -250,7 +250,7 @@ fn ddl_behind_a_long_transaction_times_out_retries_and_never_blocks_the_writer_p
     );
     assert!(
         err.contains(&format!(
-            "held by pid {long_pid} (long_report, transaction open"
+            "held by pid {long_pid} (application_name `long_report`, transaction open"
         )),
         "each try names the holder: {err}"
     );

@@ -139,19 +139,6 @@ pub struct HistoryRow {
     pub checksum: String,
 }
 
-/// Another session holding a lock on the namespace's relations: what a migration statement
-/// that timed out waiting for its lock reports (PostgreSQL `pg_locks` and
-/// `pg_stat_activity`).
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Holder {
-    pub pid: i32,
-    pub application_name: String,
-    /// How long its transaction has been open, if one is.
-    pub transaction_age: Option<Duration>,
-    /// How long its current (or last) query has been running.
-    pub query_age: Option<Duration>,
-}
-
 /// What migrations, scratch applies and `check` need from an open transaction (or, for a
 /// no-transaction migration, from a PostgreSQL connection outside one).
 pub trait Session {
@@ -174,11 +161,6 @@ pub trait Session {
     /// no such index or the dialect has no invalid indexes (SQLite).
     fn index_valid(&mut self, _name: &str) -> Result<Option<bool>, SqlError> {
         Ok(None)
-    }
-    /// Other sessions holding locks on the namespace's relations, oldest transaction first
-    /// (empty on SQLite, whose lock is the whole file).
-    fn lock_holders(&mut self) -> Result<Vec<Holder>, SqlError> {
-        Ok(Vec::new())
     }
 }
 
@@ -255,6 +237,14 @@ pub trait Backend: retention::Retention + planner::Plans {
     fn analyze(&mut self, tables: &[&str]) -> Result<()>;
     /// What `check` should say about this dialect's connections, if anything.
     fn check_note(&self) -> Option<&'static str>;
+    /// Other sessions holding locks in the connection's namespace (pid, application_name,
+    /// how long their transaction has been open, what they hold), for the message of a
+    /// statement that ran out of its lock timeout. Empty where the database cannot say
+    /// (SQLite).
+    fn lock_holders(&mut self) -> Vec<String>;
+    /// Something another thread can call to cancel the statement this connection is
+    /// running (a signal watcher): PostgreSQL's cancel request, SQLite's interrupt.
+    fn canceller(&self) -> Box<dyn Fn() + Send>;
     /// Takes the migrate lock for the session, not a transaction (PostgreSQL
     /// `pg_advisory_lock`, waited for up to `wait`), creates `namespace` if needed and
     /// works in it, so that a no-transaction migration can run outside any transaction.

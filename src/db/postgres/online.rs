@@ -2,10 +2,8 @@
 //! migrate lock a no-transaction migration runs under, the connection outside any
 //! transaction ([`Session`] for `postgres::Client`, autocommit), a statement's lock timeout,
 //! an index's validity (an INVALID index is what a failed or killed `CREATE INDEX
-//! CONCURRENTLY` leaves), and who holds the locks a statement timed out waiting for.
-//!
-//! [`holders`] is the one lock-holder lookup of this slice; when the trust work's holder
-//! lookup lands (lock waits that name the holder) the two are meant to become one.
+//! CONCURRENTLY` leaves). Who holds the locks a statement timed out waiting for is
+//! `conn.rs`'s `relation_holders`, the one holder lookup.
 
 use std::time::Duration;
 
@@ -13,7 +11,7 @@ use anyhow::{Context, Result};
 use postgres::{Client, GenericClient};
 
 use super::{quote_ident, PgConn};
-use crate::db::{HistoryRow, Holder, Session, SqlError, SqlResult};
+use crate::db::{HistoryRow, Session, SqlError, SqlResult};
 use crate::error::LockError;
 
 fn ms(d: Duration) -> u128 {
@@ -40,34 +38,6 @@ pub fn index_valid(c: &mut impl GenericClient, name: &str) -> Result<Option<bool
         .query_opt(sql, &[&quote_ident(name)])
         .map_err(|e| SqlError::postgres(&e, Some(sql)))?;
     Ok(row.map(|r| r.get(0)))
-}
-
-/// Other sessions holding a granted lock on a relation of the current namespace (the first
-/// of `search_path`), oldest transaction first: who a migration statement waited for.
-pub fn holders(c: &mut impl GenericClient) -> Result<Vec<Holder>, SqlError> {
-    let sql = "SELECT a.pid, coalesce(a.application_name, '')::text,
-                      (extract(epoch FROM now() - a.xact_start) * 1000)::int8,
-                      (extract(epoch FROM now() - a.query_start) * 1000)::int8
-                 FROM pg_stat_activity a
-                WHERE a.pid <> pg_backend_pid()
-                  AND a.pid IN (SELECT l.pid FROM pg_locks l
-                                  JOIN pg_class c ON c.oid = l.relation
-                                 WHERE l.granted AND c.relnamespace = current_schema()::regnamespace)
-                ORDER BY a.xact_start NULLS LAST, a.pid
-                LIMIT 5";
-    let rows = c
-        .query(sql, &[])
-        .map_err(|e| SqlError::postgres(&e, Some(sql)))?;
-    let age = |v: Option<i64>| v.map(|ms| Duration::from_millis(ms.max(0) as u64));
-    Ok(rows
-        .iter()
-        .map(|r| Holder {
-            pid: r.get(0),
-            application_name: r.get(1),
-            transaction_age: age(r.get(2)),
-            query_age: age(r.get(3)),
-        })
-        .collect())
 }
 
 /// The history query of [`Session::history_rows`], for a transaction or the bare client.
@@ -127,10 +97,6 @@ impl Session for Client {
     fn index_valid(&mut self, name: &str) -> Result<Option<bool>, SqlError> {
         index_valid(self, name)
     }
-
-    fn lock_holders(&mut self) -> Result<Vec<Holder>, SqlError> {
-        holders(self)
-    }
 }
 
 /// The session-level migrate lock (the transaction-level one of `TxKind::Locked` has the
@@ -145,12 +111,19 @@ impl PgConn {
         // A killed chatdb's statement is cancelled within a second (PostgreSQL 14+, Linux)
         // instead of running on to its end with nobody to report to.
         let _ = c.batch_execute("SET client_connection_check_interval = '1s'");
+        let started = std::time::Instant::now();
         if let Err(e) = c.execute(&format!("SELECT pg_advisory_lock({LOCK})"), &[&namespace]) {
             let e = SqlError::from(e);
             if e.is_lock_timeout() {
+                let holder = super::conn::advisory_holder(c, "chatdb.migrate", namespace);
                 return Err(LockError::Busy {
                     what: "migrate",
-                    waited: humantime::format_duration(wait).to_string(),
+                    waited: format!(
+                        "{:.1}s; lock timeout {}",
+                        started.elapsed().as_secs_f64(),
+                        humantime::format_duration(wait)
+                    ),
+                    holder: holder.unwrap_or_else(|| "another chatdb migrate".to_string()),
                 }
                 .into());
             }
