@@ -146,6 +146,7 @@ impl Command {
             Command::Seed(_) => "seed",
             Command::Check(_) => "check",
             Command::Validate(_) => "validate",
+            Command::New(_) => "new",
         }
     }
 
@@ -160,6 +161,8 @@ impl Command {
             Command::Seed(a) => a.output.format,
             Command::Check(a) => return a.output.format == FindingsFormat::Json,
             Command::Validate(a) => return a.output.format == FindingsFormat::Json,
+            // Writes files and says so in lines; no --format.
+            Command::New(_) => return false,
         };
         table_or_json == Format::Json
     }
@@ -173,7 +176,10 @@ pub enum Command {
     ///
     /// All pending migrations and their history rows commit together: if one fails,
     /// the database is left exactly as it was. Concurrent runs wait for each other
-    /// (PostgreSQL advisory lock, SQLite exclusive lock).
+    /// (PostgreSQL advisory lock, SQLite exclusive lock). A migration whose first line is
+    /// `-- chatdb:no-transaction` (for CREATE INDEX CONCURRENTLY) runs statement by statement
+    /// outside a transaction on PostgreSQL; the migrations before it commit first, as their
+    /// own group (SQLite accepts the marker and runs the file in the one transaction).
     Migrate(MigrateArgs),
     /// Show applied migrations (with checksum verdict) and pending ones.
     Status(StatusArgs),
@@ -226,6 +232,28 @@ pub enum Command {
     /// names what exists. Never touches any other database. Exits 1 on errors (with
     /// --strict, on warnings too), 2 when it cannot run.
     Validate(ValidateArgs),
+    /// Write the next version's twin migration files in a --schema-dir.
+    ///
+    /// Writes sql/postgres/<schema>/V<n>__NAME.sql and sql/sqlite/<schema>/V<n>__NAME.sql,
+    /// n being one more than the highest version of either, each with a header that says
+    /// what goes where. Never overwrites; the embedded canonical schemas are read-only.
+    New(NewArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The migration's snake_case name (e.g. add_message_reads).
+    pub name: String,
+
+    /// A migration that PostgreSQL runs statement by statement outside a transaction (first
+    /// line `-- chatdb:no-transaction`), for CREATE INDEX CONCURRENTLY.
+    #[arg(long)]
+    pub no_transaction: bool,
+
+    /// Put SQLite's table-rebuild template (create new, copy, drop, rename) for TABLE in the
+    /// SQLite half, for a change SQLite's ALTER TABLE cannot make in place.
+    #[arg(long, value_name = "TABLE")]
+    pub sqlite_rebuild: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -240,12 +268,27 @@ pub struct MigrateArgs {
     #[arg(long, value_name = "N")]
     pub target: Option<u32>,
 
-    /// Print what would run, SQL included, and change nothing.
+    /// Print what would run, SQL included, grouped as it would commit, and change nothing.
     #[arg(long)]
     pub dry_run: bool,
 
     #[command(flatten)]
     pub output: FormatOpt,
+
+    /// How long each migration statement may wait for a table lock (PostgreSQL
+    /// `lock_timeout`) before it gives up, so that it never queues the application's
+    /// queries behind it for longer. Distinct from --lock-timeout, the wait for another
+    /// chatdb run. On a timeout the transaction (or, outside one, the statement) is tried
+    /// again after a pause; see --ddl-retries. Default: 3s, or --lock-timeout when that is
+    /// shorter. At most 24 days.
+    #[arg(long, value_name = "DURATION", value_parser = duration::timeout_arg)]
+    pub ddl_lock_timeout: Option<Duration>,
+
+    /// How many times a migration transaction (or a no-transaction statement) that timed
+    /// out waiting for a lock is tried again, pausing 0.5s, 1s, 2s, ... (at most 8s)
+    /// between tries, before migrate fails with nothing of it applied. At most 100.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub ddl_retries: u32,
 }
 
 #[derive(Debug, Args)]
@@ -387,6 +430,12 @@ pub struct CheckArgs {
     /// Exit 1 on warnings too, not only on errors (for CI).
     #[arg(long)]
     pub strict: bool,
+
+    /// Also write the fixes as a new migration named NAME in the --schema-dir: the
+    /// CONCURRENTLY statements (made idempotent) in a `-- chatdb:no-transaction` migration,
+    /// the others in a transactional one after it, each with its twin for the other dialect.
+    #[arg(long, value_name = "NAME")]
+    pub write_migration: Option<String>,
 
     #[command(flatten)]
     pub output: FindingsFormatOpt,

@@ -21,6 +21,7 @@ mod libpq;
 mod migrator;
 mod model;
 mod names;
+mod online;
 mod progress;
 mod quote;
 mod redact;
@@ -29,6 +30,7 @@ mod retention;
 mod seed;
 mod settings;
 mod sqltext;
+mod templates;
 mod validate;
 mod verdict;
 

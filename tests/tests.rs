@@ -13,6 +13,7 @@ mod cli_output;
 mod conn;
 mod explain;
 mod migrate;
+mod online;
 mod secrets;
 mod seed;
 mod sqltext;

@@ -123,6 +123,20 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
         notes.push(note.into());
     }
 
+    if let Some(name) = &args.write_migration {
+        let fixes: Vec<&str> = findings.iter().filter_map(|f| f.fix.as_deref()).collect();
+        // On stderr: stdout is the report (JSON under --format json).
+        super::new::write_fixes(
+            settings.schema_dir.as_deref(),
+            &sel.schema.name,
+            name,
+            dialect,
+            sel.target.namespace(namespace),
+            &fixes,
+            &mut std::io::stderr(),
+        )?;
+    }
+
     let summary = Counts::of(&findings);
     let checked = Checked {
         envelope: &envelope,

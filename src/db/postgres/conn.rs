@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use postgres::{Client, Transaction};
 
-use super::{introspect, quote_ident, PgTarget};
+use super::{introspect, online, quote_ident, PgTarget};
 use crate::catalog::Dialect;
 use crate::db::{
     Backend, ConnectOpts, HistoryRow, Session, SqlError, SqlResult, Tx, TxKind, TxOpts,
@@ -195,11 +195,14 @@ pub fn advisory_holder(
 
 /// The other sessions of this database holding locks on relations of `namespace` (what a
 /// statement that ran out of `lock_timeout` most likely waited for), oldest transaction
-/// first, each with the relations and modes it holds. Empty when the server will not say.
+/// first, each with its state, how long its query has run and the relations and modes it
+/// holds. Empty when the server will not say.
 pub fn relation_holders(client: &mut Client, namespace: &str) -> Vec<String> {
     let Ok(rows) = client.query(
         "SELECT a.pid, coalesce(a.application_name, ''),
-                extract(epoch FROM clock_timestamp() - a.xact_start)::float8, coalesce(a.state, ''),
+                extract(epoch FROM clock_timestamp() - a.xact_start)::float8,
+                concat_ws(', ', nullif(a.state, ''),
+                          'query ' || round(extract(epoch FROM clock_timestamp() - a.query_start)::numeric, 1)::text || 's'),
                 string_agg(DISTINCT c.relname::text || ' ' || l.mode, ', ')
          FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
          JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -233,35 +236,23 @@ impl Session for Transaction<'_> {
     }
 
     fn history_rows(&mut self, sql: &str) -> Result<Vec<HistoryRow>, SqlError> {
-        // Cast in SQL so that a history table with unexpected column types still reads.
-        let wrapped = format!(
-            "SELECT version::int8, coalesce(name, '')::text, coalesce(applied_on, '')::text, coalesce(checksum, '')::text FROM ({}) AS h",
-            sql.trim_end().trim_end_matches(';')
-        );
-        let rows = self
-            .query(wrapped.as_str(), &[])
-            .map_err(|e| SqlError::postgres(&e, Some(sql)))?;
-        Ok(rows
-            .iter()
-            .map(|r| HistoryRow {
-                version: r.get(0),
-                name: r.get(1),
-                applied_on: r.get(2),
-                checksum: r.get(3),
-            })
-            .collect())
+        online::history_rows(self, sql)
     }
 
     fn table_exists(&mut self, table: &str) -> Result<bool, SqlError> {
-        let sql = "SELECT to_regclass($1) IS NOT NULL";
-        let row = self
-            .query_one(sql, &[&quote_ident(table)])
-            .map_err(|e| SqlError::postgres(&e, Some(sql)))?;
-        Ok(row.get(0))
+        online::table_exists(self, table)
     }
 
     fn inventory(&mut self, namespace: &str) -> Result<crate::model::inventory::Inventory> {
         introspect::inventory(self, namespace)
+    }
+
+    fn set_lock_timeout(&mut self, timeout: Duration) -> Result<(), SqlError> {
+        online::set_lock_timeout(self, timeout, true)
+    }
+
+    fn index_valid(&mut self, name: &str) -> Result<Option<bool>, SqlError> {
+        online::index_valid(self, name)
     }
 }
 
@@ -313,6 +304,19 @@ impl Backend for PgConn {
             .sql()
             .context("asking whether the server is read-only")?;
         Ok(row.get::<_, String>(0) == "on")
+    }
+
+    fn hold_migrate_lock(&mut self, namespace: &str, wait: Duration) -> Result<bool> {
+        self.lock_session(namespace, wait)?;
+        Ok(true)
+    }
+
+    fn release_migrate_lock(&mut self, namespace: &str) -> Result<()> {
+        self.unlock_session(namespace)
+    }
+
+    fn autocommit(&mut self) -> Option<&mut dyn Session> {
+        Some(&mut self.client)
     }
 
     fn canceller(&self) -> Box<dyn Fn() + Send> {

@@ -10,6 +10,7 @@
 pub mod conn;
 pub mod introspect;
 pub mod load;
+pub mod online;
 pub mod plan;
 pub mod retention;
 pub mod scratch;
