@@ -113,6 +113,77 @@ pub fn read_history(session: &mut dyn Session, table: &str) -> Result<Vec<Histor
         .map_err(|e| anyhow!("reading the history table {table}: {e}"))
 }
 
+/// The tables the schema's migrations create, in file order (`CREATE TABLE [IF NOT EXISTS]
+/// name`, unquoted and unqualified), each once.
+pub fn schema_tables(files: &[MigrationFile]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for file in files {
+        for statement in sqltext::split(&file.sql) {
+            let text = statement.text(&file.sql);
+            let mut words = text
+                .split(|c: char| c.is_whitespace() || c == '(')
+                .filter(|w| !w.is_empty());
+            let create = words
+                .next()
+                .is_some_and(|w| w.eq_ignore_ascii_case("create"));
+            if !create
+                || !words
+                    .next()
+                    .is_some_and(|w| w.eq_ignore_ascii_case("table"))
+            {
+                continue;
+            }
+            let mut name = words.next().unwrap_or_default();
+            if name.eq_ignore_ascii_case("if") {
+                name = words.nth(2).unwrap_or_default();
+            }
+            let name = name
+                .rsplit('.')
+                .next()
+                .unwrap_or_default()
+                .trim_matches('"');
+            if !name.is_empty() && !names.iter().any(|n| n == name) {
+                names.push(name.to_string());
+            }
+        }
+    }
+    names
+}
+
+/// Which of the schema's tables exist, when the history table has no rows: a database
+/// built elsewhere (Alembic, `create_all`, by hand), which `chatdb adopt` takes over.
+/// Empty when the history has rows or none of the tables exist.
+pub fn built_elsewhere(
+    session: &mut dyn Session,
+    files: &[MigrationFile],
+    history: &[HistoryRow],
+) -> Result<Vec<String>> {
+    if !history.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut present = Vec::new();
+    for table in schema_tables(files) {
+        if session.table_exists(&table).map_err(|e| anyhow!(e))? {
+            present.push(table);
+        }
+    }
+    Ok(present)
+}
+
+/// The advice `status` gives and `migrate` refuses with on a database built elsewhere.
+pub fn adopt_advice(present: &[String], history_table: &str) -> String {
+    let shown: Vec<&str> = present.iter().take(5).map(String::as_str).collect();
+    let more = if present.len() > shown.len() {
+        format!(" and {} more", present.len() - shown.len())
+    } else {
+        String::new()
+    };
+    format!(
+        "the database has the schema's tables ({}{more}) but no chatdb history ({history_table}): it was built elsewhere (Alembic, create_all, by hand); run `chatdb adopt` to record the version it is at, then `chatdb migrate`",
+        shown.join(", ")
+    )
+}
+
 /// Refuses to go on when history and files disagree, naming the version and the file.
 pub fn refuse_problems(entries: &[Entry]) -> Result<()> {
     let problems: Vec<String> = entries
@@ -205,6 +276,13 @@ pub fn migrate(
     let result = conn.in_transaction(TxKind::Locked, namespace, lock_timeout, |session| {
         // Read again under the lock: another run may have applied everything meanwhile.
         let history = read_history(session, history_table)?;
+        let present = built_elsewhere(session, files, &history)?;
+        if !present.is_empty() {
+            bail!(
+                "refusing to migrate: {}",
+                adopt_advice(&present, history_table)
+            );
+        }
         let entries = compare(files, &history)?;
         refuse_problems(&entries)?;
         let todo: Vec<MigrationFile> = pending(files, &entries, target)?

@@ -54,7 +54,7 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
     );
     let mut conn = connect(settings, &sel.target, Access::Existing)?;
 
-    let (history, live) =
+    let (history, live, adoption) =
         conn.in_transaction(TxKind::Read, namespace, settings.lock_timeout, |s| {
             let history = migrator::read_history(s, &table)?;
             let live = if history.is_empty() {
@@ -62,7 +62,7 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
             } else {
                 Some(s.inventory(namespace)?)
             };
-            Ok((history, live))
+            Ok((history, live, super::adopt::read_adoption(s, &table)?))
         })?;
     let (Some(applied), Some(live)) = (history.iter().map(|h| h.version).max(), live) else {
         return Err(
@@ -116,6 +116,20 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
             )),
             _ => {}
         }
+    }
+    if let Some(a) = &adoption {
+        let accepted = if a.accepted.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; differences accepted then (--accept-drift): {}",
+                a.accepted.join("; ")
+            )
+        };
+        notes.push(format!(
+            "V1..V{} were adopted on {} (from {}), not applied by chatdb{accepted}",
+            a.version, a.adopted_on, a.source
+        ));
     }
     if let Some(note) = conn.check_note() {
         notes.push(note.into());

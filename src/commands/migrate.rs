@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use serde::Serialize;
 
 use super::{connect, line, select};
@@ -60,7 +60,17 @@ pub fn run(settings: &Settings, args: &MigrateArgs, out: &mut dyn Write) -> Resu
                 TxKind::Read,
                 &settings.namespace,
                 settings.lock_timeout,
-                |s| migrator::read_history(s, &table),
+                |s| {
+                    let history = migrator::read_history(s, &table)?;
+                    let present = migrator::built_elsewhere(s, files, &history)?;
+                    if !present.is_empty() {
+                        bail!(
+                            "refusing to migrate: {}",
+                            migrator::adopt_advice(&present, &table)
+                        );
+                    }
+                    Ok(history)
+                },
             )?
         } else {
             Vec::new()
