@@ -242,22 +242,21 @@ pub fn run(
         lock_timeout: settings.lock_timeout,
         access: Access::Create,
     };
+    let all: Vec<&MigrationFile> = files.iter().collect();
+    let models = scratch::apply_each(Place::Beside(&mut conn), &all, opts)?;
     let mut candidates = Vec::new();
-    for (i, file) in files.iter().enumerate() {
-        let upto: Vec<&MigrationFile> = files.iter().take(i + 1).collect();
-        let expected =
-            scratch::apply(Place::Beside(&mut conn), &upto, opts)?.into_inventory(&upto)?;
+    for (file, expected) in files.iter().zip(&models) {
         let ctx = Context {
             dialect,
             namespace,
             version: i64::from(file.version),
             live: &live,
-            expected: &expected,
+            expected,
         };
         // What check reports on a fresh database at this version (V1 of focusmate has
         // the duplicate indexes V7 repairs) is no difference.
         let fresh = checks::run(&Context {
-            live: &expected,
+            live: expected,
             ..ctx
         });
         let key = |f: &Finding| (f.rule.id, f.table.clone(), f.object.clone());
@@ -270,7 +269,7 @@ pub fn run(
             version: file.version,
             name: file.name.clone(),
             differences,
-            same_names: same_names(&live, &expected),
+            same_names: same_names(&live, expected),
         });
     }
     let Some(best) = candidates.iter().min_by_key(|c| {
