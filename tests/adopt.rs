@@ -301,13 +301,13 @@ fn drift_beyond_indexes_refuses_adoption_postgres() {
     let db = pg_or_skip!("adopt_drift_schema");
     let dir = tempfile::tempdir().expect("tempdir");
     let mut client = db.client();
-    for (i, drift) in [
-        "ALTER TABLE messages DROP COLUMN moderated",
-        "ALTER TABLE logs ALTER COLUMN payload SET DEFAULT '[]'",
-        "ALTER TABLE messages DROP CONSTRAINT messages_session_id_fkey",
-        "ALTER TABLE problems DROP CONSTRAINT problems_difficulty_check, ADD CONSTRAINT problems_difficulty_check CHECK (difficulty BETWEEN 1 AND 10)",
-        "CREATE TABLE notes (id int PRIMARY KEY)",
-        "ALTER TABLE classes ALTER COLUMN grade TYPE text",
+    for (i, (drift, named)) in [
+        ("ALTER TABLE messages DROP COLUMN moderated", "moderated"),
+        ("ALTER TABLE logs ALTER COLUMN payload SET DEFAULT '[]'", "payload"),
+        ("ALTER TABLE messages DROP CONSTRAINT messages_session_id_fkey", "messages_session_id_fkey"),
+        ("ALTER TABLE problems DROP CONSTRAINT problems_difficulty_check, ADD CONSTRAINT problems_difficulty_check CHECK (difficulty BETWEEN 1 AND 10)", "problems_difficulty_check"),
+        ("CREATE TABLE notes (id int PRIMARY KEY)", "notes"),
+        ("ALTER TABLE classes ALTER COLUMN grade TYPE text", "grade"),
     ]
     .iter()
     .enumerate()
@@ -324,6 +324,32 @@ fn drift_beyond_indexes_refuses_adoption_postgres() {
             &["--version", "2"],
         );
         assert_eq!(code, 1, "{drift}: {report:#}");
+        assert!(report["differences"].to_string().contains(named), "{drift}: {report:#}");
+    }
+}
+
+/// The same, on SQLite, for the drift SQLite can plant without rebuilding a table.
+#[test]
+#[ignore = "needs issue 17's whole-schema check rules (columns, tables)"]
+fn drift_beyond_indexes_refuses_adoption_sqlite() {
+    for (drift, named) in [
+        ("ALTER TABLE messages DROP COLUMN moderated", "moderated"),
+        ("CREATE TABLE notes (id INTEGER PRIMARY KEY)", "notes"),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (url, path) = sqlite_in(&dir, "cls.db");
+        sqlite_exec(&path, &format!("{}; {drift};", sqlite_of(CLASSROOM_V0_2)));
+        let (code, report) = adopt(
+            dir.path(),
+            &["-s", "classroom", "-d", &url],
+            &["--version", "2"],
+        );
+        assert_eq!(code, 1, "{drift}: {report:#}");
+        assert!(
+            report["differences"].to_string().contains(named),
+            "{drift}: {report:#}"
+        );
+        assert_eq!(sqlite_rows(&path, "chatdb_history_classroom"), None);
     }
 }
 
