@@ -5,7 +5,8 @@
 //!
 //! Stages, per schema, in order (a later stage is skipped, with a note, when what it needs
 //! is broken), one module each under `stage/`, all working on one [`Run`]:
-//! 1. files: names, repeated versions, dialect twins ([`crate::catalog::scan`]);
+//! 1. files: names, repeated versions, top-level transaction control, dialect twins
+//!    ([`crate::catalog::scan`]);
 //! 2. lock: the committed checksums ([`lock`]);
 //! 3. apply: fresh apply to SQLite and, given a server, PostgreSQL ([`apply`]);
 //! 4. parity: the two results compared ([`parity`]), less the manifest's declared exceptions;

@@ -1,5 +1,5 @@
-//! Stage 1, files: the file-name grammar, repeated versions and dialect twins (from
-//! [`crate::catalog::scan`]), and whether the manifest parses.
+//! Stage 1, files: the file-name grammar, repeated versions, top-level transaction control
+//! and dialect twins (from [`crate::catalog::scan`]), and whether the manifest parses.
 
 use super::super::{Run, StageState};
 use crate::catalog::{Dialect, FileProblemKind};
