@@ -154,7 +154,8 @@ pub enum Command {
     /// the database is left exactly as it was. Concurrent runs wait for each other
     /// (PostgreSQL advisory lock, SQLite exclusive lock).
     Migrate(MigrateArgs),
-    /// Show applied migrations (with checksum verdict) and pending ones.
+    /// Show applied migrations (with checksum verdict) and pending ones; on a database built
+    /// elsewhere (the schema's tables, no chatdb history), the advice to `chatdb adopt` it.
     Status(StatusArgs),
     /// Take over a database built elsewhere (Alembic, create_all, by hand): check the
     /// version it is at, then record it in chatdb's history.
@@ -250,7 +251,8 @@ pub struct MigrateArgs {
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    /// Exit 1 when any migration is pending, diverged or missing (for CI).
+    /// Exit 1 when any migration is pending, diverged or missing, or the database was built
+    /// elsewhere and is not adopted yet (for CI).
     #[arg(long)]
     pub exit_code: bool,
 

@@ -294,7 +294,7 @@ pub fn run(
         .collect();
     if chosen.differences.is_empty() && !ties.is_empty() {
         notes.push(format!(
-            "{} match(es) the live schema as well by check's rules today; V{} was chosen ({})",
+            "{} also match the live schema by check's rules today; V{} was chosen ({})",
             ties.join(", "),
             chosen.version,
             match claimed_by {
