@@ -113,41 +113,55 @@ pub fn read_history(session: &mut dyn Session, table: &str) -> Result<Vec<Histor
         .map_err(|e| anyhow!("reading the history table {table}: {e}"))
 }
 
-/// The tables the schema's migrations create, in file order (`CREATE TABLE [IF NOT EXISTS]
-/// name`, unquoted and unqualified), each once.
+/// The tables the schema's migrations create, in file order (`CREATE [TEMP] TABLE [IF NOT
+/// EXISTS] [ns.]name`, read with the one SQL tokenizer), each once.
 pub fn schema_tables(files: &[MigrationFile]) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
     for file in files {
         for statement in sqltext::split(&file.sql) {
-            let text = statement.text(&file.sql);
-            let mut words = text
-                .split(|c: char| c.is_whitespace() || c == '(')
-                .filter(|w| !w.is_empty());
-            let create = words
-                .next()
-                .is_some_and(|w| w.eq_ignore_ascii_case("create"));
-            if !create
-                || !words
-                    .next()
-                    .is_some_and(|w| w.eq_ignore_ascii_case("table"))
-            {
+            let tokens: Vec<sqltext::Token> = sqltext::tokens(statement.text(&file.sql))
+                .into_iter()
+                .filter(|t| t.kind != sqltext::TokenKind::Comment)
+                .take(8)
+                .collect();
+            let Some(name) = created_table(&tokens) else {
                 continue;
-            }
-            let mut name = words.next().unwrap_or_default();
-            if name.eq_ignore_ascii_case("if") {
-                name = words.nth(2).unwrap_or_default();
-            }
-            let name = name
-                .rsplit('.')
-                .next()
-                .unwrap_or_default()
-                .trim_matches('"');
-            if !name.is_empty() && !names.iter().any(|n| n == name) {
-                names.push(name.to_string());
+            };
+            if !names.contains(&name) {
+                names.push(name);
             }
         }
     }
     names
+}
+
+/// The table a `CREATE TABLE` statement's first tokens create.
+fn created_table(t: &[sqltext::Token]) -> Option<String> {
+    let mut i = 0;
+    let at = |i: usize, word: &str| t.get(i).is_some_and(|x| x.is(word));
+    if !at(i, "create") {
+        return None;
+    }
+    i += 1;
+    if at(i, "temp") || at(i, "temporary") || at(i, "unlogged") {
+        i += 1;
+    }
+    if !at(i, "table") {
+        return None;
+    }
+    i += 1;
+    if at(i, "if") && at(i + 1, "not") && at(i + 2, "exists") {
+        i += 3;
+    }
+    let mut name = t.get(i)?;
+    if t.get(i + 1).is_some_and(|x| x.is_punct('.')) {
+        name = t.get(i + 2)?;
+    }
+    matches!(
+        name.kind,
+        sqltext::TokenKind::Word | sqltext::TokenKind::Quoted
+    )
+    .then(|| name.name())
 }
 
 /// Which of the schema's tables exist, when the history table has no rows: a database
@@ -461,3 +475,23 @@ impl Query<Vec<refinery::Migration>> for Adapter<'_> {
 }
 
 impl refinery::Migrate for Adapter<'_> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(sql: &str) -> MigrationFile {
+        MigrationFile {
+            version: 1,
+            name: "x".into(),
+            path: "V1__x.sql".into(),
+            sql: sql.into(),
+        }
+    }
+
+    #[test]
+    fn the_tables_a_schema_creates_are_read_with_the_tokenizer() {
+        let sql = "-- CREATE TABLE not_me (a int);\nCREATE TABLE users (id int);\ncreate table if not exists \"user\" (id int);\nCREATE TABLE app.rooms(id int);\nCREATE INDEX i ON users (id);\nINSERT INTO t VALUES ('CREATE TABLE nope');\nCREATE TABLE users (id int);\n";
+        assert_eq!(schema_tables(&[file(sql)]), ["users", "user", "rooms"]);
+    }
+}

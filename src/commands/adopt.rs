@@ -361,126 +361,132 @@ pub fn run(
             name: &f.name,
         })
         .collect();
+    let report = Report {
+        history_table: &table,
+        dry_run: *dry_run,
+        claimed_by,
+        alembic_revision: revision,
+        alembic_maps_to: maps_to,
+        version: chosen.version,
+        best_match: best.version,
+        versions: candidates
+            .iter()
+            .map(|c| CandidateJson {
+                version: c.version,
+                name: &c.name,
+                differences: c.differences.len(),
+            })
+            .collect(),
+        differences: chosen.differences.iter().map(CheckFinding::from).collect(),
+        adopted: adopt,
+        accepted_drift: adopt && !chosen.differences.is_empty(),
+        alembic_version_dropped: adopt && drop_alembic,
+        next,
+        notes: &notes,
+    };
     match output.format {
-        Format::Json => report::json::document(
-            out,
-            &envelope,
-            &Report {
-                history_table: &table,
-                dry_run: *dry_run,
-                claimed_by,
-                alembic_revision: revision,
-                alembic_maps_to: maps_to,
-                version: chosen.version,
-                best_match: best.version,
-                versions: candidates
-                    .iter()
-                    .map(|c| CandidateJson {
-                        version: c.version,
-                        name: &c.name,
-                        differences: c.differences.len(),
-                    })
-                    .collect(),
-                differences: chosen.differences.iter().map(CheckFinding::from).collect(),
-                adopted: adopt,
-                accepted_drift: adopt && !chosen.differences.is_empty(),
-                alembic_version_dropped: adopt && drop_alembic,
-                next,
-                notes: &notes,
-            },
-        )?,
-        Format::Table => {
-            let head = match revision {
-                Some(r) => format!(
-                    "{ALEMBIC_TABLE} says {r}{}",
-                    maps_to.map_or(String::new(), |m| format!(
-                        " (V{m} in schemas/{schema}.toml)"
-                    ))
-                ),
-                None => format!("no {ALEMBIC_TABLE}"),
-            };
-            line(
-                out,
-                format!("{schema} on {label}: no chatdb history ({table}); {head}"),
-            )?;
-            let mut t = report::table(&["version", "name", "differences"]);
-            for c in &candidates {
-                let mut mark = c.differences.len().to_string();
-                if c.version == best.version {
-                    mark.push_str("  best match");
-                }
-                t.add_row(vec![format!("V{}", c.version), c.name.clone(), mark]);
-            }
-            line(out, t)?;
-            line(
-                out,
-                format!(
-                    "V{} ({}): {} from the live schema",
-                    chosen.version,
-                    match claimed_by {
-                        "match" => "best match",
-                        "--version" => "--version",
-                        _ => "alembic_version",
-                    },
-                    plural(chosen.differences.len(), "difference")
-                ),
-            )?;
-            if !chosen.differences.is_empty() {
-                report::table::check_findings(
-                    out,
-                    &chosen.differences,
-                    envelope.namespace.is_some(),
-                )?;
-            }
-            let verb = if *dry_run { "would write" } else { "wrote" };
-            if adopt {
-                line(out, format!(
-                    "{}Adopted at V{}: {verb} V1..V{} to {table} (refinery's layout, the canonical files' checksums), marked adopted in {}{}.",
-                    if *dry_run { "Dry run, nothing was changed. " } else { "" },
-                    chosen.version,
-                    chosen.version,
-                    adopted_table(&table),
-                    if accepted.is_empty() { String::new() } else { format!(" with {} accepted", plural(accepted.len(), "difference")) }
-                ))?;
-                if drop_alembic {
-                    line(
-                        out,
-                        format!(
-                            "{ALEMBIC_TABLE} {}.",
-                            if *dry_run {
-                                "would be dropped"
-                            } else {
-                                "dropped"
-                            }
-                        ),
-                    )?;
-                }
-                let next_line = match next.as_slice() {
-                    [] => {
-                        "Next: nothing; `chatdb migrate` has nothing to apply (latest)".to_string()
-                    }
-                    n => format!(
-                        "Next: `chatdb migrate` applies {}",
-                        n.iter()
-                            .map(|m| format!("V{} ({})", m.version, m.name))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                };
-                line(out, format!("{next_line}."))?;
-            } else {
-                line(out, "Nothing was changed: converge the database with the fixes above (or adopt another version), or adopt anyway with --accept-drift, which records the differences.")?;
-            }
-            for note in &notes {
-                line(out, format!("note: {note}"))?;
-            }
-        }
+        Format::Json => report::json::document(out, &envelope, &report)?,
+        Format::Table => print_table(out, &envelope, &report, &chosen.differences)?,
     }
     Ok(if refused {
         ExitCode::from(EXIT_FINDINGS)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The table report: the versions compared, the differences with their fixes, what was
+/// (or would be) written, what `migrate` applies next, the notes.
+fn print_table(
+    out: &mut dyn Write,
+    envelope: &Envelope,
+    r: &Report,
+    differences: &[Finding],
+) -> Result<()> {
+    let schema = envelope.schema.as_deref().unwrap_or_default();
+    let table = r.history_table;
+    let head = match r.alembic_revision {
+        Some(rev) => format!(
+            "{ALEMBIC_TABLE} says {rev}{}",
+            r.alembic_maps_to.map_or(String::new(), |m| format!(
+                " (V{m} in schemas/{schema}.toml)"
+            ))
+        ),
+        None => format!("no {ALEMBIC_TABLE}"),
+    };
+    line(
+        out,
+        format!(
+            "{schema} on {}: no chatdb history ({table}); {head}",
+            envelope.target_label()
+        ),
+    )?;
+    let mut t = report::table(&["version", "name", "differences"]);
+    for c in &r.versions {
+        let mut mark = c.differences.to_string();
+        if c.version == r.best_match {
+            mark.push_str("  best match");
+        }
+        t.add_row(vec![format!("V{}", c.version), c.name.to_string(), mark]);
+    }
+    line(out, t)?;
+    line(
+        out,
+        format!(
+            "V{} ({}): {} from the live schema",
+            r.version,
+            match r.claimed_by {
+                "match" => "best match",
+                other => other,
+            },
+            plural(differences.len(), "difference")
+        ),
+    )?;
+    if !differences.is_empty() {
+        report::table::check_findings(out, differences, envelope.namespace.is_some())?;
+    }
+    if !r.adopted {
+        line(out, "Nothing was changed: converge the database with the fixes above (or adopt another version), or adopt anyway with --accept-drift, which records the differences.")?;
+    } else {
+        let verb = if r.dry_run { "would write" } else { "wrote" };
+        line(
+            out,
+            format!(
+                "{}Adopted at V{v}: {verb} V1..V{v} to {table} (refinery's layout, the canonical files' checksums), marked adopted in {}{}.",
+                if r.dry_run { "Dry run, nothing was changed. " } else { "" },
+                adopted_table(table),
+                if r.accepted_drift {
+                    format!(" with {} accepted", plural(differences.len(), "difference"))
+                } else {
+                    String::new()
+                },
+                v = r.version,
+            ),
+        )?;
+        if r.alembic_version_dropped {
+            let what = if r.dry_run {
+                "would be dropped"
+            } else {
+                "dropped"
+            };
+            line(out, format!("{ALEMBIC_TABLE} {what}."))?;
+        }
+        let next = match r.next.as_slice() {
+            [] => "nothing; `chatdb migrate` has nothing to apply (latest)".to_string(),
+            n => format!(
+                "`chatdb migrate` applies {}",
+                n.iter()
+                    .map(|m| format!("V{} ({})", m.version, m.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        line(out, format!("Next: {next}."))?;
+    }
+    for note in r.notes {
+        line(out, format!("note: {note}"))?;
+    }
+    Ok(())
 }
 
 /// The revisions in `alembic_version` (none when the table does not exist).
@@ -585,4 +591,114 @@ fn write_history(
         s.batch(&format!("DROP TABLE {ALEMBIC_TABLE}"))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{rule, Tool};
+    use crate::model::inventory::Table;
+
+    /// A refused adoption reads: what was found, the versions, the differences with their
+    /// fixes, that nothing changed, the notes; no password.
+    #[test]
+    fn a_refused_adoption_lists_versions_differences_and_fixes() {
+        let target =
+            crate::db::Target::parse("postgres://app:s3cret@db.internal/app").expect("url");
+        let envelope = Envelope::new(
+            "classroom",
+            &target,
+            "postgres://app:s3cret@db.internal/app",
+            "public",
+        );
+        let findings = vec![Finding::new(
+            rule("missing-index").expect("registered"),
+            Tool::Check,
+            "the canonical schema at V2 has it; the database does not",
+        )
+        .object("idx_messages_session_time")
+        .table(Some("messages".into()))
+        .fix(Some("CREATE INDEX CONCURRENTLY idx_messages_session_time ON public.messages USING btree (session_id, created_at DESC);".into()))];
+        let notes = vec![
+            "the live schema matches V1 with no differences, not V2: --version is wrong"
+                .to_string(),
+        ];
+        let r = Report {
+            history_table: "chatdb_history_classroom",
+            dry_run: false,
+            claimed_by: "--version",
+            alembic_revision: None,
+            alembic_maps_to: None,
+            version: 2,
+            best_match: 1,
+            versions: vec![
+                CandidateJson {
+                    version: 1,
+                    name: "initial_schema",
+                    differences: 0,
+                },
+                CandidateJson {
+                    version: 2,
+                    name: "session_code_8_and_indexes",
+                    differences: 1,
+                },
+            ],
+            differences: findings.iter().map(CheckFinding::from).collect(),
+            adopted: false,
+            accepted_drift: false,
+            alembic_version_dropped: false,
+            next: vec![],
+            notes: &notes,
+        };
+        let mut buf = Vec::new();
+        print_table(&mut buf, &envelope, &r, &findings).expect("writes");
+        let text = String::from_utf8(buf).expect("utf-8");
+        assert!(!text.contains("s3cret"));
+        insta::assert_snapshot!("adopt_refused", text);
+    }
+
+    #[test]
+    fn an_accepted_difference_is_kept_on_one_line() {
+        let f = Finding::new(
+            rule("missing-index").expect("registered"),
+            Tool::Check,
+            "gone\nreally",
+        )
+        .object("idx_a")
+        .table(Some("t".into()));
+        assert_eq!(one_line(&f), "missing-index t.idx_a: gone really");
+        assert_eq!(literal("it's"), "'it''s'");
+    }
+
+    #[test]
+    fn names_compare_as_sets_of_tables_and_columns() {
+        let t = |name: &str, cols: &[&str]| Table {
+            name: name.into(),
+            columns: cols.iter().map(|c| c.to_string()).collect(),
+            ..Table::default()
+        };
+        let a = Inventory {
+            tables: vec![t("a", &["x", "y"]), t("b", &[])],
+            ..Inventory::default()
+        };
+        let b = Inventory {
+            tables: vec![t("b", &[]), t("a", &["y", "x"])],
+            ..Inventory::default()
+        };
+        let c = Inventory {
+            tables: vec![t("a", &["x"]), t("b", &[])],
+            ..Inventory::default()
+        };
+        assert!(same_names(&a, &b));
+        assert!(!same_names(&a, &c));
+        let with_alembic = Inventory {
+            tables: vec![
+                t("a", &["x", "y"]),
+                t("b", &[]),
+                t(ALEMBIC_TABLE, &["version_num"]),
+            ],
+            ..Inventory::default()
+        };
+        assert!(same_names(&without_table(with_alembic, ALEMBIC_TABLE), &a));
+    }
 }
