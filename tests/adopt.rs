@@ -474,3 +474,31 @@ fn a_schema_dir_schema_is_adopted() {
     assert_eq!(report["next"][0]["version"], 2);
     assert_eq!(sqlite_rows(&path, "chatdb_history_tiny"), Some(1));
 }
+
+#[test]
+fn drop_alembic_version_drops_it_in_the_adopting_transaction_and_dry_run_keeps_it() {
+    let db = pg_or_skip!("adopt_drop_alembic");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut client = db.client();
+    let global = ["-s", "focusmate", "-d", db.url.as_str()];
+    focusmate_by_alembic(dir.path(), &global, 6, &mut |sql| {
+        client.batch_execute(sql).expect("alembic fixture")
+    });
+    let (code, report) = adopt(
+        dir.path(),
+        &global,
+        &["--dry-run", "--drop-alembic-version"],
+    );
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["alembic_version_dropped"], true, "would be dropped");
+    assert_eq!(pg_rows(&mut client, "alembic_version"), Some(1));
+    assert_eq!(pg_rows(&mut client, "chatdb_history_focusmate"), None);
+    let (code, report) = adopt(dir.path(), &global, &["--drop-alembic-version"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(pg_rows(&mut client, "alembic_version"), None);
+    assert_eq!(pg_rows(&mut client, "chatdb_history_focusmate"), Some(6));
+    assert_eq!(
+        pg_rows(&mut client, "chatdb_history_focusmate_adopted"),
+        Some(1)
+    );
+}
