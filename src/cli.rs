@@ -22,7 +22,7 @@ fn period(text: &str) -> Result<Duration, String> {
 /// versioned SQL for PostgreSQL and SQLite and applies them through refinery.
 ///
 /// Exit codes: 0 ok, 1 findings or pending (where a command says so), 2 error,
-/// 3 another chatdb run holds the lock.
+/// 3 another chatdb run holds the lock, 4 cleanup stopped with expired rows left.
 #[derive(Debug, Parser)]
 #[command(
     name = "chatdb",
@@ -69,8 +69,8 @@ pub struct GlobalOpts {
     #[arg(short = 'c', long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Give up connecting after this long (e.g. 5s, 1m). Default: 10s, or
-    /// `connect_timeout` in the config file.
+    /// Give up connecting after this long (e.g. 5s, 1m), the whole handshake included
+    /// (TCP, TLS, authentication). Default: 10s, or `connect_timeout` in the config file.
     #[arg(
         long,
         global = true,
@@ -184,8 +184,9 @@ pub enum Command {
     /// Runs the schema's retention policies that are on (schemas/<schema>.toml, adjusted by
     /// [cleanup.policies.<table>] in chatdb.toml). The cutoff is computed once, from the
     /// database's clock. Each batch is its own short transaction; a second cleanup on the
-    /// same database exits 3 at once. SIGINT/SIGTERM finish the current batch, report, and
-    /// exit 130/143.
+    /// same database exits 3 at once. A policy ends only when no expired row is left; a
+    /// run stopped earlier by --max-runtime reports how many are left and exits 4.
+    /// SIGINT/SIGTERM finish the current batch, report, and exit 130/143.
     Cleanup(CleanupArgs),
     /// EXPLAIN the schema's hot queries and check each uses the index meant to serve it.
     ///
@@ -307,7 +308,8 @@ pub struct CleanupArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(BATCH_SIZE_RANGE))]
     pub batch_size: Option<u64>,
 
-    /// Stop after the batch that crosses this much run time (e.g. 10m).
+    /// Stop after the batch that crosses this much run time (e.g. 10m); exits 4 when
+    /// expired rows are left.
     #[arg(long, value_name = "DURATION", allow_hyphen_values = true, value_parser = period)]
     pub max_runtime: Option<Duration>,
 

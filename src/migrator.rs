@@ -287,6 +287,7 @@ pub fn migrate(
 ) -> Result<Outcome> {
     let started = Instant::now();
     let mut failure: Option<anyhow::Error> = None;
+    let mut lock_wait = false;
     let result = conn.in_transaction(TxKind::Locked, namespace, lock_timeout, |session| {
         // Read again under the lock: another run may have applied everything meanwhile.
         let history = read_history(session, history_table)?;
@@ -340,6 +341,7 @@ pub fn migrate(
             }
             Err(e) => match adapter.failed.take() {
                 Some((index, located)) => {
+                    lock_wait = located.located.error.is_lock_timeout();
                     failure = Some(explain_failure(&todo, index, located));
                     Err(anyhow!("migration failed"))
                 }
@@ -367,7 +369,29 @@ pub fn migrate(
                 elapsed: started.elapsed(),
             })
         }
-        Err(err) => Err(failure.unwrap_or(err)),
+        Err(err) => {
+            let err = failure.unwrap_or(err);
+            if !lock_wait {
+                return Err(err);
+            }
+            // The run is rolled back and holds nothing now; whoever made it wait still
+            // holds their locks: name them (an application, most often, not chatdb).
+            let holders = conn.lock_holders();
+            let mut text = format!(
+                "{err}\n  waited:    {} (--lock-timeout) for a lock on a table of the migration",
+                humantime::format_duration(lock_timeout)
+            );
+            if holders.is_empty() {
+                text.push_str("\n  holders:   none left by now (the lock was released meanwhile)");
+            }
+            for (i, h) in holders.iter().enumerate() {
+                text.push_str(&format!(
+                    "\n  {}{h}",
+                    if i == 0 { "holders:   " } else { "           " }
+                ));
+            }
+            Err(anyhow!(text))
+        }
     }
 }
 
@@ -436,6 +460,13 @@ impl Transaction for Adapter<'_> {
     fn execute<'a, T: Iterator<Item = &'a str>>(&mut self, queries: T) -> Result<usize, SqlError> {
         let mut count = 0;
         for (i, query) in queries.enumerate() {
+            if let Some(code) = crate::interrupt::fired() {
+                // Interrupted between two migrations: stop here; the transaction rolls back.
+                return Err(SqlError::other(format!(
+                    "interrupted by {}",
+                    crate::interrupt::name(code)
+                )));
+            }
             if let Err(located) = run_file(self.session, query) {
                 let error = located.error.clone();
                 let statement = located.statement.text(query).to_string();

@@ -16,4 +16,5 @@ mod secrets;
 mod seed;
 mod sqltext;
 mod tls;
+mod trust;
 mod validate;

@@ -3,12 +3,16 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use anyhow::{bail, Result};
 use serde::Serialize;
 
 use super::{connect, line, select};
 use crate::cli::{Format, MigrateArgs};
 use crate::db::{Access, TxKind};
+use crate::interrupt;
 use crate::migrator::{self, Entry};
 use crate::report::{self, json::Envelope};
 use crate::settings::Settings;
@@ -114,14 +118,32 @@ pub fn run(settings: &Settings, args: &MigrateArgs, out: &mut dyn Write) -> Resu
     }
 
     let mut conn = connect(settings, &sel.target, Access::Create)?;
-    let outcome = migrator::migrate(
+    // SIGINT/SIGTERM cancel the statement in flight (again every 200 ms, in case it
+    // arrived between two statements, until the run has ended); the run's one transaction
+    // then rolls back, and the report below says so.
+    interrupt::install()?;
+    let ended = Arc::new(AtomicBool::new(false));
+    let cancel = conn.canceller();
+    let watching = Arc::clone(&ended);
+    interrupt::on_signal(move |_| {
+        while !watching.load(Ordering::SeqCst) {
+            cancel();
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    })?;
+    let result = migrator::migrate(
         &mut conn,
         files,
         &table,
         &settings.namespace,
         args.target,
         settings.lock_timeout,
-    )?;
+    );
+    ended.store(true, Ordering::SeqCst);
+    if let Some(code) = interrupt::fired() {
+        return interrupted(&mut conn, settings, files, &table, result, code);
+    }
+    let outcome = result?;
     let version = outcome.applied.last().map(|e| e.version).or_else(|| {
         (outcome.already_applied > 0).then(|| current_version(files, outcome.already_applied))
     });
@@ -141,6 +163,54 @@ pub fn run(settings: &Settings, args: &MigrateArgs, out: &mut dyn Write) -> Resu
         )?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What an interrupted run says: what committed (all of it, when the signal came after the
+/// commit; nothing otherwise, as the run is one transaction), where the database stands,
+/// and the signal's exit code.
+fn interrupted(
+    conn: &mut crate::db::Conn,
+    settings: &Settings,
+    files: &[crate::catalog::MigrationFile],
+    table: &str,
+    result: Result<migrator::Outcome>,
+    code: u8,
+) -> Result<ExitCode> {
+    let signal = interrupt::name(code);
+    let at = conn
+        .in_transaction(
+            TxKind::Read,
+            &settings.namespace,
+            settings.lock_timeout,
+            |s| migrator::read_history(s, table),
+        )
+        .ok()
+        .and_then(|h| h.iter().map(|r| r.version).max())
+        .map_or("no version (nothing applied yet)".to_string(), |v| {
+            format!("V{v}")
+        });
+    match result {
+        Ok(outcome) => {
+            let done: Vec<String> = outcome
+                .applied
+                .iter()
+                .map(|e| format!("V{}__{}", e.version, e.name))
+                .collect();
+            eprintln!(
+                "chatdb: migrate got {signal} after its transaction committed: {} applied; the database is at {at}",
+                if done.is_empty() { "nothing new was".to_string() } else { done.join(", ") }
+            );
+        }
+        Err(_) => {
+            let pending = files.len();
+            eprintln!(
+                "chatdb: migrate interrupted by {signal}: the migration in flight was cancelled and the run's one \
+                 transaction rolled back, so no migration of this run was committed; the database stays at {at} \
+                 (of {pending} in the schema); run migrate again to apply the rest"
+            );
+        }
+    }
+    Ok(ExitCode::from(code))
 }
 
 /// The version reached when the first `n` files are applied (history is contiguous here:

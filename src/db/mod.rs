@@ -225,6 +225,14 @@ pub trait Backend: retention::Retention + planner::Plans {
     fn analyze(&mut self, tables: &[&str]) -> Result<()>;
     /// What `check` should say about this dialect's connections, if anything.
     fn check_note(&self) -> Option<&'static str>;
+    /// Other sessions holding locks in the connection's namespace (pid, application_name,
+    /// how long their transaction has been open, what they hold), for the message of a
+    /// statement that ran out of its lock timeout. Empty where the database cannot say
+    /// (SQLite).
+    fn lock_holders(&mut self) -> Vec<String>;
+    /// Something another thread can call to cancel the statement this connection is
+    /// running (a signal watcher): PostgreSQL's cancel request, SQLite's interrupt.
+    fn canceller(&self) -> Box<dyn Fn() + Send>;
 }
 
 /// An open connection to either dialect.
