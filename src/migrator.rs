@@ -164,9 +164,10 @@ fn created_table(t: &[sqltext::Token]) -> Option<String> {
     .then(|| name.name())
 }
 
-/// Which of the schema's tables exist, when the history table has no rows: a database
-/// built elsewhere (Alembic, `create_all`, by hand), which `chatdb adopt` takes over.
-/// Empty when the history has rows or none of the tables exist.
+/// Which of the schema's tables exist, when the history table has no rows and every table
+/// the first migration creates is there: a database built elsewhere (Alembic, `create_all`,
+/// by hand), which `chatdb adopt` takes over. Empty otherwise (history rows, a fresh
+/// database, or only some names in common with another schema, such as `messages`).
 pub fn built_elsewhere(
     session: &mut dyn Session,
     files: &[MigrationFile],
@@ -175,10 +176,19 @@ pub fn built_elsewhere(
     if !history.is_empty() {
         return Ok(Vec::new());
     }
+    let Some(first) = files
+        .iter()
+        .map(|f| schema_tables(std::slice::from_ref(f)))
+        .find(|t| !t.is_empty())
+    else {
+        return Ok(Vec::new());
+    };
     let mut present = Vec::new();
     for table in schema_tables(files) {
         if session.table_exists(&table).map_err(|e| anyhow!(e))? {
             present.push(table);
+        } else if first.contains(&table) {
+            return Ok(Vec::new());
         }
     }
     Ok(present)

@@ -361,7 +361,7 @@ fn adopting_twice_a_managed_or_an_empty_database_is_an_error_that_changes_nothin
     sqlite_exec(&path, "CREATE TABLE unrelated (id INTEGER PRIMARY KEY);");
     let (code, _, err) = run(dir.path(), &["-s", "chat", "-d", &url, "adopt"]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("none of chat's tables"), "{err}");
+    assert!(err.contains("does not have chat's tables"), "{err}");
     assert_eq!(sqlite_rows(&path, "chatdb_history_chat"), None);
     // Managed by migrate.
     let (url, path) = sqlite_in(&dir, "managed.db");
@@ -386,7 +386,7 @@ fn adopting_twice_a_managed_or_an_empty_database_is_an_error_that_changes_nothin
     let db = pg_or_skip!("adopt_errors");
     let (code, _, err) = run(dir.path(), &["-s", "chat", "-d", &db.url, "adopt"]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("none of chat's tables"), "{err}");
+    assert!(err.contains("does not have chat's tables"), "{err}");
     let mut client = db.client();
     assert_eq!(pg_rows(&mut client, "chatdb_history_chat"), None);
 }
@@ -417,6 +417,12 @@ fn status_and_migrate_send_a_database_built_elsewhere_to_adopt_in_both_dialects(
         let status: Value = serde_json::from_str(&out).expect("json");
         assert_eq!(status["pending"], 0);
         assert!(status["built_elsewhere"].to_string().contains("users"));
+        let (code, _, err) = run(dir.path(), &["-s", "chat", "-d", url, "check"]);
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains("chatdb adopt") && !err.contains("run `chatdb migrate` first"),
+            "{err}"
+        );
         for dry in [&[][..], &["--dry-run"][..]] {
             let mut args = vec!["-s", "chat", "-d", url, "migrate"];
             args.extend(dry);

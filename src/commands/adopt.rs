@@ -186,13 +186,8 @@ pub fn run(
     }
     if present.is_empty() {
         bail!(
-            "nothing to adopt: {label} has none of {schema}'s tables ({}); `chatdb migrate` installs the schema; nothing was changed",
-            migrator::schema_tables(files)
-                .iter()
-                .take(5)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", ")
+            "nothing to adopt: {label} does not have {schema}'s tables (its first migration creates {}); `chatdb migrate` installs the schema; nothing was changed",
+            migrator::schema_tables(files.get(..1).unwrap_or_default()).join(", ")
         );
     }
 

@@ -13,7 +13,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use serde::Serialize;
 
 use super::{connect, line, select};
@@ -58,6 +58,13 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
     let (history, live, adoption) =
         conn.in_transaction(TxKind::Read, namespace, settings.lock_timeout, |s| {
             let history = migrator::read_history(s, &table)?;
+            let present = migrator::built_elsewhere(s, files, &history)?;
+            if !present.is_empty() {
+                bail!(
+                    "nothing to check yet: {}",
+                    migrator::adopt_advice(&present, &table)
+                );
+            }
             let live = if history.is_empty() {
                 None
             } else {
