@@ -3,6 +3,7 @@
 
 mod common;
 
+mod adopt;
 mod apps;
 mod bad_input;
 mod catalog;
