@@ -159,6 +159,7 @@ impl Command {
             Command::Cleanup(a) => a.output.format,
             Command::Explain(a) => a.output.format,
             Command::Seed(a) => a.output.format,
+            Command::Adopt(a) => a.output.format,
             Command::Check(a) => return a.output.format == FindingsFormat::Json,
             Command::Validate(a) => return a.output.format == FindingsFormat::Json,
             // Writes files and says so in lines; no --format.
@@ -181,8 +182,31 @@ pub enum Command {
     /// outside a transaction on PostgreSQL; the migrations before it commit first, as their
     /// own group (SQLite accepts the marker and runs the file in the one transaction).
     Migrate(MigrateArgs),
-    /// Show applied migrations (with checksum verdict) and pending ones.
+    /// Show applied migrations (with checksum verdict) and pending ones; on a database built
+    /// elsewhere (the schema's tables, no chatdb history), the advice to `chatdb adopt` it.
     Status(StatusArgs),
+    /// Take over a database built elsewhere (Alembic, create_all, by hand): check the
+    /// version it is at, then record it in chatdb's history.
+    ///
+    /// For a database that has the schema's tables but no chatdb history. Every canonical
+    /// version is built in a rolled-back scratch namespace (SQLite: in memory) and compared
+    /// with the live schema by `check`'s rules; the best match is reported with its remaining
+    /// differences. The version adopted is --version N, else the one `alembic_version` maps
+    /// to in schemas/<schema>.toml ([alembic.revisions]), else the best match. With no
+    /// differences, one transaction under the migrate lock writes history rows V1..VN
+    /// (refinery's layout and checksums) and marks them adopted
+    /// (chatdb_history_<schema>_adopted, shown by `status` and `check`); `alembic_version`
+    /// is left untouched. With differences nothing is changed and adopt exits 1, unless
+    /// --accept-drift. A database chatdb already manages, or one without the schema's
+    /// tables, is an error (exit 2).
+    ///
+    /// Examples:
+    ///   chatdb -s focusmate -d postgres://app@db/focusmate adopt --dry-run
+    ///   chatdb -s classroom -d sqlite://classroom.db adopt --version 1
+    ///   chatdb -s focusmate adopt --accept-drift --format json
+    // `--version N` is adopt's own: the propagated `--version` flag is off here.
+    #[command(verbatim_doc_comment, disable_version_flag = true)]
+    Adopt(AdoptArgs),
     /// Delete rows past their retention period, in small keyset batches; safe under cron.
     ///
     /// Runs the schema's retention policies that are on (schemas/<schema>.toml, adjusted by
@@ -293,9 +317,34 @@ pub struct MigrateArgs {
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    /// Exit 1 when any migration is pending, diverged or missing (for CI).
+    /// Exit 1 when any migration is pending, diverged or missing, or the database was built
+    /// elsewhere and is not adopted yet (for CI).
     #[arg(long)]
     pub exit_code: bool,
+
+    #[command(flatten)]
+    pub output: FormatOpt,
+}
+
+#[derive(Debug, Args)]
+pub struct AdoptArgs {
+    /// Adopt at this version (still compared with the live schema, and reported).
+    #[arg(long, value_name = "N")]
+    pub version: Option<u32>,
+
+    /// Compare and report, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Adopt even when the live schema differs from the version; the differences are
+    /// recorded and shown by `status` and `check`.
+    #[arg(long)]
+    pub accept_drift: bool,
+
+    /// Drop Alembic's `alembic_version` table in the same transaction (left untouched
+    /// otherwise).
+    #[arg(long)]
+    pub drop_alembic_version: bool,
 
     #[command(flatten)]
     pub output: FormatOpt,

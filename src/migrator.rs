@@ -164,6 +164,101 @@ pub fn read_history(session: &mut dyn Session, table: &str) -> Result<Vec<Histor
         .map_err(|e| anyhow!("reading the history table {table}: {e}"))
 }
 
+/// The tables the schema's migrations create, in file order (`CREATE [TEMP] TABLE [IF NOT
+/// EXISTS] [ns.]name`, read with the one SQL tokenizer), each once.
+pub fn schema_tables(files: &[MigrationFile]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for file in files {
+        for statement in sqltext::split(&file.sql) {
+            let tokens: Vec<sqltext::Token> = sqltext::tokens(statement.text(&file.sql))
+                .into_iter()
+                .filter(|t| t.kind != sqltext::TokenKind::Comment)
+                .take(8)
+                .collect();
+            let Some(name) = created_table(&tokens) else {
+                continue;
+            };
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    names
+}
+
+/// The table a `CREATE TABLE` statement's first tokens create.
+fn created_table(t: &[sqltext::Token]) -> Option<String> {
+    let mut i = 0;
+    let at = |i: usize, word: &str| t.get(i).is_some_and(|x| x.is(word));
+    if !at(i, "create") {
+        return None;
+    }
+    i += 1;
+    if at(i, "temp") || at(i, "temporary") || at(i, "unlogged") {
+        i += 1;
+    }
+    if !at(i, "table") {
+        return None;
+    }
+    i += 1;
+    if at(i, "if") && at(i + 1, "not") && at(i + 2, "exists") {
+        i += 3;
+    }
+    let mut name = t.get(i)?;
+    if t.get(i + 1).is_some_and(|x| x.is_punct('.')) {
+        name = t.get(i + 2)?;
+    }
+    matches!(
+        name.kind,
+        sqltext::TokenKind::Word | sqltext::TokenKind::Quoted
+    )
+    .then(|| name.name())
+}
+
+/// Which of the schema's tables exist, when the history table has no rows and every table
+/// the first migration creates is there: a database built elsewhere (Alembic, `create_all`,
+/// by hand), which `chatdb adopt` takes over. Empty otherwise (history rows, a fresh
+/// database, or only some names in common with another schema, such as `messages`).
+pub fn built_elsewhere(
+    session: &mut dyn Session,
+    files: &[MigrationFile],
+    history: &[HistoryRow],
+) -> Result<Vec<String>> {
+    if !history.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Some(first) = files
+        .iter()
+        .map(|f| schema_tables(std::slice::from_ref(f)))
+        .find(|t| !t.is_empty())
+    else {
+        return Ok(Vec::new());
+    };
+    let mut present = Vec::new();
+    for table in schema_tables(files) {
+        if session.table_exists(&table).map_err(|e| anyhow!(e))? {
+            present.push(table);
+        } else if first.contains(&table) {
+            return Ok(Vec::new());
+        }
+    }
+    Ok(present)
+}
+
+/// The advice `status` gives and `migrate` refuses with on a database built elsewhere.
+pub fn adopt_advice(present: &[String], history_table: &str) -> String {
+    let shown: Vec<&str> = present.iter().take(5).map(String::as_str).collect();
+    let more = if present.len() > shown.len() {
+        format!(" and {} more", present.len() - shown.len())
+    } else {
+        String::new()
+    };
+    format!(
+        "the database has the schema's tables ({}{more}) but no chatdb history ({history_table}): it was built elsewhere (Alembic, create_all, by hand); run `chatdb adopt` to record the version it is at, then `chatdb migrate`",
+        shown.join(", ")
+    )
+}
+
 /// Refuses to go on when history and files disagree, naming the version and the file.
 pub fn refuse_problems(entries: &[Entry]) -> Result<()> {
     let problems: Vec<String> = entries
@@ -331,6 +426,13 @@ fn run_groups(
         bail!("this database cannot run statements outside a transaction");
     };
     let history = read_history(session, history_table)?;
+    let present = built_elsewhere(session, files, &history)?;
+    if !present.is_empty() {
+        bail!(
+            "refusing to migrate: {}",
+            adopt_advice(&present, history_table)
+        );
+    }
     let entries = compare(files, &history)?;
     refuse_problems(&entries)?;
     let todo = pending(files, &entries, target)?;
@@ -466,6 +568,13 @@ fn apply_in(
 ) -> Result<(Vec<MigrationFile>, usize)> {
     // Read again under the lock: another run may have applied everything meanwhile.
     let history = read_history(session, history_table)?;
+    let present = built_elsewhere(session, files, &history)?;
+    if !present.is_empty() {
+        bail!(
+            "refusing to migrate: {}",
+            adopt_advice(&present, history_table)
+        );
+    }
     let entries = compare(files, &history)?;
     refuse_problems(&entries)?;
     let todo: Vec<MigrationFile> = pending(files, &entries, target)?
@@ -784,3 +893,23 @@ impl Query<Vec<refinery::Migration>> for Adapter<'_> {
 }
 
 impl refinery::Migrate for Adapter<'_> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(sql: &str) -> MigrationFile {
+        MigrationFile {
+            version: 1,
+            name: "x".into(),
+            path: "V1__x.sql".into(),
+            sql: sql.into(),
+        }
+    }
+
+    #[test]
+    fn the_tables_a_schema_creates_are_read_with_the_tokenizer() {
+        let sql = "-- CREATE TABLE not_me (a int);\nCREATE TABLE users (id int);\ncreate table if not exists \"user\" (id int);\nCREATE TABLE app.rooms(id int);\nCREATE INDEX i ON users (id);\nINSERT INTO t VALUES ('CREATE TABLE nope');\nCREATE TABLE users (id int);\n";
+        assert_eq!(schema_tables(&[file(sql)]), ["users", "user", "rooms"]);
+    }
+}

@@ -4,6 +4,7 @@
 mod common;
 mod pgserver;
 
+mod adopt;
 mod apps;
 mod bad_input;
 mod catalog;

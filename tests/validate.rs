@@ -566,6 +566,19 @@ sqlite.sql = "SELECT id FROM messages WHERE room_id = ?1 ORDER BY created_at DES
 }
 
 #[test]
+fn manifest_mapping_an_alembic_revision_to_a_missing_version() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    demo(dir.path());
+    let mut manifest = MANIFEST.to_string();
+    manifest.push_str("\n[alembic.revisions]\nabc123 = 1\nfff999 = 9\n");
+    write_file(dir.path(), "schemas/demo.toml", &manifest);
+    let v = fails_with(dir.path(), &[], 1, "manifest-reference");
+    let messages = v["findings"].to_string();
+    assert!(messages.contains("`fff999` to V9"), "{messages}");
+    assert!(!messages.contains("abc123"), "V1 exists: {messages}");
+}
+
+#[test]
 fn invalid_manifest() {
     let dir = tempfile::tempdir().expect("tempdir");
     demo(dir.path());

@@ -121,6 +121,19 @@ pub struct Manifest {
     /// Row volumes for `chatdb seed` at `--scale 1` (`[seed]`).
     #[serde(default)]
     pub seed: Option<volumes::SeedSpec>,
+    /// What `chatdb adopt` reads in a database built by Alembic (`[alembic]`).
+    #[serde(default)]
+    pub alembic: Option<AlembicDecl>,
+}
+
+/// `[alembic]`: the document's Alembic revisions, each with the chatdb version whose schema
+/// it built, so that `chatdb adopt` can read `alembic_version` (and check it against the
+/// live schema).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlembicDecl {
+    /// `revision = version`, e.g. `cb008620275b = 1`.
+    pub revisions: BTreeMap<String, u32>,
 }
 
 /// A schema: its manifest and its migrations per dialect, sorted by version.

@@ -13,7 +13,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use serde::Serialize;
 
 use super::{connect, line, select};
@@ -55,15 +55,22 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
     );
     let mut conn = connect(settings, &sel.target, Access::Existing)?;
 
-    let (history, live) =
+    let (history, live, adoption) =
         conn.in_transaction(TxKind::Read, namespace, settings.lock_timeout, |s| {
             let history = migrator::read_history(s, &table)?;
+            let present = migrator::built_elsewhere(s, files, &history)?;
+            if !present.is_empty() {
+                bail!(
+                    "nothing to check yet: {}",
+                    migrator::adopt_advice(&present, &table)
+                );
+            }
             let live = if history.is_empty() {
                 None
             } else {
                 Some(s.inventory(namespace)?)
             };
-            Ok((history, live))
+            Ok((history, live, super::adopt::read_adoption(s, &table)?))
         })?;
     let (Some(applied), Some(live)) = (history.iter().map(|h| h.version).max(), live) else {
         return Err(
@@ -118,6 +125,20 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
             )),
             _ => {}
         }
+    }
+    if let Some(a) = &adoption {
+        let accepted = if a.accepted.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; differences accepted then (--accept-drift): {}",
+                a.accepted.join("; ")
+            )
+        };
+        notes.push(format!(
+            "V1..V{} were adopted on {} (from {}), not applied by chatdb{accepted}",
+            a.version, a.adopted_on, a.source
+        ));
     }
     if let Some(note) = conn.check_note() {
         notes.push(note.into());

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use serde::Serialize;
 
 use super::{connect, line, select};
@@ -69,7 +69,17 @@ pub fn run(settings: &Settings, args: &MigrateArgs, out: &mut dyn Write) -> Resu
                 TxKind::Read,
                 &settings.namespace,
                 settings.lock_timeout,
-                |s| migrator::read_history(s, &table),
+                |s| {
+                    let history = migrator::read_history(s, &table)?;
+                    let present = migrator::built_elsewhere(s, files, &history)?;
+                    if !present.is_empty() {
+                        bail!(
+                            "refusing to migrate: {}",
+                            migrator::adopt_advice(&present, &table)
+                        );
+                    }
+                    Ok(history)
+                },
             )?
         } else {
             Vec::new()

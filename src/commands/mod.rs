@@ -1,5 +1,6 @@
 //! One module per subcommand; [`run`] resolves the settings and dispatches.
 
+mod adopt;
 mod check;
 mod cleanup;
 mod explain;
@@ -34,6 +35,7 @@ pub fn run(cli: Cli, secrets: &Secrets) -> Result<ExitCode> {
         Command::Cleanup(args) => cleanup::run(&settings, args, &mut out),
         Command::Explain(args) => explain::run(&settings, args, &mut out),
         Command::Seed(args) => seed::run(&settings, args, &mut out),
+        Command::Adopt(args) => adopt::run(&settings, args, &mut out),
         Command::Check(args) => check::run(&settings, args, &mut out),
         Command::New(args) => new::run(&settings, args, &mut out),
         // Only a server named for it: never the config file's or the default URL.

@@ -1,4 +1,5 @@
-//! `chatdb status`: applied migrations with their checksum verdict, and pending ones.
+//! `chatdb status`: applied migrations with their checksum verdict, and pending ones; which of
+//! them `chatdb adopt` recorded; and, on a database built elsewhere, the advice to adopt it.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -6,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use serde::Serialize;
 
+use super::adopt::{read_adoption, Adoption};
 use super::{connect, line, select};
 use crate::cli::{Format, StatusArgs};
 use crate::db::{Access, TxKind};
@@ -23,6 +25,11 @@ struct Status {
     pending: usize,
     problems: usize,
     migrations: Vec<Entry>,
+    /// The schema's tables that exist although the history table has no rows: the database
+    /// was built elsewhere, and `chatdb adopt` takes it over (empty otherwise).
+    built_elsewhere: Vec<String>,
+    /// Set when the history rows were written by `chatdb adopt`.
+    adopted: Option<Adoption>,
 }
 
 pub fn run(settings: &Settings, args: &StatusArgs, out: &mut dyn Write) -> Result<ExitCode> {
@@ -31,7 +38,7 @@ pub fn run(settings: &Settings, args: &StatusArgs, out: &mut dyn Write) -> Resul
     let table = sel.schema.history_table();
     let mut conn = connect(settings, &sel.target, Access::Existing)?;
     let dialect = sel.target.dialect();
-    let (history, entries) = conn.in_transaction(
+    let (history, entries, built_elsewhere, adopted) = conn.in_transaction(
         TxKind::Read,
         &settings.namespace,
         settings.lock_timeout,
@@ -39,7 +46,8 @@ pub fn run(settings: &Settings, args: &StatusArgs, out: &mut dyn Write) -> Resul
             let history = migrator::read_history(s, &table)?;
             let mut entries = migrator::compare(files, &history)?;
             migrator::mark_partly_applied(s, files, &mut entries, dialect)?;
-            Ok((history, entries))
+            let present = migrator::built_elsewhere(s, files, &history)?;
+            Ok((history, entries, present, read_adoption(s, &table)?))
         },
     )?;
     let envelope = Envelope::new(
@@ -52,18 +60,25 @@ pub fn run(settings: &Settings, args: &StatusArgs, out: &mut dyn Write) -> Resul
         history_table: table,
         current_version: history.iter().map(|h| h.version).max(),
         latest_version: files.last().map(|f| i64::from(f.version)),
-        pending: entries
-            .iter()
-            .filter(|e| matches!(e.state, State::Pending | State::PartlyApplied))
-            .count(),
+        // Nothing is pending on a database built elsewhere: it has to be adopted first.
+        pending: if built_elsewhere.is_empty() {
+            entries
+                .iter()
+                .filter(|e| matches!(e.state, State::Pending | State::PartlyApplied))
+                .count()
+        } else {
+            0
+        },
         problems: entries.iter().filter(|e| e.is_problem()).count(),
         migrations: entries,
+        built_elsewhere,
+        adopted,
     };
     match args.output.format {
         Format::Json => report::json::document(out, &envelope, &status)?,
         Format::Table => print_table(out, &envelope, &status)?,
     }
-    let behind = status.pending > 0 || status.problems > 0;
+    let behind = status.pending > 0 || status.problems > 0 || !status.built_elsewhere.is_empty();
     Ok(if args.exit_code && behind {
         ExitCode::from(EXIT_FINDINGS)
     } else {
@@ -72,9 +87,26 @@ pub fn run(settings: &Settings, args: &StatusArgs, out: &mut dyn Write) -> Resul
 }
 
 fn print_table(out: &mut dyn Write, envelope: &Envelope, s: &Status) -> Result<()> {
+    let heading = format!(
+        "{} on {}",
+        envelope.schema.as_deref().unwrap_or_default(),
+        envelope.target_label()
+    );
+    if !s.built_elsewhere.is_empty() {
+        line(out, heading)?;
+        return line(
+            out,
+            format!(
+                "not managed by chatdb: {}",
+                migrator::adopt_advice(&s.built_elsewhere, &s.history_table)
+            ),
+        );
+    }
+    let adopted_upto = s.adopted.as_ref().map_or(0, |a| a.version);
     let mut t = report::table(&["version", "name", "state", "applied on", "checksum"]);
     for e in &s.migrations {
         let state = match e.state {
+            State::Applied if e.version <= adopted_upto => "applied (adopted)",
             State::Applied => "applied",
             State::Pending => "pending",
             State::Diverged => "DIVERGED: file changed since applied",
@@ -96,18 +128,34 @@ fn print_table(out: &mut dyn Write, envelope: &Envelope, s: &Status) -> Result<(
             checksum.to_string(),
         ]);
     }
-    line(
-        out,
-        format!(
-            "{} on {}",
-            envelope.schema.as_deref().unwrap_or_default(),
-            envelope.target_label()
-        ),
-    )?;
+    line(out, heading)?;
     line(out, t)?;
     for e in &s.migrations {
         if let Some(note) = &e.note {
             line(out, format!("V{}__{}: {note}", e.version, e.name))?;
+        }
+    }
+    if let Some(a) = &s.adopted {
+        line(
+            out,
+            format!(
+                "V1..V{} adopted on {} (from {}): built elsewhere, recorded by `chatdb adopt`",
+                a.version,
+                short_time(&a.adopted_on),
+                a.source
+            ),
+        )?;
+        if !a.accepted.is_empty() {
+            line(
+                out,
+                format!(
+                    "accepted differences (--accept-drift), {}:",
+                    a.accepted.len()
+                ),
+            )?;
+            for d in &a.accepted {
+                line(out, format!("  {d}"))?;
+            }
         }
     }
     let at = s

@@ -106,10 +106,50 @@ pub fn run_file(session: &mut dyn Session, sql: &str) -> Result<usize, Located> 
 /// Applies `files`, in order, to a scratch database at `place` (see the module header) and
 /// returns the resulting schema, or the first failing file, line and statement.
 pub fn apply(place: Place, files: &[&MigrationFile], opts: ConnectOpts) -> Result<Outcome> {
+    at(place, opts, |conn, namespace| {
+        run(conn, namespace, files, opts)
+    })
+}
+
+/// Like [`apply`], but the schema after each file (`adopt` compares a database with every
+/// version): one scratch database, each file applied once, introspected after each.
+pub fn apply_each(
+    place: Place,
+    files: &[&MigrationFile],
+    opts: ConnectOpts,
+) -> Result<Vec<Inventory>> {
+    at(place, opts, |conn, namespace| {
+        conn.in_transaction(TxKind::Scratch, namespace, opts.lock_timeout, |session| {
+            let mut each = Vec::new();
+            for (i, file) in files.iter().enumerate() {
+                if let Err(located) = run_file(session, &file.sql) {
+                    let failed = Outcome::Failed(Failure {
+                        file: i,
+                        line: Some(located.statement.line),
+                        statement: Some(sqltext::collapse_spaces(
+                            located.statement.text(&file.sql),
+                        )),
+                        message: located.error.message,
+                    });
+                    return failed.into_inventory(files).map(|_| Vec::new());
+                }
+                each.push(session.inventory(namespace)?);
+            }
+            Ok(each)
+        })
+    })
+}
+
+/// Runs `f` on the scratch database at `place`, in the namespace it works in.
+fn at<T>(
+    place: Place,
+    opts: ConnectOpts,
+    f: impl FnOnce(&mut Conn, &str) -> Result<T>,
+) -> Result<T> {
     match place {
         Place::Beside(conn) if conn.namespace().is_some() => {
             let scratch = format!("chatdb_scratch_{}", std::process::id());
-            run(conn, &scratch, files, opts).context(
+            f(conn, &scratch).context(
                 "building the expected schema in a scratch namespace (rolled back; needs CREATE on the database)",
             )
         }
@@ -123,7 +163,7 @@ pub fn apply(place: Place, files: &[&MigrationFile], opts: ConnectOpts) -> Resul
                 DEFAULT_NAMESPACE,
             )
             .context("opening the in-memory scratch database")?;
-            run(&mut memory, DEFAULT_NAMESPACE, files, opts)
+            f(&mut memory, DEFAULT_NAMESPACE)
                 .context("building the schema in an in-memory SQLite database")
         }
         Place::Server(server) => {
@@ -137,7 +177,7 @@ pub fn apply(place: Place, files: &[&MigrationFile], opts: ConnectOpts) -> Resul
                 DEFAULT_NAMESPACE,
             )
             .with_context(|| format!("connecting to the scratch database {}", guard.name))?;
-            let outcome = run(&mut conn, DEFAULT_NAMESPACE, files, opts);
+            let outcome = f(&mut conn, DEFAULT_NAMESPACE);
             drop(conn);
             guard.drop_now()?;
             outcome

@@ -1,5 +1,6 @@
 //! Stage 6, manifest: every hot query's expected index, every retention policy's table and
-//! time column, every parity exception and lint allowance names something that exists; and
+//! time column, every parity exception and lint allowance, every `[alembic.revisions]` version
+//! names something that exists; and
 //! every exception or allowance is still needed.
 
 use super::super::{line_of, lint, Run, StageState};
@@ -104,6 +105,19 @@ fn references(
                 .fix(Some("correct the name, or remove the entry".into())),
         );
     };
+    if let Some(alembic) = &m.alembic {
+        for (revision, version) in &alembic.revisions {
+            for (dialect, files) in &scan.schema.migrations {
+                if !files.iter().any(|f| f.version == *version) {
+                    bad(
+                        revision,
+                        format!("alembic revision {revision}"),
+                        format!("[alembic.revisions] maps `{revision}` to V{version}: no {dialect} migration has that version"),
+                    );
+                }
+            }
+        }
+    }
     for p in &m.policies {
         for (dialect, inv) in &models {
             match inv.table(&p.table) {
