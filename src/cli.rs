@@ -147,6 +147,7 @@ impl Command {
             Command::Check(_) => "check",
             Command::Validate(_) => "validate",
             Command::New(_) => "new",
+            Command::Adopt(_) => "adopt",
         }
     }
 

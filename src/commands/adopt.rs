@@ -236,6 +236,7 @@ pub fn run(
         connect_timeout: settings.connect_timeout,
         lock_timeout: settings.lock_timeout,
         access: Access::Create,
+        wait: settings.wait,
     };
     let all: Vec<&MigrationFile> = files.iter().collect();
     let models = scratch::apply_each(Place::Beside(&mut conn), &all, opts)?;
