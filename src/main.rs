@@ -32,7 +32,6 @@ mod verdict;
 use std::io::Write;
 use std::process::ExitCode;
 
-
 fn main() -> ExitCode {
     install_panic_hook();
     let secrets = &redact::SECRETS;

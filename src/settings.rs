@@ -359,7 +359,12 @@ fn timeout(
     default: Duration,
     what: &str,
 ) -> Result<Duration> {
-    let var = format!("CHATDB_{}", what.trim_start_matches('-').replace('-', "_").to_ascii_uppercase());
+    let var = format!(
+        "CHATDB_{}",
+        what.trim_start_matches('-')
+            .replace('-', "_")
+            .to_ascii_uppercase()
+    );
     let (value, from) = match (flag, env, config) {
         (Some(v), _, _) => (v, what.to_string()),
         (None, Some(v), _) => (v, var),
@@ -462,8 +467,8 @@ mod tests {
     #[test]
     fn a_bad_timeout_variable_is_named_in_the_error() {
         let env = |k: &str| (k == "CHATDB_LOCK_TIMEOUT").then(|| "soon".to_string());
-        let err = Settings::resolve(&opts(&[]), &env, ConfigFile::default())
-            .expect_err("not a duration");
+        let err =
+            Settings::resolve(&opts(&[]), &env, ConfigFile::default()).expect_err("not a duration");
         assert!(err.to_string().contains("CHATDB_LOCK_TIMEOUT"), "{err:#}");
     }
 
@@ -471,7 +476,10 @@ mod tests {
     fn config_path_is_flag_then_chatdb_config_then_the_default_file() {
         let env = |k: &str| (k == "CHATDB_CONFIG").then(|| "/etc/chatdb.toml".to_string());
         let flag = Path::new("/flag.toml");
-        assert_eq!(config_path(Some(flag), &env, true), Some(flag.to_path_buf()));
+        assert_eq!(
+            config_path(Some(flag), &env, true),
+            Some(flag.to_path_buf())
+        );
         assert_eq!(
             config_path(None, &env, true),
             Some(PathBuf::from("/etc/chatdb.toml"))
@@ -486,11 +494,17 @@ mod tests {
     #[test]
     fn format_is_flag_then_chatdb_format_then_table() {
         let choices = [("table", 't'), ("json", 'j')];
-        assert_eq!(resolve_format(Some('j'), Some("table"), &choices).ok(), Some('j'));
+        assert_eq!(
+            resolve_format(Some('j'), Some("table"), &choices).ok(),
+            Some('j')
+        );
         assert_eq!(resolve_format(None, Some("JSON"), &choices).ok(), Some('j'));
         assert_eq!(resolve_format(None, None, &choices).ok(), Some('t'));
         // github is check's and validate's: other commands keep their tables.
-        assert_eq!(resolve_format(None, Some("github"), &choices).ok(), Some('t'));
+        assert_eq!(
+            resolve_format(None, Some("github"), &choices).ok(),
+            Some('t')
+        );
         let err = resolve_format(None, Some("xml"), &choices).expect_err("no such format");
         assert!(err.to_string().contains("CHATDB_FORMAT"), "{err}");
     }

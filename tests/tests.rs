@@ -13,6 +13,7 @@ mod explain;
 mod migrate;
 mod secrets;
 mod seed;
+mod shell;
 mod sqltext;
 mod tls;
 mod validate;

@@ -5,19 +5,25 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
 use crate::cli::{self, CompletionsArgs};
+use anyhow::{Context, Result};
 
 pub fn completions(args: &CompletionsArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let mut cmd = cli::command();
-    clap_complete::generate(args.shell, &mut cmd, "chatdb", out);
+    // Into memory first: `generate` panics on a write error (`| head` closes the pipe).
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut cmd, "chatdb", &mut script);
+    out.write_all(&script)
+        .context("writing the completion script")?;
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn man(out: &mut dyn Write) -> Result<ExitCode> {
     let cmd = cli::command();
+    let mut page = Vec::new();
     clap_mangen::Man::new(cmd)
-        .render(out)
-        .context("writing the man page")?;
+        .render(&mut page)
+        .context("rendering the man page")?;
+    out.write_all(&page).context("writing the man page")?;
     Ok(ExitCode::SUCCESS)
 }
