@@ -6,8 +6,9 @@
 use crate::common::*;
 use crate::pg_or_skip;
 
-const SUBCOMMANDS: [&str; 10] = [
+const SUBCOMMANDS: [&str; 11] = [
     "schemas",
+    "new",
     "migrate",
     "status",
     "cleanup",
@@ -117,7 +118,7 @@ fn every_subcommand_help_has_examples_and_grouped_options() {
                 .any(|l| l.trim_start().starts_with("chatdb ")),
             "{sub}: {examples}"
         );
-        if !matches!(sub, "completions" | "man") {
+        if !matches!(sub, "completions" | "man" | "new") {
             assert!(help.contains("\nOutput:\n"), "{sub}: {help}");
         }
     }

@@ -5,6 +5,7 @@ mod cleanup;
 mod completions;
 mod explain;
 mod migrate;
+mod new;
 mod schemas;
 mod seed;
 mod status;
@@ -39,6 +40,7 @@ pub fn run(cli: Cli, secrets: &Secrets) -> Result<ExitCode> {
         Command::Explain(args) => explain::run(&settings, args, &mut out),
         Command::Seed(args) => seed::run(&settings, args, &mut out),
         Command::Check(args) => check::run(&settings, args, &mut out),
+        Command::New(args) => new::run(&settings, args, &mut out),
         // Only a server named for it: never the config file's or the default URL.
         Command::Validate(args) => validate::run(
             &settings,
