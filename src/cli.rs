@@ -38,6 +38,55 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The global options that reach a database; commands that never connect hide them.
+const CONNECTION_ARGS: [&str; 6] = [
+    "database_url",
+    "config",
+    "connect_timeout",
+    "wait",
+    "lock_timeout",
+    "namespace",
+];
+
+/// The clap command with each subcommand's help showing only the options it uses:
+/// `schemas`, `completions` and `man` never connect, so the connection options (global,
+/// hence propagated to every subcommand) are hidden there; `completions` and `man` read no
+/// schema either. Parse and generate from this, never from `Cli::command()` alone.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    let cmd = Cli::command();
+    // A subcommand that already has an argument of a global's id is skipped when the
+    // globals are propagated, so a hidden copy put there first keeps it out of that help.
+    let hidden = |names: &'static [&'static str]| {
+        let copies: Vec<clap::Arg> = cmd
+            .get_arguments()
+            .filter(|a| names.contains(&a.get_id().as_str()))
+            .map(|a| a.clone().hide(true))
+            .collect();
+        move |sub: clap::Command| sub.args(copies)
+    };
+    const NO_SCHEMA: [&str; 8] = [
+        CONNECTION_ARGS[0],
+        CONNECTION_ARGS[1],
+        CONNECTION_ARGS[2],
+        CONNECTION_ARGS[3],
+        CONNECTION_ARGS[4],
+        CONNECTION_ARGS[5],
+        "schema",
+        "schema_dir",
+    ];
+    let (schemas, completions, man) = (
+        hidden(&CONNECTION_ARGS),
+        hidden(&NO_SCHEMA),
+        hidden(&NO_SCHEMA),
+    );
+    let new = hidden(&CONNECTION_ARGS);
+    cmd.mut_subcommand("schemas", schemas)
+        .mut_subcommand("new", new)
+        .mut_subcommand("completions", completions)
+        .mut_subcommand("man", man)
+}
+
 /// Options every command takes.
 #[derive(Debug, Args)]
 pub struct GlobalOpts {
@@ -47,53 +96,79 @@ pub struct GlobalOpts {
     /// sqlite://chatdb.sqlite3. A PostgreSQL URL's missing parts come from PGHOST, PGPORT,
     /// PGUSER, PGDATABASE, PGPASSWORD, ~/.pgpass, PGSERVICE, PGSSLMODE, PGAPPNAME, ... as
     /// in libpq; `-d postgres://` is the server the PG* variables name.
-    #[arg(short = 'd', long, global = true, value_name = "URL")]
+    #[arg(
+        short = 'd',
+        long,
+        global = true,
+        value_name = "URL",
+        help_heading = "Connection"
+    )]
     pub database_url: Option<String>,
 
     /// Canonical schema to work on: chat, focusmate, classroom or assistant.
     /// Falls back to CHATDB_SCHEMA, then `schema` in the config file, then `chat`.
-    #[arg(short = 's', long, global = true, value_name = "NAME")]
+    #[arg(
+        short = 's',
+        long,
+        global = true,
+        value_name = "NAME",
+        help_heading = "Schema"
+    )]
     pub schema: Option<String>,
 
     /// Load the schema from DIR instead of the embedded ones. DIR has the repository's
     /// layout: sql/postgres/<schema>/V<n>__<name>.sql, sql/sqlite/<schema>/V<n>__<name>.sql
     /// and an optional schemas/<schema>.toml (so `--schema-dir .` reads a checkout).
-    #[arg(long, global = true, value_name = "DIR")]
+    /// Falls back to CHATDB_SCHEMA_DIR, then `schema_dir` in the config file.
+    #[arg(long, global = true, value_name = "DIR", help_heading = "Schema")]
     pub schema_dir: Option<PathBuf>,
 
     /// PostgreSQL schema (namespace) to install into and read from. Lets several
-    /// canonical schemas share one database. Falls back to `namespace` in the config
-    /// file, then `public`. PostgreSQL only.
-    #[arg(long, global = true, value_name = "NAME")]
+    /// canonical schemas share one database. Falls back to CHATDB_NAMESPACE, then
+    /// `namespace` in the config file, then `public`. PostgreSQL only.
+    #[arg(long, global = true, value_name = "NAME", help_heading = "Schema")]
     pub namespace: Option<String>,
 
-    /// Config file. Default: ./chatdb.toml when it exists.
-    #[arg(short = 'c', long, global = true, value_name = "FILE")]
+    /// Config file. Falls back to CHATDB_CONFIG, then ./chatdb.toml when it exists.
+    #[arg(
+        short = 'c',
+        long,
+        global = true,
+        value_name = "FILE",
+        help_heading = "Connection"
+    )]
     pub config: Option<PathBuf>,
 
     /// Give up connecting after this long (e.g. 5s, 1m), the whole handshake included
-    /// (TCP, TLS, authentication). Default: 10s, or `connect_timeout` in the config file.
+    /// (TCP, TLS, authentication). Falls back to CHATDB_CONNECT_TIMEOUT, then
+    /// `connect_timeout` in the config file, then 10s.
     #[arg(
         long,
         global = true,
         value_name = "DURATION",
-        allow_hyphen_values = true
+        allow_hyphen_values = true,
+        help_heading = "Connection"
     )]
     pub connect_timeout: Option<String>,
 
     /// Wait for a PostgreSQL server that refuses connections or is still starting up:
     /// retry until --connect-timeout, then fail with the last error. Without it a refused
     /// connection fails at once. Default: off, or `wait = true` in the config file.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Connection")]
     pub wait: bool,
 
-    /// Wait at most this long for another chatdb run's lock before exiting 3.
-    /// Default: 60s, or `lock_timeout` in the config file.
+    /// How long to wait for a lock. migrate waits this long for another migrate, then
+    /// exits 3. cleanup and seed never wait for another run of themselves (they exit 3 at
+    /// once); seed waits this long for tables an application holds, and on SQLite every
+    /// statement (cleanup batches included) waits this long for another writer (busy
+    /// timeout). A PostgreSQL cleanup batch waits at most 5s for rows, whatever this says.
+    /// Falls back to CHATDB_LOCK_TIMEOUT, then `lock_timeout` in the config file, then 60s.
     #[arg(
         long,
         global = true,
         value_name = "DURATION",
-        allow_hyphen_values = true
+        allow_hyphen_values = true,
+        help_heading = "Connection"
     )]
     pub lock_timeout: Option<String>,
 }
@@ -121,18 +196,41 @@ pub enum FindingsFormat {
 /// `--format table|json`.
 #[derive(Debug, Clone, Copy, Args)]
 pub struct FormatOpt {
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    /// Output format. Falls back to CHATDB_FORMAT, then table.
+    #[arg(
+        long = "format",
+        value_enum,
+        value_name = "FORMAT",
+        help_heading = "Output"
+    )]
+    pub given: Option<Format>,
+    /// The format in force, after [`Command::resolve_format`].
+    #[arg(skip = Format::Table)]
     pub format: Format,
 }
 
 /// `--format table|json|github`.
 #[derive(Debug, Clone, Copy, Args)]
 pub struct FindingsFormatOpt {
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = FindingsFormat::Table)]
+    /// Output format. Falls back to CHATDB_FORMAT, then table.
+    #[arg(
+        long = "format",
+        value_enum,
+        value_name = "FORMAT",
+        help_heading = "Output"
+    )]
+    pub given: Option<FindingsFormat>,
+    /// The format in force, after [`Command::resolve_format`].
+    #[arg(skip = FindingsFormat::Table)]
     pub format: FindingsFormat,
 }
+
+const TABLE_OR_JSON: &[(&str, Format)] = &[("table", Format::Table), ("json", Format::Json)];
+const FINDINGS_FORMATS: &[(&str, FindingsFormat)] = &[
+    ("table", FindingsFormat::Table),
+    ("json", FindingsFormat::Json),
+    ("github", FindingsFormat::Github),
+];
 
 impl Command {
     /// The subcommand's name, as typed (`chatdb <name>` is the default application_name).
@@ -148,7 +246,36 @@ impl Command {
             Command::Validate(_) => "validate",
             Command::New(_) => "new",
             Command::Adopt(_) => "adopt",
+            Command::Completions(_) => "completions",
+            Command::Man => "man",
         }
+    }
+
+    /// Settles `--format` > `CHATDB_FORMAT` > table (`settings::resolve_format`).
+    pub fn resolve_format(&mut self, env: Option<&str>) -> anyhow::Result<()> {
+        use crate::settings::resolve_format;
+        let o = match self {
+            Command::Schemas(a) => &mut a.output,
+            Command::Migrate(a) => &mut a.output,
+            Command::Status(a) => &mut a.output,
+            Command::Cleanup(a) => &mut a.output,
+            Command::Explain(a) => &mut a.output,
+            Command::Seed(a) => &mut a.output,
+            Command::Adopt(a) => &mut a.output,
+            Command::Check(a) => {
+                let o = &mut a.output;
+                o.format = resolve_format(o.given, env, FINDINGS_FORMATS)?;
+                return Ok(());
+            }
+            Command::Validate(a) => {
+                let o = &mut a.output;
+                o.format = resolve_format(o.given, env, FINDINGS_FORMATS)?;
+                return Ok(());
+            }
+            Command::Completions(_) | Command::Man | Command::New(_) => return Ok(()),
+        };
+        o.format = resolve_format(o.given, env, TABLE_OR_JSON)?;
+        Ok(())
     }
 
     /// Whether the command prints JSON (so that an error is a JSON document too).
@@ -163,6 +290,7 @@ impl Command {
             Command::Adopt(a) => a.output.format,
             Command::Check(a) => return a.output.format == FindingsFormat::Json,
             Command::Validate(a) => return a.output.format == FindingsFormat::Json,
+            Command::Completions(_) | Command::Man => return false,
             // Writes files and says so in lines; no --format.
             Command::New(_) => return false,
         };
@@ -170,9 +298,64 @@ impl Command {
     }
 }
 
+// The Examples section of each subcommand's --help: the commands a DBA runs most.
+const EXAMPLES_SCHEMAS: &str = "\
+Examples:
+  chatdb schemas
+  chatdb schemas --format json";
+const EXAMPLES_MIGRATE: &str = "\
+Examples:
+  chatdb -d postgres://postgres@127.0.0.1/app -s classroom migrate
+  chatdb -s classroom migrate --dry-run
+  chatdb -s classroom migrate --target 1
+  DATABASE_URL=sqlite://app.db CHATDB_SCHEMA=assistant chatdb migrate --quiet";
+const EXAMPLES_STATUS: &str = "\
+Examples:
+  chatdb -d postgres://postgres@127.0.0.1/app -s classroom status
+  chatdb -s classroom status --exit-code --format json   # CI: exit 1 when pending";
+const EXAMPLES_CLEANUP: &str = "\
+Examples:
+  chatdb -s classroom cleanup --list
+  chatdb -s classroom cleanup --dry-run
+  chatdb -s classroom cleanup --older-than 30d --table messages
+  chatdb -s classroom cleanup --quiet --max-runtime 10m --vacuum   # cron";
+const EXAMPLES_EXPLAIN: &str = "\
+Examples:
+  chatdb -s chat explain
+  chatdb -s chat explain --analyze --verbose
+  chatdb -s classroom explain cleanup:messages";
+const EXAMPLES_SEED: &str = "\
+Examples:
+  chatdb -d sqlite://demo.db -s chat migrate && chatdb -d sqlite://demo.db -s chat seed --scale 0.01
+  chatdb -s classroom seed --scale 1 --seed 7 --now '2026-01-01 12:00:00'";
+const EXAMPLES_CHECK: &str = "\
+Examples:
+  chatdb -d postgres://postgres@127.0.0.1/app -s classroom check
+  chatdb -s classroom check --strict --format github   # CI annotations";
+const EXAMPLES_VALIDATE: &str = "\
+Examples:
+  chatdb validate --all
+  chatdb --schema-dir . validate --all --strict --format github
+  chatdb -d postgres://postgres@127.0.0.1/postgres validate -s chat   # also a scratch PostgreSQL apply";
+const EXAMPLES_NEW: &str = "\\
+Examples:
+  chatdb --schema-dir . -s chat new add_message_reactions
+  chatdb --schema-dir . -s chat new index_reactions_by_user --no-transaction
+  chatdb --schema-dir . -s chat new drop_legacy_column --sqlite-rebuild messages";
+const EXAMPLES_COMPLETIONS: &str = "\
+Examples:
+  chatdb completions bash > ~/.local/share/bash-completion/completions/chatdb
+  chatdb completions zsh > ~/.zfunc/_chatdb
+  chatdb completions fish > ~/.config/fish/completions/chatdb.fish";
+const EXAMPLES_MAN: &str = "\
+Examples:
+  chatdb man > chatdb.1 && man -l chatdb.1
+  chatdb man | sudo tee /usr/local/share/man/man1/chatdb.1 > /dev/null";
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List the canonical schemas: source document, tables, latest version per dialect.
+    #[command(after_help = EXAMPLES_SCHEMAS)]
     Schemas(SchemasArgs),
     /// Apply the selected schema's pending migrations, in order, in one transaction.
     ///
@@ -182,9 +365,11 @@ pub enum Command {
     /// `-- chatdb:no-transaction` (for CREATE INDEX CONCURRENTLY) runs statement by statement
     /// outside a transaction on PostgreSQL; the migrations before it commit first, as their
     /// own group (SQLite accepts the marker and runs the file in the one transaction).
+    #[command(after_help = EXAMPLES_MIGRATE)]
     Migrate(MigrateArgs),
     /// Show applied migrations (with checksum verdict) and pending ones; on a database built
     /// elsewhere (the schema's tables, no chatdb history), the advice to `chatdb adopt` it.
+    #[command(after_help = EXAMPLES_STATUS)]
     Status(StatusArgs),
     /// Take over a database built elsewhere (Alembic, create_all, by hand): check the
     /// version it is at, then record it in chatdb's history.
@@ -216,6 +401,7 @@ pub enum Command {
     /// same database exits 3 at once. A policy ends only when no expired row is left; a
     /// run stopped earlier by --max-runtime reports how many are left and exits 4.
     /// SIGINT/SIGTERM finish the current batch, report, and exit 130/143.
+    #[command(after_help = EXAMPLES_CLEANUP)]
     Cleanup(CleanupArgs),
     /// EXPLAIN the schema's hot queries and check each uses the index meant to serve it.
     ///
@@ -229,6 +415,7 @@ pub enum Command {
     /// another plan on this data, and the flags (sequential scans, sorts, spills, estimates,
     /// trigger time, latency targets), are warnings. Read-only: everything runs in
     /// transactions that are rolled back.
+    #[command(after_help = EXAMPLES_EXPLAIN)]
     Explain(ExplainArgs),
     /// Fill the schema with deterministic, realistic synthetic data at the documented scale.
     ///
@@ -238,6 +425,7 @@ pub enum Command {
     /// of sessions still open. PostgreSQL loads by binary COPY, SQLite by prepared inserts,
     /// all in one transaction (a failure leaves nothing), then ANALYZE. Refuses a schema that
     /// already has rows unless --append. The same --seed, --scale and --now give the same rows.
+    #[command(after_help = EXAMPLES_SEED)]
     Seed(SeedArgs),
     /// Check index health against the canonical schema at the applied version.
     ///
@@ -245,6 +433,7 @@ pub enum Command {
     /// without an index, and (SQLite) foreign keys that were not enforced, each with a fix
     /// as SQL. Read-only. Exits 1 when any error-severity finding exists (with --strict,
     /// any warning too), 0 otherwise.
+    #[command(after_help = EXAMPLES_CHECK)]
     Check(CheckArgs),
     /// Validate schema changes for CI: files, lock, fresh apply, dialect parity, lint, manifest.
     ///
@@ -256,16 +445,27 @@ pub enum Command {
     /// squawk-style lint of PostgreSQL migrations after the first; and that the manifest
     /// names what exists. Never touches any other database. Exits 1 on errors (with
     /// --strict, on warnings too), 2 when it cannot run.
+    #[command(after_help = EXAMPLES_VALIDATE)]
     Validate(ValidateArgs),
+    /// Print a shell completion script to stdout.
+    ///
+    /// Generated from these very definitions, so it never lists an option chatdb lacks.
+    #[command(after_help = EXAMPLES_COMPLETIONS)]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) to stdout.
+    #[command(after_help = EXAMPLES_MAN)]
+    Man,
     /// Write the next version's twin migration files in a --schema-dir.
     ///
     /// Writes sql/postgres/<schema>/V<n>__NAME.sql and sql/sqlite/<schema>/V<n>__NAME.sql,
     /// n being one more than the highest version of either, each with a header that says
     /// what goes where. Never overwrites; the embedded canonical schemas are read-only.
+    #[command(after_help = EXAMPLES_NEW)]
     New(NewArgs),
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "New")]
 pub struct NewArgs {
     /// The migration's snake_case name (e.g. add_message_reads).
     pub name: String,
@@ -282,12 +482,20 @@ pub struct NewArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
 pub struct SchemasArgs {
     #[command(flatten)]
     pub output: FormatOpt,
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Migrate")]
 pub struct MigrateArgs {
     /// Stop after this version instead of applying everything.
     #[arg(long, value_name = "N")]
@@ -296,6 +504,10 @@ pub struct MigrateArgs {
     /// Print what would run, SQL included, grouped as it would commit, and change nothing.
     #[arg(long)]
     pub dry_run: bool,
+
+    /// Print nothing on success (for cron and deploy scripts). Errors still go to stderr.
+    #[arg(short, long, conflicts_with = "dry_run")]
+    pub quiet: bool,
 
     #[command(flatten)]
     pub output: FormatOpt,
@@ -317,6 +529,7 @@ pub struct MigrateArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Status")]
 pub struct StatusArgs {
     /// Exit 1 when any migration is pending, diverged or missing, or the database was built
     /// elsewhere and is not adopted yet (for CI).
@@ -352,6 +565,7 @@ pub struct AdoptArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Cleanup")]
 pub struct CleanupArgs {
     /// Keep period for the policies being run (e.g. 30d, 12h; at most 100 years); also runs
     /// policies that are off.
@@ -402,6 +616,7 @@ pub struct CleanupArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Explain")]
 pub struct ExplainArgs {
     /// Hot queries to explain, by name, or `cleanup:<table>` for a retention policy's batch
     /// DELETE. Default: every hot query of the schema, then every policy's DELETE.
@@ -430,6 +645,7 @@ pub struct ExplainArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Validate")]
 pub struct ValidateArgs {
     /// Validate every schema: the canonical ones, or every schema under --schema-dir.
     /// Without it, the schema of --schema (default chat).
@@ -450,6 +666,7 @@ pub struct ValidateArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Seed")]
 pub struct SeedArgs {
     /// Multiplier of the declared volumes: 1 is the document's scale, 0.01 a hundredth. Each
     /// table gets max(min, round(volume x scale)) rows (min 1 unless the manifest says more).
@@ -471,11 +688,16 @@ pub struct SeedArgs {
     #[arg(long)]
     pub append: bool,
 
+    /// Print nothing on success. Errors still go to stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+
     #[command(flatten)]
     pub output: FormatOpt,
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Check")]
 pub struct CheckArgs {
     /// Exit 1 on warnings too, not only on errors (for CI).
     #[arg(long)]

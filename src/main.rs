@@ -37,12 +37,13 @@ mod verdict;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
     install_panic_hook();
     let secrets = &redact::SECRETS;
-    let cli = match cli::Cli::try_parse() {
+    let parsed = cli::command()
+        .try_get_matches()
+        .and_then(|m| <cli::Cli as clap::FromArgMatches>::from_arg_matches(&m));
+    let mut cli = match parsed {
         Ok(cli) => cli,
         // --help and --version: nothing of the user's in them.
         Err(e) if !e.use_stderr() => e.exit(),
@@ -54,6 +55,13 @@ fn main() -> ExitCode {
             return ExitCode::from(error::EXIT_ERROR);
         }
     };
+    // `--format` > CHATDB_FORMAT > table, settled before anything can fail, so that an
+    // error is a JSON document whenever the output would have been.
+    let env_format = settings::ProcessEnv::read().get("CHATDB_FORMAT");
+    if let Err(e) = cli.command.resolve_format(env_format.as_deref()) {
+        let _ = writeln!(std::io::stderr(), "chatdb: {e:#}");
+        return ExitCode::from(error::EXIT_ERROR);
+    }
     let json = cli.command.json();
     match commands::run(cli, secrets) {
         Ok(code) => code,

@@ -12,7 +12,10 @@
 //! `validate` must tell a URL the user named (flag or `DATABASE_URL`) from the config
 //! file's or the default one; `hide_env_values` would only keep it out of `--help`.
 //! The environment is read once, in [`Settings::from_process`]; [`Settings::resolve`] is
-//! pure and unit-tested.
+//! pure and unit-tested. Every global option has its variable ([`ENV_VARS`]): `DATABASE_URL`,
+//! `CHATDB_SCHEMA`, `CHATDB_SCHEMA_DIR`, `CHATDB_NAMESPACE`, `CHATDB_CONFIG`,
+//! `CHATDB_CONNECT_TIMEOUT`, `CHATDB_LOCK_TIMEOUT`, and `CHATDB_FORMAT` for the commands'
+//! `--format` ([`resolve_format`]). An empty variable counts as unset.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -181,35 +184,86 @@ impl std::fmt::Debug for Settings {
     }
 }
 
-/// The environment variables chatdb reads, read once.
-#[derive(Debug, Default, Clone)]
+/// The `CHATDB_*` variables of the global options (and `CHATDB_FORMAT` of `--format`);
+/// `DATABASE_URL` is read besides them.
+pub const ENV_VARS: &[&str] = &[
+    "CHATDB_SCHEMA",
+    "CHATDB_SCHEMA_DIR",
+    "CHATDB_NAMESPACE",
+    "CHATDB_CONFIG",
+    "CHATDB_CONNECT_TIMEOUT",
+    "CHATDB_LOCK_TIMEOUT",
+    "CHATDB_FORMAT",
+];
+
+/// The environment variables chatdb reads, read once. No `Debug`: `DATABASE_URL` may
+/// hold a password.
+#[derive(Default, Clone)]
 pub struct ProcessEnv {
-    pub database_url: Option<String>,
-    pub schema: Option<String>,
+    vars: std::collections::BTreeMap<&'static str, String>,
     pub pg: PgEnv,
 }
 
 impl ProcessEnv {
     pub fn read() -> Self {
         let var = |key: &str| std::env::var(key).ok().filter(|v| !v.is_empty());
-        ProcessEnv {
-            database_url: var("DATABASE_URL"),
-            schema: var("CHATDB_SCHEMA"),
-            pg: {
-                let mut pg = PgEnv::from_lookup(&var);
-                pg.default_socket = Path::new(crate::libpq::DEFAULT_SOCKET_DIR).is_dir();
-                pg
-            },
+        let mut vars = std::collections::BTreeMap::new();
+        for key in std::iter::once(&"DATABASE_URL").chain(ENV_VARS) {
+            if let Some(v) = var(key) {
+                vars.insert(*key, v);
+            }
         }
+        let mut pg = PgEnv::from_lookup(&var);
+        pg.default_socket = Path::new(crate::libpq::DEFAULT_SOCKET_DIR).is_dir();
+        ProcessEnv { vars, pg }
     }
 
-    fn get(&self, key: &str) -> Option<String> {
-        match key {
-            "DATABASE_URL" => self.database_url.clone(),
-            "CHATDB_SCHEMA" => self.schema.clone(),
-            other => self.pg.get(other).map(str::to_string),
+    pub fn get(&self, key: &str) -> Option<String> {
+        match self.vars.get(key) {
+            Some(v) => Some(v.clone()),
+            None => self.pg.get(key).map(str::to_string),
         }
     }
+}
+
+/// Which config file to read: `--config` > `CHATDB_CONFIG` > `./chatdb.toml` when it
+/// exists (`None`: no file). A file named by flag or variable must exist.
+pub fn config_path(
+    flag: Option<&Path>,
+    env: &dyn Fn(&str) -> Option<String>,
+    default_exists: bool,
+) -> Option<PathBuf> {
+    flag.map(Path::to_path_buf)
+        .or_else(|| env("CHATDB_CONFIG").map(PathBuf::from))
+        .or_else(|| default_exists.then(|| PathBuf::from(DEFAULT_CONFIG_FILE)))
+}
+
+/// A command's output format: `--format` > `CHATDB_FORMAT` > table. `choices` are the
+/// command's formats by name; a `CHATDB_FORMAT` the command does not have (`github` for
+/// `migrate`) falls back to the first, table, so one variable can serve every command;
+/// a value no command has is an error.
+pub fn resolve_format<F: Copy>(
+    flag: Option<F>,
+    env: Option<&str>,
+    choices: &[(&str, F)],
+) -> Result<F> {
+    const ANY: [&str; 3] = ["table", "json", "github"];
+    let first = choices
+        .first()
+        .map(|c| c.1)
+        .ok_or_else(|| anyhow!("no output format"))?;
+    if let Some(f) = flag {
+        return Ok(f);
+    }
+    let Some(value) = env else { return Ok(first) };
+    let value = value.trim().to_ascii_lowercase();
+    if let Some((_, f)) = choices.iter().find(|(name, _)| *name == value) {
+        return Ok(*f);
+    }
+    if ANY.contains(&value.as_str()) {
+        return Ok(first);
+    }
+    bail!("CHATDB_FORMAT={value}: expected one of table, json, github")
 }
 
 impl Settings {
@@ -218,22 +272,19 @@ impl Settings {
     /// anything can fail.
     pub fn from_process(opts: &GlobalOpts, secrets: &Secrets) -> Result<Self> {
         let env = ProcessEnv::read();
-        for url in [&opts.database_url, &env.database_url]
+        for url in [&opts.database_url, &env.get("DATABASE_URL")]
             .into_iter()
             .flatten()
         {
             secrets.remember_url(url);
         }
-        let config = match &opts.config {
-            Some(path) => Some(ConfigFile::load(path, secrets)?),
-            None => {
-                let path = Path::new(DEFAULT_CONFIG_FILE);
-                if path.exists() {
-                    Some(ConfigFile::load(path, secrets)?)
-                } else {
-                    None
-                }
-            }
+        let config = match config_path(
+            opts.config.as_deref(),
+            &|k| env.get(k),
+            Path::new(DEFAULT_CONFIG_FILE).exists(),
+        ) {
+            Some(path) => Some(ConfigFile::load(&path, secrets)?),
+            None => None,
         };
         if let Some(pw) = env.pg.get("PGPASSWORD") {
             secrets.remember_password(pw);
@@ -265,23 +316,27 @@ impl Settings {
         );
         let namespace = pick(
             opts.namespace.clone(),
-            None,
+            env("CHATDB_NAMESPACE"),
             config.namespace,
             DEFAULT_NAMESPACE,
         );
         validate_namespace(&namespace).context("invalid --namespace")?;
-        let schema_dir = opts.schema_dir.clone().or(config.schema_dir);
+        let schema_dir = opts
+            .schema_dir
+            .clone()
+            .or_else(|| env("CHATDB_SCHEMA_DIR").map(PathBuf::from))
+            .or(config.schema_dir);
         let connect_timeout = timeout(
-            opts.connect_timeout
-                .as_deref()
-                .or(config.connect_timeout.as_deref()),
+            opts.connect_timeout.clone(),
+            env("CHATDB_CONNECT_TIMEOUT"),
+            config.connect_timeout,
             DEFAULT_CONNECT_TIMEOUT,
             "--connect-timeout",
         )?;
         let lock_timeout = timeout(
-            opts.lock_timeout
-                .as_deref()
-                .or(config.lock_timeout.as_deref()),
+            opts.lock_timeout.clone(),
+            env("CHATDB_LOCK_TIMEOUT"),
+            config.lock_timeout,
             DEFAULT_LOCK_TIMEOUT,
             "--lock-timeout",
         )?;
@@ -322,8 +377,27 @@ fn pick(
         .unwrap_or_else(|| default.to_string())
 }
 
-fn timeout(value: Option<&str>, default: Duration, what: &str) -> Result<Duration> {
-    value.map_or(Ok(default), |v| duration::parse_timeout(v, what))
+/// flag > env > config > default for a timeout; an error names where the value came from.
+fn timeout(
+    flag: Option<String>,
+    env: Option<String>,
+    config: Option<String>,
+    default: Duration,
+    what: &str,
+) -> Result<Duration> {
+    let var = format!(
+        "CHATDB_{}",
+        what.trim_start_matches('-')
+            .replace('-', "_")
+            .to_ascii_uppercase()
+    );
+    let (value, from) = match (flag, env, config) {
+        (Some(v), _, _) => (v, what.to_string()),
+        (None, Some(v), _) => (v, var),
+        (None, None, Some(v)) => (v, what.to_string()),
+        (None, None, None) => return Ok(default),
+    };
+    duration::parse_timeout(&value, &from)
 }
 
 #[cfg(test)]
@@ -376,6 +450,89 @@ mod tests {
         assert_eq!(s.schema, DEFAULT_SCHEMA);
         assert_eq!(s.namespace, DEFAULT_NAMESPACE);
         assert_eq!(s.connect_timeout, DEFAULT_CONNECT_TIMEOUT);
+    }
+
+    #[test]
+    fn every_global_option_has_its_variable_below_the_flag_above_the_config() {
+        let env = |k: &str| {
+            Some(
+                match k {
+                    "CHATDB_NAMESPACE" => "env_ns",
+                    "CHATDB_SCHEMA_DIR" => "/env/dir",
+                    "CHATDB_CONNECT_TIMEOUT" => "3s",
+                    "CHATDB_LOCK_TIMEOUT" => "4s",
+                    _ => return None,
+                }
+                .to_string(),
+            )
+        };
+        let cfg = || {
+            config("namespace = 'cfg_ns'\nschema_dir = '/cfg'\nconnect_timeout = '7s'\nlock_timeout = '8s'")
+        };
+        let s = Settings::resolve(&opts(&[]), &env, cfg()).expect("resolves");
+        assert_eq!(s.namespace, "env_ns");
+        assert_eq!(s.schema_dir, Some(PathBuf::from("/env/dir")));
+        assert_eq!(s.connect_timeout, Duration::from_secs(3));
+        assert_eq!(s.lock_timeout, Duration::from_secs(4));
+        let flags = opts(&[
+            "--namespace=flag_ns",
+            "--schema-dir=/flag",
+            "--connect-timeout=1s",
+            "--lock-timeout=2s",
+        ]);
+        let s = Settings::resolve(&flags, &env, cfg()).expect("resolves");
+        assert_eq!(s.namespace, "flag_ns");
+        assert_eq!(s.schema_dir, Some(PathBuf::from("/flag")));
+        assert_eq!(s.connect_timeout, Duration::from_secs(1));
+        assert_eq!(s.lock_timeout, Duration::from_secs(2));
+        let s = Settings::resolve(&opts(&[]), &|_| None, cfg()).expect("resolves");
+        assert_eq!(s.namespace, "cfg_ns");
+        assert_eq!(s.lock_timeout, Duration::from_secs(8));
+    }
+
+    #[test]
+    fn a_bad_timeout_variable_is_named_in_the_error() {
+        let env = |k: &str| (k == "CHATDB_LOCK_TIMEOUT").then(|| "soon".to_string());
+        let err =
+            Settings::resolve(&opts(&[]), &env, ConfigFile::default()).expect_err("not a duration");
+        assert!(err.to_string().contains("CHATDB_LOCK_TIMEOUT"), "{err:#}");
+    }
+
+    #[test]
+    fn config_path_is_flag_then_chatdb_config_then_the_default_file() {
+        let env = |k: &str| (k == "CHATDB_CONFIG").then(|| "/etc/chatdb.toml".to_string());
+        let flag = Path::new("/flag.toml");
+        assert_eq!(
+            config_path(Some(flag), &env, true),
+            Some(flag.to_path_buf())
+        );
+        assert_eq!(
+            config_path(None, &env, true),
+            Some(PathBuf::from("/etc/chatdb.toml"))
+        );
+        assert_eq!(
+            config_path(None, &|_| None, true),
+            Some(PathBuf::from(DEFAULT_CONFIG_FILE))
+        );
+        assert_eq!(config_path(None, &|_| None, false), None);
+    }
+
+    #[test]
+    fn format_is_flag_then_chatdb_format_then_table() {
+        let choices = [("table", 't'), ("json", 'j')];
+        assert_eq!(
+            resolve_format(Some('j'), Some("table"), &choices).ok(),
+            Some('j')
+        );
+        assert_eq!(resolve_format(None, Some("JSON"), &choices).ok(), Some('j'));
+        assert_eq!(resolve_format(None, None, &choices).ok(), Some('t'));
+        // github is check's and validate's: other commands keep their tables.
+        assert_eq!(
+            resolve_format(None, Some("github"), &choices).ok(),
+            Some('t')
+        );
+        let err = resolve_format(None, Some("xml"), &choices).expect_err("no such format");
+        assert!(err.to_string().contains("CHATDB_FORMAT"), "{err}");
     }
 
     #[test]

@@ -22,8 +22,13 @@ pub fn chatdb(dir: &Path) -> Command {
 
 /// The environment every chatdb a test runs gets: none of the developer's own settings.
 fn clean_env(cmd: &mut std::process::Command) {
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("CHATDB_") {
+            cmd.env_remove(key);
+        }
+    }
     cmd.env_remove("DATABASE_URL")
-        .env_remove("CHATDB_SCHEMA")
+        .env_remove("COLUMNS")
         .env("NO_COLOR", "1");
     // libpq's variables fill what a URL leaves out: none of the developer's.
     for var in [

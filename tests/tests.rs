@@ -17,6 +17,7 @@ mod migrate;
 mod online;
 mod secrets;
 mod seed;
+mod shell;
 mod sqltext;
 mod tls;
 mod trust;

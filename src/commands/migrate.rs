@@ -187,6 +187,7 @@ pub fn run(settings: &Settings, args: &MigrateArgs, out: &mut dyn Write) -> Resu
         groups: &outcome.groups,
     };
     match args.output.format {
+        _ if args.quiet => {}
         Format::Json => report::json::document(out, &envelope, &done)?,
         Format::Table => print_table(
             out,

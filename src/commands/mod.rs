@@ -3,6 +3,7 @@
 mod adopt;
 mod check;
 mod cleanup;
+mod completions;
 mod explain;
 mod migrate;
 mod new;
@@ -23,12 +24,17 @@ use crate::redact::Secrets;
 use crate::settings::Settings;
 
 pub fn run(cli: Cli, secrets: &Secrets) -> Result<ExitCode> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    // Made from the clap definitions alone: no settings, so no config file to trip on.
+    if let Command::Completions(_) | Command::Man = cli.command {
+        return without_settings(&cli.command, &mut out);
+    }
     // Every URL seen is remembered in `secrets` before anything can fail.
     let mut settings = Settings::from_process(&cli.global, secrets)?;
     settings.application_name = format!("chatdb {}", cli.command.name());
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
     let code = match &cli.command {
+        Command::Completions(_) | Command::Man => without_settings(&cli.command, &mut out),
         Command::Schemas(args) => schemas::run(&settings, args, &mut out),
         Command::Migrate(args) => migrate::run(&settings, args, &mut out),
         Command::Status(args) => status::run(&settings, args, &mut out),
@@ -47,6 +53,17 @@ pub fn run(cli: Cli, secrets: &Secrets) -> Result<ExitCode> {
             &mut out,
         ),
     }?;
+    out.flush().context("writing output")?;
+    Ok(code)
+}
+
+/// The commands that need no settings: `completions` and `man`.
+fn without_settings(command: &Command, out: &mut dyn Write) -> Result<ExitCode> {
+    let code = match command {
+        Command::Completions(args) => completions::completions(args, out)?,
+        Command::Man => completions::man(out)?,
+        _ => ExitCode::SUCCESS,
+    };
     out.flush().context("writing output")?;
     Ok(code)
 }

@@ -185,7 +185,9 @@ pub fn run(settings: &Settings, args: &SeedArgs, out: &mut dyn Write) -> Result<
         rows_per_second: (total as f64 / elapsed.as_secs_f64().max(1e-6)) as u64,
         analyze_ms,
     };
-    print(out, args.output.format, &envelope, &report)?;
+    if !args.quiet {
+        print(out, args.output.format, &envelope, &report)?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -19,7 +19,35 @@ pub fn new(header: &[&str]) -> Table {
     // The snapshots must not depend on the terminal `cargo test` runs in.
     #[cfg(test)]
     t.force_no_tty();
+    let columns = std::env::var("COLUMNS").ok();
+    // A terminal whose size cannot be read counts as width 0.
+    let terminal = t.width().or_else(|| t.is_tty().then_some(0));
+    if let Some(width) = fit_width(columns.as_deref(), terminal) {
+        t.set_width(width);
+    }
     t
+}
+
+/// The narrowest width a table is squeezed to: below it, columns collapse to a letter.
+const MIN_WIDTH: u16 = 40;
+/// The width of a terminal that reports none (width 0).
+const FALLBACK_WIDTH: u16 = 80;
+
+/// The width a table wraps to: `COLUMNS` when set to a number, else the terminal's width
+/// (`terminal`, from comfy-table, `None` when stdout is no terminal), never under
+/// [`MIN_WIDTH`], and [`FALLBACK_WIDTH`] for a terminal of width 0. `None`: no terminal and
+/// no `COLUMNS`, so the table keeps its natural width (a file or a pipe wraps nothing).
+pub fn fit_width(columns: Option<&str>, terminal: Option<u16>) -> Option<u16> {
+    let env = columns
+        .and_then(|c| c.trim().parse::<u16>().ok())
+        .filter(|&w| w > 0);
+    let width = match (env, terminal) {
+        (Some(w), _) => w,
+        (None, Some(0)) => FALLBACK_WIDTH,
+        (None, Some(w)) => w,
+        (None, None) => return None,
+    };
+    Some(width.max(MIN_WIDTH))
 }
 
 fn line(out: &mut dyn Write, text: impl std::fmt::Display) -> Result<()> {
@@ -176,6 +204,17 @@ pub fn plan_tree(plan: &Plan) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn width_is_columns_then_the_terminal_and_never_collapses() {
+        assert_eq!(super::fit_width(Some("80"), Some(200)), Some(80));
+        assert_eq!(super::fit_width(None, Some(120)), Some(120));
+        assert_eq!(super::fit_width(None, Some(0)), Some(80));
+        assert_eq!(super::fit_width(Some("0"), Some(0)), Some(80));
+        assert_eq!(super::fit_width(Some("5"), None), Some(40));
+        assert_eq!(super::fit_width(Some("wide"), None), None);
+        assert_eq!(super::fit_width(None, None), None);
+    }
+
     use super::*;
     use crate::finding::{rule, Tool};
 
