@@ -138,6 +138,7 @@ impl Command {
             Command::Seed(a) => a.output.format,
             Command::Check(a) => return a.output.format == FindingsFormat::Json,
             Command::Validate(a) => return a.output.format == FindingsFormat::Json,
+            Command::Stats(a) => return a.format == StatsFormat::Json,
         };
         table_or_json == Format::Json
     }
@@ -203,6 +204,18 @@ pub enum Command {
     /// names what exists. Never touches any other database. Exits 1 on errors (with
     /// --strict, on warnings too), 2 when it cannot run.
     Validate(ValidateArgs),
+    /// Measure the schema's database against its documents' targets, for people, cron and Prometheus.
+    ///
+    /// Reports the schema's own metrics ([[metric]] in schemas/<schema>.toml), rows and size
+    /// per table against the manifest's expected volumes, and on PostgreSQL the server's
+    /// health: statement times from pg_stat_statements (mean, estimated p95, the slowest,
+    /// normalised), connections against max_connections, index usage per table, cache hit
+    /// ratio, dead rows and last vacuum, the oldest transaction, blocked backends, XID age
+    /// and replica lag; on SQLite file, WAL and freelist sizes, pages and sqlite_stat1
+    /// freshness. Targets come from the manifest's [stats] (the documents' own). Read-only,
+    /// one transaction under --statement-timeout. Exits 1 when a target is breached (each
+    /// breach a finding with the target and the measured value), 0 otherwise, 2 on error.
+    Stats(StatsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -356,6 +369,32 @@ pub struct SeedArgs {
 
     #[command(flatten)]
     pub output: FormatOpt,
+}
+
+/// How `stats` prints its report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatsFormat {
+    /// Tables for people, grouped, thresholds marked.
+    Table,
+    /// JSON for machines (stable field names).
+    Json,
+    /// Prometheus text exposition, for node_exporter's textfile collector.
+    Prometheus,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Print nothing when every target is met (for cron: mail only when something is wrong).
+    #[arg(long)]
+    pub quiet: bool,
+
+    /// Every query's statement timeout.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration::timeout_arg)]
+    pub statement_timeout: Duration,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
+    pub format: StatsFormat,
 }
 
 #[derive(Debug, Args)]

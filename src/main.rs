@@ -26,6 +26,7 @@ mod retention;
 mod seed;
 mod settings;
 mod sqltext;
+mod stats;
 mod validate;
 mod verdict;
 

@@ -6,6 +6,7 @@ mod explain;
 mod migrate;
 mod schemas;
 mod seed;
+mod stats;
 mod status;
 mod validate;
 
@@ -33,6 +34,7 @@ pub fn run(cli: Cli, secrets: &Secrets) -> Result<ExitCode> {
         Command::Explain(args) => explain::run(&settings, args, &mut out),
         Command::Seed(args) => seed::run(&settings, args, &mut out),
         Command::Check(args) => check::run(&settings, args, &mut out),
+        Command::Stats(args) => stats::run(&settings, args, &mut out),
         // Only a server named for it: never the config file's or the default URL.
         Command::Validate(args) => validate::run(
             &settings,

@@ -13,6 +13,7 @@ pub mod load;
 pub mod plan;
 pub mod retention;
 pub mod scratch;
+pub mod stats;
 
 pub use conn::PgConn;
 
