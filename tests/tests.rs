@@ -14,5 +14,6 @@ mod migrate;
 mod secrets;
 mod seed;
 mod sqltext;
+mod stats;
 mod tls;
 mod validate;

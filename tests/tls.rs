@@ -12,8 +12,9 @@ use std::process::Command;
 
 use crate::common::*;
 
-/// A private PostgreSQL server with TLS on, stopped (and its directory removed) on drop.
-struct TlsServer {
+/// A private PostgreSQL server (with TLS on, or plain with extra settings: tests/stats.rs),
+/// stopped (and its directory removed) on drop.
+pub struct TlsServer {
     bindir: PathBuf,
     data: PathBuf,
     as_postgres: bool,
@@ -48,25 +49,34 @@ impl TlsServer {
     }
 
     fn start() -> Result<TlsServer, String> {
+        Self::start_with(true, "")
+    }
+
+    /// A server with TLS on or off and `extra` server options (`-c max_connections=10`).
+    pub fn start_with(tls: bool, extra: &str) -> Result<TlsServer, String> {
         let bindir = PathBuf::from(output_of(Command::new("pg_config").arg("--bindir"))?);
-        output_of(Command::new("openssl").arg("version"))?;
+        if tls {
+            output_of(Command::new("openssl").arg("version"))?;
+        }
         let as_postgres = output_of(Command::new("id").arg("-u"))? == "0";
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let cert = dir.path().join("server.crt");
         let key = dir.path().join("server.key");
-        output_of(
-            Command::new("openssl")
-                .args(["req", "-new", "-x509", "-days", "2", "-nodes"])
-                .args(["-newkey", "rsa:2048", "-subj", "/CN=localhost"])
-                .args(["-addext", "subjectAltName=DNS:localhost"])
-                .arg("-keyout")
-                .arg(&key)
-                .arg("-out")
-                .arg(&cert),
-        )?;
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| e.to_string())?;
+        if tls {
+            output_of(
+                Command::new("openssl")
+                    .args(["req", "-new", "-x509", "-days", "2", "-nodes"])
+                    .args(["-newkey", "rsa:2048", "-subj", "/CN=localhost"])
+                    .args(["-addext", "subjectAltName=DNS:localhost"])
+                    .arg("-keyout")
+                    .arg(&key)
+                    .arg("-out")
+                    .arg(&cert),
+            )?;
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| e.to_string())?;
+        }
         if as_postgres {
             let ids = |flag: &str| -> Result<u32, String> {
                 output_of(Command::new("id").args([flag, "postgres"]))?
@@ -74,7 +84,12 @@ impl TlsServer {
                     .map_err(|e| format!("id {flag} postgres: {e}"))
             };
             let (uid, gid) = (ids("-u")?, ids("-g")?);
-            for p in [dir.path(), key.as_path(), cert.as_path()] {
+            let files = if tls {
+                vec![dir.path(), key.as_path(), cert.as_path()]
+            } else {
+                vec![dir.path()]
+            };
+            for p in files {
                 std::os::unix::fs::chown(p, Some(uid), Some(gid))
                     .map_err(|e| format!("chown {}: {e}", p.display()))?;
             }
@@ -89,11 +104,18 @@ impl TlsServer {
             .and_then(|l| l.local_addr())
             .map_err(|e| e.to_string())?
             .port();
+        let ssl = if tls {
+            format!(
+                "-c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                cert.display(),
+                key.display()
+            )
+        } else {
+            String::new()
+        };
         let options = format!(
-            "-p {port} -c listen_addresses=127.0.0.1 -k {} -c ssl=on -c ssl_cert_file={} -c ssl_key_file={} -c fsync=off",
+            "-p {port} -c listen_addresses=127.0.0.1 -k {} {ssl} -c fsync=off {extra}",
             dir.path().display(),
-            cert.display(),
-            key.display()
         );
         let server = TlsServer {
             bindir,
@@ -116,7 +138,7 @@ impl TlsServer {
         Ok(server)
     }
 
-    fn url(&self, host: &str) -> String {
+    pub fn url(&self, host: &str) -> String {
         format!("postgres://postgres@{host}:{}/postgres", self.port)
     }
 }
