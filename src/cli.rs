@@ -22,7 +22,7 @@ fn period(text: &str) -> Result<Duration, String> {
 /// versioned SQL for PostgreSQL and SQLite and applies them through refinery.
 ///
 /// Exit codes: 0 ok, 1 findings or pending (where a command says so), 2 error,
-/// 3 another chatdb run holds the lock.
+/// 3 another chatdb run holds the lock, 4 cleanup stopped with expired rows left.
 #[derive(Debug, Parser)]
 #[command(
     name = "chatdb",
@@ -69,8 +69,8 @@ pub struct GlobalOpts {
     #[arg(short = 'c', long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Give up connecting after this long (e.g. 5s, 1m). Default: 10s, or
-    /// `connect_timeout` in the config file.
+    /// Give up connecting after this long (e.g. 5s, 1m), the whole handshake included
+    /// (TCP, TLS, authentication). Default: 10s, or `connect_timeout` in the config file.
     #[arg(
         long,
         global = true,
@@ -139,6 +139,8 @@ impl Command {
             Command::Check(a) => return a.output.format == FindingsFormat::Json,
             Command::Validate(a) => return a.output.format == FindingsFormat::Json,
             Command::Stats(a) => return a.format == StatsFormat::Json,
+            // Writes files and says so in lines; no --format.
+            Command::New(_) => return false,
         };
         table_or_json == Format::Json
     }
@@ -152,7 +154,10 @@ pub enum Command {
     ///
     /// All pending migrations and their history rows commit together: if one fails,
     /// the database is left exactly as it was. Concurrent runs wait for each other
-    /// (PostgreSQL advisory lock, SQLite exclusive lock).
+    /// (PostgreSQL advisory lock, SQLite exclusive lock). A migration whose first line is
+    /// `-- chatdb:no-transaction` (for CREATE INDEX CONCURRENTLY) runs statement by statement
+    /// outside a transaction on PostgreSQL; the migrations before it commit first, as their
+    /// own group (SQLite accepts the marker and runs the file in the one transaction).
     Migrate(MigrateArgs),
     /// Show applied migrations (with checksum verdict) and pending ones.
     Status(StatusArgs),
@@ -161,8 +166,9 @@ pub enum Command {
     /// Runs the schema's retention policies that are on (schemas/<schema>.toml, adjusted by
     /// [cleanup.policies.<table>] in chatdb.toml). The cutoff is computed once, from the
     /// database's clock. Each batch is its own short transaction; a second cleanup on the
-    /// same database exits 3 at once. SIGINT/SIGTERM finish the current batch, report, and
-    /// exit 130/143.
+    /// same database exits 3 at once. A policy ends only when no expired row is left; a
+    /// run stopped earlier by --max-runtime reports how many are left and exits 4.
+    /// SIGINT/SIGTERM finish the current batch, report, and exit 130/143.
     Cleanup(CleanupArgs),
     /// EXPLAIN the schema's hot queries and check each uses the index meant to serve it.
     ///
@@ -216,6 +222,28 @@ pub enum Command {
     /// one transaction under --statement-timeout. Exits 1 when a target is breached (each
     /// breach a finding with the target and the measured value), 0 otherwise, 2 on error.
     Stats(StatsArgs),
+    /// Write the next version's twin migration files in a --schema-dir.
+    ///
+    /// Writes sql/postgres/<schema>/V<n>__NAME.sql and sql/sqlite/<schema>/V<n>__NAME.sql,
+    /// n being one more than the highest version of either, each with a header that says
+    /// what goes where. Never overwrites; the embedded canonical schemas are read-only.
+    New(NewArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The migration's snake_case name (e.g. add_message_reads).
+    pub name: String,
+
+    /// A migration that PostgreSQL runs statement by statement outside a transaction (first
+    /// line `-- chatdb:no-transaction`), for CREATE INDEX CONCURRENTLY.
+    #[arg(long)]
+    pub no_transaction: bool,
+
+    /// Put SQLite's table-rebuild template (create new, copy, drop, rename) for TABLE in the
+    /// SQLite half, for a change SQLite's ALTER TABLE cannot make in place.
+    #[arg(long, value_name = "TABLE")]
+    pub sqlite_rebuild: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -230,12 +258,27 @@ pub struct MigrateArgs {
     #[arg(long, value_name = "N")]
     pub target: Option<u32>,
 
-    /// Print what would run, SQL included, and change nothing.
+    /// Print what would run, SQL included, grouped as it would commit, and change nothing.
     #[arg(long)]
     pub dry_run: bool,
 
     #[command(flatten)]
     pub output: FormatOpt,
+
+    /// How long each migration statement may wait for a table lock (PostgreSQL
+    /// `lock_timeout`) before it gives up, so that it never queues the application's
+    /// queries behind it for longer. Distinct from --lock-timeout, the wait for another
+    /// chatdb run. On a timeout the transaction (or, outside one, the statement) is tried
+    /// again after a pause; see --ddl-retries. Default: 3s, or --lock-timeout when that is
+    /// shorter. At most 24 days.
+    #[arg(long, value_name = "DURATION", value_parser = duration::timeout_arg)]
+    pub ddl_lock_timeout: Option<Duration>,
+
+    /// How many times a migration transaction (or a no-transaction statement) that timed
+    /// out waiting for a lock is tried again, pausing 0.5s, 1s, 2s, ... (at most 8s)
+    /// between tries, before migrate fails with nothing of it applied. At most 100.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub ddl_retries: u32,
 }
 
 #[derive(Debug, Args)]
@@ -271,7 +314,8 @@ pub struct CleanupArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(BATCH_SIZE_RANGE))]
     pub batch_size: Option<u64>,
 
-    /// Stop after the batch that crosses this much run time (e.g. 10m).
+    /// Stop after the batch that crosses this much run time (e.g. 10m); exits 4 when
+    /// expired rows are left.
     #[arg(long, value_name = "DURATION", allow_hyphen_values = true, value_parser = period)]
     pub max_runtime: Option<Duration>,
 
@@ -402,6 +446,12 @@ pub struct CheckArgs {
     /// Exit 1 on warnings too, not only on errors (for CI).
     #[arg(long)]
     pub strict: bool,
+
+    /// Also write the fixes as a new migration named NAME in the --schema-dir: the
+    /// CONCURRENTLY statements (made idempotent) in a `-- chatdb:no-transaction` migration,
+    /// the others in a transactional one after it, each with its twin for the other dialect.
+    #[arg(long, value_name = "NAME")]
+    pub write_migration: Option<String>,
 
     #[command(flatten)]
     pub output: FindingsFormatOpt,

@@ -11,12 +11,21 @@ pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
 /// Exit code when another chatdb run holds the database's lock.
 pub const EXIT_LOCKED: u8 = 3;
+/// Exit code of a cleanup that stopped with expired rows left (`--max-runtime`, or rows
+/// that kept changing under its batches): the report says how many are left.
+pub const EXIT_INCOMPLETE: u8 = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
-    /// Another chatdb run holds the lock and we gave up waiting.
-    #[error("another chatdb run holds the {what} lock on this database (waited {waited})")]
-    Busy { what: &'static str, waited: String },
+    /// Someone holds the lock and we gave up waiting: `holder` names them as precisely as
+    /// the database can (PostgreSQL: pid, application_name, how long its transaction has
+    /// been open), `waited` says how long chatdb really waited.
+    #[error("{holder} holds the {what} lock on this database (waited {waited})")]
+    Busy {
+        what: &'static str,
+        waited: String,
+        holder: String,
+    },
 }
 
 /// Maps an error chain to the documented exit code.

@@ -1,9 +1,10 @@
 //! `chatdb`: parse the command line, run the command, print the error chain, exit.
 //!
 //! Everything else lives in the library modules; `main` only maps results to exit codes
-//! (0 ok, 1 findings or pending, 2 error, 3 another run holds the lock), prints the error
-//! (to stderr, and under `--format json` also as a JSON document on stdout) and makes sure
-//! an error never shows a password.
+//! (0 ok, 1 findings or pending, 2 error, 3 another run holds the lock, 4 cleanup left
+//! expired rows, 130/143 interrupted), prints the error (to stderr, and under
+//! `--format json` also as a JSON document on stdout) and makes sure an error never shows
+//! a password.
 #![warn(clippy::unwrap_used)]
 
 mod catalog;
@@ -15,9 +16,11 @@ mod db;
 mod duration;
 mod error;
 mod finding;
+mod interrupt;
 mod migrator;
 mod model;
 mod names;
+mod online;
 mod progress;
 mod quote;
 mod redact;
@@ -27,6 +30,7 @@ mod seed;
 mod settings;
 mod sqltext;
 mod stats;
+mod templates;
 mod validate;
 mod verdict;
 

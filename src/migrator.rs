@@ -15,13 +15,14 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::{anyhow, bail, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use refinery_core::traits::sync::{Query, Transaction};
 use serde::Serialize;
 
 use crate::catalog::MigrationFile;
 use crate::db::scratch::{run_file, Located};
-use crate::db::{Conn, HistoryRow, Session, SqlError, TxKind};
+use crate::db::{quote_ident, Conn, HistoryRow, Session, SqlError, TxKind, TxOpts};
+use crate::online::{self, Group, Retry};
 use crate::sqltext;
 
 /// Where one migration stands against the database.
@@ -38,6 +39,9 @@ pub enum State {
     Missing,
     /// Not applied, though a later version is: added out of order.
     OutOfOrder,
+    /// A no-transaction migration not recorded as applied, though some of its statements
+    /// took effect (a failed or killed run): `chatdb migrate` finishes it.
+    PartlyApplied,
 }
 
 /// One line of a status report.
@@ -49,6 +53,9 @@ pub struct Entry {
     pub file: Option<String>,
     pub applied_on: Option<String>,
     pub checksum: Option<String>,
+    /// What was found of a partly applied migration, and what to do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl Entry {
@@ -84,6 +91,7 @@ pub fn compare(files: &[MigrationFile], history: &[HistoryRow]) -> Result<Vec<En
             file: Some(file.path.clone()),
             applied_on: applied.map(|h| h.applied_on.clone()),
             checksum: Some(checksum),
+            note: None,
         });
     }
     for h in history {
@@ -95,11 +103,54 @@ pub fn compare(files: &[MigrationFile], history: &[HistoryRow]) -> Result<Vec<En
                 file: None,
                 applied_on: Some(h.applied_on.clone()),
                 checksum: Some(h.checksum.clone()),
+                note: None,
             });
         }
     }
     entries.sort_by_key(|e| e.version);
     Ok(entries)
+}
+
+/// Marks the pending no-transaction migrations that a failed or killed run left partly
+/// applied: an index one of their `CREATE INDEX CONCURRENTLY` statements builds exists
+/// (INVALID, or built) though the migration is not recorded. Other statements' effects are
+/// not looked for: the file's statements are idempotent, so running it again is safe.
+pub fn mark_partly_applied(
+    session: &mut dyn Session,
+    files: &[MigrationFile],
+    entries: &mut [Entry],
+    dialect: crate::catalog::Dialect,
+) -> Result<()> {
+    if !online::outside_transactions(dialect) {
+        return Ok(());
+    }
+    for entry in entries.iter_mut().filter(|e| e.state == State::Pending) {
+        let Some(file) = files.iter().find(|f| i64::from(f.version) == entry.version) else {
+            continue;
+        };
+        if !online::is_no_transaction(&file.sql) {
+            continue;
+        }
+        let mut found = Vec::new();
+        for statement in sqltext::split(&file.sql) {
+            let Some(index) = online::concurrent_index(statement.text(&file.sql)) else {
+                continue;
+            };
+            match session.index_valid(&index.name).map_err(|e| anyhow!(e))? {
+                Some(false) => found.push(format!("index {} is INVALID", index.name)),
+                Some(true) => found.push(format!("index {} is built", index.name)),
+                None => {}
+            }
+        }
+        if !found.is_empty() {
+            entry.state = State::PartlyApplied;
+            entry.note = Some(format!(
+                "{}; run `chatdb migrate` to finish it (an INVALID index is dropped and built again)",
+                found.join(", ")
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Reads the history table, or nothing when it does not exist yet.
@@ -185,98 +236,441 @@ pub struct Outcome {
     pub already_applied: usize,
     #[serde(serialize_with = "as_millis")]
     pub elapsed: Duration,
+    /// The groups that committed, in order (see [`online::groups`]).
+    pub groups: Vec<Group>,
 }
 
 fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_u64(d.as_millis() as u64)
 }
 
-/// Applies the pending migrations up to `target` under the migrate lock, in one transaction.
+/// How a run waits: for the migrate lock, and (each statement) for the locks it takes.
+#[derive(Debug, Clone, Copy)]
+pub struct Waits {
+    /// How long to wait for another run's migrate lock (`--lock-timeout`).
+    pub lock_timeout: Duration,
+    /// Each migration statement's lock timeout and its retries (`--ddl-lock-timeout`,
+    /// `--ddl-retries`).
+    pub ddl: Retry,
+}
+
+/// Applies the pending migrations up to `target` under the migrate lock. Without a
+/// pending no-transaction migration, in one transaction; with one (PostgreSQL), in groups
+/// ([`online::groups`]) under the session-level lock: each transactional group commits
+/// with its history rows, each no-transaction migration runs statement by statement and
+/// its history row is written when its last statement succeeded.
 pub fn migrate(
     conn: &mut Conn,
     files: &[MigrationFile],
     history_table: &str,
     namespace: &str,
     target: Option<u32>,
-    lock_timeout: Duration,
+    waits: Waits,
 ) -> Result<Outcome> {
     let started = Instant::now();
-    let mut failure: Option<anyhow::Error> = None;
-    let result = conn.in_transaction(TxKind::Locked, namespace, lock_timeout, |session| {
-        // Read again under the lock: another run may have applied everything meanwhile.
-        let history = read_history(session, history_table)?;
+    // A first look, outside the lock, decides how to lock; what runs is read again under it.
+    let outside = online::outside_transactions(conn.dialect()) && {
+        let history = conn.in_transaction(TxKind::Read, namespace, waits.lock_timeout, |s| {
+            read_history(s, history_table)
+        })?;
         let entries = compare(files, &history)?;
-        refuse_problems(&entries)?;
-        let todo: Vec<MigrationFile> = pending(files, &entries, target)?
-            .into_iter()
-            .cloned()
-            .collect();
-        let already = entries.iter().filter(|e| e.state == State::Applied).count();
-        if todo.is_empty() {
-            return Ok((Vec::new(), already));
-        }
-        let migrations = files
+        pending(files, &entries, target)?
             .iter()
-            .map(MigrationFile::to_refinery)
-            .collect::<Result<Vec<_>>>()?;
-        let mut runner = refinery::Runner::new(&migrations)
-            .set_grouped(true)
-            .set_abort_divergent(true)
-            .set_abort_missing(true)
-            .set_target(match target {
-                Some(t) => refinery::Target::Version(t as i32),
-                None => refinery::Target::Latest,
+            .any(|f| online::is_no_transaction(&f.sql))
+    };
+    let (applied, already, groups) =
+        if outside && conn.hold_migrate_lock(namespace, waits.lock_timeout)? {
+            let result = run_groups(conn, files, history_table, namespace, target, waits);
+            let released = conn.release_migrate_lock(namespace);
+            let done = result?;
+            released?;
+            done
+        } else {
+            let (applied, already) =
+                run_transaction(conn, files, history_table, namespace, target, waits, &[])?;
+            let groups = if applied.is_empty() {
+                Vec::new()
+            } else {
+                vec![Group {
+                    versions: applied.iter().map(|f| f.version).collect(),
+                    transaction: true,
+                }]
+            };
+            (applied, already, groups)
+        };
+    let history = conn.in_transaction(TxKind::Read, namespace, waits.lock_timeout, |s| {
+        read_history(s, history_table)
+    })?;
+    let entries = compare(files, &history)?;
+    let applied = entries
+        .into_iter()
+        .filter(|e| {
+            applied
+                .iter()
+                .any(|f: &MigrationFile| i64::from(f.version) == e.version)
+        })
+        .collect();
+    Ok(Outcome {
+        applied,
+        already_applied: already,
+        elapsed: started.elapsed(),
+        groups,
+    })
+}
+
+/// The groups of a run with a no-transaction migration, under the session-level lock.
+fn run_groups(
+    conn: &mut Conn,
+    files: &[MigrationFile],
+    history_table: &str,
+    namespace: &str,
+    target: Option<u32>,
+    waits: Waits,
+) -> Result<(Vec<MigrationFile>, usize, Vec<Group>)> {
+    let Some(session) = conn.autocommit() else {
+        bail!("this database cannot run statements outside a transaction");
+    };
+    let history = read_history(session, history_table)?;
+    let entries = compare(files, &history)?;
+    refuse_problems(&entries)?;
+    let todo = pending(files, &entries, target)?;
+    let already = entries.iter().filter(|e| e.state == State::Applied).count();
+    let mut applied: Vec<MigrationFile> = Vec::new();
+    let mut committed: Vec<Group> = Vec::new();
+    for group in online::groups(&todo, conn.dialect()) {
+        let last = group.versions.last().copied();
+        if group.transaction {
+            let (done, _) = run_transaction(
+                conn,
+                files,
+                history_table,
+                namespace,
+                last,
+                waits,
+                &committed,
+            )?;
+            applied.extend(done);
+        } else if let Some(file) = todo.iter().find(|f| Some(f.version) == last) {
+            run_outside(
+                conn,
+                file,
+                files,
+                history_table,
+                namespace,
+                waits,
+                &committed,
+            )?;
+            applied.push((*file).clone());
+        }
+        committed.push(group);
+    }
+    Ok((applied, already, committed))
+}
+
+/// How long each try waited for its lock, and who held locks on the namespace's tables when
+/// the last one gave up (an application, most often, not chatdb).
+fn waited_note(waits: Waits, holders: &[String]) -> String {
+    let mut text = format!(
+        "\n  waited:    {} (--ddl-lock-timeout) for a lock on a table of the migration, each try",
+        humantime::format_duration(waits.ddl.lock_timeout)
+    );
+    if holders.is_empty() {
+        text.push_str("\n  holders:   none left by now (the lock was released meanwhile)");
+    }
+    for (i, h) in holders.iter().enumerate() {
+        text.push_str(&format!(
+            "\n  {}{h}",
+            if i == 0 { "holders:   " } else { "           " }
+        ));
+    }
+    text
+}
+
+/// `committed: V1, V2` for a failure after some groups committed; empty before any did.
+fn committed_note(committed: &[Group]) -> String {
+    if committed.is_empty() {
+        return String::new();
+    }
+    let versions: Vec<u32> = committed.iter().flat_map(|g| g.versions.clone()).collect();
+    format!(
+        "\n  committed: {} (earlier groups of this run; they stay applied)",
+        online::versions_label(&versions)
+    )
+}
+
+/// Runs the pending migrations up to `target` in one transaction with their history rows,
+/// trying the whole transaction again (after a pause) when a statement timed out waiting
+/// for its lock.
+fn run_transaction(
+    conn: &mut Conn,
+    files: &[MigrationFile],
+    history_table: &str,
+    namespace: &str,
+    target: Option<u32>,
+    waits: Waits,
+    committed: &[Group],
+) -> Result<(Vec<MigrationFile>, usize)> {
+    let tries = waits.ddl.retries + 1;
+    let mut attempt = 1;
+    loop {
+        let mut failure: Option<(Vec<MigrationFile>, usize, Failed)> = None;
+        let opts = TxOpts {
+            lock_timeout: Some(waits.lock_timeout),
+            ..TxOpts::new(TxKind::Locked, namespace)
+        };
+        let result = conn.with_opts(&opts, |session| {
+            session.set_lock_timeout(waits.ddl.lock_timeout)?;
+            apply_in(session, files, history_table, target, &mut failure)
+        });
+        let err = match result {
+            Ok(done) => return Ok(done),
+            Err(err) => err,
+        };
+        let Some((todo, index, failed)) = failure else {
+            return Err(err);
+        };
+        let mut holders = Vec::new();
+        let lock_wait = failed.located.error.is_lock_timeout();
+        if lock_wait {
+            holders = conn.lock_holders();
+            let what = todo.get(index / 2).map_or("migration".to_string(), |f| {
+                format!("{}, line {}", f.file_name(), failed.located.statement.line)
             });
-        runner.set_migration_table_name(history_table);
+            eprintln!("{}", waits.ddl.log_line(&what, attempt, &holders));
+            if attempt < tries {
+                std::thread::sleep(waits.ddl.backoff(attempt));
+                attempt += 1;
+                continue;
+            }
+        }
+        let mut e = explain_failure(&todo, index, failed).to_string();
+        if attempt > 1 {
+            e.push_str(&format!("\n  tries:     {attempt}, each rolled back"));
+        }
+        if lock_wait {
+            e.push_str(&waited_note(waits, &holders));
+        }
+        e.push_str(&committed_note(committed));
+        return Err(anyhow!(e));
+    }
+}
+
+/// The body of the migrate transaction: refinery applies the pending migrations up to
+/// `target` through the [`Adapter`]; a failing statement is left in `failure`.
+fn apply_in(
+    session: &mut dyn Session,
+    files: &[MigrationFile],
+    history_table: &str,
+    target: Option<u32>,
+    failure: &mut Option<(Vec<MigrationFile>, usize, Failed)>,
+) -> Result<(Vec<MigrationFile>, usize)> {
+    // Read again under the lock: another run may have applied everything meanwhile.
+    let history = read_history(session, history_table)?;
+    let entries = compare(files, &history)?;
+    refuse_problems(&entries)?;
+    let todo: Vec<MigrationFile> = pending(files, &entries, target)?
+        .into_iter()
+        .cloned()
+        .collect();
+    let already = entries.iter().filter(|e| e.state == State::Applied).count();
+    if todo.is_empty() {
+        return Ok((Vec::new(), already));
+    }
+    let runner = runner(
+        files,
+        history_table,
+        match target {
+            Some(t) => refinery::Target::Version(t as i32),
+            None => refinery::Target::Latest,
+        },
+    )?;
+    let mut adapter = Adapter {
+        session,
+        failed: None,
+    };
+    match runner.run(&mut adapter) {
+        Ok(report) => {
+            let done: Vec<u32> = report
+                .applied_migrations()
+                .iter()
+                .map(|m| m.version() as u32)
+                .collect();
+            let applied = todo
+                .iter()
+                .filter(|f| done.contains(&f.version))
+                .cloned()
+                .collect();
+            Ok((applied, already))
+        }
+        Err(e) => match adapter.failed.take() {
+            Some((index, located)) => {
+                *failure = Some((todo, index, located));
+                Err(anyhow!("migration failed"))
+            }
+            None => Err(anyhow!("refinery: {e}")),
+        },
+    }
+}
+
+/// refinery's runner over `files`, as every run configures it.
+fn runner(
+    files: &[MigrationFile],
+    history_table: &str,
+    target: refinery::Target,
+) -> Result<refinery::Runner> {
+    let migrations = files
+        .iter()
+        .map(MigrationFile::to_refinery)
+        .collect::<Result<Vec<_>>>()?;
+    let mut runner = refinery::Runner::new(&migrations)
+        .set_grouped(true)
+        .set_abort_divergent(true)
+        .set_abort_missing(true)
+        .set_target(target);
+    runner.set_migration_table_name(history_table);
+    Ok(runner)
+}
+
+/// Runs one no-transaction migration statement by statement outside a transaction, each
+/// with the DDL lock timeout and its retries; an INVALID index that an earlier, failed or
+/// killed `CREATE INDEX CONCURRENTLY` of the file left is dropped (concurrently) and built
+/// again. When the last statement succeeded, refinery writes the history row (its own
+/// format and checksum, as a "fake" apply of this one version) in a short locked
+/// transaction.
+fn run_outside(
+    conn: &mut Conn,
+    file: &MigrationFile,
+    files: &[MigrationFile],
+    history_table: &str,
+    namespace: &str,
+    waits: Waits,
+    committed: &[Group],
+) -> Result<()> {
+    fn outside(conn: &mut Conn) -> Result<&mut dyn Session> {
+        conn.autocommit()
+            .ok_or_else(|| anyhow!("this database cannot run statements outside a transaction"))
+    }
+    outside(conn)?.set_lock_timeout(waits.ddl.lock_timeout)?;
+    let tries = waits.ddl.retries + 1;
+    for statement in sqltext::split(&file.sql) {
+        let text = statement.text(&file.sql);
+        let mut attempt = 1;
+        loop {
+            let session = outside(conn)?;
+            let result = recover_index(session, file, text).and_then(|()| session.batch(text));
+            let Err(error) = result else { break };
+            let mut holders = Vec::new();
+            if error.is_lock_timeout() {
+                holders = conn.lock_holders();
+                let what = format!("{}, line {}", file.file_name(), statement.line);
+                eprintln!("{}", waits.ddl.log_line(&what, attempt, &holders));
+                if attempt < tries {
+                    std::thread::sleep(waits.ddl.backoff(attempt));
+                    attempt += 1;
+                    continue;
+                }
+            }
+            let mut text = format!(
+                "migration {} failed outside a transaction (-- chatdb:no-transaction)\n  file:      {}, line {}\n  statement: {}\n  error:     {}",
+                file.refinery_name(),
+                file.path,
+                statement.line,
+                sqltext::abbreviate(text, 160),
+                error.message.replace('\n', "\n             ")
+            );
+            if attempt > 1 {
+                text.push_str(&format!("\n  tries:     {attempt}"));
+            }
+            if error.is_lock_timeout() {
+                text.push_str(&waited_note(waits, &holders));
+            }
+            if let Some(left) = drop_left_invalid(outside(conn)?, statement.text(&file.sql)) {
+                text.push_str(&format!("\n  {left}"));
+            }
+            text.push_str(&format!(
+                "\n  the statements before line {} took effect and stay; {} is not recorded as applied. Fix the cause and run `chatdb migrate` again: the file's statements are idempotent (IF NOT EXISTS / IF EXISTS), and an INVALID index left by CONCURRENTLY is dropped and built again",
+                statement.line,
+                file.refinery_name()
+            ));
+            text.push_str(&committed_note(committed));
+            return Err(anyhow!(text));
+        }
+    }
+    // The history row, as refinery writes it, in a transaction of its own under the lock.
+    let opts = TxOpts {
+        lock_timeout: Some(waits.lock_timeout),
+        ..TxOpts::new(TxKind::Locked, namespace)
+    };
+    conn.with_opts(&opts, |session| {
+        let runner = runner(
+            files,
+            history_table,
+            refinery::Target::FakeVersion(file.version as i32),
+        )?;
         let mut adapter = Adapter {
             session,
             failed: None,
         };
-        match runner.run(&mut adapter) {
-            Ok(report) => {
-                let done: Vec<u32> = report
-                    .applied_migrations()
-                    .iter()
-                    .map(|m| m.version() as u32)
-                    .collect();
-                let applied = todo
-                    .iter()
-                    .filter(|f| done.contains(&f.version))
-                    .cloned()
-                    .collect();
-                Ok((applied, already))
-            }
-            Err(e) => match adapter.failed.take() {
-                Some((index, located)) => {
-                    failure = Some(explain_failure(&todo, index, located));
-                    Err(anyhow!("migration failed"))
-                }
-                None => Err(anyhow!("refinery: {e}")),
-            },
-        }
-    });
-    match result {
-        Ok((applied, already)) => {
-            let history = conn.in_transaction(TxKind::Read, namespace, lock_timeout, |s| {
-                read_history(s, history_table)
-            })?;
-            let entries = compare(files, &history)?;
-            let applied = entries
-                .into_iter()
-                .filter(|e| {
-                    applied
-                        .iter()
-                        .any(|f: &MigrationFile| i64::from(f.version) == e.version)
-                })
-                .collect();
-            Ok(Outcome {
-                applied,
-                already_applied: already,
-                elapsed: started.elapsed(),
-            })
-        }
-        Err(err) => Err(failure.unwrap_or(err)),
+        runner
+            .run(&mut adapter)
+            .map(|_| ())
+            .map_err(|e| anyhow!("recording {} in {history_table}: {e}", file.file_name()))
+    })
+    .with_context(|| {
+        format!(
+            "every statement of {} succeeded but its history row was not written; run `chatdb migrate` again (the statements are idempotent)",
+            file.file_name()
+        )
+    })
+}
+
+/// After a `CREATE INDEX CONCURRENTLY` failed for good: the INVALID index it left is
+/// dropped (concurrently), so that the failed statement leaves nothing behind; says what
+/// became of it, or `None` when it left nothing.
+fn drop_left_invalid(session: &mut dyn Session, statement: &str) -> Option<String> {
+    let index = online::concurrent_index(statement)?;
+    if session.index_valid(&index.name).ok()? != Some(false) {
+        return None;
     }
+    let drop = format!(
+        "DROP INDEX CONCURRENTLY IF EXISTS {}",
+        quote_ident(&index.name)
+    );
+    Some(match session.batch(&drop) {
+        Ok(()) => format!(
+            "the INVALID index {} the failed build left was dropped",
+            index.name
+        ),
+        Err(e) => format!(
+            "the failed build left the INVALID index {} ({}); the next migrate drops and rebuilds it",
+            index.name,
+            sqltext::abbreviate(&e.message, 160)
+        ),
+    })
+}
+
+/// Before a `CREATE INDEX CONCURRENTLY`: an INVALID index of that name (what a failed or
+/// killed build leaves) is dropped concurrently, so that the statement builds it again.
+fn recover_index(
+    session: &mut dyn Session,
+    file: &MigrationFile,
+    statement: &str,
+) -> Result<(), SqlError> {
+    let Some(index) = online::concurrent_index(statement) else {
+        return Ok(());
+    };
+    if session.index_valid(&index.name)? != Some(false) {
+        return Ok(());
+    }
+    eprintln!(
+        "chatdb: {}: index {} is INVALID (left by a failed or interrupted CONCURRENTLY build): dropping it concurrently and building it again",
+        file.file_name(),
+        index.name
+    );
+    session.batch(&format!(
+        "DROP INDEX CONCURRENTLY IF EXISTS {}",
+        quote_ident(&index.name)
+    ))
 }
 
 /// Builds the error for a failed run: which migration, file, line, statement, and why.
@@ -344,6 +738,13 @@ impl Transaction for Adapter<'_> {
     fn execute<'a, T: Iterator<Item = &'a str>>(&mut self, queries: T) -> Result<usize, SqlError> {
         let mut count = 0;
         for (i, query) in queries.enumerate() {
+            if let Some(code) = crate::interrupt::fired() {
+                // Interrupted between two migrations: stop here; the transaction rolls back.
+                return Err(SqlError::other(format!(
+                    "interrupted by {}",
+                    crate::interrupt::name(code)
+                )));
+            }
             if let Err(located) = run_file(self.session, query) {
                 let error = located.error.clone();
                 let statement = located.statement.text(query).to_string();

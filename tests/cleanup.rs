@@ -828,3 +828,187 @@ fn config_overrides_keep_periods_and_switches_policies() {
         "batch_size 2 from chatdb.toml"
     );
 }
+
+/// Issue 11, defect 4: a batch that deleted fewer rows than its limit ended the policy. On
+/// PostgreSQL that happens whenever a selected row is updated while the batch runs (its
+/// ctid moves and the DELETE skips it): one concurrent UPDATE of the oldest expired rows
+/// left all but the first batch's rows behind, with exit 0. An application transaction
+/// updates the five oldest expired rows and holds them until the cleanup's first batch is
+/// seen waiting on them (the overlap, proven), then commits: every expired row must still
+/// go, and the report must say none is left.
+#[test]
+fn a_concurrent_update_of_expired_rows_does_not_end_the_policy_early_postgres() {
+    let pg = pg_or_skip!("update_does_not_end_policy");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = Db::Pg(&pg);
+    let total = 5_000i64;
+    many_expired_messages(&db, dir.path(), total as u64);
+    let mut app = pg.client();
+    let mut tx = app.transaction().expect("begin");
+    let updated = tx
+        .execute(
+            "UPDATE messages SET content = content WHERE id IN (SELECT id FROM messages WHERE content = 'x' ORDER BY created_at LIMIT 5)",
+            &[],
+        )
+        .expect("update the oldest expired rows");
+    assert_eq!(updated, 5);
+    let child = spawn_chatdb(
+        dir.path(),
+        &[
+            "-d",
+            &pg.url,
+            "-s",
+            "assistant",
+            "cleanup",
+            "--older-than",
+            "30d",
+            "--batch-size",
+            "200",
+            "--format",
+            "json",
+        ],
+    );
+    let mut watcher = pg.client();
+    let mut waited = false;
+    for _ in 0..1000 {
+        let n: i64 = watcher
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%DELETE FROM%'",
+                &[],
+            )
+            .expect("activity")
+            .get(0);
+        if n > 0 {
+            waited = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    tx.commit().expect("commit the update");
+    let out = child.wait_with_output().expect("wait");
+    assert!(
+        waited,
+        "the cleanup's batch never waited on the updated rows: the test proved nothing"
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(db.count(EXPIRED_LEFT), 0, "every expired row went");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["policies"][0]["rows"].as_i64(), Some(total));
+    assert_eq!(v["policies"][0]["remaining_rows"].as_u64(), Some(0));
+}
+
+/// Issue 11, defect 4: `--max-runtime` that cuts a run short must not look like success.
+/// The report says how many expired rows are left, matching the database, and the run
+/// exits 4.
+#[test]
+fn a_cleanup_cut_short_by_max_runtime_reports_the_remainder_and_exits_4() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_, path) = sqlite_in(&dir, "maxrt.sqlite3");
+    let db = Db::Lite(&path);
+    let total = 100_000u64;
+    many_expired_messages(&db, dir.path(), total);
+    let args = [
+        "--older-than",
+        "30d",
+        "--batch-size",
+        "50",
+        "--max-runtime",
+        "1s",
+    ];
+    let out = cleanup(
+        dir.path(),
+        &db,
+        "assistant",
+        &[&args[..], &["--format", "json"]].concat(),
+    );
+    let left = db.count(EXPIRED_LEFT) as u64;
+    assert!(
+        left > 0,
+        "the run finished inside 1s: the test proved nothing"
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["stopped"], "max_runtime");
+    assert_eq!(v["policies"][0]["remaining_rows"].as_u64(), Some(left));
+    assert_eq!(v["policies"][0]["rows"].as_u64(), Some(total - left));
+    assert!(
+        stderr(&out).contains(&format!("expired rows left: {left} in messages")),
+        "{}",
+        stderr(&out)
+    );
+    // The human report says it too, and --quiet does not hide it.
+    let out = cleanup(
+        dir.path(),
+        &db,
+        "assistant",
+        &[&args[..], &["--quiet"]].concat(),
+    );
+    let left = db.count(EXPIRED_LEFT);
+    if left > 0 {
+        assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+        assert!(stdout(&out).contains("expired left"), "{}", stdout(&out));
+        assert!(
+            stderr(&out).contains("expired rows left"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
+/// Issue 11, defect 5: SQLite orders every number before every text, so a time column
+/// holding a unix epoch INTEGER or a julianday REAL compared as older than the text
+/// cutoff: `--dry-run` counted fresh rows as expired and cleanup deleted them. Such rows
+/// are refused, naming the table and column, and nothing is deleted.
+#[test]
+fn sqlite_cleanup_never_deletes_fresh_rows_whose_time_is_a_number() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_, path) = sqlite_in(&dir, "numeric.sqlite3");
+    let db = Db::Lite(&path);
+    many_expired_messages(&db, dir.path(), 3);
+    db.exec(
+        "INSERT INTO messages (conversation_id, role, content, created_at) VALUES
+           ('f1000000-0000-4000-8000-000000000001', 'user', 'fresh epoch', CAST(strftime('%s', 'now') AS INTEGER)),
+           ('f1000000-0000-4000-8000-000000000001', 'user', 'old epoch', CAST(strftime('%s', 'now', '-400 days') AS INTEGER)),
+           ('f1000000-0000-4000-8000-000000000001', 'user', 'fresh julianday', julianday('now')),
+           ('f1000000-0000-4000-8000-000000000001', 'user', 'old julianday', julianday('now', '-400 days'))",
+        0,
+    );
+    assert_eq!(
+        db.count("SELECT count(*) FROM messages WHERE typeof(created_at) IN ('integer', 'real')"),
+        4,
+        "the fixture stores numbers"
+    );
+    for mode in [&["--dry-run"][..], &[][..]] {
+        let out = cleanup(
+            dir.path(),
+            &db,
+            "assistant",
+            &[mode, &["--older-than", "30d", "--format", "json"]].concat(),
+        );
+        assert_eq!(out.status.code(), Some(2), "{mode:?}: {}", stdout(&out));
+        assert!(
+            stderr(&out).contains("messages.created_at") && stderr(&out).contains("4 row(s)"),
+            "{}",
+            stderr(&out)
+        );
+        assert_eq!(
+            db.count("SELECT count(*) FROM messages"),
+            7,
+            "nothing deleted"
+        );
+    }
+    // Converted to SQLite date text, the same rows are judged by their real age.
+    db.exec(
+        "UPDATE messages SET created_at = datetime(created_at, 'unixepoch') WHERE typeof(created_at) = 'integer';
+         UPDATE messages SET created_at = datetime(created_at) WHERE typeof(created_at) = 'real';",
+        0,
+    );
+    let out = cleanup(dir.path(), &db, "assistant", &["--older-than", "30d"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        db.count("SELECT count(*) FROM messages WHERE content LIKE 'fresh %'"),
+        2,
+        "the fresh rows stay"
+    );
+    assert_eq!(db.count("SELECT count(*) FROM messages"), 2);
+}

@@ -1,7 +1,8 @@
 //! `chatdb check`: index health of a live database, judged against its canonical schema.
 //!
 //! 1. One read-only transaction reads the history table and the database's model
-//!    (`db/<dialect>/introspect.rs`, one catalog query per kind of fact).
+//!    (`db/<dialect>/introspect.rs`, one catalog query per kind of fact), all from one
+//!    snapshot (PostgreSQL: REPEATABLE READ), so history and catalog always agree.
 //! 2. The canonical migrations the database has applied are replayed in a scratch database
 //!    of the same dialect and introspected the same way: that is what *should* be there.
 //! 3. The rules in `src/checks/` compare the two models and look for trouble in the live one.
@@ -119,6 +120,20 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
     }
     if let Some(note) = conn.check_note() {
         notes.push(note.into());
+    }
+
+    if let Some(name) = &args.write_migration {
+        let fixes: Vec<&str> = findings.iter().filter_map(|f| f.fix.as_deref()).collect();
+        // On stderr: stdout is the report (JSON under --format json).
+        super::new::write_fixes(
+            settings.schema_dir.as_deref(),
+            &sel.schema.name,
+            name,
+            dialect,
+            sel.target.namespace(namespace),
+            &fixes,
+            &mut std::io::stderr(),
+        )?;
     }
 
     let summary = Counts::of(&findings);

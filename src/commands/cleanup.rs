@@ -5,8 +5,11 @@
 //! lock (a second run exits 3 at once); read the database's clock once and derive every
 //! cutoff from it; then delete in keyset batches, each its own transaction, adapting the
 //! batch to the rows it cascades to so that no transaction touches much more than
-//! `--batch-size` rows. Signals and `--max-runtime` are honoured between batches only, so
-//! a batch is either committed whole or not at all. Policy resolution, the SQL and the
+//! `--batch-size` rows. A policy ends only when its expired rows are counted and none is
+//! left (a short batch proves nothing: on PostgreSQL a row updated under a batch is
+//! skipped); a run stopped earlier reports the rows left and exits 4 (`EXIT_INCOMPLETE`),
+//! never 0. Signals and `--max-runtime` are honoured between batches only, so a batch is
+//! either committed whole or not at all. Policy resolution, the SQL and the
 //! batch-size controller are in [`crate::retention`]; the database work goes through the
 //! connection's `Retention` backend.
 
@@ -22,11 +25,17 @@ use serde::Serialize;
 use super::{connect, line, select};
 use crate::cli::{CleanupArgs, Format};
 use crate::db::{Access, Conn, SqlError};
+use crate::error::EXIT_INCOMPLETE;
 use crate::report::{self, json::Envelope};
-use crate::retention::{descendants, next_limit, resolve, Job, Observed, Policy, Timeouts};
+use crate::retention::{
+    descendants, fit_to_budget, next_limit, resolve, Job, Observed, Policy, Timeouts, BUDGET_START,
+};
 use crate::settings::Settings;
 
 const PER_BATCH_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
+/// Batches in a row that delete nothing while expired rows remain (every one of them
+/// changed under the batch) before the run gives up on the policy and exits 4.
+const MAX_STALLS: u32 = 20;
 
 /// One policy's line in the report.
 #[derive(Debug, Serialize)]
@@ -42,6 +51,10 @@ struct Line {
     batches: u64,
     elapsed_ms: u64,
     longest_batch_ms: u64,
+    /// Expired rows still there when the run ended (delete mode; null otherwise): 0 when
+    /// the policy finished, more when `--max-runtime`, a signal or rows that kept changing
+    /// under the run stopped it first.
+    remaining_rows: Option<u64>,
 }
 
 /// The JSON document (`--format json`) after the envelope.
@@ -134,8 +147,9 @@ pub fn run(settings: &Settings, args: &CleanupArgs, out: &mut dyn Write) -> Resu
 
     let now = conn.db_now()?;
     let mut lines = Vec::new();
-    for p in &listed {
+    for (p, job) in listed.iter().zip(&jobs) {
         let cutoff = conn.cutoff(&now, Duration::from_secs(p.keep_seconds))?;
+        conn.refuse_odd_times(job, &cutoff)?;
         lines.push(Line {
             policy: p.clone(),
             cutoff,
@@ -144,12 +158,14 @@ pub fn run(settings: &Settings, args: &CleanupArgs, out: &mut dyn Write) -> Resu
             batches: 0,
             elapsed_ms: 0,
             longest_batch_ms: 0,
+            remaining_rows: None,
         });
     }
 
     let mut stopped = None;
     let mut vacuum = Vec::new();
     let mut signal_code = None;
+    let mut stalled = false;
     if mode == "delete" {
         let stop = Signals::register()?;
         let started = Instant::now();
@@ -161,7 +177,7 @@ pub fn run(settings: &Settings, args: &CleanupArgs, out: &mut dyn Write) -> Resu
             if stopped.is_some() {
                 break;
             }
-            stopped = run_policy(
+            match run_policy(
                 &mut conn,
                 job,
                 l,
@@ -170,7 +186,17 @@ pub fn run(settings: &Settings, args: &CleanupArgs, out: &mut dyn Write) -> Resu
                 &stop,
                 started,
                 max_runtime,
-            )?;
+            )? {
+                // Rows that keep changing hold up their policy, not the others.
+                Some("stalled") => stalled = true,
+                other => stopped = other,
+            }
+        }
+        // What a stopped run leaves: the policy it was in, and those it never reached.
+        for (l, job) in lines.iter_mut().zip(&jobs) {
+            if l.remaining_rows.is_none() {
+                l.remaining_rows = Some(conn.count_left(job, &l.cutoff)?);
+            }
         }
         if args.vacuum && stopped != Some("signal") {
             let touched: Vec<String> = lines
@@ -198,18 +224,39 @@ pub fn run(settings: &Settings, args: &CleanupArgs, out: &mut dyn Write) -> Resu
     let report = Report {
         mode,
         now: Some(now),
-        stopped,
+        stopped: stopped.or(stalled.then_some("stalled")),
         policies: lines,
         vacuum,
         notes: Vec::new(),
     };
+    let left: Vec<String> = report
+        .policies
+        .iter()
+        .filter(|l| l.remaining_rows.is_some_and(|n| n > 0))
+        .map(|l| format!("{} in {}", l.remaining_rows.unwrap_or(0), l.policy.table))
+        .collect();
     if let Some(code) = signal_code {
         print(out, args.output.format, &envelope, &report)?;
         eprintln!("chatdb: cleanup interrupted by a signal after a whole batch; committed batches stay deleted");
+        if !left.is_empty() {
+            eprintln!("chatdb: expired rows left: {}", left.join(", "));
+        }
         return Ok(ExitCode::from(code));
     }
-    if !(args.quiet && mode == "delete") {
+    if !(args.quiet && mode == "delete" && left.is_empty()) {
         print(out, args.output.format, &envelope, &report)?;
+    }
+    if !left.is_empty() {
+        // Never a success with expired rows left: a retention rule is a promise.
+        eprintln!(
+            "chatdb: cleanup did not finish ({}): expired rows left: {}; run it again",
+            match stopped {
+                Some("max_runtime") => "stopped at --max-runtime",
+                _ => "rows kept changing under the batches",
+            },
+            left.join(", ")
+        );
+        return Ok(ExitCode::from(EXIT_INCOMPLETE));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -227,9 +274,15 @@ fn run_policy(
     max_runtime: Option<Duration>,
 ) -> Result<Option<&'static str>> {
     let cascading = !job.cascade_tables.is_empty();
-    // With cascades, start small and let the measured fan-out size the next batch.
+    // With cascades, start small and let the measured fan-out size the next batch; under a
+    // time budget (SQLite), start small and let the measured lock time size it.
+    let budget = conn.batch_budget();
     let mut limit = next_limit(0, batch_size, cascading, Observed::Start);
+    if budget.is_some() {
+        limit = limit.min(BUDGET_START);
+    }
     let mut from: Option<String> = None;
+    let mut stalls = 0u32;
     let policy_started = Instant::now();
     loop {
         let t = Instant::now();
@@ -267,8 +320,44 @@ fn run_policy(
         line.cascaded_rows += batch.cascaded;
         line.longest_batch_ms = line.longest_batch_ms.max(took.as_millis() as u64);
         line.elapsed_ms = policy_started.elapsed().as_millis() as u64;
-        if batch.deleted < limit || batch.last.is_none() {
-            return Ok(None);
+        // A short batch does not mean the work is done: on PostgreSQL a row updated
+        // while the batch ran has moved (new ctid) and was skipped, and it may lie behind
+        // the keyset. The policy ends only when the expired rows are counted and none is
+        // left; until then the batches go on, from the oldest row again.
+        if batch.deleted == 0 || batch.last.is_none() {
+            if from.is_some() {
+                from = None;
+            } else {
+                let left = conn.count_left(job, &line.cutoff)?;
+                if left == 0 {
+                    line.remaining_rows = Some(0);
+                    return Ok(None);
+                }
+                stalls += 1;
+                if stalls > MAX_STALLS {
+                    line.remaining_rows = Some(left);
+                    return Ok(Some("stalled"));
+                }
+                std::thread::sleep(Duration::from_millis(100 * u64::from(stalls)));
+            }
+        } else {
+            stalls = 0;
+            from = batch.last;
+            let sized = next_limit(
+                limit,
+                batch_size,
+                cascading,
+                Observed::Batch {
+                    deleted: batch.deleted,
+                    cascaded: batch.cascaded,
+                },
+            );
+            limit = match budget {
+                // By time: the lock time decides, the fan-out still caps it.
+                Some(budget) => fit_to_budget(limit, batch_size, batch.held, budget)
+                    .min(if cascading { sized } else { batch_size }),
+                None => sized,
+            };
         }
         if stop.any() {
             return Ok(Some("signal"));
@@ -276,16 +365,6 @@ fn run_policy(
         if max_runtime.is_some_and(|m| started.elapsed() >= m) {
             return Ok(Some("max_runtime"));
         }
-        from = batch.last;
-        limit = next_limit(
-            limit,
-            batch_size,
-            cascading,
-            Observed::Batch {
-                deleted: batch.deleted,
-                cascaded: batch.cascaded,
-            },
-        );
     }
 }
 
@@ -347,6 +426,7 @@ fn print(out: &mut dyn Write, format: Format, envelope: &Envelope, r: &Report) -
                     "batches",
                     "time",
                     "longest batch",
+                    "expired left",
                 ]
             };
             let mut t = report::table(header);
@@ -384,6 +464,7 @@ fn print(out: &mut dyn Write, format: Format, envelope: &Envelope, r: &Report) -
                         l.batches.to_string(),
                         format!("{} ms", l.elapsed_ms),
                         format!("{} ms", l.longest_batch_ms),
+                        l.remaining_rows.unwrap_or(0).to_string(),
                     ]
                 };
                 t.add_row(row);
@@ -402,6 +483,10 @@ fn print(out: &mut dyn Write, format: Format, envelope: &Envelope, r: &Report) -
                 Some("max_runtime") => {
                     line(out, "Stopped at --max-runtime; run again to continue.")?
                 }
+                Some("stalled") => line(
+                    out,
+                    "Some expired rows changed under every batch and were left; run again.",
+                )?,
                 Some(_) => line(out, "Interrupted; committed batches stay deleted.")?,
                 None => {}
             }

@@ -3,13 +3,18 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use anyhow::Result;
 use serde::Serialize;
 
 use super::{connect, line, select};
 use crate::cli::{Format, MigrateArgs};
 use crate::db::{Access, TxKind};
-use crate::migrator::{self, Entry};
+use crate::interrupt;
+use crate::migrator::{self, Entry, Waits};
+use crate::online::{self, Group, Retry, DEFAULT_DDL_LOCK_TIMEOUT};
 use crate::report::{self, json::Envelope};
 use crate::settings::Settings;
 
@@ -18,6 +23,8 @@ use crate::settings::Settings;
 struct DryRun<'a> {
     dry_run: bool,
     pending: Vec<Planned<'a>>,
+    /// How the pending migrations would commit.
+    groups: Vec<Group>,
 }
 
 #[derive(Serialize)]
@@ -36,6 +43,8 @@ struct Done<'a> {
     /// The whole run, lock wait included.
     elapsed_ms: u64,
     version: Option<i64>,
+    /// The groups that committed, in order.
+    groups: &'a [Group],
 }
 
 pub fn run(settings: &Settings, args: &MigrateArgs, out: &mut dyn Write) -> Result<ExitCode> {
@@ -68,6 +77,7 @@ pub fn run(settings: &Settings, args: &MigrateArgs, out: &mut dyn Write) -> Resu
         let entries = migrator::compare(files, &history)?;
         migrator::refuse_problems(&entries)?;
         let todo = migrator::pending(files, &entries, args.target)?;
+        let groups = online::groups(&todo, dialect);
         let plan = DryRun {
             dry_run: true,
             pending: todo
@@ -79,6 +89,7 @@ pub fn run(settings: &Settings, args: &MigrateArgs, out: &mut dyn Write) -> Resu
                     sql: &f.sql,
                 })
                 .collect(),
+            groups,
         };
         match args.output.format {
             Format::Json => report::json::document(out, &envelope, &plan)?,
@@ -88,7 +99,7 @@ pub fn run(settings: &Settings, args: &MigrateArgs, out: &mut dyn Write) -> Resu
                         out,
                         format!("{schema} is up to date on {database}: nothing would run."),
                     )?;
-                } else {
+                } else if plan.groups.len() == 1 && plan.groups[0].transaction {
                     line(out, format!(
                         "-- dry run: would apply {} migration(s) of {} to {} in one transaction (nothing was changed)",
                         plan.pending.len(), schema, database
@@ -97,6 +108,22 @@ pub fn run(settings: &Settings, args: &MigrateArgs, out: &mut dyn Write) -> Resu
                         line(out, format!("\n-- V{}__{} ({})", p.version, p.name, p.file))?;
                         line(out, p.sql.trim_end())?;
                     }
+                } else {
+                    line(out, format!(
+                        "-- dry run: would apply {} migration(s) of {} to {} in {}, each committed before the next (nothing was changed)",
+                        plan.pending.len(), schema, database, groups_count(plan.groups.len())
+                    ))?;
+                    for (i, g) in plan.groups.iter().enumerate() {
+                        line(out, format!("\n-- group {}: {}", i + 1, group_label(g)))?;
+                        for p in plan
+                            .pending
+                            .iter()
+                            .filter(|p| g.versions.contains(&p.version))
+                        {
+                            line(out, format!("\n-- V{}__{} ({})", p.version, p.name, p.file))?;
+                            line(out, p.sql.trim_end())?;
+                        }
+                    }
                 }
             }
         }
@@ -104,14 +131,41 @@ pub fn run(settings: &Settings, args: &MigrateArgs, out: &mut dyn Write) -> Resu
     }
 
     let mut conn = connect(settings, &sel.target, Access::Create)?;
-    let outcome = migrator::migrate(
+    // SIGINT/SIGTERM cancel the statement in flight (again every 200 ms, in case it
+    // arrived between two statements, until the run has ended); the run's one transaction
+    // then rolls back, and the report below says so.
+    interrupt::install()?;
+    let ended = Arc::new(AtomicBool::new(false));
+    let cancel = conn.canceller();
+    let watching = Arc::clone(&ended);
+    interrupt::on_signal(move |_| {
+        while !watching.load(Ordering::SeqCst) {
+            cancel();
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    })?;
+    let result = migrator::migrate(
         &mut conn,
         files,
         &table,
         &settings.namespace,
         args.target,
-        settings.lock_timeout,
-    )?;
+        Waits {
+            lock_timeout: settings.lock_timeout,
+            ddl: Retry {
+                // Never longer than the wait for chatdb's own lock.
+                lock_timeout: args
+                    .ddl_lock_timeout
+                    .unwrap_or(DEFAULT_DDL_LOCK_TIMEOUT.min(settings.lock_timeout)),
+                retries: args.ddl_retries,
+            },
+        },
+    );
+    ended.store(true, Ordering::SeqCst);
+    if let Some(code) = interrupt::fired() {
+        return interrupted(&mut conn, settings, files, &table, result, code);
+    }
+    let outcome = result?;
     let version = outcome.applied.last().map(|e| e.version).or_else(|| {
         (outcome.already_applied > 0).then(|| current_version(files, outcome.already_applied))
     });
@@ -120,6 +174,7 @@ pub fn run(settings: &Settings, args: &MigrateArgs, out: &mut dyn Write) -> Resu
         already_applied: outcome.already_applied,
         elapsed_ms: outcome.elapsed.as_millis() as u64,
         version,
+        groups: &outcome.groups,
     };
     match args.output.format {
         Format::Json => report::json::document(out, &envelope, &done)?,
@@ -131,6 +186,55 @@ pub fn run(settings: &Settings, args: &MigrateArgs, out: &mut dyn Write) -> Resu
         )?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What an interrupted run says: what committed (all of it, when the signal came after the
+/// commit; nothing otherwise, as the run is one transaction), where the database stands,
+/// and the signal's exit code.
+fn interrupted(
+    conn: &mut crate::db::Conn,
+    settings: &Settings,
+    files: &[crate::catalog::MigrationFile],
+    table: &str,
+    result: Result<migrator::Outcome>,
+    code: u8,
+) -> Result<ExitCode> {
+    let signal = interrupt::name(code);
+    let at = conn
+        .in_transaction(
+            TxKind::Read,
+            &settings.namespace,
+            settings.lock_timeout,
+            |s| migrator::read_history(s, table),
+        )
+        .ok()
+        .and_then(|h| h.iter().map(|r| r.version).max())
+        .map_or("no version (nothing applied yet)".to_string(), |v| {
+            format!("V{v}")
+        });
+    match result {
+        Ok(outcome) => {
+            let done: Vec<String> = outcome
+                .applied
+                .iter()
+                .map(|e| format!("V{}__{}", e.version, e.name))
+                .collect();
+            eprintln!(
+                "chatdb: migrate got {signal} after its transaction committed: {} applied; the database is at {at}",
+                if done.is_empty() { "nothing new was".to_string() } else { done.join(", ") }
+            );
+        }
+        Err(_) => {
+            let pending = files.len();
+            eprintln!(
+                "chatdb: migrate interrupted by {signal}: the migration in flight was cancelled and its \
+                 transaction rolled back (groups of this run that committed before it stay, and so do the \
+                 statements a no-transaction migration had run); the database stays at {at} \
+                 (of {pending} in the schema); run migrate again to apply the rest"
+            );
+        }
+    }
+    Ok(ExitCode::from(code))
 }
 
 /// The version reached when the first `n` files are applied (history is contiguous here:
@@ -175,14 +279,47 @@ fn print_table(
             file.clone().unwrap_or_default(),
         ]);
     }
+    let how = match done.groups {
+        [g] if g.transaction => "in one transaction:".to_string(),
+        groups => {
+            let each: Vec<String> = groups.iter().map(group_label).collect();
+            format!(
+                "in {}, each committed: {}",
+                groups_count(groups.len()),
+                each.join("; ")
+            )
+        }
+    };
     line(
         out,
         format!(
-            "{schema}: applied {} migration(s) to {where_} in {} ms, in one transaction:",
+            "{schema}: applied {} migration(s) to {where_} in {} ms, {how}",
             done.applied.len(),
             done.elapsed_ms
         ),
     )?;
     line(out, t)?;
     line(out, format!("Now at {at}."))
+}
+
+/// `V1, V2 in one transaction` / `V3 outside a transaction (-- chatdb:no-transaction)`.
+fn group_label(g: &Group) -> String {
+    let versions = online::versions_label(&g.versions);
+    if g.transaction {
+        format!("{versions} in one transaction")
+    } else {
+        format!(
+            "{versions} outside a transaction ({}), statement by statement",
+            online::NO_TRANSACTION_MARKER
+        )
+    }
+}
+
+/// `1 group`, `3 groups`.
+fn groups_count(n: usize) -> String {
+    if n == 1 {
+        "1 group".to_string()
+    } else {
+        format!("{n} groups")
+    }
 }

@@ -4,6 +4,7 @@ mod check;
 mod cleanup;
 mod explain;
 mod migrate;
+mod new;
 mod schemas;
 mod seed;
 mod stats;
@@ -35,6 +36,7 @@ pub fn run(cli: Cli, secrets: &Secrets) -> Result<ExitCode> {
         Command::Seed(args) => seed::run(&settings, args, &mut out),
         Command::Check(args) => check::run(&settings, args, &mut out),
         Command::Stats(args) => stats::run(&settings, args, &mut out),
+        Command::New(args) => new::run(&settings, args, &mut out),
         // Only a server named for it: never the config file's or the default URL.
         Command::Validate(args) => validate::run(
             &settings,

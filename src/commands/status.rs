@@ -30,13 +30,18 @@ pub fn run(settings: &Settings, args: &StatusArgs, out: &mut dyn Write) -> Resul
     let files = sel.schema.migrations(sel.target.dialect())?;
     let table = sel.schema.history_table();
     let mut conn = connect(settings, &sel.target, Access::Existing)?;
-    let history = conn.in_transaction(
+    let dialect = sel.target.dialect();
+    let (history, entries) = conn.in_transaction(
         TxKind::Read,
         &settings.namespace,
         settings.lock_timeout,
-        |s| migrator::read_history(s, &table),
+        |s| {
+            let history = migrator::read_history(s, &table)?;
+            let mut entries = migrator::compare(files, &history)?;
+            migrator::mark_partly_applied(s, files, &mut entries, dialect)?;
+            Ok((history, entries))
+        },
     )?;
-    let entries = migrator::compare(files, &history)?;
     let envelope = Envelope::new(
         &sel.schema.name,
         &sel.target,
@@ -47,7 +52,10 @@ pub fn run(settings: &Settings, args: &StatusArgs, out: &mut dyn Write) -> Resul
         history_table: table,
         current_version: history.iter().map(|h| h.version).max(),
         latest_version: files.last().map(|f| i64::from(f.version)),
-        pending: entries.iter().filter(|e| e.state == State::Pending).count(),
+        pending: entries
+            .iter()
+            .filter(|e| matches!(e.state, State::Pending | State::PartlyApplied))
+            .count(),
         problems: entries.iter().filter(|e| e.is_problem()).count(),
         migrations: entries,
     };
@@ -72,6 +80,7 @@ fn print_table(out: &mut dyn Write, envelope: &Envelope, s: &Status) -> Result<(
             State::Diverged => "DIVERGED: file changed since applied",
             State::Missing => "MISSING: no file has this version",
             State::OutOfOrder => "OUT OF ORDER: below an applied version",
+            State::PartlyApplied => "PARTLY APPLIED: a run stopped halfway",
         };
         let checksum = match e.state {
             State::Applied => "ok",
@@ -96,6 +105,11 @@ fn print_table(out: &mut dyn Write, envelope: &Envelope, s: &Status) -> Result<(
         ),
     )?;
     line(out, t)?;
+    for e in &s.migrations {
+        if let Some(note) = &e.note {
+            line(out, format!("V{}__{}: {note}", e.version, e.name))?;
+        }
+    }
     let at = s
         .current_version
         .map_or("nothing applied".to_string(), |v| format!("at V{v}"));

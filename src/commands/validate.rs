@@ -44,7 +44,52 @@ struct Summary {
     accepted: usize,
 }
 
+/// SIGINT/SIGTERM during a validate against PostgreSQL: drop the scratch databases it
+/// made, say so, and exit 130/143. The exit comes from the watcher thread, the one place
+/// chatdb exits below `main`: the main thread may be blocked in a scratch apply for as long
+/// as the migration takes, and its connections to the dropped databases are gone anyway.
+fn drop_scratch_on_signal() -> Result<()> {
+    crate::interrupt::install()?;
+    SIGNAL_EXITS.store(true, std::sync::atomic::Ordering::SeqCst);
+    crate::interrupt::on_signal(|code| {
+        let dropped = crate::db::postgres::scratch::drop_live();
+        eprintln!(
+            "chatdb: validate interrupted by {}; dropped its scratch database(s): {}",
+            crate::interrupt::name(code),
+            if dropped.is_empty() {
+                "none was left".to_string()
+            } else {
+                dropped.join(", ")
+            }
+        );
+        std::process::exit(i32::from(code));
+    })
+}
+
+/// Set once a signal watcher owns the exit (see [`drop_scratch_on_signal`]).
+static SIGNAL_EXITS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 pub fn run(
+    settings: &Settings,
+    args: &ValidateArgs,
+    explicit_schema: bool,
+    postgres_url: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<ExitCode> {
+    let result = run_checks(settings, args, explicit_schema, postgres_url, out);
+    // Interrupted: the watcher is dropping the scratch databases (which is what made the
+    // run end, its connections gone) and exits 130/143 itself; a report or an error from
+    // here would only race it.
+    if SIGNAL_EXITS.load(std::sync::atomic::Ordering::SeqCst) && crate::interrupt::fired().is_some()
+    {
+        loop {
+            std::thread::park();
+        }
+    }
+    result
+}
+
+fn run_checks(
     settings: &Settings,
     args: &ValidateArgs,
     explicit_schema: bool,
@@ -78,6 +123,9 @@ pub fn run(
             }
         },
     };
+    if server.is_some() {
+        drop_scratch_on_signal()?;
+    }
     if server.is_none() {
         notes.push("PostgreSQL not checked: give --database-url or DATABASE_URL (a server where validate may create and drop a scratch database) to apply the PostgreSQL migrations and compare the dialects".into());
     }

@@ -140,7 +140,8 @@ pub struct HistoryRow {
     pub checksum: String,
 }
 
-/// What migrations, scratch applies and `check` need from an open transaction.
+/// What migrations, scratch applies and `check` need from an open transaction (or, for a
+/// no-transaction migration, from a PostgreSQL connection outside one).
 pub trait Session {
     /// Runs one or more statements.
     fn batch(&mut self, sql: &str) -> Result<(), SqlError>;
@@ -151,6 +152,17 @@ pub trait Session {
     /// Tables, indexes, foreign keys and dialect facts of `namespace` (PostgreSQL) or of
     /// the database (SQLite), for `chatdb check`.
     fn inventory(&mut self, namespace: &str) -> Result<crate::model::inventory::Inventory>;
+    /// How long a statement may wait for a lock before failing (PostgreSQL `lock_timeout`,
+    /// `SET LOCAL` inside a transaction). SQLite takes its one lock when the transaction
+    /// begins, so a statement never waits for one: nothing to set.
+    fn set_lock_timeout(&mut self, _timeout: Duration) -> Result<(), SqlError> {
+        Ok(())
+    }
+    /// Whether the index `name` (in the session's namespace) is valid; `None` when there is
+    /// no such index or the dialect has no invalid indexes (SQLite).
+    fn index_valid(&mut self, _name: &str) -> Result<Option<bool>, SqlError> {
+        Ok(None)
+    }
 }
 
 /// An open transaction: a [`Session`] that can also load rows (seed), ended by
@@ -226,6 +238,31 @@ pub trait Backend: retention::Retention + planner::Plans + stats::Stats {
     fn analyze(&mut self, tables: &[&str]) -> Result<()>;
     /// What `check` should say about this dialect's connections, if anything.
     fn check_note(&self) -> Option<&'static str>;
+    /// Other sessions holding locks in the connection's namespace (pid, application_name,
+    /// how long their transaction has been open, what they hold), for the message of a
+    /// statement that ran out of its lock timeout. Empty where the database cannot say
+    /// (SQLite).
+    fn lock_holders(&mut self) -> Vec<String>;
+    /// Something another thread can call to cancel the statement this connection is
+    /// running (a signal watcher): PostgreSQL's cancel request, SQLite's interrupt.
+    fn canceller(&self) -> Box<dyn Fn() + Send>;
+    /// Takes the migrate lock for the session, not a transaction (PostgreSQL
+    /// `pg_advisory_lock`, waited for up to `wait`), creates `namespace` if needed and
+    /// works in it, so that a no-transaction migration can run outside any transaction.
+    /// `false` where the dialect runs every migration in a transaction (SQLite: its DDL is
+    /// transactional and it has no `CONCURRENTLY`).
+    fn hold_migrate_lock(&mut self, _namespace: &str, _wait: Duration) -> Result<bool> {
+        Ok(false)
+    }
+    /// Lets go of [`Backend::hold_migrate_lock`]'s lock (it also ends with the connection).
+    fn release_migrate_lock(&mut self, _namespace: &str) -> Result<()> {
+        Ok(())
+    }
+    /// The connection outside any transaction (autocommit), where the dialect has
+    /// [`Backend::hold_migrate_lock`].
+    fn autocommit(&mut self) -> Option<&mut dyn Session> {
+        None
+    }
 }
 
 /// An open connection to either dialect.
@@ -254,7 +291,17 @@ impl Conn {
             lock_timeout: (kind == TxKind::Locked).then_some(lock_timeout),
             ..TxOpts::new(kind, namespace)
         };
-        let mut tx = self.0.begin(&opts)?;
+        self.with_opts(&opts, f)
+    }
+
+    /// [`Conn::in_transaction`] with every setting of the transaction given.
+    pub fn with_opts<T>(
+        &mut self,
+        opts: &TxOpts,
+        f: impl FnOnce(&mut dyn Session) -> Result<T>,
+    ) -> Result<T> {
+        let kind = opts.kind;
+        let mut tx = self.0.begin(opts)?;
         let result = f(&mut *tx);
         match result {
             Ok(value) if kind.commits() => {

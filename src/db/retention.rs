@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Result};
 
+use crate::catalog::Dialect;
 use crate::retention::sql::count_queries;
 use crate::retention::{Batch, Cascade, Job, Timeouts};
 
@@ -42,10 +43,12 @@ impl Drop for CleanupLock {
 }
 
 /// The busy error of a cleanup that found another one at work: cleanup never waits.
-pub fn cleanup_busy() -> crate::error::LockError {
+/// `holder` names it where the database can (see `PgConn`'s lock holders).
+pub fn cleanup_busy(holder: Option<String>) -> crate::error::LockError {
     crate::error::LockError::Busy {
         what: "cleanup",
         waited: "0s: cleanup never waits".to_string(),
+        holder: holder.unwrap_or_else(|| "another chatdb cleanup".to_string()),
     }
 }
 
@@ -74,6 +77,13 @@ pub trait Retention {
     }
     /// Foreign keys with `ON DELETE CASCADE`, for counting what deletions would cascade to.
     fn cascades(&mut self) -> Result<Vec<Cascade>>;
+    /// The dialect whose SQL the counts are written in.
+    fn sql_dialect(&self) -> Dialect;
+    /// Refuses a policy whose time column holds values that cannot be compared with the
+    /// cutoff (SQLite: numbers, or text that is not a date), naming the table and column.
+    fn refuse_odd_times(&mut self, _job: &Job, _cutoff: &str) -> Result<()> {
+        Ok(())
+    }
     /// `cutoff` as a SQL literal of the dialect's time type.
     fn cutoff_literal(&self, cutoff: &str) -> String;
     /// The one number a `SELECT count(*) ...` returns.
@@ -86,13 +96,17 @@ pub trait Retention {
         cascades: &[Cascade],
     ) -> Result<(u64, u64)> {
         let literal = self.cutoff_literal(cutoff);
-        let (direct, queries) = count_queries(job, &literal, cascades);
+        let (direct, queries) = count_queries(job, &literal, cascades, self.sql_dialect());
         let direct = self.scalar(&direct)?;
         let mut cascaded = 0;
         for q in queries {
             cascaded += self.scalar(&q)?;
         }
         Ok((direct, cascaded))
+    }
+    /// Expired rows of `job` still there at `cutoff` (what a stopped cleanup leaves).
+    fn count_left(&mut self, job: &Job, cutoff: &str) -> Result<u64> {
+        Ok(self.count_expired(job, cutoff, &[])?.0)
     }
     /// Deletes one keyset batch of at most `limit` expired rows in its own transaction.
     fn delete_batch(
@@ -103,6 +117,12 @@ pub trait Retention {
         limit: u64,
         timeouts: Timeouts,
     ) -> Result<Batch>;
+    /// How long one batch may hold its locks, where that matters more than rows per batch
+    /// (SQLite: one writer, so the application's writes wait out every batch); batches are
+    /// then sized by time ([`crate::retention::fit_to_budget`]). `None`: by rows only.
+    fn batch_budget(&self) -> Option<Duration> {
+        None
+    }
     /// Reclaims space after a cleanup; returns the statements it ran.
     fn vacuum(&mut self, tables: &[String]) -> Result<Vec<String>>;
     /// The keyset lower bound older than any row, in the dialect's time text

@@ -153,7 +153,9 @@ fn run(
 ) -> Result<Outcome> {
     conn.in_transaction(TxKind::Scratch, namespace, opts.lock_timeout, |session| {
         for (i, file) in files.iter().enumerate() {
-            if let Err(located) = run_file(session, &file.sql) {
+            // A no-transaction file's CONCURRENTLY builds run in this one transaction.
+            let sql = crate::online::for_scratch(&file.sql);
+            if let Err(located) = run_file(session, &sql) {
                 return Ok(Outcome::Failed(Failure {
                     file: i,
                     line: Some(located.statement.line),

@@ -132,10 +132,50 @@ pub fn next_limit(limit: u64, batch_size: u64, cascading: bool, observed: Observ
     }
 }
 
+/// The first batch's limit under a time budget: small, until a batch has been timed.
+pub const BUDGET_START: u64 = 500;
+
+/// Under a time budget, batches never shrink below this many rows (or `--batch-size`, if
+/// smaller): a batch that small costs its commit (a disk flush), not its rows, and
+/// shrinking it further would only multiply the commits.
+pub const BUDGET_FLOOR: u64 = 100;
+
+/// The row limit of the next batch when batches are sized by time: the last batch held its
+/// locks for `held` with `limit` rows; the next one aims at 80% of `budget`, shrinking
+/// proportionally when over it (not below [`BUDGET_FLOOR`]) and growing at most twofold,
+/// never past `batch_size`.
+pub fn fit_to_budget(limit: u64, batch_size: u64, held: Duration, budget: Duration) -> u64 {
+    let batch_size = batch_size.max(1);
+    let held_us = held.as_micros().max(1);
+    let aim_us = budget.as_micros() * 8 / 10;
+    let scaled = (u128::from(limit.max(1)) * aim_us / held_us).min(u128::from(u64::MAX)) as u64;
+    scaled
+        .clamp(BUDGET_FLOOR, limit.max(BUDGET_FLOOR).saturating_mul(2))
+        .min(batch_size)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::settings::{CleanupConfig, PolicyOverride};
+
+    #[test]
+    fn batches_under_a_time_budget_shrink_when_slow_and_grow_slowly() {
+        let budget = Duration::from_millis(100);
+        let ms = Duration::from_millis;
+        // 5,000 rows held the lock 600 ms: the next batch aims at 80 ms.
+        assert_eq!(fit_to_budget(5000, 5000, ms(600), budget), 666);
+        // Fast batches grow, twofold at most, never past --batch-size.
+        assert_eq!(fit_to_budget(500, 5000, ms(10), budget), 1000);
+        assert_eq!(fit_to_budget(4000, 5000, ms(10), budget), 5000);
+        // Never below the floor (a batch that small costs its commit), nor past --batch-size.
+        assert_eq!(
+            fit_to_budget(150, 5000, Duration::from_secs(5), budget),
+            100
+        );
+        assert_eq!(fit_to_budget(100, 100, Duration::from_secs(5), budget), 100);
+        assert_eq!(fit_to_budget(0, 0, Duration::ZERO, budget), 1);
+    }
 
     fn decl(table: &str, keep: &str, enabled: bool) -> PolicyDecl {
         PolicyDecl {

@@ -25,12 +25,19 @@ pub struct Job {
 
 impl Job {
     /// `"tc" < cutoff AND (condition)`, with `alias.` before the time column if given.
-    fn expired_sql(&self, alias: Option<&str>, cutoff: &str) -> String {
+    /// With `text_only` (SQLite counts), only text times compare: SQLite orders every
+    /// number before every text, so an INTEGER epoch or REAL julianday would always read
+    /// as older than the text cutoff.
+    fn expired_sql(&self, alias: Option<&str>, cutoff: &str, text_only: bool) -> String {
         let col = match alias {
             Some(a) => format!("{a}.{}", quote_ident(&self.time_column)),
             None => quote_ident(&self.time_column),
         };
-        let mut s = format!("{col} < {cutoff}");
+        let mut s = if text_only {
+            format!("typeof({col}) = 'text' AND {col} < {cutoff}")
+        } else {
+            format!("{col} < {cutoff}")
+        };
         if let Some(c) = &self.condition {
             s.push_str(&format!(" AND ({c})"));
         }
@@ -46,12 +53,15 @@ impl Job {
     /// the newest time the previous batch deleted). The rows go oldest first, by the time
     /// column, so the index leading with it drives the batch. PostgreSQL returns one row
     /// (rows deleted, newest time deleted as text); SQLite returns each deleted row's time.
+    /// SQLite runs only the keyset form, its first batch from the text floor
+    /// `1970-01-01 00:00:00`: a number (epoch, julianday) sorts before every text, so the
+    /// lower bound keeps numeric times out of every batch.
     pub fn batch_delete_sql(&self, dialect: Dialect, keyset: bool) -> String {
         let table = quote_ident(&self.table);
         let tc = quote_ident(&self.time_column);
         match dialect {
             Dialect::Postgres => {
-                let mut pred = self.expired_sql(None, "($1::text)::timestamptz");
+                let mut pred = self.expired_sql(None, "($1::text)::timestamptz", false);
                 if keyset {
                     pred.push_str(&format!(" AND {tc} >= ($3::text)::timestamptz"));
                 }
@@ -61,7 +71,7 @@ impl Job {
                 )
             }
             Dialect::Sqlite => {
-                let mut pred = self.expired_sql(None, "?1");
+                let mut pred = self.expired_sql(None, "?1", false);
                 if keyset {
                     pred.push_str(&format!(" AND {tc} >= ?3"));
                 }
@@ -81,6 +91,8 @@ pub struct Batch {
     pub cascaded: u64,
     /// The newest time value the batch deleted: where the next batch starts.
     pub last: Option<String>,
+    /// How long the batch's transaction held its locks (begin to commit).
+    pub held: Duration,
 }
 
 /// A foreign key whose parent deletions cascade to its child.
@@ -93,18 +105,25 @@ pub struct Cascade {
 }
 
 /// The count queries of a dry run: the expired rows of `job` at the cutoff `literal` (SQL
-/// text in the dialect's form), then one per table its deletes would cascade to.
-pub fn count_queries(job: &Job, literal: &str, cascades: &[Cascade]) -> (String, Vec<String>) {
+/// text in the dialect's form), then one per table its deletes would cascade to. On
+/// SQLite only text times count (see [`Job::batch_delete_sql`]).
+pub fn count_queries(
+    job: &Job,
+    literal: &str,
+    cascades: &[Cascade],
+    dialect: Dialect,
+) -> (String, Vec<String>) {
+    let text_only = dialect == Dialect::Sqlite;
     let direct = format!(
         "SELECT count(*) FROM {} WHERE {}",
         quote_ident(&job.table),
-        job.expired_sql(None, literal)
+        job.expired_sql(None, literal, text_only)
     );
     let mut queries = Vec::new();
     cascade_counts(
         cascades,
         &job.table,
-        &job.expired_sql(Some("t0"), literal),
+        &job.expired_sql(Some("t0"), literal, text_only),
         1,
         &mut queries,
     );
@@ -124,6 +143,24 @@ pub fn descendants(table: &str, cascades: &[Cascade]) -> Vec<String> {
         }
     }
     out
+}
+
+/// The rows of `job` that would compare as expired on SQLite but hold no text time of
+/// the form `YYYY-MM-DD...` from 1970 on (a unix epoch INTEGER, a julianday REAL, an epoch
+/// stored as text): cleanup refuses to run while there are any, since comparing them with
+/// the text cutoff says nothing about their age.
+pub fn sqlite_odd_times_sql(job: &Job, floor: &str) -> String {
+    let tc = quote_ident(&job.time_column);
+    let mut s = format!(
+        "SELECT count(*), coalesce(group_concat(DISTINCT typeof({tc})), '') FROM {} WHERE {tc} < ?1 \
+         AND NOT (typeof({tc}) = 'text' AND {tc} >= '{}' AND {tc} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*')",
+        quote_ident(&job.table),
+        floor.replace('\'', "''")
+    );
+    if let Some(c) = &job.condition {
+        s.push_str(&format!(" AND ({c})"));
+    }
+    s
 }
 
 /// Per-batch limits (PostgreSQL).
@@ -225,7 +262,8 @@ mod tests {
             ["messages", "reactions"]
         );
         assert!(descendants("reactions", &cascades).is_empty());
-        let (direct, children) = count_queries(&job(None), "'2026-01-01'", &cascades);
+        let (direct, children) =
+            count_queries(&job(None), "'2026-01-01'", &cascades, Dialect::Postgres);
         assert_eq!(
             direct,
             "SELECT count(*) FROM \"sessions\" WHERE \"ended_at\" < '2026-01-01'"

@@ -10,6 +10,7 @@
 pub mod conn;
 pub mod introspect;
 pub mod load;
+pub mod online;
 pub mod plan;
 pub mod retention;
 pub mod scratch;
@@ -104,23 +105,66 @@ impl PgTarget {
         })
     }
 
+    /// Connects, bounding everything up to the first query (TCP, TLS, authentication) by
+    /// the connect timeout: rust-postgres's own `connect_timeout` bounds only the socket
+    /// connect, and a server that accepts and never answers would hold the run until the
+    /// peer closes. The handshake runs on a thread; at the deadline chatdb gives up on it
+    /// (the thread and its socket go when the process exits, which a failed connection
+    /// always leads to).
     pub fn connect(&self, opts: ConnectOpts) -> Result<postgres::Client> {
         let mut config = self.config.clone();
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(opts.connect_timeout);
         }
-        let client = if self.ssl_mode == SslMode::Disable {
-            config.connect(postgres::NoTls)
+        let bound = config
+            .get_connect_timeout()
+            .copied()
+            .unwrap_or(opts.connect_timeout);
+        let tls = if self.ssl_mode == SslMode::Disable {
+            None
         } else {
-            config.connect(self.tls()?)
+            Some(self.tls()?)
         };
-        client.map_err(crate::db::SqlError::from).with_context(|| {
+        let (send, receive) = std::sync::mpsc::channel();
+        let handshake = config.clone();
+        std::thread::Builder::new()
+            .name("pg-connect".into())
+            .spawn(move || {
+                let client = match tls {
+                    None => handshake.connect(postgres::NoTls),
+                    Some(tls) => handshake.connect(tls),
+                };
+                let _ = send.send(client);
+            })
+            .context("starting the connection thread")?;
+        let context = || {
             format!(
                 "cannot connect to {} (connect timeout {})",
                 self.display,
-                humantime::format_duration(opts.connect_timeout)
+                humantime::format_duration(bound)
             )
-        })
+        };
+        match receive.recv_timeout(bound) {
+            Ok(client) => client
+                .map_err(crate::db::SqlError::from)
+                .with_context(context),
+            Err(_) => Err(anyhow::anyhow!(
+                "no answer from {} within the connect timeout {} (TCP, TLS and authentication): \
+                 is it a PostgreSQL server, and is it up? (--connect-timeout raises the bound)",
+                servers(&config),
+                humantime::format_duration(bound)
+            ))
+            .with_context(context),
+        }
+    }
+
+    /// The TLS connector a cancel request goes through, as the connection's.
+    pub fn cancel_tls(&self) -> Option<postgres_native_tls::MakeTlsConnector> {
+        if self.ssl_mode == SslMode::Disable {
+            None
+        } else {
+            self.tls().ok()
+        }
     }
 
     fn tls(&self) -> Result<postgres_native_tls::MakeTlsConnector> {
@@ -153,6 +197,24 @@ impl PgTarget {
         let connector = builder.build().context("setting up TLS")?;
         Ok(postgres_native_tls::MakeTlsConnector::new(connector))
     }
+}
+
+/// The servers a config names, `host:port` each, for messages (no user, no password).
+fn servers(config: &postgres::Config) -> String {
+    let ports = config.get_ports();
+    config
+        .get_hosts()
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let port = ports.get(i).or(ports.first()).copied().unwrap_or(5432);
+            match h {
+                postgres::config::Host::Tcp(name) => format!("{name}:{port}"),
+                postgres::config::Host::Unix(path) => format!("{}:{port}", path.display()),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The server's own words for an error: severity, SQLSTATE, message, detail, hint, where.

@@ -35,7 +35,9 @@ impl Retention for PgConn {
         if got {
             Ok(CleanupLock::held())
         } else {
-            Err(cleanup_busy().into())
+            let holder =
+                super::conn::advisory_holder(&mut self.client, "chatdb.cleanup", &self.namespace);
+            Err(cleanup_busy(holder).into())
         }
     }
 
@@ -99,6 +101,10 @@ impl Retention for PgConn {
             .collect())
     }
 
+    fn sql_dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
     fn cutoff_literal(&self, cutoff: &str) -> String {
         format!("'{}'::timestamptz", cutoff.replace('\'', "''"))
     }
@@ -116,6 +122,7 @@ impl Retention for PgConn {
         timeouts: Timeouts,
     ) -> Result<Batch> {
         let namespace = self.namespace.clone();
+        let started = std::time::Instant::now();
         let mut tx = begin(
             &mut self.client,
             &TxOpts {
@@ -146,6 +153,7 @@ impl Retention for PgConn {
             deleted: count(deleted),
             cascaded: count(cascaded),
             last,
+            held: started.elapsed(),
         })
     }
 

@@ -89,6 +89,8 @@ fn busy(what: &'static str, waited: Duration, timeout: Duration) -> LockError {
             waited.as_secs_f64(),
             humantime::format_duration(timeout)
         ),
+        // SQLite keeps no record of who holds its write lock.
+        holder: "another connection to the file (an application or another chatdb run; SQLite cannot say which)".to_string(),
     }
 }
 
@@ -197,5 +199,15 @@ impl Backend for SqliteConn {
 
     fn check_note(&self) -> Option<&'static str> {
         Some("chatdb's own connections enforce foreign keys; foreign-keys-off reports the rows left by connections that did not")
+    }
+
+    fn canceller(&self) -> Box<dyn Fn() + Send> {
+        let handle = self.conn.get_interrupt_handle();
+        Box::new(move || handle.interrupt())
+    }
+
+    fn lock_holders(&mut self) -> Vec<String> {
+        // SQLite keeps no record of who holds its lock.
+        Vec::new()
     }
 }

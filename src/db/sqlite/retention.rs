@@ -1,23 +1,30 @@
 //! Cleanup on SQLite: an OS lock on `<database>-chatdb-cleanup.lock` (SQLite has no
 //! advisory locks), the batch DELETE through a rowid list in its own `BEGIN IMMEDIATE`
 //! transaction followed by a pause as long as the batch (so the application's writers get
-//! the lock between batches), cascaded rows counted from `total_changes`, and a WAL
-//! checkpoint and incremental vacuum where those are enabled.
+//! the lock between batches), batches sized by time (`batch_budget`: 60 ms of lock), cascaded rows counted from `total_changes`, and a WAL
+//! checkpoint and incremental vacuum where those are enabled. Times compare as text: a
+//! policy whose column holds numbers (epoch, julianday) is refused ([`Retention::refuse_odd_times`]).
 
 use std::fs::File;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 
 use super::{begin, SqliteConn};
 use crate::catalog::Dialect;
 use crate::db::retention::{cleanup_busy, count, CleanupLock, Retention};
 use crate::db::{quote_ident, TxKind, TxOpts};
+use crate::retention::sql::sqlite_odd_times_sql;
 use crate::retention::{Batch, Cascade, Job, Timeouts};
 
 /// The longest pause between two batches.
 const MAX_PAUSE: Duration = Duration::from_millis(250);
+/// How long one batch may hold the write lock: an application write that arrives just as a
+/// batch starts waits this long plus its busy handler's sleep (up to 100 ms per try), which
+/// keeps it under 250 ms. Batches aim at 80% of it (`fit_to_budget`); measured in
+/// BENCHMARKS.md (`benches/cleanup_sqlite_writers.sh`).
+const BATCH_BUDGET: Duration = Duration::from_millis(60);
 
 impl Retention for SqliteConn {
     fn cleanup_session(&mut self) -> Result<()> {
@@ -40,7 +47,7 @@ impl Retention for SqliteConn {
             .with_context(|| format!("opening the cleanup lock file {}", path.display()))?;
         match file.try_lock() {
             Ok(()) => Ok(CleanupLock::file(file)),
-            Err(std::fs::TryLockError::WouldBlock) => Err(cleanup_busy().into()),
+            Err(std::fs::TryLockError::WouldBlock) => Err(cleanup_busy(None).into()),
             Err(std::fs::TryLockError::Error(e)) => {
                 Err(anyhow::Error::new(e).context(format!("locking {}", path.display())))
             }
@@ -108,6 +115,35 @@ impl Retention for SqliteConn {
         Ok(out.into_iter().map(|(_, _, c)| c).collect())
     }
 
+    fn sql_dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    fn refuse_odd_times(&mut self, job: &Job, cutoff: &str) -> Result<()> {
+        let sql = sqlite_odd_times_sql(job, self.keyset_floor());
+        let (n, kinds): (i64, String) = self
+            .conn
+            .query_row(&sql, [cutoff], |r| Ok((r.get(0)?, r.get(1)?)))
+            .with_context(|| format!("checking the times in {}.{}", job.table, job.time_column))?;
+        if n > 0 {
+            bail!(
+                "{}.{}: {n} row(s) hold a time that is not SQLite date text `YYYY-MM-DD HH:MM:SS` (stored as {kinds}); \
+                 SQLite orders every number before every text, so comparing them with the cutoff says nothing about their age \
+                 and cleanup refuses to touch the table. Convert them first, e.g. \
+                 UPDATE \"{}\" SET \"{}\" = datetime(\"{}\", 'unixepoch') WHERE typeof(\"{}\") = 'integer' \
+                 (unix epoch seconds; a julianday REAL converts with datetime(\"{}\"))",
+                job.table,
+                job.time_column,
+                job.table,
+                job.time_column,
+                job.time_column,
+                job.time_column,
+                job.time_column,
+            );
+        }
+        Ok(())
+    }
+
     fn cutoff_literal(&self, cutoff: &str) -> String {
         format!("'{}'", cutoff.replace('\'', "''"))
     }
@@ -125,13 +161,17 @@ impl Retention for SqliteConn {
         _timeouts: Timeouts,
     ) -> Result<Batch> {
         let timeout = self.lock_timeout;
+        let floor = self.keyset_floor();
         let started = std::time::Instant::now();
         let tx = begin(
             &mut self.conn,
             &TxOpts::new(TxKind::Batch, crate::names::DEFAULT_NAMESPACE),
             timeout,
         )?;
-        let sql = job.batch_delete_sql(Dialect::Sqlite, from.is_some());
+        // Always the keyset form, the first batch from the text floor: numbers sort before
+        // every text, so the lower bound keeps a numeric time out of every batch.
+        let sql = job.batch_delete_sql(Dialect::Sqlite, true);
+        let from = Some(from.unwrap_or(floor));
         let before = tx.total_changes();
         let mut deleted = 0u64;
         let mut last: Option<String> = None;
@@ -164,14 +204,16 @@ impl Retention for SqliteConn {
         }
         let cascaded = (tx.total_changes() - before).saturating_sub(deleted);
         tx.commit()?;
+        let held = started.elapsed();
         // SQLite has one writer, and a writer waiting in its busy handler sleeps between
         // tries: stay off the lock as long as the batch held it (at most 250 ms), so that
         // the application's writes get their turn instead of waiting out the whole run.
-        std::thread::sleep(started.elapsed().min(MAX_PAUSE));
+        std::thread::sleep(held.min(MAX_PAUSE));
         Ok(Batch {
             deleted,
             cascaded,
             last,
+            held,
         })
     }
 
@@ -197,5 +239,9 @@ impl Retention for SqliteConn {
 
     fn keyset_floor(&self) -> &'static str {
         "1970-01-01 00:00:00"
+    }
+
+    fn batch_budget(&self) -> Option<Duration> {
+        Some(BATCH_BUDGET)
     }
 }

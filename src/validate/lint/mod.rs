@@ -18,11 +18,22 @@
 //! or, for a released migration (which is never edited), with `[[validate.lint_allow]]` in
 //! the schema's manifest.
 
+pub mod adding_foreign_key_column;
 pub mod adding_required_column;
+pub mod adding_unique_constraint;
 pub mod changing_column_type;
+pub mod check_without_not_valid;
+pub mod concurrently_in_transaction;
+pub mod drop_index_without_concurrently;
 pub mod dropping_column_or_table;
 pub mod fk_without_not_valid;
+pub mod no_transaction_idempotent;
+pub mod reindex_without_concurrently;
+pub mod renaming;
 pub mod require_concurrent_index;
+pub mod rewriting_column;
+pub mod setting_not_null;
+pub mod truncate_cascade;
 pub mod volatile_default;
 
 use std::collections::BTreeSet;
@@ -60,6 +71,47 @@ pub const LINTS: &[(&Rule, Check)] = &[
         Check::Statement(volatile_default::check),
     ),
     (
+        &no_transaction_idempotent::RULE,
+        Check::Statement(no_transaction_idempotent::check),
+    ),
+    (
+        &concurrently_in_transaction::RULE,
+        Check::Statement(concurrently_in_transaction::check),
+    ),
+    (
+        &adding_unique_constraint::RULE,
+        Check::Statement(adding_unique_constraint::check),
+    ),
+    (
+        &check_without_not_valid::RULE,
+        Check::Statement(check_without_not_valid::check),
+    ),
+    (
+        &reindex_without_concurrently::RULE,
+        Check::Statement(reindex_without_concurrently::check),
+    ),
+    (&renaming::RULE, Check::Statement(renaming::check)),
+    (
+        &rewriting_column::RULE,
+        Check::Statement(rewriting_column::check),
+    ),
+    (
+        &setting_not_null::RULE,
+        Check::Statement(setting_not_null::check),
+    ),
+    (
+        &truncate_cascade::RULE,
+        Check::Statement(truncate_cascade::check),
+    ),
+    (
+        &drop_index_without_concurrently::RULE,
+        Check::Statement(drop_index_without_concurrently::check),
+    ),
+    (
+        &adding_foreign_key_column::RULE,
+        Check::Statement(adding_foreign_key_column::check),
+    ),
+    (
         &fk_without_index::RULE,
         Check::Model(fk_without_index::lint),
     ),
@@ -93,6 +145,8 @@ pub struct Statement<'a> {
     /// Tables created earlier in the same migration: nothing done to them can hurt a live
     /// table, since they are new.
     pub created_here: &'a BTreeSet<String>,
+    /// The file starts with `-- chatdb:no-transaction` (run outside a transaction).
+    pub no_transaction: bool,
 }
 
 /// What a model rule found, and which file and statement to blame.
@@ -187,6 +241,7 @@ pub fn run(files: &[MigrationFile], model: Option<&Inventory>) -> Vec<Flagged> {
                             tokens,
                             line: first_line,
                             created_here: &created,
+                            no_transaction: crate::online::is_no_transaction(&p.file.sql),
                         };
                         for hit in check(&stmt) {
                             out.push(Flagged {
@@ -392,6 +447,7 @@ pub mod testkit {
                 tokens: sqltext::tokens(text),
                 line: s.line,
                 created_here: &created,
+                no_transaction: crate::online::is_no_transaction(sql),
             };
             out.extend(check(&stmt));
             if let Some(t) = created_table(&stmt.tokens) {

@@ -4,11 +4,12 @@
 //! A plain `CREATE INDEX` holds a SHARE lock on the table until the build ends: reads go on,
 //! every INSERT, UPDATE and DELETE waits, for as long as the build takes on a big table.
 //! `CREATE INDEX CONCURRENTLY` does not block writes, but it cannot run inside a
-//! transaction block, and chatdb runs each `migrate` in one transaction. So on a table that
-//! is big in production: build the index beforehand, outside chatdb, with
-//! `CREATE INDEX CONCURRENTLY`, and write the migration as `CREATE INDEX IF NOT EXISTS`
-//! (then a no-op where the index was built, and still correct on a fresh database). The
-//! rule accepts `IF NOT EXISTS` as that pattern. On a table known to stay small, allow it.
+//! transaction block: put it in a no-transaction migration (first line
+//! `-- chatdb:no-transaction`, `chatdb new NAME --no-transaction`) as
+//! `CREATE INDEX CONCURRENTLY IF NOT EXISTS` (`concurrently-in-transaction` flags it in an
+//! ordinary migration). The rule also accepts `CREATE INDEX IF NOT EXISTS`, for an index
+//! built beforehand outside chatdb (the migration is then a no-op there, and still correct
+//! on a fresh database). On a table known to stay small, allow it.
 
 use super::{qualified_name, Found, Statement};
 use crate::finding::{Rule, Scope, Severity, POSTGRES};

@@ -1,0 +1,1011 @@
+//! Migrations on big, live PostgreSQL tables (issue 13): a no-transaction migration builds
+//! an index concurrently while an application writes; a DDL statement behind a long
+//! application transaction times out, is tried again and never holds the writer up past
+//! its lock timeout; a killed concurrent build is reported by `status` and finished by
+//! the next `migrate`; the groups a run commits, in `--dry-run` and in the report.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::common::{chatdb, schema_dir, spawn_chatdb, stderr, stdout, PgDb};
+use crate::pg_or_skip;
+
+const V1: &str =
+    "CREATE TABLE messages (id bigserial PRIMARY KEY, room_id int NOT NULL, body text NOT NULL);\n";
+const CIC: &str = "-- chatdb:no-transaction\n-- built while the application writes\nCREATE INDEX CONCURRENTLY IF NOT EXISTS messages_room ON messages (room_id);\n";
+
+/// A schema dir `demo` with `files` for PostgreSQL (and plain twins for SQLite).
+fn fixture(root: &std::path::Path, files: &[(&str, &str)]) -> String {
+    for (name, sql) in files {
+        schema_dir(root, "demo", &[("postgres", name, sql)]);
+    }
+    root.to_str().expect("utf8").to_string()
+}
+
+fn migrate_to_1_and_fill(db: &PgDb, root: &std::path::Path, sd: &str, rows: i64) {
+    chatdb(root)
+        .args([
+            "-d",
+            &db.url,
+            "--schema-dir",
+            sd,
+            "-s",
+            "demo",
+            "migrate",
+            "--target",
+            "1",
+        ])
+        .assert()
+        .success();
+    db.client()
+        .execute(
+            "INSERT INTO messages (room_id, body) SELECT g % 1000, 'message ' || g FROM generate_series(1, $1::int8) g",
+            &[&rows],
+        )
+        .expect("fill messages");
+}
+
+/// An application writing to `messages` in short transactions until stopped; returns its
+/// longest single INSERT and how many it made.
+struct Writer {
+    stop: Arc<AtomicBool>,
+    handle: std::thread::JoinHandle<(Duration, u64)>,
+}
+
+impl Writer {
+    fn start(db: &PgDb) -> Writer {
+        let mut client = db.client();
+        client
+            .batch_execute("SET application_name = 'writer'; SET statement_timeout = '60s'")
+            .expect("writer settings");
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let handle = std::thread::spawn(move || {
+            let (mut longest, mut n) = (Duration::ZERO, 0u64);
+            while !flag.load(Ordering::Relaxed) {
+                let t = Instant::now();
+                client
+                    .execute(
+                        "INSERT INTO messages (room_id, body) VALUES (7, 'live')",
+                        &[],
+                    )
+                    .expect("application insert");
+                longest = longest.max(t.elapsed());
+                n += 1;
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            (longest, n)
+        });
+        Writer { stop, handle }
+    }
+
+    fn finish(self) -> (Duration, u64) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.handle.join().expect("writer thread")
+    }
+}
+
+fn index_state(db: &PgDb, name: &str) -> Option<bool> {
+    db.client()
+        .query_opt(
+            "SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass($1)",
+            &[&name],
+        )
+        .expect("pg_index")
+        .map(|r| r.get(0))
+}
+
+fn history(db: &PgDb) -> i64 {
+    db.client()
+        .query_one("SELECT count(*) FROM chatdb_history_demo", &[])
+        .expect("history")
+        .get(0)
+}
+
+#[test]
+fn a_no_transaction_migration_builds_an_index_concurrently_without_blocking_the_writer_postgres() {
+    let db = pg_or_skip!("online_cic_writer");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let sd = fixture(root, &[("V1__init.sql", V1), ("V2__room_index.sql", CIC)]);
+    migrate_to_1_and_fill(&db, root, &sd, 1_000_000);
+
+    let writer = Writer::start(&db);
+    std::thread::sleep(Duration::from_millis(200));
+    let started = Instant::now();
+    let out = chatdb(root)
+        .args([
+            "-d",
+            &db.url,
+            "--schema-dir",
+            &sd,
+            "-s",
+            "demo",
+            "migrate",
+            "--ddl-lock-timeout",
+            "1s",
+        ])
+        .output()
+        .expect("run");
+    let took = started.elapsed();
+    let (longest, inserts) = writer.finish();
+    eprintln!("measured: longest application INSERT {longest:?} over {inserts} inserts");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("V2 outside a transaction"),
+        "the report names the group: {}",
+        stdout(&out)
+    );
+    assert_eq!(
+        index_state(&db, "messages_room"),
+        Some(true),
+        "built and valid"
+    );
+    assert_eq!(
+        history(&db),
+        2,
+        "the history row is written after the last statement"
+    );
+    assert!(
+        inserts > 10,
+        "the application wrote throughout ({inserts} inserts in {took:?})"
+    );
+    assert!(
+        longest < Duration::from_secs(2),
+        "an application INSERT waited {longest:?} during a {took:?} concurrent build"
+    );
+    // refinery and status agree on the row chatdb wrote.
+    let out = chatdb(root)
+        .args([
+            "-d",
+            &db.url,
+            "--schema-dir",
+            &sd,
+            "-s",
+            "demo",
+            "status",
+            "--exit-code",
+        ])
+        .output()
+        .expect("status");
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let out = chatdb(root)
+        .args(["-d", &db.url, "--schema-dir", &sd, "-s", "demo", "migrate"])
+        .output()
+        .expect("migrate again");
+    assert!(
+        stdout(&out).contains("already up to date"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn ddl_behind_a_long_transaction_times_out_retries_and_never_blocks_the_writer_past_the_limit_postgres(
+) {
+    let db = pg_or_skip!("online_ddl_retry");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let sd = fixture(
+        root,
+        &[
+            ("V1__init.sql", V1),
+            (
+                "V2__add_column.sql",
+                "ALTER TABLE messages ADD COLUMN edited_at timestamptz;\n",
+            ),
+            ("V3__room_index.sql", CIC),
+        ],
+    );
+    migrate_to_1_and_fill(&db, root, &sd, 1_000_000);
+
+    // The application's long transaction: it writes to `messages` and stays open 4 s.
+    let mut long = db.client();
+    long.batch_execute("SET application_name = 'long_report'")
+        .expect("name");
+    let long_pid: i32 = long
+        .query_one("SELECT pg_backend_pid()", &[])
+        .expect("pid")
+        .get(0);
+    let holder = std::thread::spawn(move || {
+        let mut tx = long.transaction().expect("begin");
+        for _ in 0..8 {
+            tx.execute(
+                "INSERT INTO messages (room_id, body) VALUES (1, 'report')",
+                &[],
+            )
+            .expect("the long transaction writes");
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        tx.commit().expect("commit");
+    });
+    let writer = Writer::start(&db);
+    std::thread::sleep(Duration::from_millis(300));
+    let limit = Duration::from_secs(1);
+    let out = chatdb(root)
+        .args([
+            "-d",
+            &db.url,
+            "--schema-dir",
+            &sd,
+            "-s",
+            "demo",
+            "migrate",
+            "--ddl-lock-timeout",
+            "1s",
+            "--ddl-retries",
+            "8",
+        ])
+        .output()
+        .expect("run");
+    let (longest, inserts) = writer.finish();
+    eprintln!("measured: longest application INSERT {longest:?} over {inserts} inserts");
+    holder.join().expect("holder");
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("V2__add_column.sql, line 1: lock not had within 1s (try 1 of 9)"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "held by pid {long_pid} (application_name `long_report`, transaction open"
+        )),
+        "each try names the holder: {err}"
+    );
+    assert!(
+        err.lines().all(|l| l.starts_with("chatdb: ")),
+        "one line per try: {err}"
+    );
+    assert!(inserts > 10, "the application wrote throughout");
+    assert!(
+        longest < limit + Duration::from_secs(1),
+        "an application INSERT waited {longest:?}, more than the lock timeout plus one second"
+    );
+    let cols: i64 = db
+        .client()
+        .query_one(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'messages' AND column_name = 'edited_at'",
+            &[],
+        )
+        .expect("columns")
+        .get(0);
+    assert_eq!(cols, 1);
+    assert_eq!(index_state(&db, "messages_room"), Some(true));
+    assert_eq!(history(&db), 3);
+}
+
+#[test]
+fn ddl_that_never_gets_its_lock_fails_after_its_tries_with_nothing_half_done_postgres() {
+    let db = pg_or_skip!("online_ddl_gives_up");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let sd = fixture(
+        root,
+        &[
+            ("V1__init.sql", V1),
+            (
+                "V2__two.sql",
+                "CREATE TABLE other (id int);\nALTER TABLE messages ADD COLUMN x int;\n",
+            ),
+        ],
+    );
+    migrate_to_1_and_fill(&db, root, &sd, 10);
+    let mut app = db.client();
+    let mut tx = app.transaction().expect("begin");
+    tx.query("SELECT * FROM messages", &[]).expect("read");
+    let started = Instant::now();
+    let out = chatdb(root)
+        .args([
+            "-d",
+            &db.url,
+            "--schema-dir",
+            &sd,
+            "-s",
+            "demo",
+            "migrate",
+            "--ddl-lock-timeout",
+            "300ms",
+            "--ddl-retries",
+            "2",
+        ])
+        .output()
+        .expect("run");
+    let took = started.elapsed();
+    tx.commit().expect("commit");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.matches("lock not had within 300ms").count(), 3, "{err}");
+    assert!(
+        err.contains("try 3 of 3") && err.contains("giving up"),
+        "{err}"
+    );
+    assert!(err.contains("tries:     3, each rolled back"), "{err}");
+    assert!(took < Duration::from_secs(6), "bounded: {took:?}");
+    let other: bool = db
+        .client()
+        .query_one("SELECT to_regclass('other') IS NOT NULL", &[])
+        .expect("regclass")
+        .get(0);
+    assert!(!other, "nothing of the migration is left");
+    assert_eq!(history(&db), 1);
+}
+
+#[test]
+fn a_killed_concurrent_build_is_reported_by_status_and_rebuilt_by_the_next_migrate_postgres() {
+    let db = pg_or_skip!("online_killed_cic");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let sd = fixture(root, &[("V1__init.sql", V1), ("V2__room_index.sql", CIC)]);
+    migrate_to_1_and_fill(&db, root, &sd, 1_000_000);
+    let writer = Writer::start(&db);
+
+    // A transaction that stays open keeps the concurrent build waiting, with its INVALID
+    // index already in the catalog: the build is killed there.
+    let mut app = db.client();
+    let mut tx = app.transaction().expect("begin");
+    tx.query("SELECT count(*) FROM messages", &[])
+        .expect("read");
+    let mut child = spawn_chatdb(
+        root,
+        &[
+            "-d",
+            &db.url,
+            "--schema-dir",
+            &sd,
+            "-s",
+            "demo",
+            "migrate",
+            "--ddl-lock-timeout",
+            "60s",
+        ],
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while index_state(&db, "messages_room") != Some(false) {
+        assert!(Instant::now() < deadline, "the build never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    // The server notices the dead client (client_connection_check_interval) and cancels.
+    let gone = Instant::now() + Duration::from_secs(10);
+    loop {
+        let n: i64 = db
+            .client()
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'chatdb'",
+                &[],
+            )
+            .expect("activity")
+            .get(0);
+        if n == 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < gone,
+            "the killed run's statement is still running"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    tx.commit().expect("commit");
+    assert_eq!(
+        index_state(&db, "messages_room"),
+        Some(false),
+        "left INVALID"
+    );
+
+    let out = chatdb(root)
+        .args(["-d", &db.url, "--schema-dir", &sd, "-s", "demo", "status"])
+        .output()
+        .expect("status");
+    let text = stdout(&out);
+    assert!(text.contains("PARTLY APPLIED"), "{text}");
+    assert!(
+        text.contains("index messages_room is INVALID; run `chatdb migrate` to finish it"),
+        "{text}"
+    );
+    let out = chatdb(root)
+        .args([
+            "-d",
+            &db.url,
+            "--schema-dir",
+            &sd,
+            "-s",
+            "demo",
+            "status",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("status json");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["migrations"][1]["state"], "partly_applied");
+    assert_eq!(v["pending"], 1);
+
+    let out = chatdb(root)
+        .args(["-d", &db.url, "--schema-dir", &sd, "-s", "demo", "migrate"])
+        .output()
+        .expect("migrate again");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("index messages_room is INVALID (left by a failed or interrupted CONCURRENTLY build): dropping it"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(index_state(&db, "messages_room"), Some(true));
+    let invalid: i64 = db
+        .client()
+        .query_one("SELECT count(*) FROM pg_index WHERE NOT indisvalid", &[])
+        .expect("invalid")
+        .get(0);
+    assert_eq!(invalid, 0, "no INVALID index is left");
+    assert_eq!(history(&db), 2);
+    let (longest, inserts) = writer.finish();
+    eprintln!("measured: longest application INSERT {longest:?} over {inserts} inserts");
+    assert!(inserts > 10, "the application wrote throughout");
+    assert!(
+        longest < Duration::from_secs(2),
+        "an application INSERT waited {longest:?} while the build was killed and redone"
+    );
+}
+
+#[test]
+fn groups_are_shown_by_dry_run_and_a_failed_no_transaction_step_says_what_committed_postgres() {
+    let db = pg_or_skip!("online_groups");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let bad = "-- chatdb:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS messages_room ON messages (room_id);\nCREATE INDEX CONCURRENTLY IF NOT EXISTS messages_nope ON messages (nope);\n";
+    let sd = fixture(
+        root,
+        &[
+            ("V1__init.sql", V1),
+            ("V2__col.sql", "ALTER TABLE messages ADD COLUMN x int;\n"),
+            ("V3__idx.sql", bad),
+            ("V4__after.sql", "ALTER TABLE messages ADD COLUMN y int;\n"),
+        ],
+    );
+    let out = chatdb(root)
+        .args([
+            "-d",
+            &db.url,
+            "--schema-dir",
+            &sd,
+            "-s",
+            "demo",
+            "migrate",
+            "--dry-run",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("dry run");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        v["groups"],
+        serde_json::json!([
+            {"versions": [1, 2], "transaction": true},
+            {"versions": [3], "transaction": false},
+            {"versions": [4], "transaction": true}
+        ])
+    );
+    let out = chatdb(root)
+        .args([
+            "-d",
+            &db.url,
+            "--schema-dir",
+            &sd,
+            "-s",
+            "demo",
+            "migrate",
+            "--dry-run",
+        ])
+        .output()
+        .expect("dry run");
+    let text = stdout(&out);
+    assert!(text.contains("in 3 groups"), "{text}");
+    assert!(
+        text.contains("-- group 2: V3 outside a transaction"),
+        "{text}"
+    );
+
+    let out = chatdb(root)
+        .args(["-d", &db.url, "--schema-dir", &sd, "-s", "demo", "migrate"])
+        .output()
+        .expect("migrate");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("migration V3__idx failed outside a transaction"),
+        "{err}"
+    );
+    assert!(err.contains("V3__idx.sql, line 3"), "{err}");
+    assert!(err.contains("committed: V1, V2"), "{err}");
+    assert_eq!(history(&db), 2, "V1 and V2 committed; V3 is not recorded");
+    assert_eq!(
+        index_state(&db, "messages_room"),
+        Some(true),
+        "line 2 took effect"
+    );
+    let y: bool = db
+        .client()
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE column_name = 'y')",
+            &[],
+        )
+        .expect("y")
+        .get(0);
+    assert!(!y, "the group after the failure did not run");
+}
+
+#[test]
+fn sqlite_accepts_the_marker_and_runs_the_file_in_the_one_transaction() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    schema_dir(
+        root,
+        "demo",
+        &[
+            (
+                "sqlite",
+                "V1__init.sql",
+                "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER);\n",
+            ),
+            (
+                "sqlite",
+                "V2__idx.sql",
+                "-- chatdb:no-transaction\nCREATE INDEX IF NOT EXISTS t_a ON t (a);\n",
+            ),
+        ],
+    );
+    let sd = root.to_str().expect("utf8");
+    let (url, _path) = crate::common::sqlite_in(&dir, "nt.sqlite3");
+    let out = chatdb(root)
+        .args([
+            "-d",
+            &url,
+            "--schema-dir",
+            sd,
+            "-s",
+            "demo",
+            "migrate",
+            "--dry-run",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("dry run");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        v["groups"],
+        serde_json::json!([{"versions": [1, 2], "transaction": true}])
+    );
+    let out = chatdb(root)
+        .args(["-d", &url, "--schema-dir", sd, "-s", "demo", "migrate"])
+        .output()
+        .expect("migrate");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("in one transaction"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn new_writes_the_next_versions_twins_in_a_schema_dir_and_refuses_the_embedded_schemas() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let out = chatdb(root)
+        .args(["-s", "chat", "new", "add_x"])
+        .output()
+        .expect("new");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("embedded canonical schemas are read-only"),
+        "{}",
+        stderr(&out)
+    );
+
+    schema_dir(
+        root,
+        "demo",
+        &[
+            (
+                "postgres",
+                "V1__init.sql",
+                "CREATE TABLE t (id int, a int);\n",
+            ),
+            (
+                "sqlite",
+                "V1__init.sql",
+                "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER);\n",
+            ),
+            (
+                "sqlite",
+                "V2__more.sql",
+                "ALTER TABLE t ADD COLUMN b INTEGER;\n",
+            ),
+        ],
+    );
+    let sd = root.to_str().expect("utf8");
+    let out = chatdb(root)
+        .args([
+            "--schema-dir",
+            sd,
+            "-s",
+            "demo",
+            "new",
+            "room_index",
+            "--no-transaction",
+        ])
+        .output()
+        .expect("new");
+    assert!(out.status.success(), "{}", stderr(&out));
+    for d in ["postgres", "sqlite"] {
+        let path = root.join(format!("sql/{d}/demo/V3__room_index.sql"));
+        let text = std::fs::read_to_string(&path).expect("written");
+        assert!(text.starts_with("-- chatdb:no-transaction\n"), "{text}");
+        assert!(text.contains("Its twin is sql/"), "{text}");
+    }
+    let again = chatdb(root)
+        .args(["--schema-dir", sd, "-s", "demo", "new", "room_index"])
+        .output()
+        .expect("new");
+    assert!(
+        again.status.success(),
+        "V4 is the next free version: {}",
+        stderr(&again)
+    );
+    assert!(root.join("sql/postgres/demo/V4__room_index.sql").exists());
+    let out = chatdb(root)
+        .args(["--schema-dir", sd, "-s", "demo", "new", "Bad-Name"])
+        .output()
+        .expect("new");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("snake_case"), "{}", stderr(&out));
+    // The written files apply: comments only, and the rebuild template on SQLite.
+    let out = chatdb(root)
+        .args([
+            "--schema-dir",
+            sd,
+            "-s",
+            "demo",
+            "new",
+            "rebuild_t",
+            "--sqlite-rebuild",
+            "t",
+        ])
+        .output()
+        .expect("new");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (url, _) = crate::common::sqlite_in(&dir, "new.sqlite3");
+    let out = chatdb(root)
+        .args(["-d", &url, "--schema-dir", sd, "-s", "demo", "migrate"])
+        .output()
+        .expect("migrate");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("applied 5 migration(s)"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn validate_and_check_build_a_no_transaction_migration_in_their_scratch_transaction_postgres() {
+    let db = pg_or_skip!("online_scratch");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    schema_dir(
+        root,
+        "demo",
+        &[
+            (
+                "postgres",
+                "V1__init.sql",
+                "CREATE TABLE messages (id bigint PRIMARY KEY, room_id int NOT NULL, body text NOT NULL);\n",
+            ),
+            ("postgres", "V2__room_index.sql", CIC),
+            (
+                "sqlite",
+                "V1__init.sql",
+                "CREATE TABLE messages (id INTEGER PRIMARY KEY, room_id INTEGER NOT NULL, body TEXT NOT NULL);\n",
+            ),
+            (
+                "sqlite",
+                "V2__room_index.sql",
+                "-- chatdb:no-transaction\nCREATE INDEX IF NOT EXISTS messages_room ON messages (room_id);\n",
+            ),
+        ],
+    );
+    let sd = root.to_str().expect("utf8");
+    chatdb(root)
+        .args([
+            "--schema-dir",
+            sd,
+            "-s",
+            "demo",
+            "validate",
+            "--update-lock",
+        ])
+        .assert()
+        .success();
+    let out = chatdb(root)
+        .args(["-d", &db.url, "--schema-dir", sd, "-s", "demo", "validate"])
+        .output()
+        .expect("validate");
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    chatdb(root)
+        .args(["-d", &db.url, "--schema-dir", sd, "-s", "demo", "migrate"])
+        .assert()
+        .success();
+    let out = chatdb(root)
+        .args([
+            "-d",
+            &db.url,
+            "--schema-dir",
+            sd,
+            "-s",
+            "demo",
+            "check",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("check");
+    assert_ne!(
+        out.status.code(),
+        Some(2),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let rules: Vec<&str> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["rule"].as_str())
+        .collect();
+    assert!(
+        !rules.contains(&"missing-index"),
+        "the concurrently built index is expected and present: {rules:?}"
+    );
+}
+
+#[test]
+fn validate_requires_the_statements_of_a_no_transaction_migration_to_be_idempotent() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let twin = |sql: &str| sql.replace(" CONCURRENTLY", "");
+    let unsafe_v2 = "-- chatdb:no-transaction\nCREATE INDEX CONCURRENTLY t_a ON t (a);\n";
+    schema_dir(
+        root,
+        "demo",
+        &[
+            (
+                "postgres",
+                "V1__init.sql",
+                "CREATE TABLE t (id bigint PRIMARY KEY, a int);\n",
+            ),
+            (
+                "sqlite",
+                "V1__init.sql",
+                "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER);\n",
+            ),
+            ("postgres", "V2__idx.sql", unsafe_v2),
+            ("sqlite", "V2__idx.sql", &twin(unsafe_v2)),
+        ],
+    );
+    let sd = root.to_str().expect("utf8");
+    chatdb(root)
+        .args([
+            "--schema-dir",
+            sd,
+            "-s",
+            "demo",
+            "validate",
+            "--update-lock",
+        ])
+        .output()
+        .expect("lock");
+    let out = chatdb(root)
+        .args([
+            "--schema-dir",
+            sd,
+            "-s",
+            "demo",
+            "validate",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("validate");
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        crate::common::validate_rules(&out).contains(&"no-transaction-idempotent".to_string()),
+        "{}",
+        stdout(&out)
+    );
+    let safe_v2 =
+        "-- chatdb:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS t_a ON t (a);\n";
+    schema_dir(
+        root,
+        "demo",
+        &[
+            ("postgres", "V2__idx.sql", safe_v2),
+            ("sqlite", "V2__idx.sql", &twin(safe_v2)),
+        ],
+    );
+    chatdb(root)
+        .args([
+            "--schema-dir",
+            sd,
+            "-s",
+            "demo",
+            "validate",
+            "--update-lock",
+        ])
+        .output()
+        .expect("lock");
+    let out = chatdb(root)
+        .args([
+            "--schema-dir",
+            sd,
+            "-s",
+            "demo",
+            "validate",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("validate");
+    assert!(
+        !crate::common::validate_rules(&out).contains(&"no-transaction-idempotent".to_string()),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn a_concurrent_build_that_never_gets_its_lock_fails_clearly_and_the_next_run_rebuilds_it_postgres()
+{
+    let db = pg_or_skip!("online_cic_gives_up");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let sd = fixture(root, &[("V1__init.sql", V1), ("V2__room_index.sql", CIC)]);
+    migrate_to_1_and_fill(&db, root, &sd, 1000);
+    let mut app = db.client();
+    let mut tx = app.transaction().expect("begin");
+    tx.query("SELECT count(*) FROM messages", &[])
+        .expect("read");
+    let out = chatdb(root)
+        .args([
+            "-d",
+            &db.url,
+            "--schema-dir",
+            &sd,
+            "-s",
+            "demo",
+            "migrate",
+            "--ddl-lock-timeout",
+            "300ms",
+            "--ddl-retries",
+            "1",
+        ])
+        .output()
+        .expect("run");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("V2__room_index.sql, line 3: lock not had within 300ms (try 2 of 2)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("migration V2__room_index failed outside a transaction"),
+        "{err}"
+    );
+    assert!(
+        err.contains("INVALID index messages_room"),
+        "says what the build left: {err}"
+    );
+    assert_eq!(history(&db), 1);
+    tx.commit().expect("commit");
+    let out = chatdb(root)
+        .args(["-d", &db.url, "--schema-dir", &sd, "-s", "demo", "migrate"])
+        .output()
+        .expect("run again");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(index_state(&db, "messages_room"), Some(true));
+    assert_eq!(history(&db), 2);
+}
+
+#[test]
+fn check_writes_its_fixes_as_a_no_transaction_migration_that_migrate_applies_postgres() {
+    let db = pg_or_skip!("online_write_migration");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    schema_dir(
+        root,
+        "demo",
+        &[
+            (
+                "postgres",
+                "V1__init.sql",
+                "CREATE TABLE t (id bigint PRIMARY KEY, a int);\nCREATE INDEX t_a ON t (a);\n",
+            ),
+            (
+                "sqlite",
+                "V1__init.sql",
+                "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER);\nCREATE INDEX t_a ON t (a);\n",
+            ),
+        ],
+    );
+    let sd = root.to_str().expect("utf8");
+    chatdb(root)
+        .args(["-d", &db.url, "--schema-dir", sd, "-s", "demo", "migrate"])
+        .assert()
+        .success();
+    db.client()
+        .batch_execute("DROP INDEX t_a")
+        .expect("lose the index");
+    let (lite, _) = crate::common::sqlite_in(&dir, "chat.sqlite3");
+    chatdb(root)
+        .args(["-d", &lite, "-s", "chat", "migrate"])
+        .assert()
+        .success();
+    let out = chatdb(root)
+        .args(["-d", &lite, "-s", "chat", "check", "--write-migration", "x"])
+        .output()
+        .expect("check");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--write-migration writes into a schema dir"),
+        "{}",
+        stderr(&out)
+    );
+    let out = chatdb(root)
+        .args([
+            "-d",
+            &db.url,
+            "--schema-dir",
+            sd,
+            "-s",
+            "demo",
+            "check",
+            "--format",
+            "json",
+            "--write-migration",
+            "restore_indexes",
+        ])
+        .output()
+        .expect("check");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout stays JSON");
+    assert!(v["findings"].as_array().is_some_and(|f| !f.is_empty()));
+    let written = std::fs::read_to_string(root.join("sql/postgres/demo/V2__restore_indexes.sql"))
+        .expect("written");
+    assert!(
+        written.starts_with("-- chatdb:no-transaction\n"),
+        "{written}"
+    );
+    assert!(
+        written.contains("CREATE INDEX CONCURRENTLY IF NOT EXISTS t_a ON t USING btree (a);"),
+        "{written}"
+    );
+    assert!(
+        root.join("sql/sqlite/demo/V2__restore_indexes.sql")
+            .exists(),
+        "its twin"
+    );
+    let out = chatdb(root)
+        .args(["-d", &db.url, "--schema-dir", sd, "-s", "demo", "migrate"])
+        .output()
+        .expect("migrate");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        index_state(&db, "t_a"),
+        Some(true),
+        "the written migration rebuilt it"
+    );
+}
