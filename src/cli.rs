@@ -248,6 +248,7 @@ impl Command {
             Command::Adopt(_) => "adopt",
             Command::Completions(_) => "completions",
             Command::Man => "man",
+            Command::Stats(_) => "stats",
         }
     }
 
@@ -272,6 +273,8 @@ impl Command {
                 o.format = resolve_format(o.given, env, FINDINGS_FORMATS)?;
                 return Ok(());
             }
+            // --format only: CHATDB_FORMAT's values do not include prometheus.
+            Command::Stats(_) => return Ok(()),
             Command::Completions(_) | Command::Man | Command::New(_) => return Ok(()),
         };
         o.format = resolve_format(o.given, env, TABLE_OR_JSON)?;
@@ -291,6 +294,7 @@ impl Command {
             Command::Check(a) => return a.output.format == FindingsFormat::Json,
             Command::Validate(a) => return a.output.format == FindingsFormat::Json,
             Command::Completions(_) | Command::Man => return false,
+            Command::Stats(a) => return a.format == StatsFormat::Json,
             // Writes files and says so in lines; no --format.
             Command::New(_) => return false,
         };
@@ -455,6 +459,18 @@ pub enum Command {
     /// Print the man page (roff) to stdout.
     #[command(after_help = EXAMPLES_MAN)]
     Man,
+    /// Measure the schema's database against its documents' targets, for people, cron and Prometheus.
+    ///
+    /// Reports the schema's own metrics ([[metric]] in schemas/<schema>.toml), rows and size
+    /// per table against the manifest's expected volumes, and on PostgreSQL the server's
+    /// health: statement times from pg_stat_statements (mean, estimated p95, the slowest,
+    /// normalised), connections against max_connections, index usage per table, cache hit
+    /// ratio, dead rows and last vacuum, the oldest transaction, blocked backends, XID age
+    /// and replica lag; on SQLite file, WAL and freelist sizes, pages and sqlite_stat1
+    /// freshness. Targets come from the manifest's [stats] (the documents' own). Read-only,
+    /// one transaction under --statement-timeout. Exits 1 when a target is breached (each
+    /// breach a finding with the target and the measured value), 0 otherwise, 2 on error.
+    Stats(StatsArgs),
     /// Write the next version's twin migration files in a --schema-dir.
     ///
     /// Writes sql/postgres/<schema>/V<n>__NAME.sql and sql/sqlite/<schema>/V<n>__NAME.sql,
@@ -694,6 +710,32 @@ pub struct SeedArgs {
 
     #[command(flatten)]
     pub output: FormatOpt,
+}
+
+/// How `stats` prints its report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatsFormat {
+    /// Tables for people, grouped, thresholds marked.
+    Table,
+    /// JSON for machines (stable field names).
+    Json,
+    /// Prometheus text exposition, for node_exporter's textfile collector.
+    Prometheus,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Print nothing when every target is met (for cron: mail only when something is wrong).
+    #[arg(long)]
+    pub quiet: bool,
+
+    /// Every query's statement timeout.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration::timeout_arg)]
+    pub statement_timeout: Duration,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
+    pub format: StatsFormat,
 }
 
 #[derive(Debug, Args)]

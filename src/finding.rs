@@ -4,7 +4,7 @@
 //! findings; nothing here prints, queries or knows a command line.
 //!
 //! Each tool lists its own rules in report order (`checks::RULES`, `validate::RULES`,
-//! `verdict::RULES`); [`rules`] walks the three lists as one registry, in which every id
+//! `verdict::RULES`, `stats::RULES`); [`rules`] walks the four lists as one registry, in which every id
 //! appears once (the README's rule tables are tested against it).
 //!
 //! One rule belongs to two tools: `fk-without-index` (one implementation, in
@@ -50,6 +50,7 @@ pub enum Tool {
     Check,
     Validate,
     Explain,
+    Stats,
 }
 
 /// Where a rule runs.
@@ -64,6 +65,8 @@ pub enum Scope {
     CheckAndLint(Severity),
     /// `chatdb explain`'s verdicts and plan flags.
     Explain,
+    /// `chatdb stats`'s targets.
+    Stats,
 }
 
 /// One rule: its id (kebab-case, stable: scripts and `-- chatdb:allow` match on it), its
@@ -93,6 +96,7 @@ impl Rule {
             (Scope::Check, Tool::Check)
             | (Scope::Validate, Tool::Validate)
             | (Scope::Explain, Tool::Explain)
+            | (Scope::Stats, Tool::Stats)
             | (Scope::CheckAndLint(_), Tool::Check) => Some(self.severity),
             (Scope::CheckAndLint(lint), Tool::Validate) => Some(lint),
             _ => None,
@@ -104,7 +108,7 @@ impl Rule {
     }
 }
 
-/// Every rule once: check's, then validate's, then explain's, each in its report order.
+/// Every rule once: check's, then validate's, explain's and stats', each in its report order.
 // The registry's readers today are its tests (ids, the README's tables); no command lists
 // the rules yet.
 #[cfg_attr(not(test), allow(dead_code))]
@@ -119,6 +123,7 @@ pub fn rules() -> impl Iterator<Item = &'static Rule> {
                 .filter(|r| !matches!(r.scope, Scope::CheckAndLint(_))),
         )
         .chain(crate::verdict::RULES.iter().copied())
+        .chain(crate::stats::RULES.iter().copied())
 }
 
 /// The rule with this id.
@@ -259,7 +264,9 @@ mod tests {
         for id in &ids {
             assert!(
                 !id.is_empty()
-                    && id.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+                    && id
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
                     && !id.starts_with('-')
                     && !id.ends_with('-'),
                 "{id}"
@@ -294,7 +301,7 @@ mod tests {
     fn the_readme_lists_every_rule_with_its_severity() {
         let readme = include_str!("../README.md");
         for r in rules() {
-            for tool in [Tool::Check, Tool::Validate, Tool::Explain] {
+            for tool in [Tool::Check, Tool::Validate, Tool::Explain, Tool::Stats] {
                 let Some(severity) = r.severity_in(tool) else {
                     continue;
                 };

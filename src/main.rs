@@ -30,6 +30,7 @@ mod retention;
 mod seed;
 mod settings;
 mod sqltext;
+mod stats;
 mod templates;
 mod validate;
 mod verdict;

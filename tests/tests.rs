@@ -19,6 +19,7 @@ mod secrets;
 mod seed;
 mod shell;
 mod sqltext;
+mod stats;
 mod tls;
 mod trust;
 mod validate;

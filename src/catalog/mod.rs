@@ -15,6 +15,7 @@
 
 pub mod exceptions;
 pub mod filename;
+pub mod metrics;
 pub mod queries;
 pub mod retention;
 pub mod scan;
@@ -121,6 +122,12 @@ pub struct Manifest {
     /// Row volumes for `chatdb seed` at `--scale 1` (`[seed]`).
     #[serde(default)]
     pub seed: Option<volumes::SeedSpec>,
+    /// The schema's own numbers for `chatdb stats` (`[[metric]]`).
+    #[serde(default, rename = "metric")]
+    pub metrics: Vec<metrics::Metric>,
+    /// The document's server targets and expected sizes (`[stats]`).
+    #[serde(default)]
+    pub stats: Option<metrics::StatsDecl>,
     /// What `chatdb adopt` reads in a database built by Alembic (`[alembic]`).
     #[serde(default)]
     pub alembic: Option<AlembicDecl>,

@@ -137,12 +137,14 @@ fn read(source: &Source<'_>) -> Result<(Schema, ManifestRead, Vec<FileProblem>)>
 }
 
 fn parse_manifest(text: &str, path: &str) -> Result<Manifest> {
+    use super::metrics;
     use anyhow::Context;
     let manifest: Manifest = toml::from_str(text).with_context(|| format!("{path} is invalid"))?;
     retention::validate(path, &manifest.policies)?;
     if let Some(seed) = &manifest.seed {
         seed.validate(path)?;
     }
+    metrics::validate(&manifest.metrics, manifest.stats.as_ref(), path)?;
     Ok(manifest)
 }
 

@@ -9,6 +9,7 @@ mod migrate;
 mod new;
 mod schemas;
 mod seed;
+mod stats;
 mod status;
 mod validate;
 
@@ -43,6 +44,7 @@ pub fn run(cli: Cli, secrets: &Secrets) -> Result<ExitCode> {
         Command::Seed(args) => seed::run(&settings, args, &mut out),
         Command::Adopt(args) => adopt::run(&settings, args, &mut out),
         Command::Check(args) => check::run(&settings, args, &mut out),
+        Command::Stats(args) => stats::run(&settings, args, &mut out),
         Command::New(args) => new::run(&settings, args, &mut out),
         // Only a server named for it: never the config file's or the default URL.
         Command::Validate(args) => validate::run(

@@ -3,7 +3,7 @@
 //! once, in its own folder (`db/postgres/`, `db/sqlite/`: connection and transactions,
 //! introspection, plans, retention, loading); the per-concern parts of the interface are
 //! declared next to what they serve ([`retention::Retention`], [`load::Load`],
-//! [`planner::Plans`]). Commands hold a [`Conn`] and never match on the dialect.
+//! [`planner::Plans`], [`stats::Stats`]). Commands hold a [`Conn`] and never match on the dialect.
 
 pub mod error;
 pub mod load;
@@ -12,6 +12,7 @@ pub mod postgres;
 pub mod retention;
 pub mod scratch;
 pub mod sqlite;
+pub mod stats;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -239,7 +240,7 @@ impl<'a> TxOpts<'a> {
 }
 
 /// What a command needs from a database, implemented once per dialect.
-pub trait Backend: retention::Retention + planner::Plans {
+pub trait Backend: retention::Retention + planner::Plans + stats::Stats {
     fn dialect(&self) -> Dialect;
     /// The namespace the connection works in; `None` on SQLite, which has none.
     fn namespace(&self) -> Option<&str>;

@@ -3,7 +3,8 @@
 //! - [`table`]: comfy-table for people, and the findings tables `check` and `validate` share;
 //! - [`json`]: pretty JSON for machines, with the envelope every command's document starts
 //!   with, and the error document;
-//! - [`github`]: GitHub Actions workflow annotations for findings.
+//! - [`github`]: GitHub Actions workflow annotations for findings;
+//! - [`prometheus`]: the Prometheus text exposition format (`stats --format prometheus`).
 //!
 //! Commands build plain data (a report struct, [`crate::finding::Finding`]s) and keep their
 //! own data-to-rows mapping beside it; the pieces several commands print the same way live
@@ -12,6 +13,7 @@
 
 pub mod github;
 pub mod json;
+pub mod prometheus;
 pub mod table;
 
 pub use table::new as table;

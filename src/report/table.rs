@@ -1,5 +1,5 @@
-//! Tables for people: chatdb's table look, the severity-grouped findings tables of `check`
-//! and `validate`, and plan trees as `explain --verbose` prints them.
+//! Tables for people: chatdb's table look, the severity-grouped findings tables of `check`,
+//! `validate` and `stats`, and plan trees as `explain --verbose` prints them.
 
 use std::io::Write;
 
@@ -157,6 +157,29 @@ pub fn validate_findings(out: &mut dyn Write, findings: &[(&str, &Finding)]) -> 
                 schema.to_string(),
                 f.rule.id.to_string(),
                 f.location(),
+                text,
+            ]
+        },
+    )
+}
+
+/// `stats`' findings: breached targets (errors), then warnings, each with the measured
+/// value and the target in its message, and the fix inline.
+pub fn stats_findings(out: &mut dyn Write, findings: &[Finding]) -> Result<()> {
+    by_severity(
+        out,
+        findings,
+        |f| f,
+        &[Severity::Error, Severity::Warning],
+        &["rule", "object", "finding"],
+        |f| {
+            let mut text = f.message.clone();
+            if let Some(fix) = &f.fix {
+                text.push_str(&format!("\nfix: {fix}"));
+            }
+            vec![
+                f.rule.id.to_string(),
+                f.object.clone().unwrap_or_default(),
                 text,
             ]
         },

@@ -14,6 +14,7 @@ pub mod online;
 pub mod plan;
 pub mod retention;
 pub mod scratch;
+pub mod stats;
 
 pub use conn::PgConn;
 

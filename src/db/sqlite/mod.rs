@@ -13,6 +13,7 @@ pub mod introspect;
 pub mod load;
 pub mod plan;
 pub mod retention;
+pub mod stats;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -125,7 +126,7 @@ pub fn begin<'c>(
     }
 }
 
-fn sql_error(e: &rusqlite::Error) -> SqlError {
+pub(super) fn sql_error(e: &rusqlite::Error) -> SqlError {
     SqlError::sqlite(e, "SQLite: ")
 }
 

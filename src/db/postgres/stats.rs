@@ -1,0 +1,165 @@
+//! `chatdb stats` on PostgreSQL: one read-only transaction under a statement timeout, and
+//! one query per kind of fact: the server (connections, sizes, cache, XID age, oldest
+//! transaction, blocked backends, replica lag, whether pg_stat_statements is there), the
+//! schema's tables (rows, size, scans, dead rows, last vacuum) in one catalog join, the
+//! statements from `pg_stat_statements` (PostgreSQL 13+ names: `total_exec_time`,
+//! `mean_exec_time`), and each manifest metric.
+
+use anyhow::{Context, Result};
+
+use super::conn::begin;
+use super::PgConn;
+use crate::db::stats::{Stats, StatsRequest};
+use crate::db::{SqlResult, TxKind, TxOpts};
+use crate::model::stats::{Facts, ServerFacts, Statement, TableFacts};
+
+const SERVER: &str = "
+SELECT
+  (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::int8,
+  current_setting('max_connections')::int8,
+  pg_database_size(current_database())::int8,
+  (SELECT CASE WHEN blks_hit + blks_read = 0 THEN NULL
+               ELSE blks_hit::float8 / (blks_hit + blks_read) END
+     FROM pg_stat_database WHERE datname = current_database()),
+  (SELECT age(datfrozenxid)::int8 FROM pg_database WHERE datname = current_database()),
+  (SELECT extract(epoch FROM max(clock_timestamp() - xact_start))::float8
+     FROM pg_stat_activity WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid()
+      AND backend_type = 'client backend'),
+  (SELECT count(*) FROM pg_stat_activity WHERE cardinality(pg_blocking_pids(pid)) > 0)::int8,
+  (SELECT extract(epoch FROM max(replay_lag))::float8 FROM pg_stat_replication),
+  current_setting('shared_preload_libraries'),
+  (SELECT quote_ident(n.nspname) FROM pg_extension e
+     JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_stat_statements'),
+  current_setting('server_version_num')::int4,
+  current_database()::text";
+
+const TABLES: &str = "
+SELECT c.relname::text,
+       greatest(coalesce(s.n_live_tup, 0), c.reltuples::int8, 0)::int8,
+       pg_total_relation_size(c.oid)::int8,
+       s.seq_scan::int8, s.idx_scan::int8, s.n_dead_tup::int8,
+       to_char(greatest(s.last_vacuum, s.last_autovacuum) AT TIME ZONE 'UTC',
+               'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
+WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND c.relname = ANY($2)
+ORDER BY c.relname";
+
+/// What to do where `pg_stat_statements` is missing, in the server's own terms.
+pub fn enable_note(preloaded: bool, database: &str) -> String {
+    if preloaded {
+        format!(
+            "pg_stat_statements is loaded but not installed in database {database}: run `CREATE EXTENSION pg_stat_statements;` there; query times are not reported"
+        )
+    } else {
+        format!(
+            "pg_stat_statements is not loaded, so query times are not reported: add `shared_preload_libraries = 'pg_stat_statements'` to postgresql.conf (or ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'), restart the server, then run `CREATE EXTENSION pg_stat_statements;` in database {database}"
+        )
+    }
+}
+
+impl Stats for PgConn {
+    fn stats(&mut self, req: &StatsRequest) -> Result<Facts> {
+        let namespace = self.namespace.clone();
+        let opts = TxOpts {
+            statement_timeout: Some(req.statement_timeout),
+            ..TxOpts::new(TxKind::Read, &namespace)
+        };
+        let mut tx = begin(&mut self.client, &opts)?;
+        let row = tx
+            .query_one(SERVER, &[])
+            .sql()
+            .context("reading server statistics")?;
+        let unsigned = |v: Option<i64>| v.map(|n| n.max(0) as u64);
+        let server = ServerFacts {
+            connections: unsigned(row.get(0)),
+            max_connections: unsigned(row.get(1)),
+            database_bytes: unsigned(row.get(2)),
+            cache_hit_ratio: row.get(3),
+            xid_age: unsigned(row.get(4)),
+            oldest_transaction_seconds: row.get(5),
+            blocked: unsigned(row.get(6)),
+            replication_lag_seconds: row.get(7),
+        };
+        let preload: String = row.get(8);
+        let extension: Option<String> = row.get(9);
+        let version: i32 = row.get(10);
+        let database: String = row.get(11);
+        let preloaded = preload
+            .split(',')
+            .any(|l| l.trim().trim_matches('"') == "pg_stat_statements");
+
+        let tables = tx
+            .query(TABLES, &[&namespace, &req.tables])
+            .sql()
+            .context("reading table statistics")?
+            .iter()
+            .map(|r| TableFacts {
+                name: r.get(0),
+                rows: unsigned(r.get(1)).unwrap_or(0),
+                bytes: unsigned(r.get(2)),
+                seq_scans: unsigned(r.get(3)),
+                index_scans: unsigned(r.get(4)),
+                dead_rows: unsigned(r.get(5)),
+                last_vacuum: r.get(6),
+                stat1_rows: None,
+            })
+            .collect();
+
+        let (statements, statements_note) = match (&extension, preloaded) {
+            (Some(ns), true) if version >= 130_000 => {
+                let sql = format!(
+                    "SELECT query, calls::int8, total_exec_time, mean_exec_time, stddev_exec_time
+                     FROM {ns}.pg_stat_statements
+                     WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+                       AND calls > 0"
+                );
+                let rows = tx
+                    .query(sql.as_str(), &[])
+                    .sql()
+                    .context("reading pg_stat_statements")?;
+                let list = rows
+                    .iter()
+                    .map(|r| Statement {
+                        query: r.get::<_, Option<String>>(0).unwrap_or_default(),
+                        calls: unsigned(r.get(1)).unwrap_or(0),
+                        total_ms: r.get(2),
+                        mean_ms: r.get(3),
+                        stddev_ms: r.get(4),
+                    })
+                    .filter(|s| crate::stats::touches(&s.query, req.tables))
+                    .collect();
+                (Some(list), None)
+            }
+            (Some(_), true) => (
+                None,
+                Some("pg_stat_statements before PostgreSQL 13 has no total_exec_time/mean_exec_time: query times are not reported".to_string()),
+            ),
+            (ext, preloaded) => (None, Some(enable_note(preloaded && ext.is_none(), &database))),
+        };
+
+        let mut metrics = Vec::new();
+        for (name, sql) in req.metrics {
+            let wrapped = format!(
+                "SELECT CAST(({}) AS float8)",
+                sql.trim().trim_end_matches(';')
+            );
+            let v: Option<f64> = tx
+                .query_one(wrapped.as_str(), &[])
+                .sql()
+                .with_context(|| format!("metric {name}"))?
+                .get(0);
+            metrics.push((name.to_string(), v.unwrap_or(0.0)));
+        }
+        tx.rollback().sql()?;
+        Ok(Facts {
+            tables,
+            server,
+            statements,
+            statements_note,
+            sqlite: None,
+            metrics,
+        })
+    }
+}

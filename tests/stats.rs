@@ -1,0 +1,341 @@
+//! `chatdb stats` against real databases, with real breaches the tests produce themselves:
+//! connections held past 80% of a small server's `max_connections`, sequential scans that
+//! push a table's index usage under 90%, and a statement slower than 100 ms recorded by
+//! `pg_stat_statements` on a server started with it preloaded (the private servers come
+//! from tests/tls.rs's helper); each exits 1, a quiet database exits 0. The Prometheus
+//! output is parsed by `prometheus_client`'s text parser (tests/apps/requirements.txt):
+//! skipped loudly where the package is missing, a failure under CI=true.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::common::*;
+use crate::pg_or_skip;
+use crate::pgserver::{start_or_skip, Server, Spec};
+
+fn python() -> PathBuf {
+    if let Some(p) = std::env::var_os("CHATDB_APPS_PYTHON") {
+        return PathBuf::from(p);
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/apps-venv/bin/python");
+    if venv.exists() {
+        venv
+    } else {
+        PathBuf::from("python3")
+    }
+}
+
+/// Parses `text` with prometheus_client and returns `family sample{labels} value` lines;
+/// `None` (after a loud skip) where the parser is not installed, a panic under CI=true.
+fn parse_prometheus(test: &str, text: &str) -> Option<Vec<String>> {
+    let script = "import sys\nfrom prometheus_client.parser import text_string_to_metric_families\nfor f in text_string_to_metric_families(sys.stdin.read()):\n    for s in f.samples:\n        print(f.type, s.name, sorted(s.labels.items()), s.value)\n";
+    let probe = Command::new(python())
+        .args(["-c", "import prometheus_client"])
+        .output();
+    if !probe.as_ref().is_ok_and(|o| o.status.success()) {
+        let why = format!(
+            "{} cannot import prometheus_client; pip install -r tests/apps/requirements.txt",
+            python().display()
+        );
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("CI=true but {why}");
+        }
+        eprintln!("\n!!! SKIPPING the Prometheus parse of {test}: {why}\n");
+        return None;
+    }
+    use std::io::Write;
+    let mut child = Command::new(python())
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(text.as_bytes())
+        .expect("writes");
+    let out = child.wait_with_output().expect("python ends");
+    assert!(
+        out.status.success(),
+        "prometheus_client refused the exposition: {}\n{text}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect(),
+    )
+}
+
+fn run(dir: &Path, url: &str, schema: &str, args: &[&str]) -> std::process::Output {
+    chatdb(dir)
+        .args(["-d", url, "-s", schema])
+        .args(args)
+        .output()
+        .expect("chatdb runs")
+}
+
+fn ok(out: std::process::Output) -> std::process::Output {
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    out
+}
+
+#[test]
+fn stats_sqlite_quiet_database_exits_0_and_prometheus_parses() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (url, _) = sqlite_in(&dir, "c.db");
+    ok(run(dir.path(), &url, "classroom", &["migrate"]));
+    ok(run(
+        dir.path(),
+        &url,
+        "classroom",
+        &["seed", "--scale", "0.0005"],
+    ));
+    let quiet = run(dir.path(), &url, "classroom", &["stats", "--quiet"]);
+    assert_eq!(quiet.status.code(), Some(0), "{}", stderr(&quiet));
+    assert!(
+        quiet.stdout.is_empty(),
+        "--quiet prints nothing when targets are met"
+    );
+
+    let table = ok(run(dir.path(), &url, "classroom", &["stats"]));
+    let text = stdout(&table);
+    for want in [
+        "active_sessions",
+        "messages_per_minute",
+        "sqlite_stat1",
+        "freelist",
+    ] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
+    let json = ok(run(
+        dir.path(),
+        &url,
+        "classroom",
+        &["stats", "--format", "json"],
+    ));
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+    assert_eq!(doc["schema"], "classroom");
+    assert_eq!(doc["dialect"], "sqlite");
+    assert_eq!(doc["expected_rows"]["messages"], 10_000_000);
+    let messages = doc["tables"]
+        .as_array()
+        .expect("tables")
+        .iter()
+        .find(|t| t["name"] == "messages")
+        .expect("messages");
+    assert_eq!(messages["rows"], 5000, "rows counted: 10M x 0.0005");
+
+    let prom = ok(run(
+        dir.path(),
+        &url,
+        "classroom",
+        &["stats", "--format", "prometheus"],
+    ));
+    let text = stdout(&prom);
+    assert!(
+        text.contains("chatdb_table_rows{schema=\"classroom\",table=\"messages\"} 5000"),
+        "{text}"
+    );
+    if let Some(samples) = parse_prometheus("stats_sqlite", &text) {
+        assert!(
+            samples.iter().any(|s| s.starts_with(
+                "gauge chatdb_table_rows [('schema', 'classroom'), ('table', 'messages')] 5000"
+            )),
+            "{samples:?}"
+        );
+        assert!(samples
+            .iter()
+            .any(|s| s.starts_with("gauge chatdb_sqlite_file_bytes ")));
+        assert!(samples
+            .iter()
+            .any(|s| s.starts_with("gauge chatdb_active_sessions ")));
+    }
+}
+
+#[test]
+fn stats_pg_quiet_database_exits_0_and_prometheus_parses() {
+    let db = pg_or_skip!("stats_pg_quiet");
+    let dir = tempfile::tempdir().expect("tmp");
+    ok(run(dir.path(), &db.url, "focusmate", &["migrate"]));
+    let quiet = run(dir.path(), &db.url, "focusmate", &["stats", "--quiet"]);
+    assert_eq!(
+        quiet.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&quiet),
+        stderr(&quiet)
+    );
+    assert!(quiet.stdout.is_empty());
+    let prom = ok(run(
+        dir.path(),
+        &db.url,
+        "focusmate",
+        &["stats", "--format", "prometheus"],
+    ));
+    let text = stdout(&prom);
+    if let Some(samples) = parse_prometheus("stats_pg_quiet", &text) {
+        for want in [
+            "gauge chatdb_max_connections",
+            "gauge chatdb_database_size_bytes",
+            "counter chatdb_table_seq_scans_total",
+            "gauge chatdb_table_size_bytes [('schema', 'focusmate'), ('table', 'user')]",
+        ] {
+            assert!(
+                samples.iter().any(|s| s.starts_with(want)),
+                "{want}: {samples:?}"
+            );
+        }
+    }
+}
+
+/// A private server with `extra` options (`-c name=value ...`), or a skip (a failure under
+/// CHATDB_REQUIRE_PG=1).
+fn server(test: &str, extra: &str) -> Option<Server> {
+    let settings = extra
+        .split("-c ")
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    start_or_skip(
+        test,
+        Spec {
+            settings,
+            ..Spec::default()
+        },
+    )
+}
+
+#[test]
+fn stats_connections_past_80_percent_of_max_connections_exit_1() {
+    let Some(srv) = server("stats_connections", "-c max_connections=10") else {
+        return;
+    };
+    let url = srv.url("127.0.0.1");
+    let dir = tempfile::tempdir().expect("tmp");
+    ok(run(dir.path(), &url, "focusmate", &["migrate"]));
+    let before = run(dir.path(), &url, "focusmate", &["stats"]);
+    assert_eq!(before.status.code(), Some(0), "{}", stdout(&before));
+    assert!(
+        stdout(&before).contains("CREATE EXTENSION pg_stat_statements"),
+        "says how to enable pg_stat_statements: {}",
+        stdout(&before)
+    );
+    // Seven held plus chatdb's own: 8 of 10, 80%.
+    let held: Vec<postgres::Client> = (0..7)
+        .map(|_| postgres::Client::connect(&url, postgres::NoTls).expect("connects"))
+        .collect();
+    let out = run(dir.path(), &url, "focusmate", &["stats"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let text = stdout(&out);
+    assert!(
+        text.contains("connection-use") && text.contains("8 of max_connections 10"),
+        "{text}"
+    );
+    let quiet = run(dir.path(), &url, "focusmate", &["stats", "--quiet"]);
+    assert_eq!(quiet.status.code(), Some(1));
+    assert!(
+        stdout(&quiet).contains("connection-use"),
+        "--quiet prints a breach"
+    );
+    drop(held);
+}
+
+#[test]
+fn stats_seq_scans_push_index_usage_under_90_percent_exit_1() {
+    let db = pg_or_skip!("stats_index_usage");
+    let dir = tempfile::tempdir().expect("tmp");
+    ok(run(dir.path(), &db.url, "focusmate", &["migrate"]));
+    ok(run(
+        dir.path(),
+        &db.url,
+        "focusmate",
+        &["seed", "--scale", "0.01"],
+    ));
+    {
+        let mut c = db.client();
+        c.batch_execute("SET enable_indexscan = off; SET enable_bitmapscan = off; SET enable_indexonlyscan = off")
+            .expect("set");
+        for _ in 0..150 {
+            c.query("SELECT count(*) FROM notifications", &[])
+                .expect("scan");
+        }
+        c.batch_execute("SELECT pg_stat_force_next_flush()")
+            .expect("flush");
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let out = run(
+        dir.path(),
+        &db.url,
+        "focusmate",
+        &["stats", "--format", "json"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let f = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule"] == "index-usage" && f["table"] == "notifications")
+        .unwrap_or_else(|| panic!("no index-usage finding on notifications: {doc}"));
+    assert_eq!(f["severity"], "error");
+    assert!(f["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("the target is over 90%"));
+}
+
+#[test]
+fn stats_statement_slower_than_100ms_in_pg_stat_statements_exit_1() {
+    let Some(srv) = server(
+        "stats_slow_query",
+        "-c shared_preload_libraries=pg_stat_statements",
+    ) else {
+        return;
+    };
+    let url = srv.url("127.0.0.1");
+    let dir = tempfile::tempdir().expect("tmp");
+    ok(run(dir.path(), &url, "classroom", &["migrate"]));
+    {
+        let mut c = postgres::Client::connect(&url, postgres::NoTls).expect("connects");
+        c.batch_execute("CREATE EXTENSION pg_stat_statements")
+            .expect("extension");
+        let quiet = run(dir.path(), &url, "classroom", &["stats", "--quiet"]);
+        assert_eq!(quiet.status.code(), Some(0), "{}", stdout(&quiet));
+        c.batch_execute("SELECT pg_sleep(0.15), count(*) FROM sessions WHERE code = 'SECRET42'")
+            .expect("slow statement");
+    }
+    let out = run(dir.path(), &url, "classroom", &["stats"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let text = stdout(&out);
+    assert!(text.contains("slow-query"), "{text}");
+    assert!(text.contains("pg_sleep($1)"), "normalised: {text}");
+    assert!(!text.contains("SECRET42"), "no literal values: {text}");
+    assert!(
+        !text.contains("CREATE EXTENSION pg_stat_statements"),
+        "{text}"
+    );
+}
