@@ -94,7 +94,7 @@ impl ConfigFile {
             let at = e
                 .span()
                 .map(|span| {
-                    let before = &text[..span.start.min(text.len())];
+                    let before = text.get(..span.start).unwrap_or(text);
                     // The line only: a column could tell a password's length.
                     let line = before.matches('\n').count() + 1;
                     format!("line {line}: ")

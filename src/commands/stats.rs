@@ -16,11 +16,10 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::{connect, line, select};
-use crate::catalog::{Dialect, MigrationFile, Schema};
+use crate::catalog::{Dialect, Schema};
 use crate::cli::{StatsArgs, StatsFormat};
-use crate::db::scratch::{self, Place};
 use crate::db::stats::StatsRequest;
-use crate::db::{Access, ConnectOpts, TxKind};
+use crate::db::{Access, TxKind};
 use crate::finding::{Counts, Finding, Severity};
 use crate::migrator;
 use crate::model::stats::Facts;
@@ -55,17 +54,11 @@ struct TargetsJson {
     index_usage: Option<f64>,
 }
 
-/// The schema's tables at its latest version (chatdb's history table is not one).
-fn schema_tables(schema: &Schema) -> Result<Vec<String>> {
-    let files: Vec<&MigrationFile> = schema.migrations(scratch::MEMORY_DIALECT)?.iter().collect();
-    let opts = ConnectOpts {
-        connect_timeout: Duration::from_secs(1),
-        lock_timeout: Duration::from_secs(1),
-        access: Access::Create,
-        wait: false,
-    };
-    let inv = scratch::apply(Place::Memory, &files, opts)?.into_inventory(&files)?;
-    Ok(inv.tables.into_iter().map(|t| t.name).collect())
+/// The tables the schema's migrations create, read from the SQL with the one tokenizer
+/// (`migrator::schema_tables`, as `adopt`'s guard reads them) instead of building the whole
+/// schema in a scratch database on every run.
+fn schema_tables(schema: &Schema, dialect: Dialect) -> Result<Vec<String>> {
+    Ok(migrator::schema_tables(schema.migrations(dialect)?))
 }
 
 pub fn run(settings: &Settings, args: &StatsArgs, out: &mut dyn Write) -> Result<ExitCode> {
@@ -79,7 +72,7 @@ pub fn run(settings: &Settings, args: &StatsArgs, out: &mut dyn Write) -> Result
         &settings.database_url,
         namespace,
     );
-    let tables = schema_tables(&sel.schema)?;
+    let tables = schema_tables(&sel.schema, dialect)?;
     let history = sel.schema.history_table();
     let mut conn = connect(settings, &sel.target, Access::Existing)?;
     let installed = conn.in_transaction(TxKind::Read, namespace, settings.lock_timeout, |s| {
