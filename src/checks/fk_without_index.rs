@@ -44,6 +44,7 @@ pub const RULE: Rule = Rule {
 /// The keys of `model` no index of `model` (nor of `also`) covers, less SQLite keys on the
 /// rowid.
 fn unindexed<'a>(
+    dialect: Dialect,
     model: &'a Inventory,
     also: Option<&'a Inventory>,
 ) -> impl Iterator<Item = &'a ForeignKey> + 'a {
@@ -52,7 +53,8 @@ fn unindexed<'a>(
             .table(&fk.table)
             .and_then(|t| t.rowid_key.as_deref())
             .is_some_and(|k| fk.columns.len() == 1 && fk.columns[0] == k);
-        let covered = |inv: &Inventory| inv.indexes_on(&fk.table).any(|i| covers(inv, i, fk));
+        let covered =
+            |inv: &Inventory| inv.indexes_on(&fk.table).any(|i| covers(dialect, inv, i, fk));
         !(on_rowid || covered(model) || also.is_some_and(covered))
     })
 }
@@ -81,23 +83,27 @@ fn found(dialect: Dialect, namespace: Option<&str>, model: &Inventory, fk: &Fore
     let other_collation = model
         .indexes_on(&fk.table)
         .find(|i| i.valid && leads_with_key(i, fk));
-    let lookup = lookup_collations(model, fk);
-    let default = match dialect {
-        Dialect::Postgres => "\"default\"",
-        Dialect::Sqlite => "BINARY",
-    };
+    let lookup = lookup_collations(dialect, model, fk);
+    // The collation each column's new index must name: the parent key's where SQLite
+    // compares by one other than BINARY, and BINARY too where an index of the table already
+    // sorts by another (the column may be declared with it, and a bare index inherits it).
+    // PostgreSQL compares by the column's own, which a bare index has.
     let spelled: Vec<String> = lookup
         .iter()
-        .map(|c| c.clone().unwrap_or_else(|| default.to_string()))
+        .map(|c| c.clone().unwrap_or_else(|| "BINARY".to_string()))
         .collect();
-    let collations = (other_collation.is_some() || lookup.iter().any(Option::is_some))
-        .then_some(spelled.as_slice());
+    let spell = lookup.iter().any(Option::is_some)
+        || (dialect == Dialect::Sqlite && other_collation.is_some());
+    let collations = spell.then_some(spelled.as_slice());
+    let compared_with = match dialect {
+        Dialect::Postgres => "the column's own collation, which the referential queries compare with".to_string(),
+        Dialect::Sqlite => format!("COLLATE {}, the parent key's, which SQLite's foreign-key lookups compare with", spelled.join(", ")),
+    };
     let message = match other_collation {
         Some(i) => format!(
-            "{} {} leads with ({cols}) but sorts by another collation than the key's lookups compare with (COLLATE {}, the parent key's), so no planner uses it for them: {why}, by scanning all of {}",
+            "{} {} leads with ({cols}) but sorts by another collation than {compared_with}, so they cannot use it: {why}, by scanning all of {}",
             i.label(),
             i.column_list(),
-            spelled.join(", "),
             fk.table
         ),
         None => format!(
@@ -121,7 +127,7 @@ fn found(dialect: Dialect, namespace: Option<&str>, model: &Inventory, fk: &Fore
 
 /// `check`: the live database's keys, against its indexes and the canonical ones.
 pub fn check(ctx: &Context) -> Vec<Found> {
-    unindexed(ctx.live, Some(ctx.expected))
+    unindexed(ctx.dialect, ctx.live, Some(ctx.expected))
         .map(|fk| found(ctx.dialect, Some(ctx.namespace), ctx.live, fk))
         .collect()
 }
@@ -129,7 +135,7 @@ pub fn check(ctx: &Context) -> Vec<Found> {
 /// `validate`'s lint: the keys of the schema the PostgreSQL migrations build (`model`),
 /// each pointed at the statement that declares it in `files`.
 pub fn lint(model: &Inventory, files: &[Parsed]) -> Vec<ModelHit> {
-    unindexed(model, None)
+    unindexed(Dialect::Postgres, model, None)
         .map(|fk| {
             let f = found(Dialect::Postgres, None, model, fk);
             let (file, statement) = locate(files, fk.name.as_deref(), &fk.table, &fk.columns);
@@ -258,7 +264,7 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(
             found[0].message,
-            "c_code_nocase (code COLLATE NOCASE) leads with (code) but sorts by another collation than the key's lookups compare with (COLLATE BINARY, the parent key's), so no planner uses it for them: deleting or re-keying a p row checks c for references, by scanning all of c"
+            "c_code_nocase (code COLLATE NOCASE) leads with (code) but sorts by another collation than COLLATE BINARY, the parent key's, which SQLite's foreign-key lookups compare with, so they cannot use it: deleting or re-keying a p row checks c for references, by scanning all of c"
         );
         assert_eq!(
             found[0].fix.as_deref(),

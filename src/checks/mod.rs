@@ -83,12 +83,12 @@ pub fn run(ctx: &Context) -> Vec<Finding> {
     findings.into_iter().map(|(_, f)| f).collect()
 }
 
-/// Whether `index` can serve the lookups of foreign key `fk`, whose parent key `model`
-/// holds: it [`leads_with_key`], and sorts each key column by the collation the lookups
-/// compare with ([`lookup_collations`]). Both dialects' planners refuse an index of another
+/// Whether `index` can serve the lookups of foreign key `fk` in `dialect`, whose parent key
+/// `model` holds: it [`leads_with_key`], and sorts each key column by the collation the
+/// lookups compare with ([`lookup_collations`]). Both planners refuse an index of another
 /// collation for `=` (PostgreSQL plans a sequential scan, SQLite scans the whole index).
-pub fn covers(model: &Inventory, index: &Index, fk: &ForeignKey) -> bool {
-    leads_with_key(index, fk) && key_collations(index, fk) == lookup_collations(model, fk)
+pub fn covers(dialect: Dialect, model: &Inventory, index: &Index, fk: &ForeignKey) -> bool {
+    leads_with_key(index, fk) && key_collations(index, fk) == lookup_collations(dialect, model, fk)
 }
 
 /// Whether `index` leads with exactly the key's columns, in any order, and can answer the
@@ -100,7 +100,11 @@ pub fn leads_with_key(index: &Index, fk: &ForeignKey) -> bool {
     if index.table != fk.table || fk.columns.is_empty() {
         return false;
     }
-    if index.predicate.as_deref().is_some_and(|p| !implied_by_lookup(p, fk)) {
+    if index
+        .predicate
+        .as_deref()
+        .is_some_and(|p| !implied_by_lookup(p, fk))
+    {
         return false;
     }
     let usable = index.method == "btree" || (index.method == "hash" && fk.columns.len() == 1);
@@ -130,21 +134,28 @@ fn implied_by_lookup(predicate: &str, fk: &ForeignKey) -> bool {
             None => term.eq_ignore_ascii_case(c),
         })
     };
-    normalize_predicate(predicate)
-        .split(" and ")
-        .all(|term| {
-            // `a is not null`, `"a"is not null` (no space is needed after a quote).
-            term.strip_suffix("is not null")
-                .is_some_and(|col| names_key_column(col.trim_end()))
-        })
+    normalize_predicate(predicate).split(" and ").all(|term| {
+        // `a is not null`, `"a"is not null` (no space is needed after a quote).
+        term.strip_suffix("is not null")
+            .is_some_and(|col| names_key_column(col.trim_end()))
+    })
 }
 
-/// The collation (`None`: the dialect's default) each lookup of `fk` compares its key
-/// columns with, in key order: the parent key's, as its unique index in `model` records it.
-/// PostgreSQL's referential queries add `COLLATE <parent's>` where the columns differ, and
-/// SQLite puts the parent's value on the left of `=`, whose collation wins. A parent `model`
-/// does not hold (another namespace) or an SQLite rowid compares with the default.
-pub fn lookup_collations(model: &Inventory, fk: &ForeignKey) -> Vec<Option<String>> {
+/// The collation each lookup of `fk` compares its key columns with, in key order, in the
+/// terms of [`IndexColumn::collation`](crate::model::inventory::IndexColumn::collation)
+/// (`None`: no index needs to name one). PostgreSQL's referential queries (`$1 = fk_col`)
+/// compare by the child column's own collation, whatever the parent's: `None`. SQLite puts
+/// the parent's value on the left of `=`, whose collation wins: the parent key's, as its
+/// unique index in `model` records it (`None`, BINARY, for a rowid or a parent `model` does
+/// not hold).
+pub fn lookup_collations(
+    dialect: Dialect,
+    model: &Inventory,
+    fk: &ForeignKey,
+) -> Vec<Option<String>> {
+    if dialect == Dialect::Postgres {
+        return vec![None; fk.columns.len()];
+    }
     let parent = model
         .indexes_on(&fk.ref_table)
         .filter(|i| i.unique && i.valid && !i.is_partial())
@@ -271,56 +282,95 @@ mod tests {
     fn foreign_key_coverage_needs_leading_columns_in_any_order() {
         let key = fk("t", &["a", "b"], "p", FkAction::Cascade);
         let m = inv(vec![], vec![]);
-        assert!(covers(&m, &idx("i", "t", &["b", "a", "c"]), &key));
-        assert!(!covers(&m, &idx("i", "t", &["a", "c", "b"]), &key));
-        assert!(!covers(&m, &idx("i", "t", &["a"]), &key));
+        let pg = Dialect::Postgres;
+        assert!(covers(pg, &m, &idx("i", "t", &["b", "a", "c"]), &key));
+        assert!(!covers(pg, &m, &idx("i", "t", &["a", "c", "b"]), &key));
+        assert!(!covers(pg, &m, &idx("i", "t", &["a"]), &key));
         let mut gin = idx("i", "t", &["a", "b"]);
         gin.method = "gin".into();
-        assert!(!covers(&m, &gin, &key));
+        assert!(!covers(pg, &m, &gin, &key));
     }
 
     #[test]
     fn a_partial_index_covers_a_key_only_when_the_lookups_imply_its_predicate() {
         let key = fk("t", &["a", "b"], "p", FkAction::Cascade);
         let m = inv(vec![], vec![]);
+        let pg = Dialect::Postgres;
         let partial = |p: &str| Index {
             predicate: Some(p.into()),
             ..idx("i", "t", &["a", "b"])
         };
         // As PostgreSQL deparses it, and as SQLite keeps it.
-        assert!(covers(&m, &partial("((a IS NOT NULL) AND (b IS NOT NULL))"), &key));
-        assert!(covers(&m, &partial("\"b\" IS NOT NULL"), &key));
-        assert!(covers(&m, &partial("A is not null"), &key));
-        assert!(!covers(&m, &partial("a IS NOT NULL AND deleted_at IS NULL"), &key));
-        assert!(!covers(&m, &partial("c IS NOT NULL"), &key));
-        assert!(!covers(&m, &partial("a IS NULL"), &key));
-        assert!(!covers(&m, &partial("a > 0"), &key));
+        assert!(covers(
+            pg,
+            &m,
+            &partial("((a IS NOT NULL) AND (b IS NOT NULL))"),
+            &key
+        ));
+        assert!(covers(pg, &m, &partial("\"b\" IS NOT NULL"), &key));
+        assert!(covers(pg, &m, &partial("A is not null"), &key));
+        assert!(!covers(
+            pg,
+            &m,
+            &partial("a IS NOT NULL AND deleted_at IS NULL"),
+            &key
+        ));
+        assert!(!covers(pg, &m, &partial("c IS NOT NULL"), &key));
+        assert!(!covers(pg, &m, &partial("a IS NULL"), &key));
+        assert!(!covers(pg, &m, &partial("a > 0"), &key));
     }
 
     #[test]
-    fn a_key_is_covered_only_in_its_parent_keys_collation_and_an_equality_opclass() {
-        let key = fk("c", &["code"], "p", FkAction::NoAction);
+    fn a_key_is_covered_only_in_the_collation_its_lookups_compare_by() {
         let key = ForeignKey {
             ref_columns: vec!["code".into()],
-            ..key
+            ..fk("c", &["code"], "p", FkAction::NoAction)
         };
-        let binary_parent = inv(vec![unique_constraint("p_code_key", "p", &["code"])], vec![]);
+        let binary_parent = inv(
+            vec![unique_constraint("p_code_key", "p", &["code"])],
+            vec![],
+        );
         let nocase_parent = inv(
-            vec![unique_constraint("p_code_key", "p", &["code COLLATE NOCASE"])],
+            vec![unique_constraint(
+                "p_code_key",
+                "p",
+                &["code COLLATE NOCASE"],
+            )],
             vec![],
         );
         let plain = idx("i", "c", &["code"]);
         let nocase = idx("i", "c", &["code COLLATE NOCASE"]);
-        assert!(covers(&binary_parent, &plain, &key));
-        assert!(!covers(&binary_parent, &nocase, &key));
-        assert!(covers(&nocase_parent, &nocase, &key));
-        assert!(!covers(&nocase_parent, &plain, &key));
-        assert_eq!(lookup_collations(&nocase_parent, &key), [Some("NOCASE".to_string())]);
+        // SQLite compares by the parent key's collation.
+        let lite = Dialect::Sqlite;
+        assert!(covers(lite, &binary_parent, &plain, &key));
+        assert!(!covers(lite, &binary_parent, &nocase, &key));
+        assert!(covers(lite, &nocase_parent, &nocase, &key));
+        assert!(!covers(lite, &nocase_parent, &plain, &key));
+        assert_eq!(
+            lookup_collations(lite, &nocase_parent, &key),
+            [Some("NOCASE".to_string())]
+        );
         // A parent this model does not hold compares with the default.
-        assert_eq!(lookup_collations(&inv(vec![], vec![]), &key), [None]);
+        assert_eq!(lookup_collations(lite, &inv(vec![], vec![]), &key), [None]);
+        // PostgreSQL by the child column's own, whatever the parent's: an index that names
+        // another collation does not serve.
+        let pg = Dialect::Postgres;
+        let c = idx("i", "c", &["code COLLATE \"C\""]);
+        let c_parent = inv(
+            vec![unique_constraint(
+                "p_code_key",
+                "p",
+                &["code COLLATE \"C\""],
+            )],
+            vec![],
+        );
+        assert!(covers(pg, &c_parent, &plain, &key));
+        assert!(!covers(pg, &c_parent, &c, &key));
         // A pattern class has `=` in its family; another non-default class may not.
-        assert!(covers(&binary_parent, &idx("i", "c", &["code varchar_pattern_ops"]), &key));
-        assert!(!covers(&binary_parent, &idx("i", "c", &["code record_image_ops"]), &key));
+        let pattern = idx("i", "c", &["code varchar_pattern_ops"]);
+        assert!(covers(pg, &binary_parent, &pattern, &key));
+        let image = idx("i", "c", &["code record_image_ops"]);
+        assert!(!covers(pg, &binary_parent, &image, &key));
     }
 
     #[test]

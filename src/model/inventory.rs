@@ -105,10 +105,13 @@ pub struct IndexColumn {
     /// The operator class, only when it is not the default for the key's type and method
     /// (PostgreSQL `varchar_pattern_ops`; SQLite has none).
     pub opclass: Option<String>,
-    /// The collation the key sorts and compares by, ready for SQL (`"C"`, `NOCASE`), only
-    /// when it is not the dialect's default (PostgreSQL's database default or none for a
-    /// type without collation; SQLite's `BINARY`). Recorded whether it comes from the
-    /// index or from the column's declaration: both decide which lookups the index serves.
+    /// A collation, ready for SQL (`"C"`, `NOCASE`), as each dialect's catalog tells it.
+    /// PostgreSQL: the index's `COLLATE` when it is not the column's own (for an
+    /// expression: not the database default), as `pg_get_indexdef` shows it. SQLite: the
+    /// collation the key sorts by unless it is `BINARY`, whether the index's `COLLATE` or
+    /// the column's declaration chose it (`PRAGMA index_xinfo` tells no difference). Each
+    /// is what decides which lookups the index serves in that dialect (see
+    /// `checks::covers`).
     pub collation: Option<String>,
 }
 

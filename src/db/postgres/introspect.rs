@@ -39,7 +39,8 @@ ORDER BY t.relname, con.conname";
 /// very index is running now. Per key column, last: the operator class when it is not the
 /// default for the key's type (`GetDefaultOpClass`'s rule: a default class of the exact
 /// type, else the one default class the type is binary-coercible to), and the collation
-/// (`indcollation`) unless it is the database default (oid 100) or none (0).
+/// (`indcollation`) when it is not the column's own (for an expression: not the database
+/// default, oid 100), as `pg_get_indexdef` shows them.
 const INDEXES: &str = "
 SELECT i.relname::text,
        t.relname::text,
@@ -76,7 +77,10 @@ SELECT i.relname::text,
                               OR (x.indkey[k - 1] = 0 AND a.attrelid = x.indexrelid AND a.attnum = k)) kt ON true
              ORDER BY k),
        ARRAY(SELECT (SELECT quote_ident(co.collname) FROM pg_collation co
-                     WHERE co.oid = x.indcollation[k - 1] AND co.oid <> 100)
+                     WHERE co.oid = x.indcollation[k - 1]
+                       AND co.oid <> coalesce((SELECT a.attcollation FROM pg_attribute a
+                                               WHERE a.attrelid = x.indrelid
+                                                 AND a.attnum = x.indkey[k - 1]), 100))
              FROM generate_series(1, x.indnkeyatts::int) AS k ORDER BY k)
 FROM pg_index x
 JOIN pg_class i ON i.oid = x.indexrelid

@@ -156,8 +156,7 @@ pub fn inventory(tx: &Transaction<'_>) -> Result<Inventory> {
             let sql: Option<String> = row.get(4)?;
             let parsed = sql.as_deref().and_then(parse_create_index);
             let mut cols = Vec::new();
-            for (k, (_, cid, col, desc, coll)) in
-                columns.iter().filter(|c| c.0 == name).enumerate()
+            for (k, (_, cid, col, desc, coll)) in columns.iter().filter(|c| c.0 == name).enumerate()
             {
                 let expression = *cid == -2;
                 let text = match (col, expression) {
