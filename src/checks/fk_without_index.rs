@@ -7,11 +7,12 @@
 //! Without an index that lookup, and every join along the key, scans the whole child table.
 //!
 //! What "can use" means is [`super::covers`], as both planners show it for the referential
-//! queries (`tests/check.rs` EXPLAINs them): a partial index `WHERE key IS NOT NULL` serves
-//! (PostgreSQL's RI query and SQLite's foreign-key scan both seek it), an index sorted by
-//! another collation than the parent key's does not (PostgreSQL plans a sequential scan,
-//! SQLite scans the whole index). For such a key the message names the index that does not
-//! serve, and the fix spells the parent key's collation on each column.
+//! queries (`tests/check_index.rs` EXPLAINs them): a partial index `WHERE key IS NOT NULL`
+//! serves (PostgreSQL's RI query and SQLite's foreign-key scan both seek it); an index sorted
+//! by another collation than the lookups compare by (PostgreSQL: the child column's own;
+//! SQLite: the parent key's) does not (PostgreSQL plans a sequential scan, SQLite scans the
+//! whole index). For such a key the message names the index that does not serve, and on
+//! SQLite the fix spells the collation on each column.
 //!
 //! In `check` ([`check`]) the live database is judged: the rule stays silent when the
 //! canonical schema has an index covering the key that the database lacks or has altered
@@ -36,7 +37,7 @@ use crate::validate::lint::{ModelHit, Parsed};
 pub const RULE: Rule = Rule {
     id: "fk-without-index",
     severity: Severity::Warning,
-    summary: "a foreign key whose columns are not the leading columns (in any order) of a valid index its lookups can use (no predicate but `IS NOT NULL` on the key, the parent key's collation); the message says what its `ON DELETE` action costs without one",
+    summary: "a foreign key whose columns are not the leading columns (in any order) of a valid index its lookups can use (no predicate but `IS NOT NULL` on the key, the collation the lookups compare by); the message says what its `ON DELETE` action costs without one",
     dialects: BOTH,
     scope: Scope::CheckAndLint(Severity::Error),
 };
