@@ -36,11 +36,12 @@ ORDER BY t.relname, con.conname";
 /// Every index of the namespace's tables. Key columns come back as attribute names (or the
 /// deparsed expression), with the sort options from `indoption` (bit 1: DESC, bit 2:
 /// NULLS FIRST); `building` asks `pg_stat_progress_create_index` whether a build of this
-/// very index is running now. Per key column, last: the operator class when it is not the
-/// default for the key's type (`GetDefaultOpClass`'s rule: a default class of the exact
-/// type, else the one default class the type is binary-coercible to), and the collation
-/// (`indcollation`) when it is not the column's own (for an expression: not the database
-/// default, oid 100), as `pg_get_indexdef` shows them.
+/// very index is running now. Per key column, last: the operator class when it is not a
+/// default one (`opcdefault`: cheaper than `GetDefaultOpClass`'s type lookup, and the same
+/// but for a default class of another binary-coercible type chosen by hand, such as
+/// `oid_ops` on an `integer` column; see BENCHMARKS.md), and the collation (`indcollation`)
+/// when it is not the column's own (for an expression: not the database default, oid 100),
+/// as `pg_get_indexdef` shows them.
 const INDEXES: &str = "
 SELECT i.relname::text,
        t.relname::text,
@@ -63,18 +64,9 @@ SELECT i.relname::text,
        pg_relation_size(x.indexrelid),
        s.idx_scan,
        EXISTS (SELECT 1 FROM pg_stat_progress_create_index p WHERE p.index_relid = x.indexrelid),
-       ARRAY(SELECT (SELECT CASE WHEN oc.opcdefault
-                                  AND (oc.opcintype = kt.typ OR NOT EXISTS (
-                                        SELECT 1 FROM pg_opclass d
-                                        WHERE d.opcmethod = oc.opcmethod AND d.opcdefault
-                                          AND d.opcintype = kt.typ))
-                             THEN NULL ELSE oc.opcname::text END
-                     FROM pg_opclass oc WHERE oc.oid = x.indclass[k - 1])
+       ARRAY(SELECT CASE WHEN oc.opcdefault THEN NULL ELSE oc.opcname::text END
              FROM generate_series(1, x.indnkeyatts::int) AS k
-             LEFT JOIN LATERAL (SELECT a.atttypid AS typ FROM pg_attribute a
-                           WHERE (x.indkey[k - 1] <> 0 AND a.attrelid = x.indrelid
-                                  AND a.attnum = x.indkey[k - 1])
-                              OR (x.indkey[k - 1] = 0 AND a.attrelid = x.indexrelid AND a.attnum = k)) kt ON true
+             LEFT JOIN pg_opclass oc ON oc.oid = x.indclass[k - 1]
              ORDER BY k),
        ARRAY(SELECT (SELECT quote_ident(co.collname) FROM pg_collation co
                      WHERE co.oid = x.indcollation[k - 1]
