@@ -42,6 +42,12 @@ ORDER BY t.relname, con.conname";
 /// `oid_ops` on an `integer` column; see BENCHMARKS.md), and the collation (`indcollation`)
 /// when it is not the column's own (for an expression: not the database default, oid 100),
 /// as `pg_get_indexdef` shows them.
+///
+/// The per-column arrays come from one lateral aggregate over the index's columns (one
+/// `generate_series`, one `pg_attribute` lookup per column) rather than one subplan per
+/// array, and the scan count straight from `pg_stat_get_numscans` rather than the
+/// `pg_stat_all_indexes` view (whose joins the planner re-plans every read), NULL as the
+/// view has it for an index of a partitioned table: see BENCHMARKS.md for what each cost.
 const INDEXES: &str = "
 SELECT i.relname::text,
        t.relname::text,
@@ -50,30 +56,18 @@ SELECT i.relname::text,
        x.indisvalid,
        am.amname::text,
        pg_get_expr(x.indpred, x.indrelid, true),
-       ARRAY(SELECT CASE WHEN x.indkey[k - 1] = 0 THEN pg_get_indexdef(x.indexrelid, k, true)
-                         ELSE (SELECT a.attname::text FROM pg_attribute a
-                               WHERE a.attrelid = x.indrelid AND a.attnum = x.indkey[k - 1]) END
-             FROM generate_series(1, x.indnatts::int) AS k ORDER BY k),
-       ARRAY(SELECT x.indkey[k - 1] = 0 FROM generate_series(1, x.indnatts::int) AS k ORDER BY k),
-       ARRAY(SELECT coalesce(x.indoption[k - 1], 0)::int4
-             FROM generate_series(1, x.indnatts::int) AS k ORDER BY k),
+       k.names,
+       k.is_expr,
+       k.options,
        x.indnkeyatts::int4,
        con.conname::text,
        pg_get_constraintdef(con.oid, true),
        pg_get_indexdef(x.indexrelid),
        pg_relation_size(x.indexrelid),
-       s.idx_scan,
+       CASE WHEN t.relkind = 'r' THEN pg_stat_get_numscans(x.indexrelid) END,
        EXISTS (SELECT 1 FROM pg_stat_progress_create_index p WHERE p.index_relid = x.indexrelid),
-       ARRAY(SELECT CASE WHEN oc.opcdefault THEN NULL ELSE oc.opcname::text END
-             FROM generate_series(1, x.indnkeyatts::int) AS k
-             LEFT JOIN pg_opclass oc ON oc.oid = x.indclass[k - 1]
-             ORDER BY k),
-       ARRAY(SELECT (SELECT quote_ident(co.collname) FROM pg_collation co
-                     WHERE co.oid = x.indcollation[k - 1]
-                       AND co.oid <> coalesce((SELECT a.attcollation FROM pg_attribute a
-                                               WHERE a.attrelid = x.indrelid
-                                                 AND a.attnum = x.indkey[k - 1]), 100))
-             FROM generate_series(1, x.indnkeyatts::int) AS k ORDER BY k)
+       k.opclasses,
+       k.collations
 FROM pg_index x
 JOIN pg_class i ON i.oid = x.indexrelid
 JOIN pg_class t ON t.oid = x.indrelid
@@ -81,7 +75,21 @@ JOIN pg_namespace n ON n.oid = t.relnamespace
 JOIN pg_am am ON am.oid = i.relam
 LEFT JOIN pg_constraint con
        ON con.conindid = x.indexrelid AND con.conrelid = x.indrelid AND con.contype IN ('p', 'u', 'x')
-LEFT JOIN pg_stat_all_indexes s ON s.indexrelid = x.indexrelid
+CROSS JOIN LATERAL (
+    SELECT array_agg(CASE WHEN x.indkey[c.k - 1] = 0 THEN pg_get_indexdef(x.indexrelid, c.k, true)
+                          ELSE a.attname::text END ORDER BY c.k) AS names,
+           array_agg(x.indkey[c.k - 1] = 0 ORDER BY c.k) AS is_expr,
+           array_agg(coalesce(x.indoption[c.k - 1], 0)::int4 ORDER BY c.k) AS options,
+           coalesce(array_agg(CASE WHEN oc.opcdefault THEN NULL ELSE oc.opcname::text END
+                              ORDER BY c.k) FILTER (WHERE c.k <= x.indnkeyatts), '{}') AS opclasses,
+           coalesce(array_agg(CASE WHEN co.oid <> coalesce(a.attcollation, 100)
+                                   THEN quote_ident(co.collname) END
+                              ORDER BY c.k) FILTER (WHERE c.k <= x.indnkeyatts), '{}') AS collations
+    FROM generate_series(1, x.indnatts::int) AS c(k)
+    LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[c.k - 1]
+    LEFT JOIN pg_opclass oc ON c.k <= x.indnkeyatts AND oc.oid = x.indclass[c.k - 1]
+    LEFT JOIN pg_collation co ON c.k <= x.indnkeyatts AND co.oid = x.indcollation[c.k - 1]
+) k
 WHERE n.nspname = $1 AND t.relkind IN ('r', 'p') AND left(t.relname, length($2)) <> $2
 ORDER BY t.relname, i.relname";
 
