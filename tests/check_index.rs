@@ -435,6 +435,72 @@ fn a_foreign_key_whose_only_index_is_partial_on_is_not_null_is_covered_in_both_d
 }
 
 #[test]
+fn a_foreign_key_column_declared_nocase_gets_a_binary_index_that_clears_the_finding() {
+    // SQLite: the child column is declared COLLATE NOCASE, the parent key BINARY. A bare
+    // index on the column inherits NOCASE and cannot serve the lookups, so the fix must say
+    // COLLATE BINARY, and running it must leave the key indexed.
+    let sqlite = "CREATE TABLE accounts (id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE);
+CREATE TABLE posts (
+    id INTEGER PRIMARY KEY,
+    account_code TEXT COLLATE NOCASE REFERENCES accounts (code)
+);
+";
+    let postgres = "CREATE TABLE accounts (id INTEGER PRIMARY KEY, code TEXT NOT NULL CONSTRAINT accounts_code_key UNIQUE);
+CREATE TABLE posts (
+    id INTEGER PRIMARY KEY,
+    account_code TEXT CONSTRAINT posts_account_code_fkey REFERENCES accounts (code)
+);
+";
+    let dir = tempfile::tempdir().expect("tempdir");
+    schema_dir(
+        dir.path(),
+        "blog",
+        &[
+            ("sqlite", "V1__init.sql", sqlite),
+            ("postgres", "V1__init.sql", postgres),
+        ],
+    );
+    let sd = dir.path().to_str().expect("utf8");
+    let (url, path) = sqlite_in(&dir, "blog.sqlite3");
+    let args = ["-d", url.as_str(), "--schema-dir", sd, "-s", "blog"];
+    migrate(dir.path(), &args);
+    let (_, report) = check(dir.path(), &args);
+    assert_eq!(
+        findings(&report),
+        [
+            "fk-without-index posts(account_code) -> accounts(code)",
+            NO_STATS
+        ],
+        "{report:#}"
+    );
+    assert_eq!(
+        fix(&report, 0),
+        "CREATE INDEX posts_account_code_idx ON posts (account_code COLLATE BINARY);"
+    );
+    // What the fix used to say: a bare index, NOCASE by inheritance, never sought.
+    let delete = "DELETE FROM accounts WHERE id = 1";
+    sqlite_exec(&path, "CREATE INDEX posts_bare ON posts (account_code);");
+    let reads = sqlite_index_reads(&path, delete, "posts_bare");
+    assert!(
+        reads.iter().all(|r| *r != "seek"),
+        "a bare index inherits NOCASE: {reads:?}"
+    );
+    sqlite_exec(&path, "DROP INDEX posts_bare;");
+    sqlite_exec(&path, &fix(&report, 0));
+    let reads = sqlite_index_reads(&path, delete, "posts_account_code_idx");
+    assert!(
+        !reads.is_empty() && reads.iter().all(|r| *r == "seek"),
+        "{reads:?}"
+    );
+    let (_, report) = check(dir.path(), &args);
+    assert_eq!(
+        findings(&report),
+        ["extra-index posts_account_code_idx", NO_STATS],
+        "{report:#}"
+    );
+}
+
+#[test]
 fn a_foreign_key_whose_index_has_another_collation_than_its_lookups_is_unindexed() {
     // SQLite compares by the parent key's collation: `code` BINARY, `handle` NOCASE. Each
     // child index sorts the other way, so every lookup reads the whole index.

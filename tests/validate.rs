@@ -427,6 +427,84 @@ fn parity_gap() {
     assert_eq!(v["summary"]["accepted"], 1);
 }
 
+#[test]
+fn parity_compares_index_collations_where_the_dialects_can_agree() {
+    let db = crate::pg_or_skip!("validate_parity_collation");
+    let table = "CREATE TABLE handles (\n    id INTEGER CONSTRAINT handles_pkey PRIMARY KEY,\n    name TEXT NOT NULL\n);\n";
+    // (PostgreSQL key, SQLite key, the difference parity reports, if any).
+    let cases = [
+        (
+            "name",
+            "name COLLATE NOCASE",
+            Some("index idx_handles_name sorts name by no COLLATE of its own in PostgreSQL but COLLATE NOCASE in SQLite"),
+        ),
+        (
+            "name COLLATE \"und-x-icu\"",
+            "name",
+            Some("index idx_handles_name sorts name by COLLATE \"und-x-icu\" in PostgreSQL but no COLLATE of its own in SQLite"),
+        ),
+        ("name COLLATE \"C\"", "name", None),
+        ("name COLLATE \"und-x-icu\"", "name COLLATE NOCASE", None),
+        ("name text_pattern_ops", "name COLLATE NOCASE", None),
+    ];
+    for (pg, lite, difference) in cases {
+        let dir = tempfile::tempdir().expect("tempdir");
+        demo(dir.path());
+        for (dialect, key) in [("postgres", pg), ("sqlite", lite)] {
+            write_file(
+                dir.path(),
+                &format!("sql/{dialect}/demo/V3__handles.sql"),
+                &format!("{table}CREATE INDEX idx_handles_name ON handles ({key});\n"),
+            );
+        }
+        let args = ["--update-lock", "-d", db.url.as_str()];
+        match difference {
+            Some(message) => {
+                let v = fails_with(dir.path(), &args, 1, "parity");
+                assert_eq!(v["findings"][0]["object"], "index idx_handles_name", "{v}");
+                assert_eq!(v["findings"][0]["message"], message, "{v}");
+            }
+            None => {
+                let out = validate(dir.path(), &args).output().expect("runs");
+                assert_eq!(
+                    out.status.code(),
+                    Some(0),
+                    "{pg} / {lite}: {}{}",
+                    stdout(&out),
+                    stderr(&out)
+                );
+            }
+        }
+    }
+    // A column declared NOCASE in SQLite: its bare index inherits the column's collation,
+    // as PostgreSQL's bare index has its column's own, so the indexes agree.
+    let dir = tempfile::tempdir().expect("tempdir");
+    demo(dir.path());
+    write_file(
+        dir.path(),
+        "sql/postgres/demo/V3__handles.sql",
+        &format!("{table}CREATE INDEX idx_handles_name ON handles (name);\n"),
+    );
+    write_file(
+        dir.path(),
+        "sql/sqlite/demo/V3__handles.sql",
+        &format!(
+            "{}CREATE INDEX idx_handles_name ON handles (name);\n",
+            table.replace("name TEXT NOT NULL", "name TEXT COLLATE NOCASE NOT NULL")
+        ),
+    );
+    let out = validate(dir.path(), &["--update-lock", "-d", db.url.as_str()])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+}
+
 /// One lint rule per case: (rule, PostgreSQL V3, SQLite V3). Run without PostgreSQL, so
 /// that the SQLite twin need not (and for some rules cannot) build the same schema: lint
 /// reads the PostgreSQL files either way.

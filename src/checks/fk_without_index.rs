@@ -86,15 +86,20 @@ fn found(dialect: Dialect, namespace: Option<&str>, model: &Inventory, fk: &Fore
         .find(|i| i.valid && leads_with_key(i, fk));
     let lookup = lookup_collations(dialect, model, fk);
     // The collation each column's new index must name: the parent key's where SQLite
-    // compares by one other than BINARY, and BINARY too where an index of the table already
-    // sorts by another (the column may be declared with it, and a bare index inherits it).
+    // compares by one other than BINARY, and BINARY too where the column is declared with
+    // another (a bare index inherits it) or an index of the table already sorts by another.
     // PostgreSQL compares by the column's own, which a bare index has.
     let spelled: Vec<String> = lookup
         .iter()
         .map(|c| c.clone().unwrap_or_else(|| "BINARY".to_string()))
         .collect();
+    let declared_otherwise = fk.columns.iter().zip(&spelled).any(|(column, lookup)| {
+        model
+            .declared_collation(&fk.table, column)
+            .is_some_and(|declared| !declared.eq_ignore_ascii_case(lookup))
+    });
     let spell = lookup.iter().any(Option::is_some)
-        || (dialect == Dialect::Sqlite && other_collation.is_some());
+        || (dialect == Dialect::Sqlite && (other_collation.is_some() || declared_otherwise));
     let collations = spell.then_some(spelled.as_slice());
     let compared_with = match dialect {
         Dialect::Postgres => "the column's own collation, which the referential queries compare with".to_string(),

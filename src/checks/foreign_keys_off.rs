@@ -77,6 +77,7 @@ mod tests {
                 columns: vec!["room_id".into()],
                 rows: 2,
             }],
+            ..SqliteFacts::default()
         });
         let expected = inv(vec![], vec![]);
         let found = check(&ctx(Dialect::Sqlite, &live, &expected));

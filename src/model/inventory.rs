@@ -188,6 +188,17 @@ pub struct SqliteFacts {
     pub violations: Vec<FkViolation>,
     /// `sqlite_stat1` exists (`ANALYZE` has run).
     pub has_stat1: bool,
+    /// Columns declared with a collation other than BINARY (`PRAGMA table_xinfo` does not
+    /// tell it; read from the `CREATE TABLE` text).
+    pub collations: Vec<DeclaredCollation>,
+}
+
+/// A column's declared `COLLATE` (SQLite), uppercase.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeclaredCollation {
+    pub table: String,
+    pub column: String,
+    pub collation: String,
 }
 
 /// Rows of `table` whose foreign key `columns` point at no row of `ref_table`.
@@ -311,6 +322,16 @@ impl ForeignKey {
 }
 
 impl Inventory {
+    /// The collation SQLite declares on `table.column`, when not BINARY.
+    pub fn declared_collation(&self, table: &str, column: &str) -> Option<&str> {
+        self.sqlite
+            .as_ref()?
+            .collations
+            .iter()
+            .find(|c| c.table == table && c.column == column)
+            .map(|c| c.collation.as_str())
+    }
+
     pub fn table(&self, name: &str) -> Option<&Table> {
         self.tables.iter().find(|t| t.name == name)
     }

@@ -7,7 +7,8 @@
 //! having a default and the other none, or two different literals); primary keys; unique
 //! constraints; foreign keys with their ON DELETE action; CHECK constraints by name (their
 //! expressions are dialect-specific); and indexes by name with their columns, order,
-//! uniqueness and partial predicate. The indexes behind PRIMARY KEY/UNIQUE constraints are
+//! uniqueness, partial predicate and whether a key column names a collation (see
+//! [`collation_differences`]). The indexes behind PRIMARY KEY/UNIQUE constraints are
 //! compared as those constraints, so SQLite's `sqlite_autoindex_*` names never matter.
 //!
 //! Each difference names an object (`table x`, `column t.c`, `index i`, `check c`,
@@ -551,6 +552,9 @@ fn compare_indexes(pg: &Inventory, lite: &Inventory, out: &mut Differences) {
                 if li.unique { "UNIQUE" } else { "not unique" }
             ));
         }
+        if cols(pi) == cols(li) {
+            problems.extend(collation_differences(pi, li, lite));
+        }
         let pp = pi.predicate.as_deref().map(normalize_predicate);
         let lp = li.predicate.as_deref().map(normalize_predicate);
         if pp != lp {
@@ -585,6 +589,51 @@ fn compare_indexes(pg: &Inventory, lite: &Inventory, out: &mut Differences) {
             );
         }
     }
+}
+
+/// Key columns whose index names a collation in one dialect and not in the other, each
+/// relative to what the index would sort by without one: PostgreSQL's index `COLLATE` that
+/// is not the column's own, SQLite's that is not the column's declared one (a bare index
+/// inherits it). PostgreSQL's `"C"` and `"POSIX"` sort by bytes, as SQLite's default BINARY
+/// does, so they count as none. Two named collations are not compared by name: the
+/// dialects share none but those. Operator classes are PostgreSQL's alone and never
+/// compared; a `*_pattern_ops` key column (byte-wise, for `LIKE 'x%'`) leaves its column's
+/// collation uncompared too, since SQLite serves those queries with a NOCASE index or a
+/// plain one as its `LIKE` is set up.
+fn collation_differences(pi: &Index, li: &Index, lite: &Inventory) -> Vec<String> {
+    let byte_order = |c: &str| matches!(c.trim_matches('"'), "C" | "POSIX");
+    pi.columns
+        .iter()
+        .zip(&li.columns)
+        .filter(|(pc, _)| {
+            !pc.opclass
+                .as_deref()
+                .is_some_and(|o| o.ends_with("_pattern_ops"))
+        })
+        .filter_map(|(pc, lc)| {
+            let pg = pc.collation.as_deref().filter(|c| !byte_order(c));
+            let declared = (!lc.expression)
+                .then(|| lite.declared_collation(&li.table, &lc.name))
+                .flatten();
+            let sqlite = lc
+                .collation
+                .as_deref()
+                .filter(|c| declared.is_none_or(|d| !d.eq_ignore_ascii_case(c)));
+            let show = |c: Option<&str>| {
+                c.map_or("no COLLATE of its own".to_string(), |c| {
+                    format!("COLLATE {c}")
+                })
+            };
+            (pg.is_some() != sqlite.is_some()).then(|| {
+                format!(
+                    "sorts {} by {} in PostgreSQL but {} in SQLite",
+                    pc.name,
+                    show(pg),
+                    show(sqlite)
+                )
+            })
+        })
+        .collect()
 }
 
 /// The primary key's columns: PostgreSQL's primary index, SQLite's pk autoindex or rowid.
@@ -713,6 +762,50 @@ mod tests {
             ]
         );
         assert!(compare(&pg, &pg).is_empty());
+    }
+
+    #[test]
+    fn a_collation_in_one_twin_only_differs_and_dialect_spellings_do_not() {
+        use crate::checks::testkit::{idx, inv};
+        use crate::model::inventory::{DeclaredCollation, SqliteFacts};
+        let diff = |pg: &str, lite: &str, declared: Option<&str>| -> Vec<String> {
+            let pg = inv(vec![idx("i", "t", &[pg])], vec![]);
+            let mut lite = inv(vec![idx("i", "t", &[lite])], vec![]);
+            lite.sqlite = Some(SqliteFacts {
+                collations: declared
+                    .map(|c| DeclaredCollation {
+                        table: "t".into(),
+                        column: "name".into(),
+                        collation: c.into(),
+                    })
+                    .into_iter()
+                    .collect(),
+                ..SqliteFacts::default()
+            });
+            compare(&pg, &lite).into_iter().map(|d| d.message).collect()
+        };
+        assert_eq!(
+            diff("name", "name COLLATE NOCASE", None),
+            ["index i sorts name by no COLLATE of its own in PostgreSQL but COLLATE NOCASE in SQLite"]
+        );
+        assert_eq!(
+            diff("name COLLATE \"und-x-icu\"", "name", None),
+            ["index i sorts name by COLLATE \"und-x-icu\" in PostgreSQL but no COLLATE of its own in SQLite"]
+        );
+        // Byte order in both.
+        assert!(diff("name COLLATE \"C\"", "name", None).is_empty());
+        assert!(diff("name COLLATE \"POSIX\"", "name", None).is_empty());
+        // Each dialect's own collation, names not comparable.
+        assert!(diff("name COLLATE \"und-x-icu\"", "name COLLATE NOCASE", None).is_empty());
+        // PostgreSQL's LIKE-prefix index against either SQLite spelling.
+        assert!(diff("name text_pattern_ops", "name COLLATE NOCASE", None).is_empty());
+        assert!(diff("name varchar_pattern_ops", "name", None).is_empty());
+        // An operator class alone is PostgreSQL's: no difference.
+        assert!(diff("name jsonb_path_ops", "name", None).is_empty());
+        // The SQLite column declares NOCASE; a bare index inherits it, as PostgreSQL's
+        // bare index has the column's own.
+        assert!(diff("name", "name COLLATE NOCASE", Some("NOCASE")).is_empty());
+        assert_eq!(diff("name", "name COLLATE RTRIM", Some("NOCASE")).len(), 1);
     }
 
     #[test]

@@ -10,8 +10,8 @@ use anyhow::{Context, Result};
 use rusqlite::Transaction;
 
 use crate::model::inventory::{
-    CheckConstraint, Column, Constraint, FkAction, FkViolation, ForeignKey, Index, IndexColumn,
-    Inventory, SqliteFacts, Table, HISTORY_PREFIX,
+    CheckConstraint, Column, Constraint, DeclaredCollation, FkAction, FkViolation, ForeignKey,
+    Index, IndexColumn, Inventory, SqliteFacts, Table, HISTORY_PREFIX,
 };
 use crate::sqltext::{self, collapse_spaces, normalize_expr, Token, TokenKind};
 
@@ -57,6 +57,7 @@ const VIOLATIONS: &str =
 
 pub fn inventory(tx: &Transaction<'_>) -> Result<Inventory> {
     let mut inv = Inventory::default();
+    let mut collations = Vec::new();
 
     {
         // (table, column, declared type, primary-key position, CREATE TABLE text,
@@ -114,6 +115,10 @@ pub fn inventory(tx: &Transaction<'_>) -> Result<Inventory> {
                     details: Vec::new(),
                     checks: parse_checks(table, sql.as_deref().unwrap_or_default()),
                 });
+                collations.extend(parse_column_collations(
+                    table,
+                    sql.as_deref().unwrap_or_default(),
+                ));
             }
             if let (Some(column), Some(t)) = (column, inv.tables.last_mut()) {
                 t.columns.push(column.clone());
@@ -295,18 +300,19 @@ pub fn inventory(tx: &Transaction<'_>) -> Result<Inventory> {
         foreign_keys_on,
         violations,
         has_stat1,
+        collations,
     });
     Ok(inv)
 }
 
 /// The CHECK constraints of a `CREATE TABLE` statement (SQLite keeps them nowhere else),
 /// named as [`CheckConstraint::name`] says.
-fn parse_checks(table: &str, sql: &str) -> Vec<CheckConstraint> {
-    let toks = sqltext::tokens(sql);
+/// The definitions between a `CREATE TABLE` statement's outer parentheses, split at
+/// top-level commas, each with the column it defines (`None`: a table constraint).
+fn definitions(toks: &[Token]) -> Vec<(Option<String>, &[Token])> {
     let Some(open) = toks.iter().position(|t| t.is_punct('(')) else {
         return Vec::new();
     };
-    // The definitions between the outer parentheses, split at top-level commas.
     let mut items: Vec<&[Token]> = Vec::new();
     let mut depth = 0usize;
     let mut item_start = open + 1;
@@ -324,15 +330,54 @@ fn parse_checks(table: &str, sql: &str) -> Vec<CheckConstraint> {
             item_start = i + 1;
         }
     }
+    items
+        .into_iter()
+        .filter_map(|item| {
+            let first = item.first()?;
+            let table_level = first.is("CONSTRAINT")
+                || first.is("CHECK")
+                || first.is("PRIMARY")
+                || first.is("UNIQUE")
+                || first.is("FOREIGN");
+            Some(((!table_level).then(|| first.name()), item))
+        })
+        .collect()
+}
+
+/// The collations a `CREATE TABLE` statement declares on its columns (`x TEXT COLLATE
+/// NOCASE`), uppercase, BINARY left out: what a bare index on the column inherits.
+fn parse_column_collations(table: &str, sql: &str) -> Vec<DeclaredCollation> {
+    let toks = sqltext::tokens(sql);
+    let mut out = Vec::new();
+    for (column, item) in definitions(&toks) {
+        let Some(column) = column else { continue };
+        let mut depth = 0usize;
+        for (i, t) in item.iter().enumerate() {
+            if t.is_punct('(') {
+                depth += 1;
+            } else if t.is_punct(')') {
+                depth = depth.saturating_sub(1);
+            } else if depth == 0 && t.is("COLLATE") {
+                if let Some(name) = item.get(i + 1) {
+                    let collation = name.name().to_ascii_uppercase();
+                    if collation != "BINARY" {
+                        out.push(DeclaredCollation {
+                            table: table.to_string(),
+                            column: column.clone(),
+                            collation,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn parse_checks(table: &str, sql: &str) -> Vec<CheckConstraint> {
+    let toks = sqltext::tokens(sql);
     let mut checks = Vec::new();
-    for item in items {
-        let Some(first) = item.first() else { continue };
-        let table_level = first.is("CONSTRAINT")
-            || first.is("CHECK")
-            || first.is("PRIMARY")
-            || first.is("UNIQUE")
-            || first.is("FOREIGN");
-        let column = (!table_level).then(|| first.name());
+    for (column, item) in definitions(&toks) {
         let mut depth = 0usize;
         for (i, t) in item.iter().enumerate() {
             if t.is_punct('(') {
