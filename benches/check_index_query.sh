@@ -9,6 +9,11 @@
 #
 # Needs psql, pgbench and a built chatdb ($B, default target/debug/chatdb: the binary only
 # migrates the database here; the query's time does not depend on the build).
+#
+# Besides pgbench's wall-clock latencies, each round runs each side $TX times in one psql
+# session and reads that backend's CPU time (utime + stime, /proc/<pid>/stat, so the server
+# must run on this machine): on a shared machine the wall clock mostly measures waiting for
+# a core, the CPU time what the query itself costs (planning included).
 set -eu
 ADMIN=${ADMIN:-postgres://postgres@127.0.0.1:5432/postgres}
 DB=${DB:-chatdb_bench_index_query}
@@ -35,7 +40,30 @@ extract <src/db/postgres/introspect.rs >"$work/after.sql"
 psql -q "$ADMIN" -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" >/dev/null
 (cd "$work" && "$B" -s focusmate -d "$PG" migrate --quiet)
 echo "indexes in the namespace: $(psql -At "$PG" -c "SELECT count(*) FROM pg_indexes WHERE schemaname = 'public'")"
+# The CPU milliseconds one backend spends running $side's query $TX times.
+cpu_ms() {
+    {
+        echo "SET jit = off;"
+        echo "SELECT pg_backend_pid() AS pid \\gset"
+        echo "\\setenv BENCH_PID :pid"
+        echo "\\o /dev/null"
+        cat "$work/$1.sql"
+        echo "\\! cat /proc/\$BENCH_PID/stat > $work/stat.0"
+        for _ in $(seq "$TX"); do cat "$work/$1.sql"; done
+        echo "\\! cat /proc/\$BENCH_PID/stat > $work/stat.1"
+    } >"$work/cpu.sql"
+    psql -X -q "$PG" -f "$work/cpu.sql"
+    ticks=$(getconf CLK_TCK)
+    awk -v t="$ticks" '{print ($14 + $15) * 1000 / t}' "$work/stat.0" "$work/stat.1" |
+        awk '{v[NR] = $1} END {print v[2] - v[1]}'
+}
 for round in $(seq "$ROUNDS"); do
+    for side in before after; do
+        ms=$(cpu_ms "$side")
+        echo "$ms" >>"$work/$side.cpu"
+        awk -v r="$round" -v s="$side" -v ms="$ms" -v n="$TX" \
+            'BEGIN {printf "round %s %-6s server CPU %.2f ms per run (%d runs)\n", r, s, ms / n, n}'
+    done
     for side in before after; do
         # As chatdb runs it: JIT off (introspect.rs sets it for the catalog reads). The
         # per-transaction log (-l) gives each run's latency in microseconds (3rd field).
@@ -51,4 +79,7 @@ done
 for side in before after; do
     sort -n "$work/$side.ms" | awk -v s="$side" '{v[NR] = $1}
         END {printf "all    %-6s min %.1f ms, median %.1f ms (%d runs)\n", s, v[1], v[int((NR + 1) / 2)], NR}'
+done
+for side in before after; do
+    awk -v s="$side" -v n="$TX" '{t += $1; k++} END {printf "all    %-6s server CPU %.2f ms per run (%d runs)\n", s, t / (k * n), k * n}' "$work/$side.cpu"
 done
