@@ -54,6 +54,9 @@ pub struct ConfigFile {
     pub wait: Option<bool>,
     #[serde(default)]
     pub cleanup: CleanupConfig,
+    /// `[stats]`: the pool size and the health thresholds of `chatdb stats`.
+    #[serde(default)]
+    pub stats: crate::stats::health::StatsConfig,
 }
 
 /// `[cleanup]` in `chatdb.toml`.
@@ -155,6 +158,8 @@ pub struct Settings {
     /// [`BATCH_SIZE_RANGE`]; `--batch-size` overrides it in `cleanup`.
     pub batch_size: u64,
     pub cleanup: CleanupConfig,
+    /// `[stats]` checked: the pool size and the health thresholds of `chatdb stats`.
+    pub stats: crate::stats::health::Health,
     /// libpq's variables (`PG*`, `HOME`, `USER`), for what a PostgreSQL URL leaves out.
     pub pg_env: PgEnv,
     /// `application_name` when neither the URL nor `PGAPPNAME` sets one: `chatdb <command>`.
@@ -178,6 +183,7 @@ impl std::fmt::Debug for Settings {
             .field("lock_timeout", &self.lock_timeout)
             .field("batch_size", &self.batch_size)
             .field("cleanup", &self.cleanup)
+            .field("stats", &self.stats)
             .field("pg_env", &self.pg_env)
             .field("application_name", &self.application_name)
             .finish()
@@ -348,6 +354,8 @@ impl Settings {
                 BATCH_SIZE_RANGE.end()
             );
         }
+        let stats = crate::stats::health::Health::from_config(&config.stats)
+            .context("in the config file")?;
         Ok(Settings {
             database_url,
             explicit_database_url,
@@ -360,6 +368,7 @@ impl Settings {
             lock_timeout,
             batch_size,
             cleanup: config.cleanup,
+            stats,
             pg_env: PgEnv::from_lookup(env),
             application_name: "chatdb".to_string(),
         })
