@@ -231,6 +231,11 @@ const FINDINGS_FORMATS: &[(&str, FindingsFormat)] = &[
     ("json", FindingsFormat::Json),
     ("github", FindingsFormat::Github),
 ];
+const STATS_FORMATS: &[(&str, StatsFormat)] = &[
+    ("table", StatsFormat::Table),
+    ("json", StatsFormat::Json),
+    ("prometheus", StatsFormat::Prometheus),
+];
 
 impl Command {
     /// The subcommand's name, as typed (`chatdb <name>` is the default application_name).
@@ -273,8 +278,10 @@ impl Command {
                 o.format = resolve_format(o.given, env, FINDINGS_FORMATS)?;
                 return Ok(());
             }
-            // --format only: CHATDB_FORMAT's values do not include prometheus.
-            Command::Stats(_) => return Ok(()),
+            Command::Stats(a) => {
+                a.format = resolve_format(a.given, env, STATS_FORMATS)?;
+                return Ok(());
+            }
             Command::Completions(_) | Command::Man | Command::New(_) => return Ok(()),
         };
         o.format = resolve_format(o.given, env, TABLE_OR_JSON)?;
@@ -733,8 +740,12 @@ pub struct StatsArgs {
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration::timeout_arg)]
     pub statement_timeout: Duration,
 
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
+    /// Output format. Falls back to CHATDB_FORMAT (prometheus allowed here), then table.
+    #[arg(long = "format", value_enum, value_name = "FORMAT")]
+    pub given: Option<StatsFormat>,
+
+    /// The format in force, after [`Command::resolve_format`].
+    #[arg(skip = StatsFormat::Table)]
     pub format: StatsFormat,
 }
 

@@ -246,14 +246,15 @@ pub fn config_path(
 
 /// A command's output format: `--format` > `CHATDB_FORMAT` > table. `choices` are the
 /// command's formats by name; a `CHATDB_FORMAT` the command does not have (`github` for
-/// `migrate`) falls back to the first, table, so one variable can serve every command;
+/// `migrate`, `prometheus` anywhere but `stats`) falls back to the first, table, so one
+/// variable can serve every command;
 /// a value no command has is an error.
 pub fn resolve_format<F: Copy>(
     flag: Option<F>,
     env: Option<&str>,
     choices: &[(&str, F)],
 ) -> Result<F> {
-    const ANY: [&str; 3] = ["table", "json", "github"];
+    const ANY: [&str; 4] = ["table", "json", "github", "prometheus"];
     let first = choices
         .first()
         .map(|c| c.1)
@@ -269,7 +270,7 @@ pub fn resolve_format<F: Copy>(
     if ANY.contains(&value.as_str()) {
         return Ok(first);
     }
-    bail!("CHATDB_FORMAT={value}: expected one of table, json, github")
+    bail!("CHATDB_FORMAT={value}: expected one of {}", ANY.join(", "))
 }
 
 impl Settings {
@@ -538,6 +539,11 @@ mod tests {
         // github is check's and validate's: other commands keep their tables.
         assert_eq!(
             resolve_format(None, Some("github"), &choices).ok(),
+            Some('t')
+        );
+        // prometheus is stats': elsewhere it is a table too.
+        assert_eq!(
+            resolve_format(None, Some("prometheus"), &choices).ok(),
             Some('t')
         );
         let err = resolve_format(None, Some("xml"), &choices).expect_err("no such format");
