@@ -580,3 +580,34 @@ fn stats_cache_hit_ratio_under_99_percent_on_a_small_shared_buffers_server_exit_
         f[0]
     );
 }
+
+/// The table report of a real run, the one volatile number (the run's own milliseconds in
+/// the headline) normalised: seeded with a fixed `--seed` and `--now`, everything else is
+/// the same on every run.
+#[test]
+fn stats_sqlite_table_report_snapshot() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (url, _) = sqlite_in(&dir, "c.db");
+    ok(run(dir.path(), &url, "classroom", &["migrate"]));
+    ok(run(
+        dir.path(),
+        &url,
+        "classroom",
+        &[
+            "seed",
+            "--scale",
+            "0.0005",
+            "--seed",
+            "7",
+            "--now",
+            "2026-01-01T00:00:00Z",
+        ],
+    ));
+    let text = stdout(&ok(run(dir.path(), &url, "classroom", &["stats"])));
+    let (head, rest) = text.split_once('\n').expect("headline");
+    let head = head.replace(&url, "sqlite://[dir]/c.db");
+    let open = head.rfind('(').expect("elapsed");
+    assert!(head.ends_with(" ms)"), "{head}");
+    let normalised = format!("{}([elapsed] ms)\n{rest}", &head[..open]);
+    insta::assert_snapshot!("stats_table_sqlite", normalised);
+}

@@ -318,10 +318,10 @@ fn print_table(out: &mut dyn Write, v: &View) -> Result<()> {
             Some(_) => target_cell(&t.connection_use, |x| format!("< {}", judge::pct(x))),
             None => "-".into(),
         };
-        let secs = |x: Option<f64>| x.map_or("-".into(), |x| format!("{x:.1} s"));
+        let secs = |x: Option<f64>| x.map_or("-".into(), judge::secs);
         let within = |d: Duration| format!("≤ {}", humantime::format_duration(d));
         let blocked = match (s.blocked, s.longest_blocked_seconds) {
-            (Some(n), Some(w)) => format!("{n} (longest {w:.1} s)"),
+            (Some(n), Some(w)) => format!("{n} (longest {})", judge::secs(w)),
             (n, _) => opt(n),
         };
         for (name, value, target, rule) in [
@@ -357,7 +357,7 @@ fn print_table(out: &mut dyn Write, v: &View) -> Result<()> {
             (
                 "replication lag",
                 s.replication_lag_seconds
-                    .map_or("no replicas".into(), |x| format!("{x:.1} s")),
+                    .map_or("no replicas".into(), judge::secs),
                 within(h.replication_lag),
                 "replication-lag",
             ),
@@ -635,4 +635,95 @@ fn families(v: &View) -> Vec<Family> {
         Some(v.elapsed.as_secs_f64()),
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::stats::{ServerFacts, Statement, TableFacts};
+    use crate::stats::Health;
+
+    /// The PostgreSQL table report from hand-built facts, every server row and mark: a
+    /// pool past focusmate's 80%, a retention table full of dead rows, a transaction held
+    /// open, a blocked backend, a cold cache, a lagging replica, a table scanned
+    /// sequentially, and the p95 labelled an estimate.
+    #[test]
+    fn the_postgres_table_report_marks_every_breach() {
+        let url = "postgres://app:s3cret@db.internal/app";
+        let target = crate::db::Target::parse(url).expect("url");
+        let envelope = Envelope::new("focusmate", &target, url, "public");
+        let schema = crate::catalog::load("focusmate", None).expect("loads");
+        let health = Health {
+            pool_size: Some(20),
+            ..Health::default()
+        };
+        let targets = Targets::of(&schema, &health);
+        let table = |name: &str, rows, seq, idx, dead| TableFacts {
+            name: name.into(),
+            rows,
+            bytes: Some(rows * 180),
+            seq_scans: Some(seq),
+            index_scans: Some(idx),
+            dead_rows: Some(dead),
+            last_vacuum: Some("2026-11-30T03:00:00Z".into()),
+            stat1_rows: None,
+        };
+        let facts = Facts {
+            tables: vec![
+                table("notifications", 300_000, 400, 100, 90_000),
+                table("session_history", 500_000, 3, 9_000, 120_000),
+            ],
+            server: ServerFacts {
+                connections: Some(31),
+                max_connections: Some(100),
+                database_bytes: Some(3 << 30),
+                database_connections: Some(17),
+                cache_hit_ratio: Some(0.95),
+                cache_blocks: Some(2_000_000),
+                xid_age: Some(1_234_567),
+                oldest_transaction_seconds: Some(900.0),
+                blocked: Some(2),
+                longest_blocked_seconds: Some(75.0),
+                replication_lag_seconds: Some(12.5),
+            },
+            statements: Some(vec![Statement {
+                query: "SELECT * FROM notifications WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2".into(),
+                calls: 1000,
+                total_ms: 42_000.0,
+                mean_ms: 42.0,
+                stddev_ms: 10.0,
+            }]),
+            statements_note: None,
+            sqlite: None,
+            metrics: Vec::new(),
+        };
+        let findings = judge::judge(&facts, &targets);
+        let view = View {
+            schema: "focusmate",
+            dialect: Dialect::Postgres,
+            envelope: &envelope,
+            facts: &facts,
+            targets: &targets,
+            findings: &findings,
+            elapsed: Duration::from_millis(42),
+        };
+        let mut buf = Vec::new();
+        print_table(&mut buf, &view).expect("writes");
+        let text = String::from_utf8(buf).expect("utf-8");
+        assert!(!text.contains("s3cret"));
+        let rules: Vec<&str> = findings.iter().map(|f| f.rule.id).collect();
+        assert_eq!(
+            rules,
+            [
+                "pool-use",
+                "index-usage",
+                "cache-hit-ratio",
+                "dead-rows",
+                "long-transaction",
+                "blocked-backends",
+                "replication-lag"
+            ]
+        );
+        insta::assert_snapshot!("stats_report_postgres", text);
+    }
 }

@@ -3,8 +3,7 @@
 //! long-running bar). Shorter waits are counted and shown, not judged: they are how row
 //! locks work.
 
-use super::long_transaction::secs;
-use super::Targets;
+use super::{secs, Targets};
 use crate::finding::{Finding, Rule, Scope, Severity, Tool, POSTGRES};
 use crate::model::stats::Facts;
 

@@ -3,9 +3,7 @@
 //! 60 s). An open transaction, idle or not, keeps vacuum from removing any row deleted
 //! after it began: cleanup's deletes pile up as dead rows.
 
-use std::time::Duration;
-
-use super::Targets;
+use super::{secs, Targets};
 use crate::finding::{Finding, Rule, Scope, Severity, Tool, POSTGRES};
 use crate::model::stats::Facts;
 
@@ -38,15 +36,6 @@ pub fn find(facts: &Facts, t: &Targets) -> Vec<Finding> {
             "SELECT pid, usename, application_name, state, xact_start, query FROM pg_stat_activity WHERE datname = current_database() AND xact_start IS NOT NULL ORDER BY xact_start LIMIT 5;".into(),
         ))],
         _ => Vec::new(),
-    }
-}
-
-/// `312 s`, or `1h 2m 3s` past a minute.
-pub fn secs(v: f64) -> String {
-    if v < 60.0 {
-        format!("{v:.1} s")
-    } else {
-        humantime::format_duration(Duration::from_secs(v as u64)).to_string()
     }
 }
 

@@ -177,6 +177,15 @@ pub fn ms(v: f64) -> String {
     format!("{v:.1} ms")
 }
 
+/// `12.5 s`, or `15m`, `1h 2m 3s` past a minute.
+pub fn secs(v: f64) -> String {
+    if v < 60.0 {
+        format!("{v:.1} s")
+    } else {
+        humantime::format_duration(std::time::Duration::from_secs(v as u64)).to_string()
+    }
+}
+
 /// `81%`.
 pub fn pct(v: f64) -> String {
     format!("{:.0}%", v * 100.0)

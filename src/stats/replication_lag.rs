@@ -2,8 +2,7 @@
 //! (`pg_stat_replication.replay_lag` on the primary) is over `[stats] replication_lag`
 //! (default 5 s, PgHero's bar). Without replicas nothing is judged.
 
-use super::long_transaction::secs;
-use super::Targets;
+use super::{secs, Targets};
 use crate::finding::{Finding, Rule, Scope, Severity, Tool, POSTGRES};
 use crate::model::stats::Facts;
 
