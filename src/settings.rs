@@ -556,6 +556,8 @@ mod tests {
             .expect("examples/chatdb.toml parses");
         assert_eq!(cfg.schema.as_deref(), Some("classroom"));
         assert!(cfg.cleanup.policies.contains_key("messages"));
+        let stats = crate::stats::Health::from_config(&cfg.stats).expect("[stats] is valid");
+        assert_eq!(stats.pool_size, Some(20));
     }
 
     #[test]
