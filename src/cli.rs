@@ -471,12 +471,16 @@ pub enum Command {
     /// Reports the schema's own metrics ([[metric]] in schemas/<schema>.toml), rows and size
     /// per table against the manifest's expected volumes, and on PostgreSQL the server's
     /// health: statement times from pg_stat_statements (mean, estimated p95, the slowest,
-    /// normalised), connections against max_connections, index usage per table, cache hit
-    /// ratio, dead rows and last vacuum, the oldest transaction, blocked backends, XID age
-    /// and replica lag; on SQLite file, WAL and freelist sizes, pages and sqlite_stat1
-    /// freshness. Targets come from the manifest's [stats] (the documents' own). Read-only,
-    /// one transaction under --statement-timeout. Exits 1 when a target is breached (each
-    /// breach a finding with the target and the measured value), 0 otherwise, 2 on error.
+    /// normalised; the p95 is an estimate, mean + 1.645 stddev), connections against
+    /// max_connections and against `pool_size` in chatdb.toml's [stats], index usage per
+    /// table, the cache hit ratio of the schema's tables, dead rows and last vacuum (judged on
+    /// the retention tables), the oldest transaction, blocked backends, XID age and replica
+    /// lag; on SQLite file, WAL and freelist sizes, pages and sqlite_stat1 freshness. Targets
+    /// come from the manifest's [stats] (the documents' own); the thresholds no document
+    /// gives from chatdb.toml's [stats], else their defaults (transaction 5m, lock wait 1m,
+    /// cache hits 99%, replica lag 5s, dead rows over 20% of live and 10000). Read-only, one
+    /// transaction under --statement-timeout. Exits 1 when a target is breached (each breach
+    /// a finding with the target and the measured value), 0 otherwise, 2 on error.
     Stats(StatsArgs),
     /// Write the next version's twin migration files in a --schema-dir.
     ///
