@@ -5,7 +5,8 @@
 //! than a 128 kB `shared_buffers` pulling the cache hit ratio under 99% (the private servers
 //! come from tests/pgserver.rs), connections past chatdb.toml's `pool_size`, dead rows left
 //! on a retention table, a transaction held open and a backend blocked on its row lock
-//! past chatdb.toml's thresholds; each exits 1, a quiet database exits 0. The Prometheus
+//! past chatdb.toml's thresholds, and a streaming replica applying WAL 3 s late past a 1 s
+//! `replication_lag`; each exits 1, a quiet database exits 0. The Prometheus
 //! output is parsed by `prometheus_client`'s text parser (tests/apps/requirements.txt):
 //! skipped loudly where the package is missing, a failure under CI=true.
 
@@ -610,4 +611,67 @@ fn stats_sqlite_table_report_snapshot() {
     assert!(head.ends_with(" ms)"), "{head}");
     let normalised = format!("{}([elapsed] ms)\n{rest}", &head[..open]);
     insta::assert_snapshot!("stats_table_sqlite", normalised);
+}
+
+#[test]
+fn stats_replica_replaying_behind_the_chatdb_toml_bound_exit_1() {
+    let Some(primary) = server("stats_replication_lag", "") else {
+        return;
+    };
+    let replica = match primary.replica(&["recovery_min_apply_delay=3s"]) {
+        Ok(r) => r,
+        Err(e) if std::env::var("CHATDB_REQUIRE_PG").as_deref() != Ok("1") => {
+            eprintln!("\n!!! SKIPPING stats_replication_lag: no replica: {e}\n");
+            return;
+        }
+        Err(e) => panic!("CHATDB_REQUIRE_PG=1 but the replica did not start: {e}"),
+    };
+    let url = primary.url("127.0.0.1");
+    let dir = tempfile::tempdir().expect("tmp");
+    ok(run(dir.path(), &url, "chat", &["migrate"]));
+    write_file(
+        dir.path(),
+        "chatdb.toml",
+        "[stats]\nreplication_lag = \"1s\"\n",
+    );
+    // Writes keep coming, so the replica, applying each 3 s late, is always behind.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (url, stop) = (url.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut c = postgres::Client::connect(&url, postgres::NoTls).expect("connects");
+            c.batch_execute("CREATE TABLE tick (at timestamptz)")
+                .expect("table");
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                c.batch_execute("INSERT INTO tick VALUES (now())")
+                    .expect("tick");
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+        })
+    };
+    let mut doc = serde_json::Value::Null;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let out = run(dir.path(), &url, "chat", &["stats", "--format", "json"]);
+        doc = serde_json::from_slice(&out.stdout).expect("json");
+        if out.status.code() == Some(1) {
+            break;
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.join().expect("writer");
+    let lag = doc["server"]["replication_lag_seconds"].as_f64();
+    assert!(lag.is_some_and(|l| l > 1.0), "{doc}");
+    let f = findings_of(&doc, "replication-lag");
+    assert_eq!(f.len(), 1, "{doc}");
+    assert!(
+        f[0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("the threshold is 1s (chatdb.toml [stats] replication_lag)"),
+        "{}",
+        f[0]
+    );
+    drop(replica);
 }
