@@ -351,7 +351,7 @@ fn print_table(out: &mut dyn Write, v: &View) -> Result<()> {
             (
                 "blocked backends",
                 blocked,
-                within(h.blocked),
+                format!("wait {}", within(h.blocked)),
                 "blocked-backends",
             ),
             (
