@@ -17,10 +17,13 @@ use crate::model::stats::{Facts, ServerFacts, Statement, TableFacts};
 /// `$1` the namespace, `$2` the schema's tables. Transactions, locks and the pool are
 /// this database's (a transaction elsewhere holds back no vacuum here); the cache ratio is
 /// over the schema's tables, as PgHero reads it from `pg_statio_user_tables`.
+/// `pg_blocking_pids` (which locks the lock manager while it looks) is asked only about
+/// backends of this database waiting on a heavyweight lock.
 const SERVER: &str = "
 WITH activity AS MATERIALIZED (
   SELECT pid, datname = current_database() AS here, xact_start, query_start,
-         cardinality(pg_blocking_pids(pid)) > 0 AS blocked
+         CASE WHEN datname = current_database() AND wait_event_type = 'Lock'
+              THEN cardinality(pg_blocking_pids(pid)) > 0 ELSE false END AS blocked
   FROM pg_stat_activity WHERE backend_type = 'client backend'
 ), cache AS (
   SELECT sum(coalesce(heap_blks_hit, 0) + coalesce(idx_blks_hit, 0)
