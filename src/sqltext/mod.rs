@@ -5,8 +5,9 @@
 //! predicates, defaults, one-line previews) and the hot queries' placeholder scanner.
 //! Elsewhere, over [`tokens`]: validate's lint rules, SQLite's CHECK and `CREATE INDEX`
 //! readers (`db/sqlite/introspect.rs`), the SQLite plan's alias resolution
-//! (`db/sqlite/plan.rs`) and the tables a query reads (`tables.rs`, for validate's check of
-//! `[[metric]]` SQL). Two plain-text scans remain outside it: lint's `chatdb:allow`
+//! (`db/sqlite/plan.rs`), the tables a query reads (`tables.rs`, for validate's check of
+//! `[[metric]]` SQL) and which pg_stat_statements entries name the schema's tables
+//! (`stats::touches`). Two plain-text scans remain outside it: lint's `chatdb:allow`
 //! comment finder (`validate/lint/mod.rs`) and the namespace stripping of PostgreSQL's
 //! deparsed definitions (`db/postgres/introspect.rs`).
 //!

@@ -159,17 +159,17 @@ pub fn judge(facts: &Facts, targets: &Targets) -> Vec<Finding> {
     out
 }
 
-/// Whether a normalised statement names one of `tables` as a word (quoted or not,
-/// qualified or not).
+/// Whether a normalised statement names one of `tables` (quoted or not, qualified or not),
+/// read with the one lexer: a name inside a string literal or a comment does not count.
 pub fn touches(query: &str, tables: &[String]) -> bool {
-    let lower = query.to_ascii_lowercase();
-    let words: Vec<&str> = lower
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .filter(|w| !w.is_empty())
-        .collect();
-    tables
-        .iter()
-        .any(|t| words.contains(&t.to_ascii_lowercase().as_str()))
+    crate::sqltext::tokens(query).iter().any(|t| {
+        matches!(
+            t.kind,
+            crate::sqltext::TokenKind::Word | crate::sqltext::TokenKind::Quoted
+        ) && tables
+            .iter()
+            .any(|name| name.eq_ignore_ascii_case(&t.name()))
+    })
 }
 
 /// `12.3 ms`.
@@ -258,6 +258,10 @@ mod tests {
         assert!(touches("SELECT * FROM app.messages WHERE id = $1", &t));
         assert!(touches("select 1 from \"messages\"", &t));
         assert!(!touches("SELECT * FROM message_reads", &t));
+        assert!(
+            !touches("SELECT 'messages' -- messages", &t),
+            "literals and comments"
+        );
     }
 
     #[test]
