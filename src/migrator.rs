@@ -364,15 +364,14 @@ pub fn migrate(
 ) -> Result<Outcome> {
     let started = Instant::now();
     // A first look, outside the lock, decides how to lock; what runs is read again under it.
-    let outside = online::outside_transactions(conn.dialect()) && {
+    let ahead = {
         let history = conn.in_transaction(TxKind::Read, namespace, waits.lock_timeout, |s| {
             read_history(s, history_table)
         })?;
         let entries = compare(files, &history)?;
-        pending(files, &entries, target)?
-            .iter()
-            .any(|f| online::is_no_transaction(&f.sql))
+        online::groups(&pending(files, &entries, target)?, conn.dialect())
     };
+    let outside = ahead.iter().any(|g| !g.transaction);
     let (applied, already, groups) =
         if outside && conn.hold_migrate_lock(namespace, waits.lock_timeout)? {
             let result = run_groups(conn, files, history_table, namespace, target, waits);
@@ -380,16 +379,25 @@ pub fn migrate(
             let done = result?;
             released?;
             done
+        } else if ahead.iter().any(|g| g.foreign_keys_off) {
+            run_rebuild_groups(conn, files, history_table, namespace, waits, ahead)?
         } else {
-            let (applied, already) =
-                run_transaction(conn, files, history_table, namespace, target, waits, &[])?;
+            let (applied, already) = run_transaction(
+                conn,
+                files,
+                history_table,
+                namespace,
+                target,
+                waits,
+                &[],
+                false,
+            )?;
             let groups = if applied.is_empty() {
                 Vec::new()
             } else {
-                vec![Group {
-                    versions: applied.iter().map(|f| f.version).collect(),
-                    transaction: true,
-                }]
+                vec![Group::transactional(
+                    applied.iter().map(|f| f.version).collect(),
+                )]
             };
             (applied, already, groups)
         };
@@ -411,6 +419,37 @@ pub fn migrate(
         elapsed: started.elapsed(),
         groups,
     })
+}
+
+/// The groups of a SQLite run with a table rebuild (see [`online::groups`]): each in a
+/// transaction of its own, in order, the rebuild with foreign keys off.
+fn run_rebuild_groups(
+    conn: &mut Conn,
+    files: &[MigrationFile],
+    history_table: &str,
+    namespace: &str,
+    waits: Waits,
+    groups: Vec<Group>,
+) -> Result<(Vec<MigrationFile>, usize, Vec<Group>)> {
+    let mut applied = Vec::new();
+    let mut already = None;
+    let mut committed: Vec<Group> = Vec::new();
+    for group in groups {
+        let (done, before) = run_transaction(
+            conn,
+            files,
+            history_table,
+            namespace,
+            group.versions.last().copied(),
+            waits,
+            &committed,
+            group.foreign_keys_off,
+        )?;
+        already.get_or_insert(before);
+        applied.extend(done);
+        committed.push(group);
+    }
+    Ok((applied, already.unwrap_or_default(), committed))
 }
 
 /// The groups of a run with a no-transaction migration, under the session-level lock.
@@ -450,6 +489,7 @@ fn run_groups(
                 last,
                 waits,
                 &committed,
+                group.foreign_keys_off,
             )?;
             applied.extend(done);
         } else if let Some(file) = todo.iter().find(|f| Some(f.version) == last) {
@@ -502,7 +542,9 @@ fn committed_note(committed: &[Group]) -> String {
 
 /// Runs the pending migrations up to `target` in one transaction with their history rows,
 /// trying the whole transaction again (after a pause) when a statement timed out waiting
-/// for its lock.
+/// for its lock. `foreign_keys_off`: a SQLite table rebuild, run with foreign keys off and
+/// refused before it commits if it leaves a violated foreign key.
+#[allow(clippy::too_many_arguments)]
 fn run_transaction(
     conn: &mut Conn,
     files: &[MigrationFile],
@@ -511,6 +553,7 @@ fn run_transaction(
     target: Option<u32>,
     waits: Waits,
     committed: &[Group],
+    foreign_keys_off: bool,
 ) -> Result<(Vec<MigrationFile>, usize)> {
     let tries = waits.ddl.retries + 1;
     let mut attempt = 1;
@@ -518,18 +561,23 @@ fn run_transaction(
         let mut failure: Option<(Vec<MigrationFile>, usize, Failed)> = None;
         let opts = TxOpts {
             lock_timeout: Some(waits.lock_timeout),
+            foreign_keys_off,
             ..TxOpts::new(TxKind::Locked, namespace)
         };
         let result = conn.with_opts(&opts, |session| {
             session.set_lock_timeout(waits.ddl.lock_timeout)?;
-            apply_in(session, files, history_table, target, &mut failure)
+            let done = apply_in(session, files, history_table, target, &mut failure)?;
+            if foreign_keys_off {
+                refuse_violations(session, &done.0)?;
+            }
+            Ok(done)
         });
         let err = match result {
             Ok(done) => return Ok(done),
             Err(err) => err,
         };
         let Some((todo, index, failed)) = failure else {
-            return Err(err);
+            return Err(anyhow!("{err:#}{}", committed_note(committed)));
         };
         let mut holders = Vec::new();
         let lock_wait = failed.located.error.is_lock_timeout();
@@ -555,6 +603,22 @@ fn run_transaction(
         e.push_str(&committed_note(committed));
         return Err(anyhow!(e));
     }
+}
+
+/// Before a table rebuild run with foreign keys off commits: `PRAGMA foreign_key_check`
+/// must find nothing, or the transaction rolls back.
+fn refuse_violations(session: &mut dyn Session, done: &[MigrationFile]) -> Result<()> {
+    let violations = session.foreign_key_violations().map_err(|e| anyhow!(e))?;
+    if violations.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<String> = done.iter().map(|f| f.path.clone()).collect();
+    bail!(
+        "table rebuild {} ({}) left rows that violate foreign keys; nothing of it was applied (rolled back)\n  foreign_key_check: {}\n  copy every row the other tables reference, or fix those rows first",
+        names.join(", "),
+        online::FOREIGN_KEYS_OFF_MARKER,
+        violations.join("\n                     ")
+    )
 }
 
 /// The body of the migrate transaction: refinery applies the pending migrations up to

@@ -22,6 +22,28 @@ pub fn is_no_transaction(sql: &str) -> bool {
         .is_some_and(|l| l.trim().eq_ignore_ascii_case(NO_TRANSACTION_MARKER))
 }
 
+/// A line of a SQLite migration's leading comments that makes it a table rebuild: SQLite
+/// runs it in a transaction of its own with `PRAGMA foreign_keys` off (set before the
+/// transaction begins: inside one the pragma does nothing), checks `PRAGMA
+/// foreign_key_check` before it commits (a violation rolls the migration back), and turns
+/// foreign keys on again, as <https://www.sqlite.org/lang_altertable.html#otheralter>
+/// prescribes. PostgreSQL ignores it.
+pub const FOREIGN_KEYS_OFF_MARKER: &str = "-- chatdb:foreign-keys-off";
+
+/// Whether one of the comment lines before `sql`'s first statement is
+/// [`FOREIGN_KEYS_OFF_MARKER`].
+pub fn is_foreign_keys_off(sql: &str) -> bool {
+    for line in sql.lines().map(str::trim) {
+        if line.eq_ignore_ascii_case(FOREIGN_KEYS_OFF_MARKER) {
+            return true;
+        }
+        if !(line.is_empty() || line.starts_with("--")) {
+            return false;
+        }
+    }
+    false
+}
+
 /// Whether `dialect` runs a no-transaction migration outside a transaction. PostgreSQL
 /// does; SQLite accepts the marker and runs the file in a transaction like any other (its
 /// DDL is transactional, it has no `CONCURRENTLY`, and its one lock is the whole file).
@@ -36,20 +58,39 @@ pub struct Group {
     pub versions: Vec<u32>,
     /// `false` for one no-transaction migration, run statement by statement.
     pub transaction: bool,
+    /// One SQLite table rebuild ([`FOREIGN_KEYS_OFF_MARKER`]), run with foreign keys off
+    /// and checked before it commits. Left out of JSON when false.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub foreign_keys_off: bool,
+}
+
+impl Group {
+    /// An ordinary group: one transaction, foreign keys on.
+    pub fn transactional(versions: Vec<u32>) -> Group {
+        Group {
+            versions,
+            transaction: true,
+            foreign_keys_off: false,
+        }
+    }
 }
 
 /// Splits the pending migrations into the groups a run commits: transactional migrations
 /// in a row form one group, and each no-transaction migration (where the dialect runs it
-/// outside a transaction) is a group of its own.
+/// outside a transaction) and each SQLite table rebuild is a group of its own.
 pub fn groups(todo: &[&MigrationFile], dialect: Dialect) -> Vec<Group> {
     let mut out: Vec<Group> = Vec::new();
     for f in todo {
         let outside = outside_transactions(dialect) && is_no_transaction(&f.sql);
+        let rebuild = dialect == Dialect::Sqlite && is_foreign_keys_off(&f.sql);
         match out.last_mut() {
-            Some(g) if g.transaction && !outside => g.versions.push(f.version),
+            Some(g) if g.transaction && !g.foreign_keys_off && !outside && !rebuild => {
+                g.versions.push(f.version)
+            }
             _ => out.push(Group {
                 versions: vec![f.version],
                 transaction: !outside,
+                foreign_keys_off: rebuild,
             }),
         }
     }
@@ -358,6 +399,45 @@ mod tests {
         let g = groups(&todo, Dialect::Sqlite);
         assert_eq!(g.len(), 1, "SQLite runs everything in one transaction");
         assert!(g[0].transaction);
+    }
+
+    #[test]
+    fn sqlite_rebuilds_are_groups_of_their_own_with_foreign_keys_off() {
+        let rebuild = "-- chatdb:no-transaction\n-- chatdb:foreign-keys-off\n-- why\nCREATE TABLE t_new (a int);\n";
+        assert!(is_foreign_keys_off(rebuild));
+        assert!(!is_foreign_keys_off(
+            "SELECT 1;\n-- chatdb:foreign-keys-off\n"
+        ));
+        let files = [
+            file(1, "SELECT 1;"),
+            file(2, rebuild),
+            file(3, "SELECT 3;"),
+            file(4, "SELECT 4;"),
+        ];
+        let todo: Vec<&MigrationFile> = files.iter().collect();
+        let shape = |d| -> Vec<(Vec<u32>, bool, bool)> {
+            groups(&todo, d)
+                .into_iter()
+                .map(|g| (g.versions, g.transaction, g.foreign_keys_off))
+                .collect()
+        };
+        assert_eq!(
+            shape(Dialect::Sqlite),
+            vec![
+                (vec![1], true, false),
+                (vec![2], true, true),
+                (vec![3, 4], true, false)
+            ]
+        );
+        assert_eq!(
+            shape(Dialect::Postgres),
+            vec![
+                (vec![1], true, false),
+                (vec![2], false, false),
+                (vec![3, 4], true, false)
+            ],
+            "PostgreSQL ignores the rebuild marker"
+        );
     }
 
     #[test]

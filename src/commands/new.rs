@@ -35,7 +35,17 @@ pub fn run(settings: &Settings, args: &NewArgs, out: &mut dyn Write) -> Result<E
     } else {
         Kind::Transactional
     };
-    let body = |d: Dialect| templates::body(d, args.sqlite_rebuild.as_deref());
+    let rebuild = match args.sqlite_rebuild.as_deref() {
+        Some(table) => {
+            let schema = crate::catalog::load(schema, Some(root))?;
+            Some(crate::db::sqlite::rebuild::table_source(
+                schema.migrations(Dialect::Sqlite)?,
+                table,
+            )?)
+        }
+        None => None,
+    };
+    let body = |d: Dialect| templates::body(d, rebuild.as_ref());
     write_twins(root, schema, version, &args.name, kind, &body, out)?;
     line(
         out,
