@@ -1009,3 +1009,151 @@ fn check_writes_its_fixes_as_a_no_transaction_migration_that_migrate_applies_pos
         "the written migration rebuilt it"
     );
 }
+
+/// The canonical schema `schema` (its migrations in both dialects, manifest and lock)
+/// copied into `root`, as a `--schema-dir` that `chatdb new` may write into.
+fn canonical_copy(root: &std::path::Path, schema: &str) {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for dialect in ["postgres", "sqlite"] {
+        let from = repo.join("sql").join(dialect).join(schema);
+        let to = root.join("sql").join(dialect).join(schema);
+        std::fs::create_dir_all(&to).expect("mkdir");
+        for entry in std::fs::read_dir(&from).expect("canonical migrations") {
+            let entry = entry.expect("entry");
+            std::fs::copy(entry.path(), to.join(entry.file_name())).expect("copy migration");
+        }
+    }
+    std::fs::create_dir_all(root.join("schemas")).expect("mkdir");
+    for ext in ["toml", "lock"] {
+        std::fs::copy(
+            repo.join(format!("schemas/{schema}.{ext}")),
+            root.join(format!("schemas/{schema}.{ext}")),
+        )
+        .expect("copy manifest");
+    }
+}
+
+fn sqlite_count(path: &std::path::Path, sql: &str) -> i64 {
+    rusqlite::Connection::open(path)
+        .expect("open")
+        .query_row(sql, [], |r| r.get(0))
+        .expect(sql)
+}
+
+#[test]
+fn the_sqlite_rebuild_template_for_a_canonical_table_keeps_its_rows_and_foreign_keys() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    canonical_copy(root, "chat");
+    let (url, path) = crate::common::sqlite_in(&dir, "chat.sqlite3");
+    let run = |args: &[&str]| {
+        chatdb(root)
+            .args(["-d", &url, "--schema-dir", ".", "-s", "chat"])
+            .args(args)
+            .output()
+            .expect("runs")
+    };
+    assert!(run(&["migrate"]).status.success());
+    let out = run(&["seed", "--scale", "0.001"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let counts = || {
+        (
+            sqlite_count(&path, "SELECT count(*) FROM messages"),
+            sqlite_count(&path, "SELECT count(*) FROM message_reads"),
+        )
+    };
+    let before = counts();
+    assert!(before.0 > 0 && before.1 > 0, "{before:?}");
+    let shape = crate::common::sqlite_shape(&path);
+
+    // messages is referenced by message_reads ON DELETE CASCADE: with foreign keys on,
+    // the DROP TABLE of a rebuild would delete every read receipt.
+    let out = run(&["new", "rebuild_messages", "--sqlite-rebuild", "messages"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let file = root.join("sql/sqlite/chat/V4__rebuild_messages.sql");
+    let sql = std::fs::read_to_string(&file).expect("written");
+    for part in [
+        "-- chatdb:foreign-keys-off",
+        "CREATE TABLE \"messages_new\" (",
+        "INSERT INTO \"messages_new\" (\"id\", \"room_id\", \"sender_id\", \"content\", \"created_at\")",
+        "DROP TABLE \"messages\";",
+        "ALTER TABLE \"messages_new\" RENAME TO \"messages\";",
+        "CREATE INDEX idx_messages_room ON messages (room_id, created_at DESC);",
+    ] {
+        assert!(sql.contains(part), "{part}:\n{sql}");
+    }
+    let out = chatdb(root)
+        .args([
+            "--schema-dir",
+            ".",
+            "-s",
+            "chat",
+            "validate",
+            "--update-lock",
+        ])
+        .output()
+        .expect("validate");
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+
+    // A rebuild that loses rows other tables reference is refused before it commits.
+    std::fs::write(
+        &file,
+        sql.replace(
+            "FROM \"messages\";",
+            "FROM \"messages\" WHERE rowid % 2 = 0;",
+        ),
+    )
+    .expect("edit");
+    let out = run(&["migrate"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("left rows that violate foreign keys"), "{err}");
+    assert!(
+        err.contains("of message_reads reference missing messages rows"),
+        "{err}"
+    );
+    assert_eq!(counts(), before, "nothing of the failed rebuild stays");
+    assert_eq!(
+        sqlite_count(&path, "SELECT max(version) FROM chatdb_history_chat"),
+        3
+    );
+
+    std::fs::write(&file, &sql).expect("restore");
+    let out = run(&["migrate", "--dry-run"]);
+    assert!(
+        stdout(&out).contains("-- group 1: V4 in one transaction with foreign keys off"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(&["migrate"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(counts(), before, "every row kept, none cascaded away");
+    assert_eq!(
+        crate::common::sqlite_shape(&path),
+        shape,
+        "same columns and indexes"
+    );
+    assert_eq!(
+        sqlite_count(&path, "SELECT count(*) FROM pragma_foreign_key_check"),
+        0
+    );
+    assert_eq!(
+        sqlite_count(
+            &path,
+            "SELECT count(*) FROM pragma_foreign_key_list('message_reads') WHERE \"table\" = 'messages' AND on_delete = 'CASCADE'"
+        ),
+        1,
+        "message_reads still references messages"
+    );
+    // The rebuilt table's own foreign keys are enforced.
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    conn.execute_batch("PRAGMA foreign_keys = ON")
+        .expect("pragma");
+    let refused = conn.execute(
+        "INSERT INTO messages (room_id, content) VALUES ('no-such-room', 'x')",
+        [],
+    );
+    assert!(refused.is_err(), "the room foreign key is kept");
+    let out = run(&["check", "--strict"]);
+    assert!(out.status.success(), "{}", stdout(&out));
+}
