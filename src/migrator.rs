@@ -113,8 +113,10 @@ pub fn compare(files: &[MigrationFile], history: &[HistoryRow]) -> Result<Vec<En
 
 /// Marks the pending no-transaction migrations that a failed or killed run left partly
 /// applied: an index one of their `CREATE INDEX CONCURRENTLY` statements builds exists
-/// (INVALID, or built) though the migration is not recorded. Other statements' effects are
-/// not looked for: the file's statements are idempotent, so running it again is safe.
+/// (INVALID, or built), or a table, view, sequence, index or column another of their
+/// statements makes exists (and no earlier migration makes it), though the migration is not
+/// recorded. A drop leaves nothing to see and is not looked for; the file's statements are
+/// idempotent, so running it again is safe either way.
 pub fn mark_partly_applied(
     session: &mut dyn Session,
     files: &[MigrationFile],
@@ -131,21 +133,47 @@ pub fn mark_partly_applied(
         if !online::is_no_transaction(&file.sql) {
             continue;
         }
+        // What earlier migrations make is there whether or not this one ran.
+        let earlier: Vec<online::Made> = files
+            .iter()
+            .filter(|f| f.version < file.version)
+            .flat_map(|f| {
+                sqltext::split(&f.sql)
+                    .iter()
+                    .filter_map(|s| online::made_by(s.text(&f.sql)))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
         let mut found = Vec::new();
         for statement in sqltext::split(&file.sql) {
-            let Some(index) = online::concurrent_index(statement.text(&file.sql)) else {
+            let text = statement.text(&file.sql);
+            if let Some(index) = online::concurrent_index(text) {
+                match session.index_valid(&index.name).map_err(|e| anyhow!(e))? {
+                    Some(false) => found.push(format!("index {} is INVALID", index.name)),
+                    Some(true) => found.push(format!("index {} is built", index.name)),
+                    None => {}
+                }
+                continue;
+            }
+            let Some(made) = online::made_by(text) else {
                 continue;
             };
-            match session.index_valid(&index.name).map_err(|e| anyhow!(e))? {
-                Some(false) => found.push(format!("index {} is INVALID", index.name)),
-                Some(true) => found.push(format!("index {} is built", index.name)),
-                None => {}
+            if earlier.contains(&made) {
+                continue;
+            }
+            let exists = match &made {
+                online::Made::Relation(_, name) => session.table_exists(name),
+                online::Made::Column(table, column) => session.column_exists(table, column),
+            }
+            .map_err(|e| anyhow!(e))?;
+            if exists {
+                found.push(format!("{made} exists (line {})", statement.line));
             }
         }
         if !found.is_empty() {
             entry.state = State::PartlyApplied;
             entry.note = Some(format!(
-                "{}; run `chatdb migrate` to finish it (an INVALID index is dropped and built again)",
+                "{}; run `chatdb migrate` to finish it (its statements are idempotent; an INVALID index is dropped and built again)",
                 found.join(", ")
             ));
         }

@@ -140,6 +140,104 @@ pub fn concurrent_index(statement: &str) -> Option<ConcurrentIndex> {
     })
 }
 
+/// An object a statement makes, by which a run that stopped halfway is recognised.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Made {
+    /// `CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS] name`, `CREATE TABLE`, `CREATE
+    /// [MATERIALIZED] VIEW`, `CREATE SEQUENCE`: what, and its name.
+    Relation(&'static str, String),
+    /// `ALTER TABLE t ADD [COLUMN] [IF NOT EXISTS] c`.
+    Column(String, String),
+}
+
+impl std::fmt::Display for Made {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Made::Relation(kind, name) => write!(f, "{kind} {name}"),
+            Made::Column(table, column) => write!(f, "column {table}.{column}"),
+        }
+    }
+}
+
+/// What `statement` makes, if it makes a relation or a column (see [`Made`]).
+pub fn made_by(statement: &str) -> Option<Made> {
+    let t = sqltext::tokens(statement);
+    let at = |i: usize, w: &str| t.get(i).is_some_and(|x| x.is(w));
+    // The last part of a possibly qualified name starting at `i`, and the index after it.
+    let name = |mut i: usize| -> Option<(String, usize)> {
+        if at(i, "IF") && at(i + 1, "NOT") && at(i + 2, "EXISTS") {
+            i += 3;
+        }
+        let mut n = t.get(i)?;
+        if t.get(i + 1).is_some_and(|p| p.is_punct('.')) {
+            n = t.get(i + 2)?;
+            i += 2;
+        }
+        matches!(n.kind, TokenKind::Word | TokenKind::Quoted).then(|| (n.name(), i + 1))
+    };
+    if at(0, "CREATE") {
+        let mut i = 1;
+        if at(i, "OR") && at(i + 1, "REPLACE") {
+            i += 2;
+        }
+        while at(i, "UNIQUE") || at(i, "UNLOGGED") || at(i, "MATERIALIZED") {
+            i += 1;
+        }
+        let kind = ["INDEX", "TABLE", "VIEW", "SEQUENCE"]
+            .into_iter()
+            .find(|k| at(i, k))?;
+        i += 1;
+        if kind == "INDEX" && at(i, "CONCURRENTLY") {
+            i += 1;
+        }
+        if at(i, "ON") {
+            return None;
+        }
+        let (n, _) = name(i)?;
+        return Some(Made::Relation(
+            match kind {
+                "INDEX" => "index",
+                "TABLE" => "table",
+                "VIEW" => "view",
+                _ => "sequence",
+            },
+            n,
+        ));
+    }
+    if at(0, "ALTER") && at(1, "TABLE") {
+        let mut i = 2;
+        if at(i, "IF") && at(i + 1, "EXISTS") {
+            i += 2;
+        }
+        if at(i, "ONLY") {
+            i += 1;
+        }
+        let (table, mut i) = name(i)?;
+        if !at(i, "ADD") {
+            return None;
+        }
+        i += 1;
+        if at(i, "COLUMN") {
+            i += 1;
+        } else if [
+            "CONSTRAINT",
+            "PRIMARY",
+            "UNIQUE",
+            "FOREIGN",
+            "CHECK",
+            "EXCLUDE",
+        ]
+        .iter()
+        .any(|w| at(i, w))
+        {
+            return None;
+        }
+        let (column, _) = name(i)?;
+        return Some(Made::Column(table, column));
+    }
+    None
+}
+
 /// Why `statement` of a no-transaction migration is not known to be idempotent (`None` when
 /// it is). A failed or killed no-transaction run is finished by running the file again, so
 /// each statement must do no harm the second time: `IF NOT EXISTS` / `IF EXISTS`, `CREATE
@@ -438,6 +536,36 @@ mod tests {
             ],
             "PostgreSQL ignores the rebuild marker"
         );
+    }
+
+    #[test]
+    fn what_a_statement_makes_is_known_from_it() {
+        let r = |k, n: &str| Some(Made::Relation(k, n.to_string()));
+        assert_eq!(
+            made_by("CREATE TABLE IF NOT EXISTS app.pins (id int)"),
+            r("table", "pins")
+        );
+        assert_eq!(
+            made_by("create unique index concurrently if not exists \"Pin Idx\" on pins (id)"),
+            r("index", "Pin Idx")
+        );
+        assert_eq!(
+            made_by("CREATE OR REPLACE VIEW v AS SELECT 1"),
+            r("view", "v")
+        );
+        assert_eq!(
+            made_by("ALTER TABLE messages ADD COLUMN IF NOT EXISTS pinned boolean"),
+            Some(Made::Column("messages".into(), "pinned".into()))
+        );
+        for none in [
+            "CREATE INDEX CONCURRENTLY ON t (a)",
+            "ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0)",
+            "ALTER TABLE t DROP COLUMN a",
+            "DROP INDEX CONCURRENTLY IF EXISTS i",
+            "SELECT 1",
+        ] {
+            assert_eq!(made_by(none), None, "{none}");
+        }
     }
 
     #[test]

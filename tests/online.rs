@@ -1157,3 +1157,57 @@ fn the_sqlite_rebuild_template_for_a_canonical_table_keeps_its_rows_and_foreign_
     let out = run(&["check", "--strict"]);
     assert!(out.status.success(), "{}", stdout(&out));
 }
+
+#[test]
+fn status_shows_a_no_transaction_migration_that_failed_midway_as_partly_applied_postgres() {
+    let db = pg_or_skip!("online_partly");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let v2 = "-- chatdb:no-transaction\nCREATE TABLE IF NOT EXISTS messages (id bigserial PRIMARY KEY);\nCREATE TABLE IF NOT EXISTS pins (id bigserial PRIMARY KEY, message_id bigint);\nALTER TABLE messages ADD COLUMN IF NOT EXISTS pinned boolean;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS pins_message ON pins (nope);\n";
+    let sd = fixture(root, &[("V1__init.sql", V1), ("V2__pins.sql", v2)]);
+    let run = |args: &[&str]| {
+        chatdb(root)
+            .args(["-d", &db.url, "--schema-dir", &sd, "-s", "demo"])
+            .args(args)
+            .output()
+            .expect("runs")
+    };
+    let state = |out: &std::process::Output| -> serde_json::Value {
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        v["migrations"][1].clone()
+    };
+    assert!(run(&["migrate", "--target", "1"]).status.success());
+    // V1 made messages: that alone is no sign that V2 ran.
+    let m = state(&run(&["status", "--format", "json"]));
+    assert_eq!(m["state"], "pending", "{m}");
+
+    let out = run(&["migrate"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("V2__pins.sql, line 5"),
+        "{}",
+        stderr(&out)
+    );
+    let m = state(&run(&["status", "--format", "json"]));
+    assert_eq!(m["state"], "partly_applied", "{m}");
+    let note = m["note"].as_str().expect("note");
+    assert!(
+        note.starts_with("table pins exists (line 3), column messages.pinned exists (line 4); run `chatdb migrate` to finish it"),
+        "{note}"
+    );
+    let out = run(&["status", "--exit-code"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("PARTLY APPLIED"), "{}", stdout(&out));
+
+    // Fixed and run again, the idempotent statements finish it.
+    std::fs::write(
+        root.join("sql/postgres/demo/V2__pins.sql"),
+        v2.replace("(nope)", "(message_id)"),
+    )
+    .expect("fix");
+    let out = run(&["migrate"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let m = state(&run(&["status", "--format", "json"]));
+    assert_eq!(m["state"], "applied", "{m}");
+    assert_eq!(index_state(&db, "pins_message"), Some(true));
+}

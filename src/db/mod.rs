@@ -175,6 +175,12 @@ pub trait Session {
     fn index_valid(&mut self, _name: &str) -> Result<Option<bool>, SqlError> {
         Ok(None)
     }
+    /// Whether `table` (where the session resolves it) has `column`; `false` where the
+    /// dialect does not look (SQLite: no migration of it runs outside a transaction, so none
+    /// is ever partly applied).
+    fn column_exists(&mut self, _table: &str, _column: &str) -> Result<bool, SqlError> {
+        Ok(false)
+    }
     /// The foreign keys rows violate (`PRAGMA foreign_key_check`, one line per key: what a
     /// table rebuild run with foreign keys off must not leave); empty where the dialect
     /// enforces them on every statement (PostgreSQL).

@@ -70,6 +70,19 @@ pub fn table_exists(c: &mut impl GenericClient, table: &str) -> Result<bool, Sql
     Ok(row.get(0))
 }
 
+/// Whether `table`, resolved through `search_path`, has the (not dropped) column `column`.
+pub fn column_exists(
+    c: &mut impl GenericClient,
+    table: &str,
+    column: &str,
+) -> Result<bool, SqlError> {
+    let sql = "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2 AND attnum > 0 AND NOT attisdropped)";
+    let row = c
+        .query_one(sql, &[&quote_ident(table), &column])
+        .map_err(|e| SqlError::postgres(&e, Some(sql)))?;
+    Ok(row.get(0))
+}
+
 /// The connection outside a transaction: every statement commits on its own.
 impl Session for Client {
     fn batch(&mut self, sql: &str) -> Result<(), SqlError> {
@@ -83,6 +96,10 @@ impl Session for Client {
 
     fn table_exists(&mut self, table: &str) -> Result<bool, SqlError> {
         table_exists(self, table)
+    }
+
+    fn column_exists(&mut self, table: &str, column: &str) -> Result<bool, SqlError> {
+        column_exists(self, table, column)
     }
 
     fn inventory(&mut self, namespace: &str) -> Result<crate::model::inventory::Inventory> {
