@@ -1211,3 +1211,106 @@ fn status_shows_a_no_transaction_migration_that_failed_midway_as_partly_applied_
     assert_eq!(m["state"], "applied", "{m}");
     assert_eq!(index_state(&db, "pins_message"), Some(true));
 }
+
+#[test]
+fn check_writes_a_sqlite_rebuild_fix_as_a_valid_migration_that_restores_the_table_postgres() {
+    let db = pg_or_skip!("online_sqlite_rebuild_fix");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    canonical_copy(root, "chat");
+    let (url, path) = crate::common::sqlite_in(&dir, "chat.sqlite3");
+    let run = |args: &[&str]| {
+        chatdb(root)
+            .args(["-d", &url, "--schema-dir", ".", "-s", "chat"])
+            .args(args)
+            .output()
+            .expect("runs")
+    };
+    assert!(run(&["migrate"]).status.success());
+    assert!(run(&["seed", "--scale", "0.001"]).status.success());
+    // users rebuilt by hand without UNIQUE (email), with a column of its own: SQLite
+    // cannot add the constraint back without another rebuild.
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    let create: String = conn
+        .query_row(
+            "SELECT sql FROM sqlite_schema WHERE name = 'users'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("users");
+    let drifted = create
+        .replacen("CREATE TABLE users", "CREATE TABLE users_x", 1)
+        .replace("CONSTRAINT users_email_key UNIQUE ", "")
+        .replace(
+            "last_seen_at TIMESTAMP",
+            "last_seen_at TIMESTAMP, legacy TEXT",
+        );
+    assert_ne!(drifted, create);
+    conn.execute_batch(&format!(
+        "PRAGMA foreign_keys = OFF; BEGIN; {drifted}; INSERT INTO users_x (id, username, email, password_hash, is_active, created_at, last_seen_at) SELECT id, username, email, password_hash, is_active, created_at, last_seen_at FROM users; DROP TABLE users; ALTER TABLE users_x RENAME TO users; COMMIT;"
+    ))
+    .expect("drift");
+    drop(conn);
+    let users = sqlite_count(&path, "SELECT count(*) FROM users");
+    let messages = sqlite_count(&path, "SELECT count(*) FROM messages");
+
+    let out = run(&["check", "--write-migration", "fix_users"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stdout(&out).contains("missing-index"), "{}", stdout(&out));
+    let sql = std::fs::read_to_string(root.join("sql/sqlite/chat/V4__fix_users_rebuild_users.sql"))
+        .expect("the rebuild migration");
+    assert!(
+        crate::common::sqlite_shape(&path).contains_key("users"),
+        "check changed nothing"
+    );
+    for part in [
+        "-- chatdb:foreign-keys-off",
+        "CREATE TABLE \"users_new\" (",
+        "CONSTRAINT users_email_key UNIQUE NOT NULL",
+        "The live users also has legacy",
+    ] {
+        assert!(sql.contains(part), "{part}:\n{sql}");
+    }
+    assert!(
+        !sql.contains("CREATE UNIQUE INDEX users_email_key"),
+        "the rebuild replaces the index that only imitates the constraint:\n{sql}"
+    );
+
+    // Valid: no transaction control, and the same schema as the PostgreSQL half.
+    let out = chatdb(root)
+        .args([
+            "-d",
+            &db.url,
+            "--schema-dir",
+            ".",
+            "-s",
+            "chat",
+            "validate",
+            "--update-lock",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("validate");
+    assert!(out.status.success(), "{}", stdout(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["schemas"][0]["stages"]["parity"], "ok", "{v}");
+
+    let out = run(&["migrate"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(&["check"]);
+    assert!(
+        out.status.success(),
+        "the constraint is back: {}",
+        stdout(&out)
+    );
+    assert_eq!(sqlite_count(&path, "SELECT count(*) FROM users"), users);
+    assert_eq!(
+        sqlite_count(&path, "SELECT count(*) FROM messages"),
+        messages
+    );
+    assert_eq!(
+        sqlite_count(&path, "SELECT count(*) FROM pragma_foreign_key_check"),
+        0
+    );
+}

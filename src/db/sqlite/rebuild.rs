@@ -29,7 +29,10 @@ pub struct TableSource {
 }
 
 /// `table` as `files` (a schema's SQLite migrations, in order) build it.
-pub fn table_source(files: &[MigrationFile], table: &str) -> Result<TableSource> {
+pub fn table_source<'a>(
+    files: impl IntoIterator<Item = &'a MigrationFile>,
+    table: &str,
+) -> Result<TableSource> {
     let conn = Connection::open_in_memory().context("opening an in-memory SQLite database")?;
     conn.execute_batch("PRAGMA foreign_keys = OFF")
         .context("PRAGMA foreign_keys")?;
