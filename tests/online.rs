@@ -1259,10 +1259,8 @@ fn check_writes_a_sqlite_rebuild_fix_as_a_valid_migration_that_restores_the_tabl
     assert!(stdout(&out).contains("missing-index"), "{}", stdout(&out));
     let sql = std::fs::read_to_string(root.join("sql/sqlite/chat/V4__fix_users_rebuild_users.sql"))
         .expect("the rebuild migration");
-    assert!(
-        crate::common::sqlite_shape(&path).contains_key("users"),
-        "check changed nothing"
-    );
+    let unique = "SELECT count(*) FROM pragma_index_list('users') WHERE origin = 'u'";
+    assert_eq!(sqlite_count(&path, unique), 1, "check changed nothing");
     for part in [
         "-- chatdb:foreign-keys-off",
         "CREATE TABLE \"users_new\" (",
@@ -1304,6 +1302,7 @@ fn check_writes_a_sqlite_rebuild_fix_as_a_valid_migration_that_restores_the_tabl
         "the constraint is back: {}",
         stdout(&out)
     );
+    assert_eq!(sqlite_count(&path, unique), 2);
     assert_eq!(sqlite_count(&path, "SELECT count(*) FROM users"), users);
     assert_eq!(
         sqlite_count(&path, "SELECT count(*) FROM messages"),
