@@ -504,10 +504,30 @@ fn groups_are_shown_by_dry_run_and_a_failed_no_transaction_step_says_what_commit
         .expect("dry run");
     let text = stdout(&out);
     assert!(text.contains("in 3 groups"), "{text}");
-    assert!(
-        text.contains("-- group 2: V3 outside a transaction"),
-        "{text}"
-    );
+    // Each group's header, then its migrations' SQL, in the order they would commit.
+    let order: Vec<Option<usize>> = [
+        "-- group 1: V1, V2 in one transaction",
+        "-- V1__init",
+        "-- V2__col",
+        "-- group 2: V3 outside a transaction (-- chatdb:no-transaction), statement by statement",
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS messages_nope",
+        "-- group 3: V4 in one transaction",
+        "ADD COLUMN y int",
+    ]
+    .iter()
+    .map(|part| text.find(part))
+    .collect();
+    assert!(order.iter().all(Option::is_some), "{order:?}\n{text}");
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}\n{text}");
+    let tables: i64 = db
+        .client()
+        .query_one(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
+            &[],
+        )
+        .expect("tables")
+        .get(0);
+    assert_eq!(tables, 0, "the dry runs changed nothing");
 
     let out = chatdb(root)
         .args(["-d", &db.url, "--schema-dir", &sd, "-s", "demo", "migrate"])
@@ -1119,6 +1139,12 @@ fn the_sqlite_rebuild_template_for_a_canonical_table_keeps_its_rows_and_foreign_
     );
 
     std::fs::write(&file, &sql).expect("restore");
+    let out = run(&["migrate", "--dry-run", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        v["groups"],
+        serde_json::json!([{"versions": [4], "transaction": true, "foreign_keys_off": true}])
+    );
     let out = run(&["migrate", "--dry-run"]);
     assert!(
         stdout(&out).contains("-- group 1: V4 in one transaction with foreign keys off"),
