@@ -1339,3 +1339,60 @@ fn check_writes_a_sqlite_rebuild_fix_as_a_valid_migration_that_restores_the_tabl
         0
     );
 }
+
+#[test]
+fn a_rebuild_of_a_table_whose_rows_are_referenced_applies_in_validates_scratch_and_in_migrate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    // V1 itself writes rows that reference rooms, so the scratch apply has them too.
+    let v1 = "CREATE TABLE rooms (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\nCREATE TABLE messages (id INTEGER PRIMARY KEY, room_id INTEGER NOT NULL REFERENCES rooms (id));\nCREATE INDEX messages_room ON messages (room_id);\nINSERT INTO rooms (id, name) VALUES (1, 'lobby');\nINSERT INTO messages (id, room_id) VALUES (1, 1), (2, 1);\n";
+    schema_dir(
+        root,
+        "demo",
+        &[
+            ("postgres", "V1__init.sql", v1),
+            ("sqlite", "V1__init.sql", v1),
+        ],
+    );
+    let out = chatdb(root)
+        .args([
+            "--schema-dir",
+            ".",
+            "-s",
+            "demo",
+            "new",
+            "rebuild_rooms",
+            "--sqlite-rebuild",
+            "rooms",
+        ])
+        .output()
+        .expect("new");
+    assert!(out.status.success(), "{}", stderr(&out));
+    // With foreign keys enforced statement by statement, DROP TABLE rooms fails on the
+    // messages that reference it; the scratch apply defers the check as migrate turns it off.
+    let out = chatdb(root)
+        .args([
+            "--schema-dir",
+            ".",
+            "-s",
+            "demo",
+            "validate",
+            "--update-lock",
+        ])
+        .output()
+        .expect("validate");
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let (url, path) = crate::common::sqlite_in(&dir, "demo.sqlite3");
+    let out = chatdb(root)
+        .args(["-d", &url, "--schema-dir", ".", "-s", "demo", "migrate"])
+        .output()
+        .expect("migrate");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("in 2 groups, each committed: V1 in one transaction; V2 in one transaction with foreign keys off"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(sqlite_count(&path, "SELECT count(*) FROM messages"), 2);
+    assert_eq!(sqlite_count(&path, "SELECT count(*) FROM rooms"), 1);
+}
