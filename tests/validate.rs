@@ -549,6 +549,41 @@ fn sqlite_alter_needs_rebuild_fails_alone_on_the_sqlite_half_and_its_allow_comme
 }
 
 #[test]
+fn a_restricted_sqlite_drop_column_fails_the_apply_and_points_at_the_rebuild() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    demo(dir.path());
+    // room_id is a foreign key and indexed: SQLite refuses to drop it in place.
+    write_file(
+        dir.path(),
+        "sql/postgres/demo/V3__drop.sql",
+        "ALTER TABLE messages DROP COLUMN room_id;\n",
+    );
+    write_file(
+        dir.path(),
+        "sql/sqlite/demo/V3__drop.sql",
+        "ALTER TABLE messages DROP COLUMN room_id;\n",
+    );
+    let out = validate(dir.path(), &["--update-lock"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let f = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule"] == "apply-failed")
+        .expect("apply-failed");
+    assert_eq!(f["file"], "sql/sqlite/demo/V3__drop.sql", "{f}");
+    assert!(
+        f["fix"]
+            .as_str()
+            .is_some_and(|x| x.contains("chatdb new NAME --sqlite-rebuild messages")),
+        "{f}"
+    );
+}
+
+#[test]
 fn lint_allowances_in_the_manifest_accept_a_released_migration() {
     let dir = tempfile::tempdir().expect("tempdir");
     demo(dir.path());
