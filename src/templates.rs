@@ -47,8 +47,8 @@ pub fn migration(dialect: Dialect, file: &str, twin: &str, kind: Kind) -> String
         (Dialect::Sqlite, Kind::Transactional) => s.push_str(
             "-- Runs inside the migrate transaction (BEGIN EXCLUSIVE), with the other pending\n\
              -- migrations (a table rebuild, `-- chatdb:foreign-keys-off`, in one of its own).\n\
-             -- SQLite's ALTER TABLE can only add, rename and drop columns and rename tables; for\n\
-             -- anything else rebuild the table (`chatdb new NAME --sqlite-rebuild TABLE`).\n\n",
+             -- SQLite's ALTER TABLE renames, adds and drops columns, adds CHECKs and sets or drops\n\
+             -- NOT NULL; for anything else rebuild the table (`chatdb new NAME --sqlite-rebuild T`).\n\n",
         ),
         (Dialect::Sqlite, Kind::NoTransaction) => s.push_str(
             "-- SQLite accepts the first line and runs this file in the migrate transaction like any\n\
