@@ -19,7 +19,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use refinery_core::traits::sync::{Query, Transaction};
 use serde::Serialize;
 
-use crate::catalog::MigrationFile;
+use crate::catalog::{Dialect, MigrationFile};
 use crate::db::scratch::{run_file, Located};
 use crate::db::{quote_ident, Conn, HistoryRow, Session, SqlError, TxKind, TxOpts};
 use crate::online::{self, Group, Retry};
@@ -391,13 +391,26 @@ pub fn migrate(
     waits: Waits,
 ) -> Result<Outcome> {
     let started = Instant::now();
-    // A first look, outside the lock, decides how to lock; what runs is read again under it.
-    let ahead = {
-        let history = conn.in_transaction(TxKind::Read, namespace, waits.lock_timeout, |s| {
-            read_history(s, history_table)
-        })?;
-        let entries = compare(files, &history)?;
-        online::groups(&pending(files, &entries, target)?, conn.dialect())
+    // A first look decides how to lock and group; what runs is read again under the lock.
+    // PostgreSQL looks outside the lock; SQLite, only when a file is a table rebuild, takes
+    // its lock for it (a reader of a file another connection holds would fail, not wait).
+    let dialect = conn.dialect();
+    let look = match dialect {
+        Dialect::Postgres => Some(TxKind::Read),
+        Dialect::Sqlite => files
+            .iter()
+            .any(|f| online::is_foreign_keys_off(&f.sql))
+            .then_some(TxKind::Locked),
+    };
+    let ahead = match look {
+        Some(kind) => {
+            let history = conn.in_transaction(kind, namespace, waits.lock_timeout, |s| {
+                read_history(s, history_table)
+            })?;
+            let entries = compare(files, &history)?;
+            online::groups(&pending(files, &entries, target)?, dialect)
+        }
+        None => Vec::new(),
     };
     let outside = ahead.iter().any(|g| !g.transaction);
     let (applied, already, groups) =
@@ -605,6 +618,10 @@ fn run_transaction(
             Err(err) => err,
         };
         let Some((todo, index, failed)) = failure else {
+            // Keep the error itself (a lock error exits 3) unless groups committed before.
+            if committed.is_empty() {
+                return Err(err);
+            }
             return Err(anyhow!("{err:#}{}", committed_note(committed)));
         };
         let mut holders = Vec::new();
