@@ -107,10 +107,14 @@ pub fn sqlite_rebuild(table: &TableSource, copy: &[String]) -> String {
 INSERT INTO {new} ({cols})\n    SELECT {cols} FROM {t};\n\
 \n"
     );
-    if !table.views.is_empty() {
-        s.push_str("-- Before the drop: the views that name the table (SQLite refuses the rename while a view\n-- names a table that does not exist); step 4 makes them again.\n");
-        for (name, _) in &table.views {
-            s.push_str(&format!("DROP VIEW {};\n", quote_ident(name)));
+    if !table.dependents.is_empty() {
+        s.push_str("-- Before the drop: the views and other tables' triggers that name the table (SQLite\n-- refuses the rename while one names a table that does not exist); step 4 makes them again.\n");
+        for (kind, name, _) in &table.dependents {
+            s.push_str(&format!(
+                "DROP {} {};\n",
+                kind.to_ascii_uppercase(),
+                quote_ident(name)
+            ));
         }
         s.push('\n');
     }
@@ -119,13 +123,13 @@ INSERT INTO {new} ({cols})\n    SELECT {cols} FROM {t};\n\
 DROP TABLE {t};\n\
 ALTER TABLE {new} RENAME TO {t};\n\
 \n\
--- 4. The indexes, triggers and views the drop removed, as the schema has them.\n"
+-- 4. The indexes and triggers the drop removed, and what was dropped before it, as the\n--    schema has them.\n"
     ));
     for sql in table
         .indexes
         .iter()
         .chain(&table.triggers)
-        .chain(table.views.iter().map(|(_, v)| v))
+        .chain(table.dependents.iter().map(|(_, _, sql)| sql))
     {
         s.push_str(sql);
         s.push_str(";\n");

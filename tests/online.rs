@@ -1341,17 +1341,21 @@ fn check_writes_a_sqlite_rebuild_fix_as_a_valid_migration_that_restores_the_tabl
 }
 
 #[test]
-fn a_rebuild_of_a_table_whose_rows_are_referenced_applies_in_validates_scratch_and_in_migrate() {
+fn a_rebuild_of_a_table_referenced_by_rows_a_view_and_a_trigger_applies_in_validates_scratch_and_in_migrate(
+) {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path();
     // V1 itself writes rows that reference rooms, so the scratch apply has them too.
     let v1 = "CREATE TABLE rooms (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\nCREATE TABLE messages (id INTEGER PRIMARY KEY, room_id INTEGER NOT NULL REFERENCES rooms (id));\nCREATE INDEX messages_room ON messages (room_id);\nINSERT INTO rooms (id, name) VALUES (1, 'lobby');\nINSERT INTO messages (id, room_id) VALUES (1, 1), (2, 1);\n";
+    // A view and another table's trigger that name rooms: SQLite refuses the rename of
+    // rooms_new while they name a table that does not exist, so the rebuild remakes them.
+    let lite = format!("{v1}CREATE VIEW room_names AS SELECT name FROM rooms;\nCREATE TRIGGER messages_touch AFTER INSERT ON messages BEGIN UPDATE rooms SET name = name WHERE id = NEW.room_id; END;\n");
     schema_dir(
         root,
         "demo",
         &[
             ("postgres", "V1__init.sql", v1),
-            ("sqlite", "V1__init.sql", v1),
+            ("sqlite", "V1__init.sql", &lite),
         ],
     );
     let out = chatdb(root)
@@ -1395,4 +1399,13 @@ fn a_rebuild_of_a_table_whose_rows_are_referenced_applies_in_validates_scratch_a
     );
     assert_eq!(sqlite_count(&path, "SELECT count(*) FROM messages"), 2);
     assert_eq!(sqlite_count(&path, "SELECT count(*) FROM rooms"), 1);
+    assert_eq!(sqlite_count(&path, "SELECT count(*) FROM room_names"), 1);
+    assert_eq!(
+        sqlite_count(
+            &path,
+            "SELECT count(*) FROM sqlite_schema WHERE name IN ('messages_touch', 'room_names', 'messages_room')"
+        ),
+        3,
+        "the trigger, the view and the index are made again"
+    );
 }

@@ -23,9 +23,10 @@ pub struct TableSource {
     pub indexes: Vec<String>,
     /// `CREATE TRIGGER` statements of its triggers.
     pub triggers: Vec<String>,
-    /// Views that name it: (name, `CREATE VIEW`); SQLite refuses the rename of the new
-    /// table while a view names a table that does not exist, so these are dropped first.
-    pub views: Vec<(String, String)>,
+    /// Views, and triggers of other tables, that name it: (`view` or `trigger`, name, their
+    /// `CREATE`). SQLite refuses the rename of the new table while one of them names a table
+    /// that does not exist, so these are dropped before the old table and made again after.
+    pub dependents: Vec<(String, String, String)>,
 }
 
 /// `table` as `files` (a schema's SQLite migrations, in order) build it.
@@ -71,24 +72,27 @@ pub fn table_source<'a>(
         .map(|(_, sql)| sql)
         .collect())
     };
-    let views = rows(
-        "SELECT name, sql FROM sqlite_schema WHERE type = 'view' AND ?1 IS NOT NULL ORDER BY rowid",
-    )?
-    .into_iter()
-    .filter(|(_, sql)| {
-        sqltext::tokens(sql).iter().any(|t| {
-            matches!(t.kind, TokenKind::Word | TokenKind::Quoted)
-                && t.name().eq_ignore_ascii_case(&name)
+    let mut stmt = conn.prepare(
+        "SELECT type, name, sql FROM sqlite_schema WHERE (type = 'view' OR (type = 'trigger' AND tbl_name <> ?1 COLLATE NOCASE)) AND sql IS NOT NULL ORDER BY rowid",
+    )?;
+    let dependents = stmt
+        .query_map([&name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<Vec<(String, String, String)>, _>>()?
+        .into_iter()
+        .filter(|(_, _, sql)| {
+            sqltext::tokens(sql).iter().any(|t| {
+                matches!(t.kind, TokenKind::Word | TokenKind::Quoted)
+                    && t.name().eq_ignore_ascii_case(&name)
+            })
         })
-    })
-    .collect();
+        .collect();
     Ok(TableSource {
         indexes: of_type("index")?,
         triggers: of_type("trigger")?,
         name,
         create,
         columns,
-        views,
+        dependents,
     })
 }
 
@@ -124,14 +128,18 @@ mod tests {
             version: 1,
             name: "init".into(),
             path: "V1__init.sql".into(),
-            sql: "CREATE TABLE p (id INTEGER PRIMARY KEY);\nCREATE TABLE \"user\" (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p (id), email TEXT UNIQUE, n INTEGER GENERATED ALWAYS AS (id + 1) VIRTUAL);\nCREATE INDEX user_p ON \"user\" (p_id);\nCREATE TRIGGER user_t AFTER INSERT ON \"user\" BEGIN SELECT 1; END;\nCREATE VIEW v AS SELECT email FROM \"user\";\nCREATE VIEW w AS SELECT id FROM p;\n".into(),
+            sql: "CREATE TABLE p (id INTEGER PRIMARY KEY);\nCREATE TABLE \"user\" (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p (id), email TEXT UNIQUE, n INTEGER GENERATED ALWAYS AS (id + 1) VIRTUAL);\nCREATE INDEX user_p ON \"user\" (p_id);\nCREATE TRIGGER user_t AFTER INSERT ON \"user\" BEGIN SELECT 1; END;\nCREATE TRIGGER p_t AFTER DELETE ON p BEGIN DELETE FROM \"user\" WHERE p_id = OLD.id; END;\nCREATE VIEW v AS SELECT email FROM \"user\";\nCREATE VIEW w AS SELECT id FROM p;\n".into(),
         };
         let s = table_source(std::slice::from_ref(&f), "user").expect("read");
         assert_eq!(s.columns, ["id", "p_id", "email"]);
         assert_eq!(s.indexes.len(), 1, "{:?}", s.indexes);
         assert_eq!(s.triggers.len(), 1);
-        assert_eq!(s.views.len(), 1);
-        assert_eq!(s.views[0].0, "v");
+        let names: Vec<&str> = s.dependents.iter().map(|(_, n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            ["p_t", "v"],
+            "views and other tables' triggers that name it"
+        );
         assert!(renamed(&s.create, "user_new").starts_with("CREATE TABLE \"user_new\" (id"));
         let err = table_source(std::slice::from_ref(&f), "nope").expect_err("no such table");
         assert!(
