@@ -1358,6 +1358,29 @@ fn a_rebuild_of_a_table_referenced_by_rows_a_view_and_a_trigger_applies_in_valid
             ("sqlite", "V1__init.sql", &lite),
         ],
     );
+    // A table the schema does not have: refused, naming the tables it has; nothing written.
+    let out = chatdb(root)
+        .args([
+            "--schema-dir",
+            ".",
+            "-s",
+            "demo",
+            "new",
+            "x",
+            "--sqlite-rebuild",
+            "nope",
+        ])
+        .output()
+        .expect("new");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains(
+            "no table nope in the schema's SQLite migrations (its tables: messages, rooms)"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!root.join("sql/sqlite/demo/V2__x.sql").exists());
     let out = chatdb(root)
         .args([
             "--schema-dir",
