@@ -503,9 +503,13 @@ mod tests {
     #[test]
     fn connect_timeout_flag_and_its_chatdb_variable_beat_pgconnect_timeout() {
         let pg = |k: &str| (k == "PGCONNECT_TIMEOUT").then(|| "30".to_string());
-        let s = Settings::resolve(&opts(&[]), &pg, config("connect_timeout = '7s'"))
-            .expect("resolves");
-        assert_eq!(s.pg_env.get("PGCONNECT_TIMEOUT"), Some("30"), "env > config");
+        let s =
+            Settings::resolve(&opts(&[]), &pg, config("connect_timeout = '7s'")).expect("resolves");
+        assert_eq!(
+            s.pg_env.get("PGCONNECT_TIMEOUT"),
+            Some("30"),
+            "env > config"
+        );
         let s = Settings::resolve(&opts(&["--connect-timeout=1s"]), &pg, ConfigFile::default())
             .expect("resolves");
         assert_eq!(s.pg_env.get("PGCONNECT_TIMEOUT"), None, "flag > env");
@@ -516,7 +520,11 @@ mod tests {
             _ => None,
         };
         let s = Settings::resolve(&opts(&[]), &both, ConfigFile::default()).expect("resolves");
-        assert_eq!(s.pg_env.get("PGCONNECT_TIMEOUT"), None, "chatdb's variable first");
+        assert_eq!(
+            s.pg_env.get("PGCONNECT_TIMEOUT"),
+            None,
+            "chatdb's variable first"
+        );
         assert_eq!(s.connect_timeout, Duration::from_secs(2));
     }
 

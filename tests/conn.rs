@@ -630,12 +630,19 @@ fn connect_timeout_flag_beats_pgconnect_timeout_and_a_url_connect_timeout_beats_
         "connect timeout 30s",
     );
     has(
-        bound(&[("PGCONNECT_TIMEOUT", "30")], &["--connect-timeout", "3s"], &url),
+        bound(
+            &[("PGCONNECT_TIMEOUT", "30")],
+            &["--connect-timeout", "3s"],
+            &url,
+        ),
         "connect timeout 3s",
     );
     has(
         bound(
-            &[("PGCONNECT_TIMEOUT", "30"), ("CHATDB_CONNECT_TIMEOUT", "4s")],
+            &[
+                ("PGCONNECT_TIMEOUT", "30"),
+                ("CHATDB_CONNECT_TIMEOUT", "4s"),
+            ],
             &[],
             &url,
         ),
@@ -666,12 +673,15 @@ fn the_default_user_is_the_effective_uids_name_not_user_or_logname() {
         return;
     };
     let dir = tempfile::tempdir().expect("tempdir");
-    let me = crate::pgserver::output_of(std::process::Command::new("id").arg("-un"))
-        .expect("id -un");
+    let me =
+        crate::pgserver::output_of(std::process::Command::new("id").arg("-un")).expect("id -un");
     let mut admin =
         postgres::Client::connect(&server.url("127.0.0.1"), postgres::NoTls).expect("connect");
     let exists: bool = admin
-        .query_one("SELECT count(*) > 0 FROM pg_roles WHERE rolname = $1", &[&me])
+        .query_one(
+            "SELECT count(*) > 0 FROM pg_roles WHERE rolname = $1",
+            &[&me],
+        )
         .expect("pg_roles")
         .get(0);
     if !exists {

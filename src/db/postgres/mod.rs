@@ -327,7 +327,10 @@ impl PgTarget {
             }
             // One warning per file, not per host.
             warnings.dedup();
-            if passfile_passwords.iter().all(|p| *p == passfile_passwords[0]) {
+            if passfile_passwords
+                .iter()
+                .all(|p| *p == passfile_passwords[0])
+            {
                 if let Some(pw) = passfile_passwords[0].take() {
                     config.password(pw);
                 }
@@ -397,13 +400,6 @@ impl PgTarget {
             (None, Some(_)) => bail!("{display}: sslkey is given but no sslcert"),
             (None, None) => None,
         };
-        if matches!(
-            ssl_mode,
-            SslMode::Allow | SslMode::Prefer | SslMode::Require
-        ) && !system_roots
-        {
-            skip_trust_store();
-        }
         config.ssl_mode(match ssl_mode {
             SslMode::Disable => DriverSslMode::Disable,
             SslMode::Allow | SslMode::Prefer => DriverSslMode::Prefer,
@@ -486,13 +482,21 @@ impl PgTarget {
     }
 
     /// The TLS tries of one host, in libpq's order: `allow` tries plaintext first and TLS
-    /// only after the server refused it; `prefer` TLS when the server offers it, else
-    /// plaintext (the driver's `prefer`); `require` and up TLS only.
+    /// only after the server refused it (its pg_hba.conf has `hostssl` lines only);
+    /// `prefer` TLS when the server offers it (else plaintext: the driver's `prefer`), and
+    /// plaintext after the server refused the TLS connection; `require` and up TLS only.
     fn tries(&self) -> &'static [(DriverSslMode, bool)] {
         match self.ssl_mode {
             SslMode::Disable => &[(DriverSslMode::Disable, false)],
-            SslMode::Allow => &[(DriverSslMode::Disable, false), (DriverSslMode::Prefer, true)],
-            SslMode::Prefer => &[(DriverSslMode::Prefer, true)],
+            SslMode::Allow => &[
+                (DriverSslMode::Disable, false),
+                (DriverSslMode::Prefer, true),
+            ],
+            // libpq's prefer also tries plaintext after the server refused the TLS connection.
+            SslMode::Prefer => &[
+                (DriverSslMode::Prefer, true),
+                (DriverSslMode::Disable, false),
+            ],
             SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => {
                 &[(DriverSslMode::Require, true)]
             }
@@ -543,6 +547,16 @@ impl PgTarget {
             }
         }
         Err(last)
+    }
+
+    /// Keeps OpenSSL from loading the system trust store this target will not use (every
+    /// sslmode but `sslrootcert=system`), before anything connects: see
+    /// [`skip_trust_store`]. Called once per process from the command's target resolution
+    /// (`commands::resolve_target`), while chatdb is still single-threaded.
+    pub fn skip_unused_trust_store(&self) {
+        if self.ssl_mode != SslMode::Disable && !self.system_roots {
+            skip_trust_store();
+        }
     }
 
     /// The TLS connector a cancel request goes through, as the connection's.
@@ -599,16 +613,26 @@ impl PgTarget {
     }
 }
 
-/// Keeps OpenSSL from loading the system trust store, for the modes that verify nothing.
+/// Keeps OpenSSL from loading the system trust store, for the targets that do not use it.
 ///
 /// native-tls on OpenSSL reads and parses the whole CA bundle for every connector it builds
 /// (`SslConnector::builder`'s default verify paths, then openssl-probe's file again), even when
 /// told to disable the built-in roots: about 40 ms of CPU per process here, most of a no-op
-/// migrate (issue 16; BENCHMARKS.md). Both read the file `SSL_CERT_FILE` names, so pointing it
-/// at an empty file before the first connector is built makes the load free. It is set while
-/// chatdb is still single-threaded (targets are resolved before anything connects), once,
-/// unless `sslrootcert=system` asks for that store: the other modes either verify nothing or
-/// replace the store with `sslrootcert`'s certificate.
+/// migrate (issue 16; BENCHMARKS.md). Neither native-tls nor postgres-native-tls has an option
+/// to build a connector without it (the `openssl` builder is not reachable through them), and
+/// both read the file `SSL_CERT_FILE` names, so pointing it at an empty file before the first
+/// connector is built makes the load free. Only then: `disable` builds no connector,
+/// `allow`/`prefer`/`require` verify nothing, `verify-ca`/`verify-full` with a root file replace
+/// the store with that file's certificate (as libpq, which ignores `SSL_CERT_FILE` there);
+/// `sslrootcert=system` keeps the store, and the user's own `SSL_CERT_FILE`, as OpenSSL reads them.
+///
+/// Why mutating the environment is safe here: it is done once per process (`Once`), from
+/// `commands::resolve_target`, which every command runs (in `select`, or validate's server)
+/// before it connects or starts a thread (the signal watchers, the connection thread, seed's
+/// generator all start later), so no other thread can be reading the environment; chatdb starts
+/// no child process, so nothing inherits the value. Unit tests never call it. The tests in
+/// `tests/tls.rs` show the store unopened for every mode but `system` (a FIFO as `SSL_CERT_FILE`
+/// would block whoever opened it) and the user's `SSL_CERT_FILE` honoured for `system`.
 fn skip_trust_store() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| std::env::set_var("SSL_CERT_FILE", "/dev/null"));
