@@ -12,7 +12,8 @@
 #    migrate`, `alembic upgrade head` (Alembic from PyPI, one revision holding the same
 #    classroom SQL), `dbmate up` (dbmate from the npm registry, whose `dbmate` package ships
 #    the binary through `@dbmate/linux-x64`; the same SQL as one migration), and
-#    `psql -c 'SELECT 1'` for scale. Median, min, max wall time and the median user+sys CPU of
+#    `chatdb --version` (starting the process, no database) and `psql -c 'SELECT 1'` for scale
+#    (the machine's load average is printed: on a shared machine it moves every figure). Median, min, max wall time and the median user+sys CPU of
 #    each.
 #
 # SSLMODE goes into every URL (`prefer` is the default of libpq and chatdb). dbmate's driver
@@ -70,6 +71,7 @@ psql_run() {
   for s in $SCHEMAS; do psql -X -q -1 -v ON_ERROR_STOP=1 "$BASE/bench_connect_b?sslmode=$SSLMODE" -f "$WORK/$s.sql" >/dev/null; done
   echo $(( $(now_us) - t0 )) >>"$WORK/psql"
 }
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for round in $(seq 1 "$ROUNDS"); do
   fresh bench_connect_a
   fresh bench_connect_b
@@ -135,6 +137,7 @@ cmds = {
     "chatdb migrate (no-op)": shlex.split(sys.argv[4]),
     "alembic upgrade head (no-op)": shlex.split(sys.argv[5]),
     f"dbmate up (no-op, sslmode={dbmate_ssl})": shlex.split(sys.argv[6]),
+    "chatdb --version (the process floor)": [shlex.split(sys.argv[4])[0], "--version"],
     "psql -c 'SELECT 1' (for scale)": ["psql", "-X", "-q", f"{os.environ.get('CHATDB_TEST_PG_URL', 'postgres://postgres@127.0.0.1:5432/postgres').rsplit('/', 1)[0]}/bench_noop_chatdb?sslmode={sslmode}", "-c", "SELECT 1"],
 }
 wall = {k: [] for k in cmds}
@@ -156,7 +159,7 @@ for _ in range(3):
 for _ in range(runs):
     for name, argv in cmds.items():
         once(name, argv, True)
-print(f"no-op migrate (sslmode={sslmode}), {runs} runs each, interleaved, after 3 warm-ups:")
+print(f"no-op migrate (sslmode={sslmode}), {runs} runs each, interleaved, after 3 warm-ups; load average {open('/proc/loadavg').read().split()[0]}:")
 for name in cmds:
     w = wall[name]
     print(f"  {name:<44} median {statistics.median(w):7.1f} ms  (min {min(w):6.1f}, max {max(w):6.1f}; "

@@ -773,6 +773,31 @@ pub fn describe(err: &postgres::Error) -> String {
 
 pub use crate::db::quote_ident;
 
+/// A string literal that reads the same whatever `standard_conforming_strings` says (`E''`,
+/// backslashes and quotes doubled), for statements sent in one simple-query round trip.
+pub fn quote_literal(text: &str) -> String {
+    format!("E'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
+}
+
+/// The rows of one simple-query round trip (no Parse/Describe round trip first, as a query
+/// with parameters needs): each row's columns as text (`None` for NULL).
+pub fn simple_rows(
+    c: &mut impl postgres::GenericClient,
+    sql: &str,
+) -> Result<Vec<Vec<Option<String>>>, postgres::Error> {
+    Ok(c.simple_query(sql)?
+        .into_iter()
+        .filter_map(|m| match m {
+            postgres::SimpleQueryMessage::Row(row) => Some(
+                (0..row.len())
+                    .map(|i| row.get(i).map(str::to_string))
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
