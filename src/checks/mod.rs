@@ -14,11 +14,13 @@
 //! `duplicate-index`; `fk-without-index` leaves a key whose canonical index is missing or
 //! altered to `missing-index` / `index-definition-differs`, whose fixes restore it.
 
+pub mod ddl;
 pub mod fix;
+pub mod same;
 
 use crate::catalog::Dialect;
 pub use crate::finding::Found;
-use crate::finding::{Finding, Rule, Tool};
+use crate::finding::{Finding, Rule, Severity, Tool};
 use crate::model::inventory::{ForeignKey, Index, Inventory};
 
 /// Declares the rule modules, the registry and the runner in one place, in report order.
@@ -33,20 +35,39 @@ macro_rules! rules {
     };
 }
 
+// Registry order is also the order of the fix script (within a severity): extensions and
+// tables before their columns, columns before their keys and indexes, CHECKs and foreign
+// keys once every table and column exists, drops last.
 rules![
+    missing_extension,
+    missing_table,
+    missing_column,
+    column_differs,
+    primary_key_differs,
     missing_index,
     index_definition_differs,
     invalid_index,
+    check_differs,
+    foreign_key_differs,
     foreign_keys_off,
     fk_without_index,
     duplicate_index,
     fk_not_validated,
+    check_not_validated,
+    sequence_differs,
+    extra_column,
+    extra_table,
     unused_index,
     extra_index,
     missing_statistics,
 ];
 
+/// Rules about the database's health, not its schema: never a difference for
+/// [`compare`] (and so never a reason for `adopt` to refuse).
+pub const HEALTH_ONLY: &[&str] = &["unused-index", "missing-statistics"];
+
 /// What a rule sees.
+#[derive(Clone, Copy)]
 pub struct Context<'a> {
     pub dialect: Dialect,
     /// The checked PostgreSQL namespace, for qualified names in fixes.
@@ -79,7 +100,98 @@ pub fn run(ctx: &Context) -> Vec<Finding> {
     findings.sort_by(|(ra, a), (rb, b)| {
         (a.severity, ra, &a.table, &a.object).cmp(&(b.severity, rb, &b.table, &b.object))
     });
-    findings.into_iter().map(|(_, f)| f).collect()
+    fold(ctx, findings.into_iter().map(|(_, f)| f).collect())
+}
+
+/// One finding per defect, and a fix script that runs in order:
+/// - a missing or extra table's finding speaks for everything else on that table (its
+///   `CREATE TABLE` or `DROP TABLE` converges it all), except the foreign keys of a
+///   missing PostgreSQL table, which are added after every table exists;
+/// - `primary-key-differs` speaks for the index rules' findings on that table's
+///   primary-key indexes;
+/// - on SQLite, the first table rebuild of a table converges the whole table: the later
+///   fixes on it say so instead of repeating (or undoing) it.
+fn fold(ctx: &Context, findings: Vec<Finding>) -> Vec<Finding> {
+    let on = |rule: &str| -> Vec<String> {
+        findings
+            .iter()
+            .filter(|f| f.rule.id == rule)
+            .filter_map(|f| f.table.clone())
+            .collect()
+    };
+    let (missing, extra, pk) = (
+        on(missing_table::RULE.id),
+        on(extra_table::RULE.id),
+        on(primary_key_differs::RULE.id),
+    );
+    let primary_index = |f: &Finding| {
+        let (Some(t), Some(o)) = (&f.table, &f.object) else {
+            return false;
+        };
+        pk.contains(t)
+            && [ctx.live, ctx.expected]
+                .iter()
+                .any(|m| m.indexes_on(t).any(|i| i.primary && &i.label() == o))
+    };
+    let mut rebuilt: Vec<(String, String)> = Vec::new();
+    let mut out = Vec::new();
+    for mut f in findings {
+        let table = f.table.clone().unwrap_or_default();
+        let own = [missing_table::RULE.id, extra_table::RULE.id].contains(&f.rule.id);
+        let kept_key =
+            f.rule.id == foreign_key_differs::RULE.id && ctx.dialect == Dialect::Postgres;
+        if !own && (extra.contains(&table) || (missing.contains(&table) && !kept_key)) {
+            continue;
+        }
+        if f.rule.id != primary_key_differs::RULE.id
+            && [
+                missing_index::RULE.id,
+                index_definition_differs::RULE.id,
+                extra_index::RULE.id,
+                duplicate_index::RULE.id,
+            ]
+            .contains(&f.rule.id)
+            && primary_index(&f)
+        {
+            continue;
+        }
+        if ctx.dialect == Dialect::Sqlite && !table.is_empty() {
+            if let Some((rule, object)) = rebuilt
+                .iter()
+                .find(|(t, _)| *t == table)
+                .map(|(_, by)| by.split_once(' ').unwrap_or((by, "")))
+            {
+                f.fix = Some(format!(
+                    "-- the rebuild of {table} in the fix of {rule} {object} above converges this too"
+                ));
+            } else if f.fix.as_deref().is_some_and(|x| ddl::is_rebuild(x, &table)) {
+                rebuilt.push((
+                    table.clone(),
+                    format!("{} {}", f.rule.id, f.object.clone().unwrap_or_default()),
+                ));
+            }
+        }
+        out.push(f);
+    }
+    out
+}
+
+/// The differences between the live schema and the canonical one at `ctx.version`: what
+/// [`run`] finds, less the health-only rules, the info findings, and whatever a freshly
+/// migrated database at that version has itself (focusmate's V1 has the duplicate
+/// indexes V7 repairs). `check` lists these among its findings; `adopt` matches versions
+/// and refuses by them.
+pub fn compare(ctx: &Context) -> Vec<Finding> {
+    let fresh = run(&Context {
+        live: ctx.expected,
+        ..*ctx
+    });
+    let key = |f: &Finding| (f.rule.id, f.table.clone(), f.object.clone());
+    run(ctx)
+        .into_iter()
+        .filter(|f| f.severity != Severity::Info && !HEALTH_ONLY.contains(&f.rule.id))
+        .filter(|f| !fresh.iter().any(|g| key(g) == key(f)))
+        .collect()
 }
 
 /// Whether `index` can serve the lookups of foreign key `fk`: a non-partial b-tree (or a

@@ -97,6 +97,9 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
     )?
     .into_inventory(&applied_files)?;
 
+    // Alembic's bookkeeping is known, not the schema's: left in place, never a finding.
+    let alembic = live.table(super::adopt::ALEMBIC_TABLE).is_some();
+    let live = live.without_table(super::adopt::ALEMBIC_TABLE);
     let ctx = Context {
         dialect,
         namespace,
@@ -138,6 +141,12 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
         notes.push(format!(
             "V1..V{} were adopted on {} (from {}), not applied by chatdb{accepted}",
             a.version, a.adopted_on, a.source
+        ));
+    }
+    if alembic {
+        notes.push(format!(
+            "{} is Alembic's own table, not the schema's: not compared, and left in place (`chatdb adopt --drop-alembic-version` drops it)",
+            super::adopt::ALEMBIC_TABLE
         ));
     }
     if let Some(note) = conn.check_note() {

@@ -295,27 +295,7 @@ pub fn inventory(tx: &Transaction<'_>) -> Result<Inventory> {
 /// named as [`CheckConstraint::name`] says.
 fn parse_checks(table: &str, sql: &str) -> Vec<CheckConstraint> {
     let toks = sqltext::tokens(sql);
-    let Some(open) = toks.iter().position(|t| t.is_punct('(')) else {
-        return Vec::new();
-    };
-    // The definitions between the outer parentheses, split at top-level commas.
-    let mut items: Vec<&[Token]> = Vec::new();
-    let mut depth = 0usize;
-    let mut item_start = open + 1;
-    for (i, t) in toks.iter().enumerate().skip(open) {
-        if t.is_punct('(') {
-            depth += 1;
-        } else if t.is_punct(')') {
-            depth = depth.saturating_sub(1);
-            if depth == 0 {
-                items.push(&toks[item_start..i]);
-                break;
-            }
-        } else if t.is_punct(',') && depth == 1 {
-            items.push(&toks[item_start..i]);
-            item_start = i + 1;
-        }
-    }
+    let items = sqltext::table_items(&toks);
     let mut checks = Vec::new();
     for item in items {
         let Some(first) = item.first() else { continue };
