@@ -106,7 +106,8 @@ pub fn run(ctx: &Context) -> Vec<Finding> {
 /// One finding per defect, and a fix script that runs in order:
 /// - a missing or extra table's finding speaks for everything else on that table (its
 ///   `CREATE TABLE` or `DROP TABLE` converges it all), except the foreign keys of a
-///   missing PostgreSQL table, which are added after every table exists;
+///   missing PostgreSQL table, which are added after every table exists, and the
+///   health-only findings;
 /// - `primary-key-differs` speaks for the index rules' findings on that table's
 ///   primary-key indexes;
 /// - on SQLite, the first table rebuild of a table converges the whole table: the later
@@ -137,7 +138,8 @@ fn fold(ctx: &Context, findings: Vec<Finding>) -> Vec<Finding> {
     let mut out = Vec::new();
     for mut f in findings {
         let table = f.table.clone().unwrap_or_default();
-        let own = [missing_table::RULE.id, extra_table::RULE.id].contains(&f.rule.id);
+        let own = [missing_table::RULE.id, extra_table::RULE.id].contains(&f.rule.id)
+            || HEALTH_ONLY.contains(&f.rule.id);
         let kept_key =
             f.rule.id == foreign_key_differs::RULE.id && ctx.dialect == Dialect::Postgres;
         if !own && (extra.contains(&table) || (missing.contains(&table) && !kept_key)) {

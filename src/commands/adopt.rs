@@ -4,7 +4,7 @@
 //!
 //! The judgement is `check`'s own: for every canonical version, the expected model is built
 //! with the one scratch apply and compared with the live inventory by check's rules
-//! ([`checks::run`]), so every rule added to `check` makes adopt stricter too. Only the
+//! ([`checks::compare`], the seam both commands use), so every rule added to `check` makes adopt stricter too. Only the
 //! rules about the database's health rather than its schema (index usage, statistics) are
 //! not counted as differences. Where `alembic_version` exists its revision is mapped to a
 //! version through the manifest's `[alembic]` table, and that claim is checked like
