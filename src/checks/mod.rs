@@ -110,8 +110,10 @@ pub fn run(ctx: &Context) -> Vec<Finding> {
 ///   health-only findings;
 /// - `primary-key-differs` speaks for the index rules' findings on that table's
 ///   primary-key indexes;
-/// - on SQLite, the first table rebuild of a table converges the whole table: the later
-///   fixes on it say so instead of repeating (or undoing) it.
+/// - on SQLite, the first table rebuild of a table converges the whole table to its
+///   canonical definition and indexes: the later fixes of schema differences on it say so
+///   instead of repeating (or undoing) it; health fixes (an index for an unindexed key,
+///   a duplicate's drop) stay.
 fn fold(ctx: &Context, findings: Vec<Finding>) -> Vec<Finding> {
     let on = |rule: &str| -> Vec<String> {
         findings
@@ -247,7 +249,7 @@ pub mod testkit;
 mod tests {
     use super::testkit::*;
     use super::*;
-    use crate::model::inventory::FkAction;
+    use crate::model::inventory::{FkAction, Inventory};
 
     #[test]
     fn every_check_rule_runs_in_check() {
@@ -269,13 +271,25 @@ mod tests {
         assert!(all(&ctx(Dialect::Postgres, &m, &m)).is_empty());
     }
 
+    /// Both models with tables `a` and `b`.
+    fn with_ab(mut m: Inventory) -> Inventory {
+        m.tables = ["a", "b"]
+            .into_iter()
+            .map(|name| crate::model::inventory::Table {
+                name: name.into(),
+                ..Default::default()
+            })
+            .collect();
+        m
+    }
+
     #[test]
     fn findings_are_sorted_by_severity_then_rule() {
-        let expected = inv(vec![idx("a_x", "a", &["x"])], vec![]);
-        let live = inv(
+        let expected = with_ab(inv(vec![idx("a_x", "a", &["x"])], vec![]));
+        let live = with_ab(inv(
             vec![idx("b_y", "b", &["y"]), idx("b_y2", "b", &["y"])],
             vec![fk("b", &["z"], "a", FkAction::Cascade)],
-        );
+        ));
         let rules: Vec<&str> = all(&ctx(Dialect::Postgres, &live, &expected))
             .into_iter()
             .map(|(r, _)| r)
@@ -284,11 +298,67 @@ mod tests {
             rules,
             [
                 "missing-index",
+                "foreign-key-differs",
                 "fk-without-index",
                 "duplicate-index",
                 "extra-index"
             ]
         );
+    }
+
+    #[test]
+    fn a_missing_or_extra_table_speaks_for_its_objects_but_not_its_keys() {
+        let expected = inv(
+            vec![idx("a_x", "a", &["x"])],
+            vec![fk("a", &["x"], "p", FkAction::Cascade)],
+        );
+        let live = inv(vec![idx("b_y", "b", &["y"])], vec![]);
+        let found = all(&ctx(Dialect::Postgres, &live, &expected));
+        assert_eq!(
+            found,
+            [
+                ("missing-table", "a".to_string()),
+                ("foreign-key-differs", "a_x_fkey".to_string()),
+                ("extra-table", "b".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn one_sqlite_rebuild_converges_the_table() {
+        let mut expected = inv(vec![idx("t_x", "t", &["x"])], vec![]);
+        expected.tables[0].columns = vec!["x".into()];
+        expected.tables[0].definition =
+            Some("CREATE TABLE t (x TEXT NOT NULL, CHECK (x <> ''))".into());
+        expected.tables[0].details = vec![crate::model::inventory::Column {
+            name: "x".into(),
+            data_type: "TEXT".into(),
+            not_null: true,
+            ..Default::default()
+        }];
+        expected.tables[0].checks = vec![crate::model::inventory::CheckConstraint {
+            name: "t_check".into(),
+            expression: "CHECK (x <> '')".into(),
+            ..Default::default()
+        }];
+        let mut live = expected.clone();
+        live.tables[0].details[0].not_null = false;
+        live.tables[0].checks.clear();
+        live.indexes.clear();
+        let found = run(&ctx(Dialect::Sqlite, &live, &expected));
+        let fixes: Vec<&str> = found.iter().filter_map(|f| f.fix.as_deref()).collect();
+        assert_eq!(fixes.len(), 3, "{fixes:?}");
+        assert!(
+            fixes[0].contains("INSERT INTO t__chatdb_rebuild (x) SELECT x FROM t;"),
+            "{}",
+            fixes[0]
+        );
+        for later in &fixes[1..] {
+            assert_eq!(
+                *later,
+                "-- the rebuild of t in the fix of column-differs x above converges this too"
+            );
+        }
     }
 
     #[test]

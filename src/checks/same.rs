@@ -105,7 +105,8 @@ pub fn default_form(dialect: Dialect, text: &str) -> String {
         | "current_timestamp"
         | "transaction_timestamp"
         | "localtimestamp"
-        | "datetime'now'" => "<now>".into(),
+        | "datetime'now'"
+        | "datetime 'now'" => "<now>".into(),
         "true" if dialect == Dialect::Sqlite => "1".into(),
         "false" if dialect == Dialect::Sqlite => "0".into(),
         _ => s,
