@@ -95,10 +95,12 @@ fn pg_fix(ctx: &Context, table: &str, e: &Column, l: &Column) -> String {
     }
     let default_differs =
         !same::same_default(ctx.dialect, e.default.as_deref(), l.default.as_deref());
-    if default_differs && l.default.is_some() {
+    let type_differs = !same::same_type(ctx.dialect, &e.data_type, &l.data_type);
+    // The old default goes first when the new type may not take it, or when none is wanted.
+    if l.default.is_some() && (type_differs || (default_differs && e.default.is_none())) {
         out.push(alter("DROP DEFAULT".into()));
     }
-    if !same::same_type(ctx.dialect, &e.data_type, &l.data_type) {
+    if type_differs {
         out.push(format!(
             "-- a type change rewrites {table} (and its indexes) under an ACCESS EXCLUSIVE lock, unless only a varchar length grows or varchar becomes text"
         ));
@@ -107,7 +109,7 @@ fn pg_fix(ctx: &Context, table: &str, e: &Column, l: &Column) -> String {
             ty = e.data_type
         )));
     }
-    if let (true, Some(d)) = (default_differs, &e.default) {
+    if let (true, Some(d)) = (default_differs || (type_differs && l.default.is_some()), &e.default) {
         out.push(alter(format!("SET DEFAULT {d}")));
     }
     match (&e.identity, &l.identity) {

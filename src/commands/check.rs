@@ -1,4 +1,5 @@
-//! `chatdb check`: index health of a live database, judged against its canonical schema.
+//! `chatdb check`: schema drift and index health of a live database, judged against its
+//! canonical schema.
 //!
 //! 1. One read-only transaction reads the history table and the database's model
 //!    (`db/<dialect>/introspect.rs`, one catalog query per kind of fact), all from one
