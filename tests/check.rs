@@ -571,3 +571,92 @@ fn table_report_groups_findings_by_severity() {
         "{text}"
     );
 }
+
+/// A SQLite fix that needs a table rebuild is that rebuild (run by hand, it converges the
+/// table), and `--write-migration` leaves it out, saying so: a migration runs in chatdb's
+/// transaction with foreign keys on, where the rebuild's DROP TABLE would fire the
+/// children's ON DELETE actions.
+#[test]
+fn a_sqlite_rebuild_fix_converges_and_stays_out_of_a_written_migration() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = schema_dir(
+        dir.path(),
+        "tiny",
+        &[(
+            "sqlite",
+            "V1__init.sql",
+            "CREATE TABLE c (id INTEGER PRIMARY KEY, note TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP, tag TEXT);\nCREATE INDEX c_tag ON c (tag);\n",
+        )],
+    );
+    let sd = root.display().to_string();
+    let (url, path) = sqlite_in(&dir, "tiny.db");
+    let global = [
+        "--schema-dir",
+        sd.as_str(),
+        "-s",
+        "tiny",
+        "-d",
+        url.as_str(),
+    ];
+    migrate(dir.path(), &global);
+    sqlite_exec(
+        &path,
+        "INSERT INTO c (id, tag) VALUES (1, 'a'); DROP INDEX c_tag; ALTER TABLE c DROP COLUMN tag; ALTER TABLE c DROP COLUMN note;",
+    );
+    let (code, report) = check(dir.path(), &global);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(
+        findings(&report)
+            .into_iter()
+            .filter(|f| f != NO_STATS)
+            .collect::<Vec<_>>(),
+        [
+            "missing-column note",
+            "missing-column tag",
+            "missing-index c_tag"
+        ]
+    );
+    let fixes: Vec<&str> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["fix"].as_str())
+        .collect();
+    assert!(
+        fixes[0].contains("rebuilds c") && fixes[0].contains("PRAGMA foreign_keys = OFF;"),
+        "{}",
+        fixes[0]
+    );
+    assert_eq!(
+        fixes[1],
+        "-- the rebuild of c in the fix of missing-column note above converges this too"
+    );
+
+    let out = chatdb(dir.path())
+        .args(global)
+        .args(["check", "--write-migration", "converge"])
+        .output()
+        .expect("check");
+    assert!(
+        stderr(&out).contains("left out of the migration: the SQLite table rebuild of c"),
+        "{}",
+        stderr(&out)
+    );
+    let written =
+        std::fs::read_to_string(root.join("sql/sqlite/tiny/V2__converge.sql")).unwrap_or_default();
+    assert!(!written.contains("DROP TABLE"), "{written}");
+
+    sqlite_exec(&path, fixes[0]);
+    let (code, report) = check(dir.path(), &global);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(findings(&report), [NO_STATS]);
+    let rows: i64 = rusqlite::Connection::open(&path)
+        .expect("open")
+        .query_row(
+            "SELECT count(*) FROM c WHERE id = 1 AND note IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(rows, 1, "the rebuild kept the row");
+}

@@ -26,6 +26,14 @@ pub fn is_rebuild(fix: &str, table: &str) -> bool {
     fix.contains(&format!("INSERT INTO {} (", ident(&rebuild_name(table))))
 }
 
+/// Whether `finding`'s fix is a SQLite table rebuild.
+pub fn is_rebuild_fix(finding: &crate::finding::Finding) -> bool {
+    match (&finding.fix, &finding.table) {
+        (Some(fix), Some(table)) => is_rebuild(fix, table),
+        _ => false,
+    }
+}
+
 /// A PostgreSQL column definition: `name type [identity] [DEFAULT x] [generated] [NOT NULL]`.
 pub fn pg_column(c: &Column) -> String {
     let mut s = format!("{} {}", ident(&c.name), c.data_type);

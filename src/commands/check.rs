@@ -155,7 +155,22 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
     }
 
     if let Some(name) = &args.write_migration {
-        let fixes: Vec<&str> = findings.iter().filter_map(|f| f.fix.as_deref()).collect();
+        // A SQLite table rebuild must run with foreign keys off, which a migration (run in
+        // chatdb's transaction, foreign keys on) cannot do: dropping a parent table there
+        // would fire its children's ON DELETE actions. Those stay out, and are named.
+        let (rebuilds, fixes): (Vec<&Finding>, Vec<&Finding>) = findings
+            .iter()
+            .filter(|f| f.fix.is_some())
+            .partition(|f| checks::ddl::is_rebuild_fix(f));
+        let fixes: Vec<&str> = fixes.iter().filter_map(|f| f.fix.as_deref()).collect();
+        if !rebuilds.is_empty() {
+            let tables: Vec<&str> = rebuilds.iter().filter_map(|f| f.table.as_deref()).collect();
+            writeln!(
+                std::io::stderr(),
+                "left out of the migration: the SQLite table rebuild of {} (run it by hand, outside a transaction, with foreign keys off, as its fix says)",
+                tables.join(", ")
+            )?;
+        }
         // On stderr: stdout is the report (JSON under --format json).
         super::new::write_fixes(
             settings.schema_dir.as_deref(),
