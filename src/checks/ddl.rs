@@ -79,11 +79,12 @@ pub fn sqlite_can_add(definition: &str, c: &Column) -> bool {
         let d = d.trim().to_ascii_uppercase();
         d.starts_with('(') || d.starts_with("CURRENT_")
     });
-    !has("PRIMARY")
-        && !has("UNIQUE")
-        && !clock_or_expression
-        && !(c.not_null && c.default.is_none())
-        && c.generated.as_deref() != Some("STORED")
+    let refused = has("PRIMARY")
+        || has("UNIQUE")
+        || clock_or_expression
+        || (c.not_null && c.default.is_none())
+        || c.generated.as_deref() == Some("STORED");
+    !refused
 }
 
 /// SQLite's table rebuild into the canonical definition of `table`, keeping the rows of

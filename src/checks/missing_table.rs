@@ -41,13 +41,15 @@ mod tests {
     use super::*;
     use crate::catalog::Dialect;
     use crate::checks::testkit::*;
-    use crate::model::inventory::{Column, Table};
+    use crate::model::inventory::{Column, Inventory, Table};
 
     #[test]
     fn a_missing_table_is_created_with_its_keys_and_quoted_name() {
         let mut expected = inv(vec![unique_constraint("user_pkey", "user", &["id"])], vec![]);
         expected.indexes[0].primary = true;
-        expected.indexes[0].constraint.as_mut().map(|c| c.definition = "PRIMARY KEY (id)".into());
+        if let Some(c) = expected.indexes[0].constraint.as_mut() {
+            c.definition = "PRIMARY KEY (id)".into();
+        }
         expected.tables[0].details = vec![Column {
             name: "id".into(),
             data_type: "uuid".into(),
@@ -65,5 +67,4 @@ mod tests {
         let same = Inventory { tables: vec![Table { name: "user".into(), ..Table::default() }], ..Inventory::default() };
         assert!(check(&ctx(Dialect::Postgres, &same, &expected)).is_empty());
     }
-    use crate::model::inventory::Inventory;
 }
