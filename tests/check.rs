@@ -660,3 +660,69 @@ fn a_sqlite_rebuild_fix_converges_and_stays_out_of_a_written_migration() {
         .expect("count");
     assert_eq!(rows, 1, "the rebuild kept the row");
 }
+
+/// The fixes of a report, in order; SQLite's whole, PostgreSQL's statement by statement
+/// (comment lines dropped, a statement ends at a line ending with `;`).
+fn run_fixes(report: &Value, exec: &mut dyn FnMut(&str)) {
+    for f in report["findings"].as_array().expect("findings") {
+        if let Some(fix) = f["fix"].as_str() {
+            exec(fix);
+        }
+    }
+}
+
+fn pg_statements(fix: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for line in fix.lines().filter(|l| !l.trim_start().starts_with("--")) {
+        current.push_str(line);
+        current.push('\n');
+        if line.trim_end().ends_with(';') {
+            out.push(std::mem::take(&mut current));
+        }
+    }
+    out
+}
+
+/// A dropped table (with foreign keys to two others, and an index) is `missing-table`,
+/// whose fix creates it whole; its keys come after, from `foreign-key-differs`; the fixes
+/// make `check` clean, in both dialects.
+#[test]
+fn a_dropped_table_is_missing_and_its_fixes_restore_it_in_both_dialects() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (url, path) = sqlite_chat(&dir);
+    sqlite_exec(&path, "DROP TABLE message_reads;");
+    let (code, report) = check(dir.path(), &["-d", &url]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(findings(&report), ["missing-table message_reads", NO_STATS]);
+    run_fixes(&report, &mut |fix| sqlite_exec(&path, fix));
+    let (code, report) = check(dir.path(), &["-d", &url, "--strict"]);
+    assert_eq!(code, 0, "{report:#}");
+
+    let db = pg_or_skip!("check_missing_table");
+    migrate(dir.path(), &["-d", &db.url]);
+    let mut client = db.client();
+    client
+        .batch_execute("DROP TABLE message_reads")
+        .expect("drop");
+    let (code, report) = check(dir.path(), &["-d", &db.url]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(
+        findings(&report),
+        [
+            "missing-table message_reads",
+            "foreign-key-differs message_reads_message_id_fkey",
+            "foreign-key-differs message_reads_user_id_fkey",
+        ]
+    );
+    run_fixes(&report, &mut |fix| {
+        for s in pg_statements(fix) {
+            client
+                .batch_execute(&s)
+                .unwrap_or_else(|e| panic!("{s}: {e:?}"));
+        }
+    });
+    let (code, report) = check(dir.path(), &["-d", &db.url, "--strict"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(findings(&report), Vec::<String>::new());
+}

@@ -17,6 +17,17 @@ pub const RULE: Rule = Rule {
     scope: Scope::Check,
 };
 
+/// Volatile functions a default may call: PostgreSQL computes such a default for every
+/// existing row (a rewrite); any other default is stored once (PostgreSQL 11's fast default).
+const VOLATILE: &[&str] = &[
+    "random(",
+    "gen_random_uuid(",
+    "uuid_generate_",
+    "nextval(",
+    "clock_timestamp(",
+    "timeofday(",
+];
+
 pub fn check(ctx: &Context) -> Vec<Found> {
     let mut found = Vec::new();
     for e in &ctx.expected.tables {
@@ -27,7 +38,7 @@ pub fn check(ctx: &Context) -> Vec<Found> {
             let fix = match ctx.dialect {
                 Dialect::Postgres => {
                     let volatile = c.default.as_deref().is_some_and(|d| {
-                        d.contains('(') && !d.starts_with("now()") && !d.contains("CURRENT_")
+                        VOLATILE.iter().any(|f| d.to_ascii_lowercase().contains(f))
                     }) || c.generated.is_some();
                     let warn = if volatile {
                         format!("-- the default is computed per row: this rewrites {} under an ACCESS EXCLUSIVE lock\n", e.name)
