@@ -144,46 +144,6 @@ fn pg_rows(client: &mut postgres::Client, table: &str) -> Option<i64> {
         .map(|r| r.get(0))
 }
 
-/// The statements of a fix, as a DBA's client sends them: comment lines dropped, each
-/// statement ending at the line that ends with `;`.
-fn statements(fix: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    for line in fix.lines().filter(|l| !l.trim_start().starts_with("--")) {
-        current.push_str(line);
-        current.push('\n');
-        if line.trim_end().ends_with(';') {
-            out.push(std::mem::take(&mut current));
-        }
-    }
-    out
-}
-
-/// Runs the fixes of `findings` (a report's `findings` or `differences`), in report order,
-/// the way a DBA runs the fix script: each statement on its own, outside a transaction
-/// (`exec` gets one statement, or on SQLite one whole fix). Returns how many fixes ran.
-fn run_fixes(findings: &Value, exec: &mut dyn FnMut(&str)) -> usize {
-    let mut n = 0;
-    for f in findings.as_array().expect("findings array") {
-        if let Some(fix) = f["fix"].as_str() {
-            exec(fix);
-            n += 1;
-        }
-    }
-    n
-}
-
-/// A PostgreSQL fix, statement by statement.
-fn pg_fix(client: &mut postgres::Client) -> impl FnMut(&str) + '_ {
-    move |fix| {
-        for s in statements(fix) {
-            client
-                .batch_execute(&s)
-                .unwrap_or_else(|e| panic!("fix statement fails: {s}: {e:?}"));
-        }
-    }
-}
-
 /// A SQLite fix, whole (its PRAGMAs run outside a transaction, as they must).
 fn sqlite_fix(path: &Path) -> impl FnMut(&str) + '_ {
     move |fix| {

@@ -661,29 +661,6 @@ fn a_sqlite_rebuild_fix_converges_and_stays_out_of_a_written_migration() {
     assert_eq!(rows, 1, "the rebuild kept the row");
 }
 
-/// The fixes of a report, in order; SQLite's whole, PostgreSQL's statement by statement
-/// (comment lines dropped, a statement ends at a line ending with `;`).
-fn run_fixes(report: &Value, exec: &mut dyn FnMut(&str)) {
-    for f in report["findings"].as_array().expect("findings") {
-        if let Some(fix) = f["fix"].as_str() {
-            exec(fix);
-        }
-    }
-}
-
-fn pg_statements(fix: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    for line in fix.lines().filter(|l| !l.trim_start().starts_with("--")) {
-        current.push_str(line);
-        current.push('\n');
-        if line.trim_end().ends_with(';') {
-            out.push(std::mem::take(&mut current));
-        }
-    }
-    out
-}
-
 /// A dropped table (with foreign keys to two others, and an index) is `missing-table`,
 /// whose fix creates it whole; its keys come after, from `foreign-key-differs`; the fixes
 /// make `check` clean, in both dialects.
@@ -695,7 +672,7 @@ fn a_dropped_table_is_missing_and_its_fixes_restore_it_in_both_dialects() {
     let (code, report) = check(dir.path(), &["-d", &url]);
     assert_eq!(code, 1, "{report:#}");
     assert_eq!(findings(&report), ["missing-table message_reads", NO_STATS]);
-    run_fixes(&report, &mut |fix| sqlite_exec(&path, fix));
+    run_fixes(&report["findings"], &mut |fix| sqlite_exec(&path, fix));
     let (code, report) = check(dir.path(), &["-d", &url, "--strict"]);
     assert_eq!(code, 0, "{report:#}");
 
@@ -715,14 +692,76 @@ fn a_dropped_table_is_missing_and_its_fixes_restore_it_in_both_dialects() {
             "foreign-key-differs message_reads_user_id_fkey",
         ]
     );
-    run_fixes(&report, &mut |fix| {
-        for s in pg_statements(fix) {
-            client
-                .batch_execute(&s)
-                .unwrap_or_else(|e| panic!("{s}: {e:?}"));
-        }
-    });
+    run_fixes(&report["findings"], &mut pg_fix(&mut client));
     let (code, report) = check(dir.path(), &["-d", &db.url, "--strict"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(findings(&report), Vec::<String>::new());
+}
+
+/// Drift on focusmate's `user` (a keyword, so every fix must quote it): PostgreSQL's fixes
+/// name `public."user"`; SQLite's rebuild of `"user"`, which other tables reference with
+/// ON DELETE CASCADE, keeps the rows of those tables (it runs with foreign keys off).
+#[test]
+fn drift_on_the_user_table_is_fixed_with_quoted_names_and_no_cascade_in_both_dialects() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (url, path) = sqlite_in(&dir, "fm.sqlite3");
+    let lite = ["-d", url.as_str(), "-s", "focusmate"];
+    migrate(dir.path(), &lite);
+    sqlite_exec(
+        &path,
+        "INSERT INTO \"user\" (id, email, username, hashed_password) VALUES ('u1', 'a@x', 'a', 'h');
+         INSERT INTO room (id, room_name, host_id) VALUES ('r1', 'focus', 'u1');
+         ALTER TABLE \"user\" DROP COLUMN created_at;",
+    );
+    let (code, report) = check(dir.path(), &lite);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(findings(&report), ["missing-column created_at", NO_STATS]);
+    let fix = report["findings"][0]["fix"].as_str().unwrap_or_default();
+    assert!(
+        fix.contains("rebuilds user") && fix.contains("DROP TABLE \"user\";"),
+        "{fix}"
+    );
+    run_fixes(&report["findings"], &mut |fix| sqlite_exec(&path, fix));
+    let (code, report) = check(dir.path(), &lite);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(findings(&report), Vec::<String>::new(), "ANALYZE ran too");
+    let c = rusqlite::Connection::open(&path).expect("open");
+    let rooms: i64 = c
+        .query_row("SELECT count(*) FROM room WHERE host_id = 'u1'", [], |r| {
+            r.get(0)
+        })
+        .expect("count");
+    assert_eq!(rooms, 1, "the rebuild of user cascaded to room");
+
+    let db = pg_or_skip!("check_user_drift");
+    let pg = ["-d", db.url.as_str(), "-s", "focusmate"];
+    migrate(dir.path(), &pg);
+    let mut client = db.client();
+    client
+        .batch_execute(
+            "ALTER TABLE \"user\" DROP COLUMN bio;
+             ALTER TABLE \"user\" ALTER COLUMN is_active SET DEFAULT false;
+             ALTER TABLE room DROP CONSTRAINT room_host_id_fkey;",
+        )
+        .expect("drift");
+    let (code, report) = check(dir.path(), &pg);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(
+        findings(&report),
+        [
+            "missing-column bio",
+            "column-differs is_active",
+            "foreign-key-differs room_host_id_fkey"
+        ]
+    );
+    let text = report["findings"].to_string();
+    assert!(
+        text.contains(r#"ALTER TABLE public.\"user\" ADD COLUMN bio text;"#)
+            && text.contains(r#"REFERENCES public.\"user\" (id) ON DELETE CASCADE NOT VALID;"#),
+        "{report:#}"
+    );
+    run_fixes(&report["findings"], &mut pg_fix(&mut client));
+    let (code, report) = check(dir.path(), &pg);
     assert_eq!(code, 0, "{report:#}");
     assert_eq!(findings(&report), Vec::<String>::new());
 }
