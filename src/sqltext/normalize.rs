@@ -56,7 +56,7 @@ pub fn normalize_expr(text: &str) -> String {
 }
 
 /// `text` with each byte range in `cut` (sorted, non-overlapping) replaced by a space, so
-/// that the words on either side stay apart (`(a)and(b)` -> ` a and b `).
+/// that the words either side stay apart (`(a)and(b)` is `a and b`, not `aandb`).
 fn without(text: &str, cut: &[(usize, usize)]) -> String {
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
