@@ -128,8 +128,8 @@ LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
 WHERE n.nspname = $1 AND left(c.relname, length($2)) <> $2
 ORDER BY c.relname";
 
-const EXTENSIONS: &str =
-    "SELECT extname::text, current_setting('server_version_num')::int4 FROM pg_extension ORDER BY 1";
+const EXTENSIONS: &str = "
+SELECT extname::text, current_setting('server_version_num')::int4 FROM pg_extension ORDER BY 1";
 
 const STATS_RESET: &str = "
 SELECT to_char(stats_reset AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
