@@ -12,7 +12,13 @@
 //! the other stays silent, so that applying every suggested fix never builds an index twice:
 //! `extra-index` leaves invalid and duplicate indexes to `invalid-index` and
 //! `duplicate-index`; `fk-without-index` leaves a key whose canonical index is missing or
-//! altered to `missing-index` / `index-definition-differs`, whose fixes restore it.
+//! altered to `missing-index` / `index-definition-differs`, whose fixes restore it. Across
+//! rules, [`run`]'s fold does the same for the whole-schema rules (a missing or extra table,
+//! a primary key that differs, a SQLite table rebuild speak for what they converge).
+//!
+//! The whole-schema rules (tables, columns, keys, CHECKs, sequences, extensions) write their
+//! fixes with `ddl.rs` and judge equivalent spellings with `same.rs`. [`compare`] is the
+//! seam `adopt` shares with `check`: the findings that are schema differences.
 
 pub mod ddl;
 pub mod fix;
