@@ -13,8 +13,7 @@ use crate::catalog::Dialect;
 use crate::model::inventory::{CheckConstraint, Column, ForeignKey, Table};
 use crate::sqltext::{self, Token};
 
-/// Where SQLite's rebuild procedure is documented.
-const SQLITE_ALTER: &str = "https://www.sqlite.org/lang_altertable.html#otheralter";
+use super::fix::SQLITE_REBUILD_DOC as SQLITE_ALTER;
 
 /// The name of the temporary table a SQLite rebuild copies into.
 fn rebuild_name(table: &str) -> String {
@@ -24,14 +23,6 @@ fn rebuild_name(table: &str) -> String {
 /// Whether `fix` is the rebuild of `table` ([`sqlite_rebuild`]).
 pub fn is_rebuild(fix: &str, table: &str) -> bool {
     fix.contains(&format!("INSERT INTO {} (", ident(&rebuild_name(table))))
-}
-
-/// Whether `finding`'s fix is a SQLite table rebuild.
-pub fn is_rebuild_fix(finding: &crate::finding::Finding) -> bool {
-    match (&finding.fix, &finding.table) {
-        (Some(fix), Some(table)) => is_rebuild(fix, table),
-        _ => false,
-    }
 }
 
 /// A PostgreSQL column definition: `name type [identity] [DEFAULT x] [generated] [NOT NULL]`.
@@ -132,7 +123,7 @@ pub fn sqlite_rebuild(ctx: &Context, table: &str, why: &str) -> String {
     let keep = keep.join(", ");
     let t = ident(table);
     let mut out = vec![
-        format!("-- {why}: SQLite cannot change that in place, so this rebuilds {table} ({SQLITE_ALTER}): it rewrites the whole table; run it outside a transaction (PRAGMA foreign_keys takes effect only there), and not while the application writes; indexes on {table} that the canonical schema lacks go with it"),
+        format!("-- {why}: SQLite cannot change that in place, so this rebuilds {table} ({SQLITE_ALTER}): it rewrites the whole table; run it outside a transaction (PRAGMA foreign_keys takes effect only there), and not while the application writes; indexes on {table} that the canonical schema lacks go with it, and so do its triggers: re-create those from the canonical migrations"),
         "PRAGMA foreign_keys = OFF;".to_string(),
         format!("{create};"),
         format!("INSERT INTO {tmp} ({keep}) SELECT {keep} FROM {t};"),

@@ -155,21 +155,33 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
     }
 
     if let Some(name) = &args.write_migration {
-        // A SQLite table rebuild must run with foreign keys off, which a migration (run in
-        // chatdb's transaction, foreign keys on) cannot do: dropping a parent table there
-        // would fire its children's ON DELETE actions. Those stay out, and are named.
-        let (rebuilds, fixes): (Vec<&Finding>, Vec<&Finding>) = findings
-            .iter()
-            .filter(|f| f.fix.is_some())
-            .partition(|f| checks::ddl::is_rebuild_fix(f));
-        let fixes: Vec<&str> = fixes.iter().filter_map(|f| f.fix.as_deref()).collect();
-        if !rebuilds.is_empty() {
-            let tables: Vec<&str> = rebuilds.iter().filter_map(|f| f.table.as_deref()).collect();
-            writeln!(
-                std::io::stderr(),
-                "left out of the migration: the SQLite table rebuild of {} (run it by hand, outside a transaction, with foreign keys off, as its fix says)",
-                tables.join(", ")
-            )?;
+        // SQLite fixes that only a table rebuild makes are written as that rebuild, to the
+        // table as the canonical schema has it at the applied version.
+        let mut fixes: Vec<&str> = Vec::new();
+        let mut rebuilds: Vec<(String, String)> = Vec::new();
+        for f in &findings {
+            let Some(fix) = f.fix.as_deref() else {
+                continue;
+            };
+            match f.table.as_deref() {
+                Some(table)
+                    if dialect == crate::catalog::Dialect::Sqlite
+                        && crate::checks::fix::is_rebuild(fix) =>
+                {
+                    if !rebuilds.iter().any(|(t, _)| t == table) {
+                        let live_table = live.tables.iter().find(|t| t.name == table);
+                        rebuilds.push((
+                            table.to_string(),
+                            super::new::rebuild_to_canonical(
+                                applied_files.iter().copied(),
+                                table,
+                                live_table.map_or(&[][..], |t| &t.columns),
+                            )?,
+                        ));
+                    }
+                }
+                _ => fixes.push(fix),
+            }
         }
         // On stderr: stdout is the report (JSON under --format json).
         super::new::write_fixes(
@@ -179,6 +191,7 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
             dialect,
             sel.target.namespace(namespace),
             &fixes,
+            &rebuilds,
             &mut std::io::stderr(),
         )?;
     }
