@@ -110,6 +110,20 @@ pub fn run(ctx: &Context) -> Vec<Finding> {
     fold(ctx, findings.into_iter().map(|(_, f)| f).collect())
 }
 
+/// The rules whose fixes a SQLite rebuild of their table to its canonical definition (and
+/// indexes) makes too: schema differences, not health.
+pub const CONVERGED_BY_REBUILD: &[&str] = &[
+    missing_column::RULE.id,
+    column_differs::RULE.id,
+    primary_key_differs::RULE.id,
+    missing_index::RULE.id,
+    index_definition_differs::RULE.id,
+    check_differs::RULE.id,
+    foreign_key_differs::RULE.id,
+    extra_column::RULE.id,
+    extra_index::RULE.id,
+];
+
 /// One finding per defect, and a fix script that runs in order:
 /// - a missing or extra table's finding speaks for everything else on that table (its
 ///   `CREATE TABLE` or `DROP TABLE` converges it all), except the foreign keys of a
@@ -167,11 +181,11 @@ fn fold(ctx: &Context, findings: Vec<Finding>) -> Vec<Finding> {
             continue;
         }
         if ctx.dialect == Dialect::Sqlite && !table.is_empty() {
-            if let Some((rule, object)) = rebuilt
+            let by = rebuilt
                 .iter()
                 .find(|(t, _)| *t == table)
-                .map(|(_, by)| by.split_once(' ').unwrap_or((by, "")))
-            {
+                .map(|(_, by)| by.split_once(' ').unwrap_or((by, "")));
+            if let (Some((rule, object)), true) = (by, CONVERGED_BY_REBUILD.contains(&f.rule.id)) {
                 f.fix = Some(format!(
                     "-- the rebuild of {table} in the fix of {rule} {object} above converges this too"
                 ));

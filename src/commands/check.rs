@@ -159,10 +159,23 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
         // table as the canonical schema has it at the applied version.
         let mut fixes: Vec<&str> = Vec::new();
         let mut rebuilds: Vec<(String, String)> = Vec::new();
+        // A rebuilt table is the canonical one: the schema rules' other fixes on it are moot.
+        let rebuilt: Vec<&str> = findings
+            .iter()
+            .filter(|f| f.fix.as_deref().is_some_and(crate::checks::fix::is_rebuild))
+            .filter_map(|f| f.table.as_deref())
+            .collect();
         for f in &findings {
             let Some(fix) = f.fix.as_deref() else {
                 continue;
             };
+            if dialect == crate::catalog::Dialect::Sqlite
+                && !crate::checks::fix::is_rebuild(fix)
+                && f.table.as_deref().is_some_and(|t| rebuilt.contains(&t))
+                && checks::CONVERGED_BY_REBUILD.contains(&f.rule.id)
+            {
+                continue;
+            }
             match f.table.as_deref() {
                 Some(table)
                     if dialect == crate::catalog::Dialect::Sqlite
