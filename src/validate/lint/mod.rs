@@ -36,6 +36,16 @@ pub mod setting_not_null;
 pub mod truncate_cascade;
 pub mod volatile_default;
 
+#[cfg(test)]
+mod parse_rate;
+pub mod shape;
+
+pub use shape::tokens::{
+    add_column, alter_table, created_table, has_top_level, has_top_level_pair,
+    position_top_level, qualified_name,
+};
+pub use shape::{Action, AddColumn, ConstraintKind, DefaultExpr, Shape};
+
 use std::collections::BTreeSet;
 
 use crate::catalog::MigrationFile;
@@ -137,16 +147,81 @@ pub enum Check {
     Model(fn(&Inventory, &[Parsed]) -> Vec<ModelHit>),
 }
 
-/// A statement of a migration, with what the rules need to know about its file.
-pub struct Statement<'a> {
+/// A statement of a migration, read, with what the rules need to know about its file.
+pub struct Statement {
     pub tokens: Vec<Token>,
+    /// What it does: from sqlparser's AST, or the token fallback's (see [`shape`]).
+    pub shape: Shape,
+    /// sqlparser parsed it (`false`: [`shape::tokens`] read it).
+    pub parsed: bool,
     /// 1-based line of the statement's first token in its file.
     pub line: usize,
     /// Tables created earlier in the same migration: nothing done to them can hurt a live
     /// table, since they are new.
-    pub created_here: &'a BTreeSet<String>,
+    pub created_here: BTreeSet<String>,
+    /// Constraints added `NOT VALID` earlier in the same migration.
+    pub not_valid_here: BTreeSet<String>,
     /// The file starts with `-- chatdb:no-transaction` (run outside a transaction).
     pub no_transaction: bool,
+}
+
+impl Statement {
+    /// The statements of the migration `sql`, read once, each with what the statements
+    /// before it did.
+    pub fn all_of(sql: &str, statements: &[sqltext::Statement]) -> Vec<Statement> {
+        let no_transaction = crate::online::is_no_transaction(sql);
+        let mut created = BTreeSet::new();
+        let mut not_valid = BTreeSet::new();
+        let mut out = Vec::with_capacity(statements.len());
+        for s in statements {
+            let text = s.text(sql);
+            let tokens = sqltext::tokens(text);
+            let line = tokens
+                .first()
+                .map_or(s.line, |t| s.line_of(sql, s.start + t.start));
+            let (shape, parsed) = shape::of(text, &tokens);
+            let statement = Statement {
+                tokens,
+                shape,
+                parsed,
+                line,
+                created_here: created.clone(),
+                not_valid_here: not_valid.clone(),
+                no_transaction,
+            };
+            match &statement.shape {
+                Shape::CreateTable { table } => {
+                    created.insert(table.clone());
+                }
+                Shape::AlterTable { actions, .. } => {
+                    for a in actions {
+                        if let Action::AddConstraint {
+                            name: Some(name),
+                            not_valid: true,
+                            ..
+                        } = a
+                        {
+                            not_valid.insert(name.clone());
+                        }
+                    }
+                }
+                _ => {}
+            }
+            out.push(statement);
+        }
+        out
+    }
+
+    /// The table an `ALTER TABLE` changes with its actions, unless this migration created
+    /// it (then nothing done to it can hurt a live table).
+    pub fn altered_existing(&self) -> Option<(&str, &[Action])> {
+        match &self.shape {
+            Shape::AlterTable { table, actions } if !self.created_here.contains(table) => {
+                Some((table, actions))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// What a model rule found, and which file and statement to blame.
@@ -163,6 +238,8 @@ pub struct Parsed<'a> {
     pub statements: Vec<sqltext::Statement>,
     /// Per statement: the rule ids its `-- chatdb:allow` comments name.
     pub allows: Vec<BTreeSet<String>>,
+    /// Per statement: read for the statement rules.
+    pub read: Vec<Statement>,
 }
 
 impl<'a> Parsed<'a> {
@@ -174,10 +251,12 @@ impl<'a> Parsed<'a> {
             allows.push(allow_comments(&file.sql[previous_end..s.end]));
             previous_end = s.end;
         }
+        let read = Statement::all_of(&file.sql, &statements);
         Parsed {
             file,
             statements,
             allows,
+            read,
         }
     }
 }
@@ -230,20 +309,8 @@ pub fn run(files: &[MigrationFile], model: Option<&Inventory>) -> Vec<Flagged> {
                     if Some(p.file.version) == first {
                         continue;
                     }
-                    let mut created = BTreeSet::new();
-                    for (si, s) in p.statements.iter().enumerate() {
-                        let text = s.text(&p.file.sql);
-                        let tokens = sqltext::tokens(text);
-                        let first_line = tokens
-                            .first()
-                            .map_or(s.line, |t| s.line_of(&p.file.sql, s.start + t.start));
-                        let stmt = Statement {
-                            tokens,
-                            line: first_line,
-                            created_here: &created,
-                            no_transaction: crate::online::is_no_transaction(&p.file.sql),
-                        };
-                        for hit in check(&stmt) {
+                    for (si, stmt) in p.read.iter().enumerate() {
+                        for hit in check(stmt) {
                             out.push(Flagged {
                                 rule,
                                 file: fi,
@@ -251,9 +318,6 @@ pub fn run(files: &[MigrationFile], model: Option<&Inventory>) -> Vec<Flagged> {
                                 hit,
                                 allowed_by_comment: p.allows[si].contains(rule.id),
                             });
-                        }
-                        if let Some(table) = created_table(&stmt.tokens) {
-                            created.insert(table);
                         }
                     }
                 }
@@ -289,172 +353,16 @@ pub fn run(files: &[MigrationFile], model: Option<&Inventory>) -> Vec<Flagged> {
     out
 }
 
-// ---- Statement shapes the rules share -------------------------------------------------
-
-/// The table a `CREATE TABLE` statement creates.
-pub fn created_table(t: &[Token]) -> Option<String> {
-    let mut i = 0;
-    if !t.first()?.is("CREATE") {
-        return None;
-    }
-    i += 1;
-    while t.get(i).is_some_and(|w| {
-        w.is("UNLOGGED") || w.is("TEMP") || w.is("TEMPORARY") || w.is("GLOBAL") || w.is("LOCAL")
-    }) {
-        i += 1;
-    }
-    if !t.get(i)?.is("TABLE") {
-        return None;
-    }
-    i += 1;
-    if t.get(i).is_some_and(|w| w.is("IF")) {
-        i += 3;
-    }
-    qualified_name(t, i).map(|(name, _)| name)
-}
-
-/// A possibly schema-qualified name starting at `i`: the last part, and the index after it.
-pub fn qualified_name(t: &[Token], mut i: usize) -> Option<(String, usize)> {
-    let mut name = t.get(i).filter(|w| is_name(w))?.name();
-    i += 1;
-    while t.get(i).is_some_and(|p| p.is_punct('.')) && t.get(i + 1).is_some_and(is_name) {
-        name = t[i + 1].name();
-        i += 2;
-    }
-    Some((name, i))
-}
-
-fn is_name(t: &Token) -> bool {
-    matches!(
-        t.kind,
-        sqltext::TokenKind::Word | sqltext::TokenKind::Quoted
-    )
-}
-
-/// `ALTER TABLE [IF EXISTS] [ONLY] name [*] action, action, ...`: the table and the tokens
-/// of each action (split at top-level commas).
-pub fn alter_table(t: &[Token]) -> Option<(String, Vec<&[Token]>)> {
-    if !(t.first()?.is("ALTER") && t.get(1)?.is("TABLE")) {
-        return None;
-    }
-    let mut i = 2;
-    if t.get(i).is_some_and(|w| w.is("IF")) {
-        i += 2;
-    }
-    if t.get(i).is_some_and(|w| w.is("ONLY")) {
-        i += 1;
-    }
-    let (table, mut i) = qualified_name(t, i)?;
-    if t.get(i).is_some_and(|p| p.is_punct('*')) {
-        i += 1;
-    }
-    let end = if t.last().is_some_and(|p| p.is_punct(';')) {
-        t.len() - 1
-    } else {
-        t.len()
-    };
-    let mut actions = Vec::new();
-    let mut depth = 0usize;
-    let mut start = i;
-    for k in i..end {
-        if t[k].is_punct('(') {
-            depth += 1;
-        } else if t[k].is_punct(')') {
-            depth = depth.saturating_sub(1);
-        } else if t[k].is_punct(',') && depth == 0 {
-            actions.push(&t[start..k]);
-            start = k + 1;
-        }
-    }
-    if start < end {
-        actions.push(&t[start..end]);
-    }
-    Some((table, actions))
-}
-
-/// `ADD [COLUMN] [IF NOT EXISTS] name type ...` (not `ADD CONSTRAINT`, `ADD PRIMARY KEY`,
-/// ...): the column and the tokens after its name.
-pub fn add_column(action: &[Token]) -> Option<(String, &[Token])> {
-    if !action.first()?.is("ADD") {
-        return None;
-    }
-    let mut i = 1;
-    let explicit = action.get(i).is_some_and(|w| w.is("COLUMN"));
-    if explicit {
-        i += 1;
-    } else if action.get(i).is_some_and(|w| {
-        w.is("CONSTRAINT")
-            || w.is("PRIMARY")
-            || w.is("UNIQUE")
-            || w.is("FOREIGN")
-            || w.is("CHECK")
-            || w.is("EXCLUDE")
-    }) {
-        return None;
-    }
-    if action.get(i).is_some_and(|w| w.is("IF")) {
-        i += 3;
-    }
-    let name = action.get(i).filter(|w| is_name(w))?.name();
-    Some((name, &action[i + 1..]))
-}
-
-/// Whether `tokens` has `word` outside parentheses.
-pub fn has_top_level(tokens: &[Token], word: &str) -> bool {
-    position_top_level(tokens, word).is_some()
-}
-
-pub fn position_top_level(tokens: &[Token], word: &str) -> Option<usize> {
-    let mut depth = 0usize;
-    for (i, t) in tokens.iter().enumerate() {
-        if t.is_punct('(') {
-            depth += 1;
-        } else if t.is_punct(')') {
-            depth = depth.saturating_sub(1);
-        } else if depth == 0 && t.is(word) {
-            return Some(i);
-        }
-    }
-    None
-}
-
-/// Two words in a row outside parentheses (`NOT NULL`, `NOT VALID`).
-pub fn has_top_level_pair(tokens: &[Token], a: &str, b: &str) -> bool {
-    let mut depth = 0usize;
-    for (i, t) in tokens.iter().enumerate() {
-        if t.is_punct('(') {
-            depth += 1;
-        } else if t.is_punct(')') {
-            depth = depth.saturating_sub(1);
-        } else if depth == 0 && t.is(a) && tokens.get(i + 1).is_some_and(|n| n.is(b)) {
-            return true;
-        }
-    }
-    false
-}
-
 #[cfg(test)]
 pub mod testkit {
     use super::*;
 
     /// Runs the statement rule `check` over `sql`, as a migration after the first version.
     pub fn hits(check: fn(&Statement) -> Vec<Found>, sql: &str) -> Vec<Found> {
-        let mut created = BTreeSet::new();
-        let mut out = Vec::new();
-        for s in sqltext::split(sql) {
-            let text = s.text(sql);
-            let stmt = Statement {
-                tokens: sqltext::tokens(text),
-                line: s.line,
-                created_here: &created,
-                no_transaction: crate::online::is_no_transaction(sql),
-            };
-            out.extend(check(&stmt));
-            if let Some(t) = created_table(&stmt.tokens) {
-                created.insert(t);
-            }
-        }
-        out
+        Statement::all_of(sql, &sqltext::split(sql))
+            .iter()
+            .flat_map(check)
+            .collect()
     }
 }
 
@@ -472,18 +380,6 @@ mod tests {
             ["changing-column-type", "require-concurrent-index"]
         );
         assert!(allow_comments("-- nothing here\n").is_empty());
-    }
-
-    #[test]
-    fn statement_shapes() {
-        let t = sqltext::tokens("ALTER TABLE IF EXISTS ONLY public.\"user\" ADD COLUMN a INT, DROP COLUMN b, ADD CONSTRAINT c CHECK (x IN (1, 2));");
-        let (table, actions) = alter_table(&t).expect("alter");
-        assert_eq!(table, "user");
-        assert_eq!(actions.len(), 3);
-        assert_eq!(add_column(actions[0]).map(|(c, _)| c), Some("a".into()));
-        assert_eq!(add_column(actions[2]), None);
-        let t = sqltext::tokens("CREATE UNLOGGED TABLE IF NOT EXISTS s.t (a int)");
-        assert_eq!(created_table(&t), Some("t".into()));
     }
 
     #[test]
