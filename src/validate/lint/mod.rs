@@ -28,23 +28,27 @@ pub mod drop_index_without_concurrently;
 pub mod dropping_column_or_table;
 pub mod fk_without_not_valid;
 pub mod no_transaction_idempotent;
+pub mod not_valid_and_validate_in_one_transaction;
 pub mod reindex_without_concurrently;
 pub mod renaming;
 pub mod require_concurrent_index;
 pub mod rewriting_column;
 pub mod setting_not_null;
 pub mod truncate_cascade;
+pub mod unreadable_statement;
 pub mod volatile_default;
 
 #[cfg(test)]
 mod parse_rate;
 pub mod shape;
 
+// The token helpers, for rules that read a statement's raw tokens.
+#[allow(unused_imports)]
 pub use shape::tokens::{
     add_column, alter_table, created_table, has_top_level, has_top_level_pair,
     position_top_level, qualified_name,
 };
-pub use shape::{Action, AddColumn, ConstraintKind, DefaultExpr, Shape};
+pub use shape::{Action, ConstraintKind, DefaultExpr, Shape};
 
 use std::collections::BTreeSet;
 
@@ -122,6 +126,14 @@ pub const LINTS: &[(&Rule, Check)] = &[
         Check::Statement(adding_foreign_key_column::check),
     ),
     (
+        &not_valid_and_validate_in_one_transaction::RULE,
+        Check::Statement(not_valid_and_validate_in_one_transaction::check),
+    ),
+    (
+        &unreadable_statement::RULE,
+        Check::Statement(unreadable_statement::check),
+    ),
+    (
         &fk_without_index::RULE,
         Check::Model(fk_without_index::lint),
     ),
@@ -149,6 +161,8 @@ pub enum Check {
 
 /// A statement of a migration, read, with what the rules need to know about its file.
 pub struct Statement {
+    /// The statement as written (comments inside it included).
+    pub text: String,
     pub tokens: Vec<Token>,
     /// What it does: from sqlparser's AST, or the token fallback's (see [`shape`]).
     pub shape: Shape,
@@ -181,6 +195,7 @@ impl Statement {
                 .map_or(s.line, |t| s.line_of(sql, s.start + t.start));
             let (shape, parsed) = shape::of(text, &tokens);
             let statement = Statement {
+                text: text.to_string(),
                 tokens,
                 shape,
                 parsed,
@@ -210,6 +225,14 @@ impl Statement {
             out.push(statement);
         }
         out
+    }
+
+    /// The statement with `insert` (and a space) put after its `k`-th token: a fix that
+    /// keeps the rest of the statement as written.
+    pub fn inserting_after(&self, k: usize, insert: &str) -> Option<String> {
+        let end = self.tokens.get(k)?.end;
+        let (head, tail) = (self.text.get(..end)?, self.text.get(end..)?);
+        Some(format!("{head} {insert}{tail}"))
     }
 
     /// The table an `ALTER TABLE` changes with its actions, unless this migration created
@@ -294,6 +317,25 @@ pub struct Flagged {
     pub hit: Found,
     /// Allowed by a `-- chatdb:allow` comment at the statement.
     pub allowed_by_comment: bool,
+}
+
+/// The statements of `files` after the first version that sqlparser cannot parse and the
+/// token fallback read (a statement neither reads is `unreadable-statement`'s): (index into
+/// `files`, line). `validate` names them in a note, so the fallback is never silent.
+pub fn read_by_fallback(files: &[MigrationFile]) -> Vec<(usize, usize)> {
+    let first = files.iter().map(|f| f.version).min();
+    let mut out = Vec::new();
+    for (fi, f) in files.iter().enumerate() {
+        if Some(f.version) == first {
+            continue;
+        }
+        for s in Statement::all_of(&f.sql, &sqltext::split(&f.sql)) {
+            if !s.parsed && s.shape != Shape::Unknown {
+                out.push((fi, s.line));
+            }
+        }
+    }
+    out
 }
 
 /// Lints `files` (one dialect's migrations, sorted by version; PostgreSQL's): statement
