@@ -255,4 +255,54 @@ mod tests {
         }
         assert!(compared > 100, "{compared}");
     }
+
+    /// Deep nesting is an error of the parser (its recursion limit), not a stack overflow.
+    #[test]
+    fn deeply_nested_defaults_do_not_crash_the_parse() {
+        let deep = format!(
+            "ALTER TABLE t ADD COLUMN c int DEFAULT {}1{};",
+            "(".repeat(20_000),
+            ")".repeat(20_000)
+        );
+        let t = sqltext::tokens(&deep);
+        let (shape, parsed) = of(&deep, &t);
+        assert!(!parsed);
+        assert!(matches!(shape, Shape::AlterTable { .. }), "{shape:?}");
+    }
+
+    const FRAGMENTS: &[&str] = &[
+        "ALTER TABLE ", "ONLY ", "\"user\" ", "t ", "public.", "ADD ", "COLUMN ", "IF NOT EXISTS ",
+        "CONSTRAINT ", "c ", "CHECK ", "UNIQUE ", "PRIMARY KEY ", "FOREIGN KEY ", "REFERENCES ",
+        "USING INDEX ", "NOT VALID ", "VALIDATE CONSTRAINT ", "DEFAULT ", "random()", "now()",
+        "f(", "GENERATED ALWAYS AS ", "IDENTITY ", "STORED ", "bigserial ", "NOT NULL ",
+        "SET NOT NULL ", "TYPE ", "SET DATA TYPE ", "RENAME ", "TO ", "DROP ", "INDEX ",
+        "CONCURRENTLY ", "IF EXISTS ", "REINDEX ", "TRUNCATE ", "CASCADE ", "CREATE ",
+        "TABLE ", "ON ", "BEGIN ", "COMMIT ", "(", ")", ",", ";", "'x'", "::", "int ", "*",
+    ];
+
+    fn lintish() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            5 => prop::sample::select(FRAGMENTS).prop_map(str::to_string),
+            1 => crate::sqltext::props::text(),
+        ];
+        prop::collection::vec(piece, 0..32).prop_map(|v| v.concat())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(crate::sqltext::props::config())]
+
+        /// Both readers and every statement rule, on DDL-shaped garbage: no panic.
+        #[test]
+        fn lint_readers_and_rules_never_panic(sql in lintish()) {
+            for s in super::super::Statement::all_of(&sql, &sqltext::split(&sql)) {
+                let _ = tokens::shape(&s.tokens);
+                for (_, check) in super::super::LINTS {
+                    if let super::super::Check::Statement(check) = check {
+                        let _ = check(&s);
+                    }
+                }
+            }
+        }
+    }
 }
