@@ -479,7 +479,11 @@ fn each_lint_rule_trips_on_its_unsafe_corpus_example_alone_and_passes_its_safe_o
         demo(dir.path());
         let sql = as_v3(&rule, &pg);
         write_file(dir.path(), "sql/postgres/demo/V3__lint.sql", &sql);
-        write_file(dir.path(), "sql/sqlite/demo/V3__lint.sql", &as_v3(&rule, &lite));
+        write_file(
+            dir.path(),
+            "sql/sqlite/demo/V3__lint.sql",
+            &as_v3(&rule, &lite),
+        );
         if case.starts_with("safe") {
             let out = validate(dir.path(), &["--update-lock", "--strict"])
                 .output()
@@ -522,7 +526,12 @@ fn each_lint_rule_trips_on_its_unsafe_corpus_example_alone_and_passes_its_safe_o
         let out = validate(dir.path(), &["--update-lock", "--strict"])
             .output()
             .expect("runs");
-        assert_eq!(out.status.code(), Some(0), "{rule}/{case}: {}", stdout(&out));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{rule}/{case}: {}",
+            stdout(&out)
+        );
     }
 }
 

@@ -3,11 +3,22 @@
 //! table that has rows, breaking the app version still running).
 //!
 //! One file per rule, each with a doc comment that says what it catches, why it matters and
-//! what to write instead; adding a rule is one file plus its line in [`LINTS`]. Statement
-//! rules see one migration at a time, split into statements by [`crate::sqltext`] (which
-//! gives the line numbers), and are run on every version after the schema's first: the
-//! first version creates its tables, so nothing it does can lock a table with rows. A
-//! model rule (`fk-without-index`) looks at the schema that all versions build.
+//! what to write instead; adding a rule is one file plus its line in [`LINTS`] (and a safe
+//! and an unsafe example in `tests/lint_corpus/<rule>/`). Statement rules see one migration
+//! at a time, split into statements by [`crate::sqltext`] (which gives the line numbers),
+//! each read once into a [`Statement`]: its typed [`Shape`] from sqlparser's PostgreSQL AST,
+//! or from the token fallback where sqlparser cannot parse it ([`shape`] says which
+//! statements, and `validate` notes each one); a statement neither reads is reported by
+//! `unreadable-statement`. `no-transaction-idempotent` reads the raw tokens through
+//! [`crate::online::not_idempotent_tokens`], the same judgement `check --write-migration`
+//! relies on. Statement rules run on every version after the schema's first: the first
+//! version creates its tables, so nothing it does can lock a table with rows. A model rule
+//! (`fk-without-index`) looks at the schema that all versions build.
+//!
+//! Transaction control (squawk's `transaction-nesting`) is not a lint rule: every command
+//! refuses a migration with a top-level `BEGIN`/`COMMIT`/`SAVEPOINT`/... when it loads the
+//! schema, in both dialects and every version, and `validate` reports it in its files stage
+//! (`transaction-control`), where it also stops the apply.
 //!
 //! A finding is accepted on purpose with a comment in the migration, on the lines just above
 //! the statement or inside it:
@@ -45,8 +56,8 @@ pub mod shape;
 // The token helpers, for rules that read a statement's raw tokens.
 #[allow(unused_imports)]
 pub use shape::tokens::{
-    add_column, alter_table, created_table, has_top_level, has_top_level_pair,
-    position_top_level, qualified_name,
+    add_column, alter_table, created_table, has_top_level, has_top_level_pair, position_top_level,
+    qualified_name,
 };
 pub use shape::{Action, ConstraintKind, DefaultExpr, Shape};
 

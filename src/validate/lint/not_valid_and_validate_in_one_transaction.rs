@@ -66,7 +66,8 @@ mod tests {
     use super::super::testkit::hits;
     use super::*;
 
-    const ADD: &str = "ALTER TABLE messages ADD CONSTRAINT body_len CHECK (length(body) < 4000) NOT VALID;\n";
+    const ADD: &str =
+        "ALTER TABLE messages ADD CONSTRAINT body_len CHECK (length(body) < 4000) NOT VALID;\n";
 
     #[test]
     fn validate_after_not_valid_in_one_transaction_is_found() {

@@ -81,7 +81,10 @@ fn rate(files: &[(String, String)]) -> (usize, usize, usize, Vec<String>) {
 fn parse_rates() {
     let canonical = sources(&["sql/postgres"], |_| true);
     let corpus = sources(&["tests/lint_corpus"], |p| !is_sqlite_twin(p));
-    for (what, files) in [("canonical PostgreSQL", &canonical), ("lint corpus", &corpus)] {
+    for (what, files) in [
+        ("canonical PostgreSQL", &canonical),
+        ("lint corpus", &corpus),
+    ] {
         let (parsed, fallback, neither, failures) = rate(files);
         let total = parsed + fallback + neither;
         println!(
@@ -132,7 +135,10 @@ fn every_lint_rule_has_a_corpus_example_each_way() {
     assert_eq!(dirs, ids);
     for d in &dirs {
         for kind in ["unsafe", "safe"] {
-            assert!(root.join(d).join(format!("{kind}.sql")).exists(), "{d}/{kind}.sql");
+            assert!(
+                root.join(d).join(format!("{kind}.sql")).exists(),
+                "{d}/{kind}.sql"
+            );
         }
     }
 }

@@ -31,7 +31,10 @@ pub fn check(s: &Statement) -> Vec<Found> {
     if i.concurrently || i.if_not_exists || s.created_here.contains(&i.table) {
         return Vec::new();
     }
-    let label = i.name.clone().unwrap_or_else(|| format!("index on {}", i.table));
+    let label = i
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("index on {}", i.table));
     // The statement as written, with CONCURRENTLY IF NOT EXISTS (and a name, which IF NOT
     // EXISTS needs) after INDEX.
     let name = i.name.clone().unwrap_or_else(|| format!("{}_idx", i.table));

@@ -16,7 +16,8 @@ use crate::finding::{Rule, Scope, Severity, POSTGRES};
 pub const RULE: Rule = Rule {
     id: "unreadable-statement",
     severity: Severity::Warning,
-    summary: "lint: a statement neither sqlparser nor the token fallback can read: no rule has judged it",
+    summary:
+        "lint: a statement neither sqlparser nor the token fallback can read: no rule has judged it",
     dialects: POSTGRES,
     scope: Scope::Validate,
 };

@@ -40,7 +40,10 @@ pub fn check(s: &Statement) -> Vec<Found> {
         let column = &c.column;
         let (function, why) = match &c.default {
             Some(DefaultExpr::Volatile(f)) => (f, "the volatile DEFAULT"),
-            Some(DefaultExpr::Unknown(f)) => (f, "a DEFAULT calling a function chatdb does not know to be stable,"),
+            Some(DefaultExpr::Unknown(f)) => (
+                f,
+                "a DEFAULT calling a function chatdb does not know to be stable,",
+            ),
             _ => continue,
         };
         let message = match &c.default {

@@ -145,10 +145,9 @@ fn constraint_kind(c: &TableConstraint) -> (Option<String>, ConstraintKind) {
     let name = |n: &Option<ast::Ident>| n.as_ref().map(ident);
     match c {
         TableConstraint::Check(k) => (name(&k.name), ConstraintKind::Check),
-        TableConstraint::Unique(k) => (
-            name(&k.name),
-            ConstraintKind::Unique { using_index: false },
-        ),
+        TableConstraint::Unique(k) => {
+            (name(&k.name), ConstraintKind::Unique { using_index: false })
+        }
         TableConstraint::PrimaryKey(k) => (
             name(&k.name),
             ConstraintKind::PrimaryKey { using_index: false },
@@ -159,10 +158,9 @@ fn constraint_kind(c: &TableConstraint) -> (Option<String>, ConstraintKind) {
                 references: last(&k.foreign_table),
             },
         ),
-        TableConstraint::UniqueUsingIndex(k) => (
-            name(&k.name),
-            ConstraintKind::Unique { using_index: true },
-        ),
+        TableConstraint::UniqueUsingIndex(k) => {
+            (name(&k.name), ConstraintKind::Unique { using_index: true })
+        }
         TableConstraint::PrimaryKeyUsingIndex(k) => (
             name(&k.name),
             ConstraintKind::PrimaryKey { using_index: true },

@@ -17,7 +17,9 @@ pub mod tokens;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Shape {
     /// `CREATE TABLE name ...`
-    CreateTable { table: String },
+    CreateTable {
+        table: String,
+    },
     CreateIndex(CreateIndex),
     /// `DROP INDEX [CONCURRENTLY] [IF EXISTS] name, ...`
     DropIndex {
@@ -26,16 +28,29 @@ pub enum Shape {
         if_exists: bool,
     },
     /// `DROP TABLE [IF EXISTS] name, ...`
-    DropTable { tables: Vec<String> },
+    DropTable {
+        tables: Vec<String>,
+    },
     /// `REINDEX [(...)] INDEX|TABLE|SCHEMA|DATABASE|SYSTEM [CONCURRENTLY] name`
-    Reindex { target: String, concurrently: bool },
+    Reindex {
+        target: String,
+        concurrently: bool,
+    },
     /// `TRUNCATE [TABLE] name, ... [CASCADE]`
-    Truncate { tables: Vec<String>, cascade: bool },
+    Truncate {
+        tables: Vec<String>,
+        cascade: bool,
+    },
     /// `ALTER TABLE [IF EXISTS] [ONLY] name action, ...`
-    AlterTable { table: String, actions: Vec<Action> },
+    AlterTable {
+        table: String,
+        actions: Vec<Action>,
+    },
     /// `BEGIN`, `START TRANSACTION`, `COMMIT`, `END`, `ROLLBACK`, `ABORT`, `SAVEPOINT`,
     /// `RELEASE`, `PREPARE TRANSACTION`: the keyword.
-    Transaction { keyword: &'static str },
+    Transaction {
+        keyword: &'static str,
+    },
     /// Understood, and nothing a rule looks at (a `SELECT`, a `CREATE FUNCTION`, ...).
     Other,
     /// Neither sqlparser nor the token reader understood it.
@@ -62,15 +77,26 @@ pub enum Action {
         not_valid: bool,
     },
     /// `VALIDATE CONSTRAINT name`
-    ValidateConstraint { name: String },
+    ValidateConstraint {
+        name: String,
+    },
     /// `ALTER [COLUMN] c [SET DATA] TYPE t`: the new type as written (upper case).
-    SetType { column: String, new_type: String },
+    SetType {
+        column: String,
+        new_type: String,
+    },
     /// `ALTER [COLUMN] c SET NOT NULL`
-    SetNotNull { column: String },
+    SetNotNull {
+        column: String,
+    },
     /// `DROP [COLUMN] [IF EXISTS] c`
-    DropColumn { column: String },
+    DropColumn {
+        column: String,
+    },
     /// `RENAME [COLUMN] c TO d`
-    RenameColumn { column: String },
+    RenameColumn {
+        column: String,
+    },
     /// `RENAME TO t`
     RenameTable,
     /// Anything else (`SET DEFAULT`, `DROP CONSTRAINT`, `OWNER TO`, ...): no rule's concern.
@@ -114,10 +140,16 @@ pub enum DefaultExpr {
 pub enum ConstraintKind {
     Check,
     /// `UNIQUE (...)`, or `UNIQUE USING INDEX i` (`using_index`).
-    Unique { using_index: bool },
+    Unique {
+        using_index: bool,
+    },
     /// `PRIMARY KEY (...)`, or `PRIMARY KEY USING INDEX i`.
-    PrimaryKey { using_index: bool },
-    ForeignKey { references: String },
+    PrimaryKey {
+        using_index: bool,
+    },
+    ForeignKey {
+        references: String,
+    },
     /// `EXCLUDE ...` (builds an index, like `UNIQUE`).
     Exclude,
     Other,
@@ -271,13 +303,58 @@ mod tests {
     }
 
     const FRAGMENTS: &[&str] = &[
-        "ALTER TABLE ", "ONLY ", "\"user\" ", "t ", "public.", "ADD ", "COLUMN ", "IF NOT EXISTS ",
-        "CONSTRAINT ", "c ", "CHECK ", "UNIQUE ", "PRIMARY KEY ", "FOREIGN KEY ", "REFERENCES ",
-        "USING INDEX ", "NOT VALID ", "VALIDATE CONSTRAINT ", "DEFAULT ", "random()", "now()",
-        "f(", "GENERATED ALWAYS AS ", "IDENTITY ", "STORED ", "bigserial ", "NOT NULL ",
-        "SET NOT NULL ", "TYPE ", "SET DATA TYPE ", "RENAME ", "TO ", "DROP ", "INDEX ",
-        "CONCURRENTLY ", "IF EXISTS ", "REINDEX ", "TRUNCATE ", "CASCADE ", "CREATE ",
-        "TABLE ", "ON ", "BEGIN ", "COMMIT ", "(", ")", ",", ";", "'x'", "::", "int ", "*",
+        "ALTER TABLE ",
+        "ONLY ",
+        "\"user\" ",
+        "t ",
+        "public.",
+        "ADD ",
+        "COLUMN ",
+        "IF NOT EXISTS ",
+        "CONSTRAINT ",
+        "c ",
+        "CHECK ",
+        "UNIQUE ",
+        "PRIMARY KEY ",
+        "FOREIGN KEY ",
+        "REFERENCES ",
+        "USING INDEX ",
+        "NOT VALID ",
+        "VALIDATE CONSTRAINT ",
+        "DEFAULT ",
+        "random()",
+        "now()",
+        "f(",
+        "GENERATED ALWAYS AS ",
+        "IDENTITY ",
+        "STORED ",
+        "bigserial ",
+        "NOT NULL ",
+        "SET NOT NULL ",
+        "TYPE ",
+        "SET DATA TYPE ",
+        "RENAME ",
+        "TO ",
+        "DROP ",
+        "INDEX ",
+        "CONCURRENTLY ",
+        "IF EXISTS ",
+        "REINDEX ",
+        "TRUNCATE ",
+        "CASCADE ",
+        "CREATE ",
+        "TABLE ",
+        "ON ",
+        "BEGIN ",
+        "COMMIT ",
+        "(",
+        ")",
+        ",",
+        ";",
+        "'x'",
+        "::",
+        "int ",
+        "*",
     ];
 
     fn lintish() -> impl proptest::strategy::Strategy<Value = String> {

@@ -199,9 +199,11 @@ fn action(a: &[Token]) -> Action {
         };
     }
     if at(0, "VALIDATE") && at(1, "CONSTRAINT") {
-        return a.get(2).map_or(Action::Other, |n| Action::ValidateConstraint {
-            name: n.name(),
-        });
+        return a
+            .get(2)
+            .map_or(Action::Other, |n| Action::ValidateConstraint {
+                name: n.name(),
+            });
     }
     if at(0, "ALTER") {
         let c = if at(1, "COLUMN") { 2 } else { 1 };
@@ -240,9 +242,9 @@ fn action(a: &[Token]) -> Action {
         if at(i, "IF") {
             i += 2;
         }
-        return a.get(i).map_or(Action::Other, |c| Action::DropColumn {
-            column: c.name(),
-        });
+        return a
+            .get(i)
+            .map_or(Action::Other, |c| Action::DropColumn { column: c.name() });
     }
     if at(0, "RENAME") {
         if at(1, "TO") {
@@ -252,9 +254,9 @@ fn action(a: &[Token]) -> Action {
             return Action::Other;
         }
         let i = if at(1, "COLUMN") { 2 } else { 1 };
-        return a.get(i).map_or(Action::Other, |c| Action::RenameColumn {
-            column: c.name(),
-        });
+        return a
+            .get(i)
+            .map_or(Action::Other, |c| Action::RenameColumn { column: c.name() });
     }
     Action::Other
 }
@@ -282,9 +284,16 @@ fn type_text(words: &[&Token]) -> String {
 /// A column definition's tokens after its name.
 fn column_def(column: String, rest: &[Token]) -> AddColumn {
     let serial = rest.first().is_some_and(|w| {
-        ["serial", "bigserial", "smallserial", "serial2", "serial4", "serial8"]
-            .iter()
-            .any(|s| w.is(s))
+        [
+            "serial",
+            "bigserial",
+            "smallserial",
+            "serial2",
+            "serial4",
+            "serial8",
+        ]
+        .iter()
+        .any(|s| w.is(s))
     });
     let default = position_top_level(rest, "DEFAULT").map(|d| {
         // The expression runs to the next top-level constraint keyword.
