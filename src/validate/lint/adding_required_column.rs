@@ -1,11 +1,16 @@
-//! `adding-required-column` (error): `ALTER TABLE ... ADD COLUMN ... NOT NULL` without a
-//! `DEFAULT`, on a table an earlier version created.
+//! `adding-required-column` (error): `ALTER TABLE ... ADD COLUMN ... NOT NULL` (or `PRIMARY
+//! KEY`) without a `DEFAULT`, on a table an earlier version created.
 //!
-//! PostgreSQL fills the new column of every existing row with NULL, which NOT NULL refuses:
-//! the migration fails on any table that has rows, so it passes every test on an empty
-//! database and breaks the first deployment. Give the column a constant `DEFAULT` (no table
-//! rewrite since PostgreSQL 11), or add it nullable, backfill, and set NOT NULL in a later
-//! migration. Identity and generated columns fill themselves and are not reported.
+//! What it catches: a required column with nothing to fill the existing rows with. Identity,
+//! generated and `serial` columns fill themselves and are not reported.
+//!
+//! Why it hurts: PostgreSQL fills the new column of every existing row with NULL, which NOT
+//! NULL refuses: the migration fails on any table that has rows, so it passes every test on
+//! an empty database and breaks the first deployment.
+//!
+//! The safe rewrite: give the column a constant `DEFAULT` (no table rewrite since
+//! PostgreSQL 11), or add it nullable, backfill, and set NOT NULL in a later migration
+//! (`setting-not-null` says how without a long lock).
 
 use super::{Action, Found, Statement};
 use crate::finding::{Rule, Scope, Severity, POSTGRES};

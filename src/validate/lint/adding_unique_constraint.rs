@@ -1,5 +1,6 @@
 //! `adding-unique-constraint` (warning): `ADD CONSTRAINT ... UNIQUE (...)`, `ADD PRIMARY KEY
-//! (...)` or `ADD COLUMN ... UNIQUE | PRIMARY KEY` on a table an earlier version created.
+//! (...)`, `ADD CONSTRAINT ... EXCLUDE ...` or `ADD COLUMN ... UNIQUE | PRIMARY KEY` on a
+//! table an earlier version created.
 //!
 //! What it catches: a unique or primary-key constraint whose index is built by the `ALTER
 //! TABLE` itself.
@@ -10,7 +11,8 @@
 //! The safe rewrite: build the index first, in a no-transaction migration, with `CREATE
 //! UNIQUE INDEX CONCURRENTLY IF NOT EXISTS name ON table (cols)`; then, in the next migration,
 //! `ALTER TABLE table ADD CONSTRAINT name UNIQUE USING INDEX name` (or `PRIMARY KEY USING
-//! INDEX`), which only takes the lock for a moment.
+//! INDEX`), which only takes the lock for a moment. An `EXCLUDE` constraint has no `USING
+//! INDEX` form: add it while the table is small, or in a quiet window, and allow it.
 
 use super::{Action, ConstraintKind, Found, Statement};
 use crate::finding::{Rule, Scope, Severity, POSTGRES};
@@ -57,15 +59,25 @@ pub fn check(s: &Statement) -> Vec<Found> {
         };
         let (t, n) = (quote_ident(table), quote_ident(&name));
         let kind = if primary { "PRIMARY KEY" } else { "UNIQUE" };
+        let exclude = matches!(
+            a,
+            Action::AddConstraint {
+                kind: ConstraintKind::Exclude,
+                ..
+            }
+        );
+        let fix = if exclude {
+            "an EXCLUDE constraint cannot be added USING INDEX: add it while the table is small, or in a quiet window, and allow it".to_string()
+        } else {
+            format!("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {n} ON {t} (...); in a no-transaction migration, then ALTER TABLE {t} ADD CONSTRAINT {n} {kind} USING INDEX {n};")
+        };
         out.push(Found {
             table: None,
             object: what.clone(),
             message: format!(
                 "{what}: the ALTER TABLE builds its index under an ACCESS EXCLUSIVE lock on {table}"
             ),
-            fix: Some(format!(
-                "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {n} ON {t} (...); in a no-transaction migration, then ALTER TABLE {t} ADD CONSTRAINT {n} {kind} USING INDEX {n};"
-            )),
+            fix: Some(fix),
         });
     }
     out

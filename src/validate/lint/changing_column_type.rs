@@ -1,11 +1,15 @@
-//! `changing-column-type` (warning): `ALTER TABLE ... ALTER COLUMN ... TYPE` on a table an
-//! earlier version created.
+//! `changing-column-type` (warning): `ALTER TABLE ... ALTER COLUMN ... [SET DATA] TYPE` on a
+//! table an earlier version created.
 //!
-//! Unless the new type is binary-compatible with the old (`varchar(n)` widened, or to
-//! `text`), PostgreSQL rewrites the whole table and rebuilds its indexes under an ACCESS
-//! EXCLUSIVE lock: nothing reads or writes the table until it is done. The app version still
-//! running may also not expect the new type. On a big table add a new column, backfill it
-//! in batches, switch the app over, then drop the old one; on a small one allow it.
+//! What it catches: any column type change (the lint cannot see the old type, so it cannot
+//! tell a binary-compatible widening, `varchar(n)` to `text`, from a rewrite: allow those).
+//!
+//! Why it hurts: PostgreSQL rewrites the whole table and rebuilds its indexes under an
+//! ACCESS EXCLUSIVE lock: nothing reads or writes the table until it is done. The app
+//! version still running may also not expect the new type.
+//!
+//! The safe rewrite: on a big table add a new column, backfill it in batches, switch the app
+//! over, then drop the old one; on a small one allow it.
 
 use super::{Action, Found, Statement};
 use crate::finding::{Rule, Scope, Severity, POSTGRES};

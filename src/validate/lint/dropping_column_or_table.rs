@@ -1,9 +1,13 @@
 //! `dropping-column-or-table` (warning): `ALTER TABLE ... DROP COLUMN` or `DROP TABLE` of
 //! something an earlier version created.
 //!
-//! The data is gone for good, and the app version still running during a deployment reads
-//! and writes the column or table until it is replaced: its queries fail from the moment
-//! the migration commits. Stop using the column or table in one release, and drop it in a
+//! What it catches: a column or table removed while an application may still use it.
+//!
+//! Why it hurts: the data is gone for good, and the app version still running during a
+//! deployment reads and writes the column or table until it is replaced: its queries fail
+//! from the moment the migration commits.
+//!
+//! The safe rewrite: stop using the column or table in one release, and drop it in a
 //! migration of a later one; then allow the finding on that statement.
 
 use super::{Action, Found, Shape, Statement};

@@ -1,12 +1,18 @@
 //! `fk-without-not-valid` (warning): `ALTER TABLE ... ADD [CONSTRAINT ...] FOREIGN KEY`
 //! without `NOT VALID`, on a table an earlier version created.
 //!
-//! Adding a foreign key checks every existing row while holding a SHARE ROW EXCLUSIVE lock
-//! on both tables: writes to either wait for the whole scan. `NOT VALID` adds the key at
-//! once (new rows are checked from then on); `ALTER TABLE ... VALIDATE CONSTRAINT` checks
-//! the old rows later under a lock that lets reads and writes go on. chatdb runs one
-//! `migrate` in one transaction, which keeps every lock to the end, so put the VALIDATE in
-//! a migration that a later `migrate` run applies.
+//! What it catches: a foreign key added to an existing table and validated at once.
+//!
+//! Why it hurts: adding a foreign key checks every existing row while holding a SHARE ROW
+//! EXCLUSIVE lock on both tables: writes to either wait for the whole scan.
+//!
+//! The safe rewrite: `NOT VALID` adds the key at once (new rows are checked from then on);
+//! `ALTER TABLE ... VALIDATE CONSTRAINT` checks the old rows later under a lock that lets
+//! reads and writes go on. One `migrate` run applies its pending transactional migrations in
+//! one transaction, which keeps every lock to the end, so put the VALIDATE in a
+//! no-transaction migration (`-- chatdb:no-transaction`: the migrations before it commit
+//! first), or in one a later `migrate` run applies (`not-valid-and-validate-in-one-transaction`
+//! flags it in the same migration).
 
 use super::{Action, ConstraintKind, Found, Statement};
 use crate::finding::{Rule, Scope, Severity, POSTGRES};

@@ -1,15 +1,20 @@
 //! `require-concurrent-index` (warning): `CREATE INDEX` on a table an earlier version
 //! created, without `CONCURRENTLY`.
 //!
-//! A plain `CREATE INDEX` holds a SHARE lock on the table until the build ends: reads go on,
-//! every INSERT, UPDATE and DELETE waits, for as long as the build takes on a big table.
-//! `CREATE INDEX CONCURRENTLY` does not block writes, but it cannot run inside a
-//! transaction block: put it in a no-transaction migration (first line
+//! What it catches: a plain index build on an existing table.
+//!
+//! Why it hurts: a plain `CREATE INDEX` holds a SHARE lock on the table until the build
+//! ends: reads go on, every INSERT, UPDATE and DELETE waits, for as long as the build takes
+//! on a big table.
+//!
+//! The safe rewrite: `CREATE INDEX CONCURRENTLY` does not block writes, but it cannot run
+//! inside a transaction block: put it in a no-transaction migration (first line
 //! `-- chatdb:no-transaction`, `chatdb new NAME --no-transaction`) as
-//! `CREATE INDEX CONCURRENTLY IF NOT EXISTS` (`concurrently-in-transaction` flags it in an
-//! ordinary migration). The rule also accepts `CREATE INDEX IF NOT EXISTS`, for an index
-//! built beforehand outside chatdb (the migration is then a no-op there, and still correct
-//! on a fresh database). On a table known to stay small, allow it.
+//! `CREATE INDEX CONCURRENTLY IF NOT EXISTS "name" ON ...` (the fix is the statement so
+//! rewritten; `concurrently-in-transaction` flags CONCURRENTLY in an ordinary migration). The
+//! rule also accepts `CREATE INDEX IF NOT EXISTS`, for an index built beforehand outside
+//! chatdb (the migration is then a no-op there, and still correct on a fresh database). On a
+//! table known to stay small, allow it.
 
 use super::{Found, Shape, Statement};
 use crate::finding::{Rule, Scope, Severity, POSTGRES};
