@@ -535,6 +535,41 @@ fn each_lint_rule_trips_on_its_unsafe_corpus_example_alone_and_passes_its_safe_o
     }
 }
 
+/// A statement sqlparser cannot parse is read by the token fallback, and validate says so,
+/// naming the file and line; the finding is the same as from a parsed statement.
+#[test]
+fn statements_read_by_the_token_fallback_are_named_in_the_notes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    demo(dir.path());
+    write_file(
+        dir.path(),
+        "sql/postgres/demo/V3__reindex.sql",
+        "-- demo V3: rebuild an index.\nREINDEX INDEX idx_messages_room;\n",
+    );
+    write_file(
+        dir.path(),
+        "sql/sqlite/demo/V3__reindex.sql",
+        "-- demo V3: rebuild an index.\nREINDEX idx_messages_room;\n",
+    );
+    let v = fails_with(
+        dir.path(),
+        &["--update-lock", "--strict"],
+        1,
+        "reindex-without-concurrently",
+    );
+    let notes = v["schemas"][0]["notes"].to_string();
+    assert!(
+        notes.contains("read by the token fallback: sql/postgres/demo/V3__reindex.sql:2"),
+        "{notes}"
+    );
+    assert!(
+        v["findings"][0]["fix"]
+            .as_str()
+            .is_some_and(|f| f.starts_with("REINDEX INDEX CONCURRENTLY idx_messages_room;")),
+        "{v:#}"
+    );
+}
+
 #[test]
 fn lint_allowances_in_the_manifest_accept_a_released_migration() {
     let dir = tempfile::tempdir().expect("tempdir");

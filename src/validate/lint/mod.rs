@@ -184,7 +184,7 @@ pub struct Statement {
     /// Tables created earlier in the same migration: nothing done to them can hurt a live
     /// table, since they are new.
     pub created_here: BTreeSet<String>,
-    /// Constraints added `NOT VALID` earlier in the same migration.
+    /// Constraints added `NOT VALID` earlier in the same migration, as `table.name`.
     pub not_valid_here: BTreeSet<String>,
     /// The file starts with `-- chatdb:no-transaction` (run outside a transaction).
     pub no_transaction: bool,
@@ -219,7 +219,7 @@ impl Statement {
                 Shape::CreateTable { table } => {
                     created.insert(table.clone());
                 }
-                Shape::AlterTable { actions, .. } => {
+                Shape::AlterTable { table, actions } => {
                     for a in actions {
                         if let Action::AddConstraint {
                             name: Some(name),
@@ -227,7 +227,7 @@ impl Statement {
                             ..
                         } = a
                         {
-                            not_valid.insert(name.clone());
+                            not_valid.insert(format!("{table}.{name}"));
                         }
                     }
                 }

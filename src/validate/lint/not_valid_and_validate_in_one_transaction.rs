@@ -42,7 +42,7 @@ pub fn check(s: &Statement) -> Vec<Found> {
         let Action::ValidateConstraint { name } = a else {
             continue;
         };
-        if !s.not_valid_here.contains(name) {
+        if !s.not_valid_here.contains(&format!("{table}.{name}")) {
             continue;
         }
         out.push(Found {
@@ -85,11 +85,12 @@ mod tests {
     #[test]
     fn validate_alone_or_outside_a_transaction_passes() {
         assert!(hits(check, "ALTER TABLE messages VALIDATE CONSTRAINT body_len;").is_empty());
-        assert!(hits(
-            check,
-            &format!("{ADD}ALTER TABLE messages VALIDATE CONSTRAINT other;")
-        )
-        .is_empty());
+        for other in [
+            "ALTER TABLE messages VALIDATE CONSTRAINT other;",
+            "ALTER TABLE rooms VALIDATE CONSTRAINT body_len;",
+        ] {
+            assert!(hits(check, &format!("{ADD}{other}")).is_empty(), "{other}");
+        }
         let outside = format!(
             "-- chatdb:no-transaction\n{ADD}ALTER TABLE messages VALIDATE CONSTRAINT body_len;"
         );
