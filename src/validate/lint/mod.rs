@@ -61,7 +61,8 @@ pub use shape::tokens::{
 };
 pub use shape::{Action, ConstraintKind, DefaultExpr, Shape};
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 use crate::catalog::MigrationFile;
 use crate::checks::fk_without_index;
@@ -183,9 +184,9 @@ pub struct Statement {
     pub line: usize,
     /// Tables created earlier in the same migration: nothing done to them can hurt a live
     /// table, since they are new.
-    pub created_here: BTreeSet<String>,
+    pub created_here: Earlier,
     /// Constraints added `NOT VALID` earlier in the same migration, as `table.name`.
-    pub not_valid_here: BTreeSet<String>,
+    pub not_valid_here: Earlier,
     /// The file starts with `-- chatdb:no-transaction` (run outside a transaction).
     pub no_transaction: bool,
 }
@@ -195,29 +196,25 @@ impl Statement {
     /// before it did.
     pub fn all_of(sql: &str, statements: &[sqltext::Statement]) -> Vec<Statement> {
         let no_transaction = crate::online::is_no_transaction(sql);
-        let mut created = BTreeSet::new();
-        let mut not_valid = BTreeSet::new();
-        let mut out = Vec::with_capacity(statements.len());
-        for s in statements {
-            let text = s.text(sql);
-            let tokens = sqltext::tokens(text);
-            let line = tokens
-                .first()
-                .map_or(s.line, |t| s.line_of(sql, s.start + t.start));
-            let (shape, parsed) = shape::of(text, &tokens);
-            let statement = Statement {
-                text: text.to_string(),
-                tokens,
-                shape,
-                parsed,
-                line,
-                created_here: created.clone(),
-                not_valid_here: not_valid.clone(),
-                no_transaction,
-            };
-            match &statement.shape {
+        let read: Vec<(String, Vec<Token>, Shape, bool, usize)> = statements
+            .iter()
+            .map(|s| {
+                let text = s.text(sql);
+                let tokens = sqltext::tokens(text);
+                let line = tokens
+                    .first()
+                    .map_or(s.line, |t| s.line_of(sql, s.start + t.start));
+                let (shape, parsed) = shape::of(text, &tokens);
+                (text.to_string(), tokens, shape, parsed, line)
+            })
+            .collect();
+        // What each statement does to the ones after it, once for the file: the statement
+        // that first created each table, first added each constraint NOT VALID.
+        let (mut created, mut not_valid) = (BTreeMap::new(), BTreeMap::new());
+        for (i, (_, _, shape, _, _)) in read.iter().enumerate() {
+            match shape {
                 Shape::CreateTable { table } => {
-                    created.insert(table.clone());
+                    created.entry(table.clone()).or_insert(i);
                 }
                 Shape::AlterTable { table, actions } => {
                     for a in actions {
@@ -227,15 +224,33 @@ impl Statement {
                             ..
                         } = a
                         {
-                            not_valid.insert(format!("{table}.{name}"));
+                            not_valid.entry(format!("{table}.{name}")).or_insert(i);
                         }
                     }
                 }
                 _ => {}
             }
-            out.push(statement);
         }
-        out
+        let (created, not_valid) = (Rc::new(created), Rc::new(not_valid));
+        read.into_iter()
+            .enumerate()
+            .map(|(index, (text, tokens, shape, parsed, line))| Statement {
+                text,
+                tokens,
+                shape,
+                parsed,
+                line,
+                created_here: Earlier {
+                    first: Rc::clone(&created),
+                    index,
+                },
+                not_valid_here: Earlier {
+                    first: Rc::clone(&not_valid),
+                    index,
+                },
+                no_transaction,
+            })
+            .collect()
     }
 
     /// The statement with `insert` (and a space) put after its `k`-th token: a fix that
@@ -255,6 +270,23 @@ impl Statement {
             }
             _ => None,
         }
+    }
+}
+
+/// Names something did before a statement of the same migration: shared by the file's
+/// statements (one map per file, so reading a file stays linear in its size).
+#[derive(Debug, Clone)]
+pub struct Earlier {
+    /// Each name, with the index of the first statement that did it.
+    first: Rc<BTreeMap<String, usize>>,
+    /// The statement asking.
+    index: usize,
+}
+
+impl Earlier {
+    /// Whether a statement before this one did it to `name`.
+    pub fn contains(&self, name: &str) -> bool {
+        self.first.get(name).is_some_and(|&i| i < self.index)
     }
 }
 
