@@ -27,7 +27,7 @@ pub fn check(s: &Statement) -> Vec<Found> {
     if let Shape::DropTable { tables } = &s.shape {
         return tables
             .iter()
-            .filter(|t| !s.created_here.contains(*t))
+            .filter(|t| !s.created_here.contains(t))
             .map(|table| Found {
                 table: None,
                 object: format!("table {table}"),
