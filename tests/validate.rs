@@ -499,7 +499,13 @@ fn each_lint_rule_trips_on_its_unsafe_corpus_example_alone_and_passes_its_safe_o
         // Warnings fail only with --strict.
         let v = fails_with(dir.path(), &["--update-lock", "--strict"], 1, &rule);
         let f = &v["findings"][0];
-        assert_eq!(f["file"], "sql/postgres/demo/V3__lint.sql", "{rule}/{case}");
+        // A SQLite rule's finding is in the twin.
+        let (path, sql) = if rule.starts_with("sqlite-") {
+            ("sql/sqlite/demo/V3__lint.sql", as_v3(&rule, &lite))
+        } else {
+            ("sql/postgres/demo/V3__lint.sql", sql)
+        };
+        assert_eq!(f["file"], path, "{rule}/{case}");
         let line = f["line"].as_u64().expect("line") as usize;
         let at = sql.lines().nth(line - 1).unwrap_or_default();
         assert!(
@@ -518,11 +524,7 @@ fn each_lint_rule_trips_on_its_unsafe_corpus_example_alone_and_passes_its_safe_o
         let mut lines: Vec<&str> = sql.lines().collect();
         let allow = format!("-- chatdb:allow {rule}: corpus");
         lines.insert(line - 1, &allow);
-        write_file(
-            dir.path(),
-            "sql/postgres/demo/V3__lint.sql",
-            &(lines.join("\n") + "\n"),
-        );
+        write_file(dir.path(), path, &(lines.join("\n") + "\n"));
         let out = validate(dir.path(), &["--update-lock", "--strict"])
             .output()
             .expect("runs");
