@@ -26,13 +26,13 @@ use super::{connect, line, select};
 use crate::cli::{CleanupArgs, Format};
 use crate::db::{Access, Conn, SqlError};
 use crate::error::EXIT_INCOMPLETE;
+use crate::progress::Progress;
 use crate::report::{self, json::Envelope};
 use crate::retention::{
     descendants, fit_to_budget, next_limit, resolve, Job, Observed, Policy, Timeouts, BUDGET_START,
 };
 use crate::settings::Settings;
 
-const PER_BATCH_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 /// Batches in a row that delete nothing while expired rows remain (every one of them
 /// changed under the batch) before the run gives up on the policy and exits 4.
 const MAX_STALLS: u32 = 20;
@@ -174,8 +174,10 @@ pub fn run(settings: &Settings, args: &CleanupArgs, out: &mut dyn Write) -> Resu
     if mode == "delete" {
         let stop = Signals::register()?;
         let started = Instant::now();
+        // A batch waits for rows or tables the application holds at most --lock-timeout
+        // (PostgreSQL's lock_timeout; SQLite's busy timeout is the same setting).
         let timeouts = Timeouts {
-            lock: PER_BATCH_LOCK_TIMEOUT,
+            lock: settings.lock_timeout,
             statement: statement_timeout,
         };
         for (l, job) in lines.iter_mut().zip(&jobs) {
@@ -191,12 +193,14 @@ pub fn run(settings: &Settings, args: &CleanupArgs, out: &mut dyn Write) -> Resu
                 &stop,
                 started,
                 max_runtime,
+                args.quiet,
             )? {
                 // Rows that keep changing hold up their policy, not the others.
                 Some("stalled") => stalled = true,
                 other => stopped = other,
             }
         }
+        conn.settle()?;
         // What a stopped run leaves: the policy it was in, and those it never reached.
         for (l, job) in lines.iter_mut().zip(&jobs) {
             if l.remaining_rows.is_none() {
@@ -277,7 +281,16 @@ fn run_policy(
     stop: &Signals,
     started: Instant,
     max_runtime: Option<Duration>,
+    quiet: bool,
 ) -> Result<Option<&'static str>> {
+    // On a terminal: rows deleted out of the expired rows counted now, rate, time left.
+    // The count is taken only when the bar is drawn.
+    let total = if Progress::drawn(quiet) {
+        conn.count_left(job, &line.cutoff)?
+    } else {
+        0
+    };
+    let mut progress = Progress::unless(quiet, &format!("cleanup {}", job.table), total);
     let cascading = !job.cascade_tables.is_empty();
     // With cascades, start small and let the measured fan-out size the next batch; under a
     // time budget (SQLite), start small and let the measured lock time size it.
@@ -322,6 +335,7 @@ fn run_policy(
             line.batches += 1;
         }
         line.rows += batch.deleted;
+        progress.add(batch.deleted);
         line.cascaded_rows += batch.cascaded;
         line.longest_batch_ms = line.longest_batch_ms.max(took.as_millis() as u64);
         line.elapsed_ms = policy_started.elapsed().as_millis() as u64;

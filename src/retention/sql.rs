@@ -57,30 +57,60 @@ impl Job {
     /// `1970-01-01 00:00:00`: a number (epoch, julianday) sorts before every text, so the
     /// lower bound keeps numeric times out of every batch.
     pub fn batch_delete_sql(&self, dialect: Dialect, keyset: bool) -> String {
+        let (cutoff, limit, from) = match dialect {
+            Dialect::Postgres => ("$1", "$2", "$3"),
+            Dialect::Sqlite => ("?1", "?2", "?3"),
+        };
+        self.batch_delete(dialect, cutoff, limit, keyset.then_some(from))
+    }
+
+    /// The PostgreSQL batch DELETE of [`Job::batch_delete_sql`] with its values written in
+    /// as literals, for the simple query protocol: one message that sets the batch's
+    /// timeouts and deletes, one round trip (see `db/postgres/retention.rs`).
+    pub fn batch_delete_inline(&self, cutoff: &str, limit: u64, from: Option<&str>) -> String {
+        let from = from.map(text_literal);
+        self.batch_delete(
+            Dialect::Postgres,
+            &text_literal(cutoff),
+            &limit.to_string(),
+            from.as_deref(),
+        )
+    }
+
+    /// The batch DELETE with `cutoff`, `limit` and (keyset) `from` as given: placeholders
+    /// or literals.
+    fn batch_delete(&self, dialect: Dialect, cutoff: &str, limit: &str, from: Option<&str>) -> String {
         let table = quote_ident(&self.table);
         let tc = quote_ident(&self.time_column);
         match dialect {
             Dialect::Postgres => {
-                let mut pred = self.expired_sql(None, "($1::text)::timestamptz", false);
-                if keyset {
-                    pred.push_str(&format!(" AND {tc} >= ($3::text)::timestamptz"));
+                let mut pred =
+                    self.expired_sql(None, &format!("({cutoff}::text)::timestamptz"), false);
+                if let Some(f) = from {
+                    pred.push_str(&format!(" AND {tc} >= ({f}::text)::timestamptz"));
                 }
                 format!(
-                    "WITH d AS (DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM {table} WHERE {pred} ORDER BY {tc} LIMIT $2)) RETURNING {tc})\n\
+                    "WITH d AS (DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM {table} WHERE {pred} ORDER BY {tc} LIMIT {limit})) RETURNING {tc})\n\
                      SELECT count(*)::int8, max({tc})::text FROM d"
                 )
             }
             Dialect::Sqlite => {
-                let mut pred = self.expired_sql(None, "?1", false);
-                if keyset {
-                    pred.push_str(&format!(" AND {tc} >= ?3"));
+                let mut pred = self.expired_sql(None, cutoff, false);
+                if let Some(f) = from {
+                    pred.push_str(&format!(" AND {tc} >= {f}"));
                 }
                 format!(
-                    "DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE {pred} ORDER BY {tc} LIMIT ?2) RETURNING {tc}"
+                    "DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE {pred} ORDER BY {tc} LIMIT {limit}) RETURNING {tc}"
                 )
             }
         }
     }
+}
+
+/// `s` as a PostgreSQL string literal that reads the same whatever
+/// `standard_conforming_strings` says (an `E''` string, quotes and backslashes doubled).
+pub fn text_literal(s: &str) -> String {
+    format!("E'{}'", s.replace('\\', "\\\\").replace('\'', "''"))
 }
 
 /// What one batch did.
@@ -241,6 +271,14 @@ mod tests {
         assert!(j
             .batch_delete_sql(Dialect::Sqlite, true)
             .contains("\"ended_at\" >= ?3"));
+        // The inline form is the same statement with the values written in.
+        assert_eq!(
+            j.batch_delete_inline("2026-01-01 00:00:00+00", 500, Some("it's\\")),
+            j.batch_delete_sql(Dialect::Postgres, true)
+                .replace("$1", "E'2026-01-01 00:00:00+00'")
+                .replace("$2", "500")
+                .replace("$3", "E'it''s\\\\'")
+        );
     }
 
     #[test]
