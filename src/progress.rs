@@ -31,7 +31,7 @@ impl Progress {
             ProgressBar::hidden()
         };
         let style = ProgressStyle::with_template(
-            "{msg:24} [{bar:30}] {percent:>3}% {pos}/{len} rows, {rate}, {eta} left",
+            "{msg} [{wide_bar}] {pos}/{len} rows, {rate}, {eta} left",
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .with_key("rate", |s: &ProgressState, w: &mut dyn std::fmt::Write| {

@@ -25,7 +25,7 @@ use serde::Serialize;
 use super::{connect, line, select};
 use crate::cli::{CleanupArgs, Format};
 use crate::db::{Access, Conn, SqlError};
-use crate::error::EXIT_INCOMPLETE;
+use crate::error::{LockError, EXIT_INCOMPLETE};
 use crate::progress::Progress;
 use crate::report::{self, json::Envelope};
 use crate::retention::{
@@ -310,13 +310,29 @@ fn run_policy(
                 Ok(b) => break b,
                 Err(e) => {
                     attempts += 1;
+                    let code = SqlError::find(&e);
                     if attempts >= 4 {
+                        let e = if code.is_some_and(SqlError::is_lock_timeout) {
+                            // Held past --lock-timeout every time: a lock, exit 3.
+                            anyhow::Error::new(LockError::Busy {
+                                what: "row",
+                                waited: format!(
+                                    "{attempts} tries of --lock-timeout {}",
+                                    humantime::format_duration(timeouts.lock)
+                                ),
+                                holder: format!(
+                                    "a transaction holding expired rows of {}",
+                                    job.table
+                                ),
+                            })
+                        } else {
+                            e
+                        };
                         return Err(e.context(format!(
                             "cleanup of {} stopped after {} committed batch(es), {} row(s) deleted",
                             job.table, line.batches, line.rows
                         )));
                     }
-                    let code = SqlError::find(&e);
                     if code.is_some_and(SqlError::is_statement_timeout) {
                         // Statement timeout: the batch is too big for this server; halve it.
                         limit =
