@@ -30,14 +30,13 @@ impl Progress {
         } else {
             ProgressBar::hidden()
         };
-        let style = ProgressStyle::with_template(
-            "{msg} [{wide_bar}] {pos}/{len} rows, {rate}, {eta} left",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .with_key("rate", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
-            let _ = write!(w, "{:.0} rows/s", s.per_sec());
-        })
-        .progress_chars("#>-");
+        let style =
+            ProgressStyle::with_template("{msg} [{wide_bar}] {pos}/{len} rows, {rate}, {eta} left")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .with_key("rate", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.0} rows/s", s.per_sec());
+                })
+                .progress_chars("#>-");
         bar.set_style(style);
         bar.set_message(label.to_string());
         // Drawn at once: the bar says what runs before the first rows are done.

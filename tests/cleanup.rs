@@ -1119,3 +1119,46 @@ fn cleanup_shows_progress_only_on_a_terminal_and_never_under_quiet() {
         "--quiet draws no bar: {quiet:?}"
     );
 }
+
+/// PostgreSQL batches delete time ranges: 250 expired rows sharing one timestamp (more than
+/// a batch) and 50 older ones all go with batches of 100, and the fresh row stays.
+#[test]
+fn rows_sharing_one_time_past_a_batch_all_go_postgres() {
+    let pg = pg_or_skip!("cleanup_ties");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = Db::Pg(&pg);
+    many_expired_messages(&db, dir.path(), 50);
+    db.exec(
+        "INSERT INTO messages (conversation_id, role, content, created_at)
+         SELECT 'f1000000-0000-4000-8000-000000000001', 'user', 'x', {T} FROM generate_series(1, 250);
+         INSERT INTO messages (conversation_id, role, content) VALUES ('f1000000-0000-4000-8000-000000000001', 'user', 'fresh');",
+        40 * DAY,
+    );
+    assert_eq!(
+        db.count("SELECT count(DISTINCT created_at) FROM messages WHERE content = 'x' AND created_at > now() - interval '41 days'"),
+        1,
+        "the 250 rows share one time"
+    );
+    let out = cleanup(
+        dir.path(),
+        &db,
+        "assistant",
+        &[
+            "--older-than",
+            "30d",
+            "--batch-size",
+            "100",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["policies"][0]["rows"], 300, "{v}");
+    assert_eq!(v["policies"][0]["remaining_rows"], 0, "{v}");
+    assert_eq!(
+        db.count("SELECT count(*) FROM messages"),
+        1,
+        "the fresh row stays"
+    );
+}

@@ -359,10 +359,11 @@ fn run_policy(
         // while the batch ran has moved (new ctid) and was skipped, and it may lie behind
         // the keyset. The policy ends only when the expired rows are counted and none is
         // left; until then the batches go on, past the last one and then from the oldest
-        // row again. The count comes at the first short batch: a batch from the oldest row
-        // would walk over the dead index entries of every batch before it (most of a
-        // second on a million rows), a count walks them once.
-        let short = batch.deleted < limit || batch.last.is_none();
+        // row again. The count comes when the keyset reaches the cutoff (no expired row
+        // seen past the batch): a batch from the oldest row would walk over the dead index
+        // entries of every batch before it (most of a second on a million rows), a count
+        // walks them once.
+        let short = !batch.more || batch.last.is_none();
         let left = if short {
             Some(conn.count_left(job, &line.cutoff)?)
         } else {

@@ -127,36 +127,16 @@ impl Retention for PgConn {
         timeouts: Timeouts,
     ) -> Result<Batch> {
         let started = std::time::Instant::now();
-        let sql = batch_message(job, cutoff, from, limit, timeouts);
-        let rows: Vec<SimpleQueryRow> = self
-            .client
-            .simple_query(&sql)
-            .sql()
-            .with_context(|| format!("deleting a batch from {}", job.table))?
-            .into_iter()
-            .filter_map(|m| match m {
-                SimpleQueryMessage::Row(r) => Some(r),
-                _ => None,
-            })
-            .collect();
-        let number = |r: Option<&SimpleQueryRow>, i: usize| -> i64 {
-            r.and_then(|r| r.get(i))
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0)
-        };
-        // Rows: [children's deletes before,] the batch (count, newest time)[, after].
-        let cascading = !job.cascade_tables.is_empty();
-        let (batch, cascaded) = if cascading {
-            (rows.get(1), number(rows.get(2), 0) - number(rows.first(), 0))
-        } else {
-            (rows.first(), 0)
-        };
-        Ok(Batch {
-            deleted: count(number(batch, 0)),
-            cascaded: count(cascaded),
-            last: batch.and_then(|r| r.get(1)).map(str::to_string),
-            held: started.elapsed(),
-        })
+        let range = job.batch_delete_inline(cutoff, limit, from);
+        let mut batch = self.batch(job, &batch_message(job, &range, timeouts))?;
+        if batch.deleted == 0 && batch.more {
+            // At least `limit` rows share the lower bound: the range before the next time
+            // is empty. Those rows go `limit` at a time, by ctid.
+            let ties = job.batch_delete_ties_inline(cutoff, limit, from);
+            batch = self.batch(job, &batch_message(job, &ties, timeouts))?;
+        }
+        batch.held = started.elapsed();
+        Ok(batch)
     }
 
     fn settle(&mut self) -> Result<()> {
@@ -185,6 +165,44 @@ impl Retention for PgConn {
     }
 }
 
+impl PgConn {
+    /// Runs one batch message and reads its result rows: [children's deletes before,] the
+    /// batch (count, newest time, more)[, after].
+    fn batch(&mut self, job: &Job, sql: &str) -> Result<Batch> {
+        let rows: Vec<SimpleQueryRow> = self
+            .client
+            .simple_query(sql)
+            .sql()
+            .with_context(|| format!("deleting a batch from {}", job.table))?
+            .into_iter()
+            .filter_map(|m| match m {
+                SimpleQueryMessage::Row(r) => Some(r),
+                _ => None,
+            })
+            .collect();
+        let number = |r: Option<&SimpleQueryRow>, i: usize| -> i64 {
+            r.and_then(|r| r.get(i))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        let (batch, cascaded) = if job.cascade_tables.is_empty() {
+            (rows.first(), 0)
+        } else {
+            (
+                rows.get(1),
+                number(rows.get(2), 0) - number(rows.first(), 0),
+            )
+        };
+        Ok(Batch {
+            deleted: count(number(batch, 0)),
+            cascaded: count(cascaded),
+            last: batch.and_then(|r| r.get(1)).map(str::to_string),
+            held: Duration::ZERO,
+            more: number(batch, 2) > 0,
+        })
+    }
+}
+
 /// One batch as one simple-query message, so one round trip: the server runs it as one
 /// implicit transaction (committed at its end, rolled back whole on an error), the
 /// `SET LOCAL`s bounding the DELETE after them. With cascades the children's delete
@@ -193,13 +211,7 @@ impl Retention for PgConn {
 /// what the cascade deleted). The batch commits with `synchronous_commit = off` (no wait
 /// for the disk flush, which dominates a small transaction); a policy ends with one
 /// synchronous commit ([`Retention::settle`]) that makes every batch before it durable.
-fn batch_message(
-    job: &Job,
-    cutoff: &str,
-    from: Option<&str>,
-    limit: u64,
-    timeouts: Timeouts,
-) -> String {
+fn batch_message(job: &Job, delete: &str, timeouts: Timeouts) -> String {
     let mut sql = format!(
         "SET LOCAL lock_timeout = '{}ms'; SET LOCAL statement_timeout = '{}ms'; SET LOCAL synchronous_commit = off;\n",
         ms(timeouts.lock),
@@ -219,7 +231,7 @@ fn batch_message(
     if let Some(c) = &children {
         sql.push_str(&format!("{c};\n"));
     }
-    sql.push_str(&job.batch_delete_inline(cutoff, limit, from));
+    sql.push_str(delete);
     if let Some(c) = &children {
         sql.push_str(&format!(";\n{c}"));
     }

@@ -230,6 +230,7 @@ impl Retention for SqliteConn {
             cascaded,
             last,
             held,
+            more: deleted >= limit,
         })
     }
 
