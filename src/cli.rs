@@ -141,7 +141,8 @@ pub struct GlobalOpts {
 
     /// Give up connecting after this long (e.g. 5s, 1m), the whole handshake included
     /// (TCP, TLS, authentication). Falls back to CHATDB_CONNECT_TIMEOUT, then
-    /// `connect_timeout` in the config file, then 10s.
+    /// PGCONNECT_TIMEOUT (seconds), then `connect_timeout` in the config file, then 10s;
+    /// a `connect_timeout` written in a PostgreSQL URL wins.
     #[arg(
         long,
         global = true,
@@ -503,8 +504,11 @@ pub struct NewArgs {
     #[arg(long)]
     pub no_transaction: bool,
 
-    /// Put SQLite's table-rebuild template (create new, copy, drop, rename) for TABLE in the
-    /// SQLite half, for a change SQLite's ALTER TABLE cannot make in place.
+    /// Put SQLite's table rebuild of TABLE in the SQLite half, for a change SQLite's ALTER
+    /// TABLE cannot make in place: TABLE's CREATE TABLE (as the schema's migrations build it)
+    /// under a new name, the copy, drop and rename, its indexes and triggers again, and the
+    /// `-- chatdb:foreign-keys-off` line that makes migrate run it with foreign keys off and
+    /// check them before commit.
     #[arg(long, value_name = "TABLE")]
     pub sqlite_rebuild: Option<String>,
 }
@@ -763,7 +767,9 @@ pub struct CheckArgs {
 
     /// Also write the fixes as a new migration named NAME in the --schema-dir: the
     /// CONCURRENTLY statements (made idempotent) in a `-- chatdb:no-transaction` migration,
-    /// the others in a transactional one after it, each with its twin for the other dialect.
+    /// the others in a transactional one after it, and on SQLite each fix only a table
+    /// rebuild makes as that rebuild (NAME_rebuild_TABLE), each with its twin for the other
+    /// dialect.
     #[arg(long, value_name = "NAME")]
     pub write_migration: Option<String>,
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use postgres::{Client, GenericClient};
 
-use super::{quote_ident, PgConn};
+use super::{quote_ident, quote_literal, simple_rows, PgConn};
 use crate::db::{HistoryRow, Session, SqlError, SqlResult};
 use crate::error::LockError;
 
@@ -47,25 +47,43 @@ pub fn history_rows(c: &mut impl GenericClient, sql: &str) -> Result<Vec<History
         "SELECT version::int8, coalesce(name, '')::text, coalesce(applied_on, '')::text, coalesce(checksum, '')::text FROM ({}) AS h",
         sql.trim_end().trim_end_matches(';')
     );
-    let rows = c
-        .query(wrapped.as_str(), &[])
-        .map_err(|e| SqlError::postgres(&e, Some(sql)))?;
-    Ok(rows
-        .iter()
-        .map(|r| HistoryRow {
-            version: r.get(0),
-            name: r.get(1),
-            applied_on: r.get(2),
-            checksum: r.get(3),
+    // One simple-query round trip (no Parse/Describe first): the columns come as text.
+    let rows = simple_rows(c, &wrapped).map_err(|e| SqlError::postgres(&e, Some(sql)))?;
+    let text = |r: &[Option<String>], i: usize| r.get(i).cloned().flatten().unwrap_or_default();
+    rows.iter()
+        .map(|r| {
+            let version = text(r, 0);
+            Ok(HistoryRow {
+                version: version.parse().map_err(|_| {
+                    SqlError::other(format!("history version `{version}` is not a number"))
+                })?,
+                name: text(r, 1),
+                applied_on: text(r, 2),
+                checksum: text(r, 3),
+            })
         })
-        .collect())
+        .collect()
 }
 
-/// Whether `table` exists where `search_path` resolves it.
+/// Whether `table` exists where `search_path` resolves it (one simple-query round trip).
 pub fn table_exists(c: &mut impl GenericClient, table: &str) -> Result<bool, SqlError> {
-    let sql = "SELECT to_regclass($1) IS NOT NULL";
+    let sql = format!(
+        "SELECT to_regclass({}) IS NOT NULL",
+        quote_literal(&quote_ident(table))
+    );
+    let rows = simple_rows(c, &sql).map_err(|e| SqlError::postgres(&e, Some(&sql)))?;
+    Ok(rows.first().and_then(|r| r.first()).cloned().flatten() == Some("t".to_string()))
+}
+
+/// Whether `table`, resolved through `search_path`, has the (not dropped) column `column`.
+pub fn column_exists(
+    c: &mut impl GenericClient,
+    table: &str,
+    column: &str,
+) -> Result<bool, SqlError> {
+    let sql = "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2 AND attnum > 0 AND NOT attisdropped)";
     let row = c
-        .query_one(sql, &[&quote_ident(table)])
+        .query_one(sql, &[&quote_ident(table), &column])
         .map_err(|e| SqlError::postgres(&e, Some(sql)))?;
     Ok(row.get(0))
 }
@@ -83,6 +101,10 @@ impl Session for Client {
 
     fn table_exists(&mut self, table: &str) -> Result<bool, SqlError> {
         table_exists(self, table)
+    }
+
+    fn column_exists(&mut self, table: &str, column: &str) -> Result<bool, SqlError> {
+        column_exists(self, table, column)
     }
 
     fn inventory(&mut self, namespace: &str) -> Result<crate::model::inventory::Inventory> {
@@ -158,6 +180,66 @@ impl PgConn {
         self.client
             .batch_execute("RESET lock_timeout; RESET search_path")
             .sql()?;
+        // Set by `lock_session` where the server has it (PostgreSQL 14+), so reset the same way.
+        let _ = self
+            .client
+            .batch_execute("RESET client_connection_check_interval");
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::{Access, ConnectOpts, Target};
+
+    /// `unlock_session` leaves the connection as it found it: every setting `lock_session`
+    /// made for the session (lock timeout, search path, the dead-client check) is reset.
+    #[test]
+    fn releasing_the_session_lock_resets_every_setting_it_made_postgres() {
+        let url = std::env::var("CHATDB_TEST_PG_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
+        let Ok(Target::Postgres(target)) = Target::parse(&url) else {
+            panic!("CHATDB_TEST_PG_URL is not a PostgreSQL URL: {url}");
+        };
+        let opts = ConnectOpts {
+            connect_timeout: Duration::from_secs(5),
+            lock_timeout: Duration::from_secs(5),
+            access: Access::Existing,
+            wait: false,
+        };
+        let namespace = format!("chatdb_unlock_probe_{}", std::process::id());
+        let mut conn = match PgConn::open(&target, opts, &namespace) {
+            Ok(c) => c,
+            Err(e) if std::env::var("CHATDB_REQUIRE_PG").as_deref() != Ok("1") => {
+                eprintln!("SKIPPING: no PostgreSQL at {url}: {e:#}");
+                return;
+            }
+            Err(e) => panic!("CHATDB_REQUIRE_PG=1 but PostgreSQL is unreachable: {e:#}"),
+        };
+        let show = |c: &mut Client, what: &str| -> String {
+            c.query_one(&format!("SHOW {what}"), &[])
+                .expect("SHOW")
+                .get(0)
+        };
+        let settings = [
+            "lock_timeout",
+            "search_path",
+            "client_connection_check_interval",
+        ];
+        let before: Vec<String> = settings.iter().map(|s| show(&mut conn.client, s)).collect();
+        conn.lock_session(&namespace, Duration::from_secs(7))
+            .expect("lock");
+        assert_eq!(
+            show(&mut conn.client, "client_connection_check_interval"),
+            "1s"
+        );
+        assert_eq!(show(&mut conn.client, "lock_timeout"), "7s");
+        conn.unlock_session(&namespace).expect("unlock");
+        let after: Vec<String> = settings.iter().map(|s| show(&mut conn.client, s)).collect();
+        assert_eq!(after, before, "{settings:?}");
+        conn.client
+            .batch_execute(&format!("DROP SCHEMA {} CASCADE", quote_ident(&namespace)))
+            .expect("drop the probe namespace");
     }
 }

@@ -193,6 +193,7 @@ fn begin<'c>(client: &'c mut postgres::Client, req: &Request) -> Result<postgres
         lock_timeout: writes.then_some(DELETE_LOCK_TIMEOUT),
         statement_timeout: Some(req.statement_timeout),
         utc: writes,
+        ..TxOpts::new(TxKind::Read, req.namespace)
     };
     let mut tx = begin_tx(client, &opts).context(if writes {
         "starting the transaction the DELETE runs in (rolled back)"
@@ -327,7 +328,7 @@ fn literal(sample: &Sample) -> String {
         Sample::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
         Sample::Int(i) => i.to_string(),
         Sample::Float(f) => f.to_string(),
-        Sample::Text(s) => format!("E'{}'", s.replace('\\', "\\\\").replace('\'', "''")),
+        Sample::Text(s) => super::quote_literal(s),
     }
 }
 
