@@ -3,8 +3,9 @@
 #
 #   benches/cleanup.sh [TOTAL_ROWS] [ROUNDS]      (defaults: 2000000 rows, 2 rounds)
 #
-# Each round builds two identical databases (assistant schema, TOTAL_ROWS messages, half of
-# them 400+ days old), VACUUM ANALYZEs them, then deletes the old half once with
+# One template database is built (assistant schema, TOTAL_ROWS messages, half of them 400+
+# days old, VACUUM ANALYZEd); each round clones it twice (CREATE DATABASE ... TEMPLATE: the
+# same pages, the same statistics), then deletes the old half once with
 # `chatdb cleanup --older-than 30d` (batches of 5,000) and once with
 # `DELETE FROM messages WHERE created_at < now() - interval '30 days'`, alternating which
 # goes first. Prints rows/s for both, their ratio, chatdb's longest batch and peak RSS.
@@ -33,12 +34,19 @@ SQL
 
 now_ms() { date +%s%3N; }
 
+clone() { # $1 = database name
+  psql -q "$ADMIN" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1 TEMPLATE bench_cleanup_t"
+}
+
+setup bench_cleanup_t
 for round in $(seq 1 "$ROUNDS"); do
-  setup bench_cleanup_a
-  setup bench_cleanup_b
+  clone bench_cleanup_a
+  clone bench_cleanup_b
   expired=$(psql -At "$BASE/bench_cleanup_a" -c "SELECT count(*) FROM messages WHERE created_at < now() - interval '30 days'")
+  # Each side starts from a clean checkpoint, so neither pays for the other's dirty pages.
   run_chatdb() {
     local t0 t1
+    psql -q "$BASE/$1" -c CHECKPOINT
     t0=$(now_ms)
     /usr/bin/time -f "%M" -o /tmp/chatdb_rss $BIN -d "$BASE/$1" -s assistant cleanup --older-than 30d --format json > /tmp/chatdb_cleanup.json
     t1=$(now_ms)
@@ -46,6 +54,7 @@ for round in $(seq 1 "$ROUNDS"); do
   }
   run_plain() {
     local t0 t1
+    psql -q "$BASE/$1" -c CHECKPOINT
     t0=$(now_ms)
     psql -q "$BASE/$1" -c "DELETE FROM messages WHERE created_at < now() - interval '30 days'"
     t1=$(now_ms)
@@ -61,4 +70,5 @@ print(f"round {rnd}: {rows} expired rows; chatdb {c} ms ({rows*1000//max(c,1)} r
       f"plain DELETE {p} ms ({rows*1000//max(p,1)} rows/s); ratio {p/max(c,1):.2f}x")
 PY
 done
-psql -q "$ADMIN" -c "DROP DATABASE IF EXISTS bench_cleanup_a" -c "DROP DATABASE IF EXISTS bench_cleanup_b"
+psql -q "$ADMIN" -c "DROP DATABASE IF EXISTS bench_cleanup_a" -c "DROP DATABASE IF EXISTS bench_cleanup_b" \
+  -c "DROP DATABASE IF EXISTS bench_cleanup_t"

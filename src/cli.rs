@@ -160,9 +160,10 @@ pub struct GlobalOpts {
 
     /// How long to wait for a lock. migrate waits this long for another migrate, then
     /// exits 3. cleanup and seed never wait for another run of themselves (they exit 3 at
-    /// once); seed waits this long for tables an application holds, and on SQLite every
-    /// statement (cleanup batches included) waits this long for another writer (busy
-    /// timeout). A PostgreSQL cleanup batch waits at most 5s for rows, whatever this says.
+    /// once); seed waits this long for tables an application holds; each cleanup batch waits
+    /// at most this long for rows or tables the application holds (PostgreSQL's
+    /// lock_timeout), and on SQLite every statement waits this long for another writer
+    /// (busy timeout).
     /// Falls back to CHATDB_LOCK_TIMEOUT, then `lock_timeout` in the config file, then 60s.
     #[arg(
         long,

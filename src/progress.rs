@@ -1,72 +1,75 @@
-//! A progress bar on stderr for long loads (`chatdb seed`), drawn only when stderr is a
-//! terminal, and [`Ticking`], a [`Sink`] that ticks it once per row on the way to the
-//! database's own sink.
+//! A progress bar on stderr for long runs (`chatdb seed`'s loads, `chatdb cleanup`'s
+//! batches), drawn by indicatif only when stderr is a terminal: rows done out of the
+//! total, the rate and the time left. [`Ticking`] is a [`Sink`] that ticks it once per row
+//! on the way to the database's own sink.
 
-use std::io::{IsTerminal, Write};
-use std::time::{Duration, Instant};
+use std::io::IsTerminal;
 
 use anyhow::Result;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 use crate::seed::Sink;
 
-/// A progress bar on stderr when stderr is a terminal; nothing otherwise.
+/// A progress bar on stderr when stderr is a terminal (and the caller wants one); nothing
+/// otherwise.
 pub struct Progress {
-    on: bool,
-    label: String,
-    total: u64,
+    bar: ProgressBar,
     done: u64,
-    started: Instant,
-    drawn: Instant,
-    shown: bool,
 }
 
 impl Progress {
+    /// A bar labelled `label` towards `total` rows, on stderr if it is a terminal.
     pub fn new(label: &str, total: u64) -> Progress {
-        let now = Instant::now();
-        Progress {
-            on: std::io::stderr().is_terminal(),
-            label: label.to_string(),
-            total,
-            done: 0,
-            started: now,
-            drawn: now,
-            shown: false,
-        }
+        Progress::unless(false, label, total)
     }
 
+    /// As [`Progress::new`], but nothing at all when `quiet`.
+    pub fn unless(quiet: bool, label: &str, total: u64) -> Progress {
+        let bar = if Progress::drawn(quiet) {
+            ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
+        } else {
+            ProgressBar::hidden()
+        };
+        let style =
+            ProgressStyle::with_template("{msg} [{wide_bar}] {pos}/{len} rows, {rate}, {eta} left")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .with_key("rate", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.0} rows/s", s.per_sec());
+                })
+                .progress_chars("#>-");
+        bar.set_style(style);
+        bar.set_message(label.to_string());
+        // Drawn at once: the bar says what runs before the first rows are done.
+        bar.tick();
+        Progress { bar, done: 0 }
+    }
+
+    /// Whether a bar would be drawn (stderr a terminal, not `quiet`): whether the total
+    /// is worth counting first.
+    pub fn drawn(quiet: bool) -> bool {
+        !quiet && std::io::stderr().is_terminal()
+    }
+
+    /// One more row (the bar is redrawn every 16,384 rows; indicatif limits the redraws).
     pub fn tick(&mut self) {
         self.done += 1;
-        if self.on && self.done & 0x3FFF == 0 && self.drawn.elapsed() >= Duration::from_millis(200)
-        {
-            self.drawn = Instant::now();
-            self.shown = true;
-            self.draw();
+        if self.done & 0x3FFF == 0 {
+            self.bar.set_position(self.done);
         }
     }
 
-    fn draw(&self) {
-        const WIDTH: u64 = 30;
-        let filled = (self.done.min(self.total) * WIDTH / self.total.max(1)) as usize;
-        let secs = self.started.elapsed().as_secs_f64().max(0.001);
-        let _ = write!(
-            std::io::stderr(),
-            "\r\x1b[2K{:<24} [{}{}] {:>3}% {}/{} rows, {:.0} rows/s",
-            self.label,
-            "#".repeat(filled),
-            "-".repeat(WIDTH as usize - filled),
-            self.done * 100 / self.total.max(1),
-            self.done,
-            self.total,
-            self.done as f64 / secs
-        );
+    /// `n` more rows; a total that turns out short grows to what was done.
+    pub fn add(&mut self, n: u64) {
+        self.done += n;
+        if self.bar.length().is_some_and(|l| self.done > l) {
+            self.bar.set_length(self.done);
+        }
+        self.bar.set_position(self.done);
     }
 
     /// Clears the bar (also on drop, so an error message starts on a clean line).
     pub fn finish(&mut self) {
-        if self.shown {
-            let _ = write!(std::io::stderr(), "\r\x1b[2K");
-        }
-        self.shown = false;
+        self.bar.finish_and_clear();
     }
 }
 

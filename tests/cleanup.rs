@@ -1,6 +1,7 @@
 //! `cleanup` in both dialects: exactly the expired rows go, cascades go with their parents,
 //! one run at a time, concurrent inserts survive, signals leave whole batches, and the
-//! read-only modes and bad input change nothing.
+//! read-only modes and bad input change nothing; batches follow --lock-timeout, and the
+//! progress bar shows only on a terminal.
 
 use std::path::Path;
 use std::process::Output;
@@ -1011,4 +1012,153 @@ fn sqlite_cleanup_never_deletes_fresh_rows_whose_time_is_a_number() {
         "the fresh rows stay"
     );
     assert_eq!(db.count("SELECT count(*) FROM messages"), 2);
+}
+
+/// An application transaction holds an expired row: each batch waits `--lock-timeout` for
+/// it (not a fixed time), is rolled back whole, and after its tries cleanup exits 3 (a
+/// lock), having deleted nothing.
+#[test]
+fn a_postgres_batch_waits_the_lock_timeout_for_rows_an_application_holds() {
+    let pg = pg_or_skip!("batch_lock_timeout");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = Db::Pg(&pg);
+    many_expired_messages(&db, dir.path(), 10);
+    let mut app = pg.client();
+    let mut tx = app.transaction().expect("begin");
+    tx.query(
+        "SELECT 1 FROM messages ORDER BY created_at LIMIT 1 FOR UPDATE",
+        &[],
+    )
+    .expect("hold an expired row");
+    let started = std::time::Instant::now();
+    let out = chatdb(dir.path())
+        .args(["-d", &pg.url, "-s", "assistant", "--lock-timeout", "200ms"])
+        .args(["cleanup", "--older-than", "30d"])
+        .output()
+        .expect("runs");
+    let took = started.elapsed();
+    tx.rollback().expect("release");
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("tries of --lock-timeout 200ms")
+            && stderr(&out).contains("expired rows of messages"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        db.count("SELECT count(*) FROM messages"),
+        10,
+        "the batch rolled back whole"
+    );
+    // Four tries of 200 ms and the pauses between them take about 4 s; a fixed 5 s per
+    // try would take over 20 s.
+    assert!(
+        took < std::time::Duration::from_secs(15),
+        "the batches did not follow --lock-timeout: {took:?}"
+    );
+}
+
+/// The progress bar: nothing on stderr when it is not a terminal; on a terminal (a pty
+/// from `script`) rows deleted out of the counted total, the rate and the time left; under
+/// --quiet nothing, terminal or not.
+#[test]
+fn cleanup_shows_progress_only_on_a_terminal_and_never_under_quiet() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (url, path) = sqlite_in(&dir, "progress.sqlite3");
+    let db = Db::Lite(&path);
+    let refill = || {
+        db.exec("DELETE FROM messages", 0);
+        db.exec(
+            "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 2000)
+             INSERT INTO messages (conversation_id, role, content, created_at)
+             SELECT 'f1000000-0000-4000-8000-000000000001', 'user', 'x', datetime('now', '-400 days', printf('-%d seconds', n)) FROM g",
+            0,
+        );
+    };
+    many_expired_messages(&db, dir.path(), 2000);
+    let out = cleanup(dir.path(), &db, "assistant", &["--older-than", "30d"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "", "no terminal, no progress");
+    assert!(stdout(&out).contains("cleanup on"), "{}", stdout(&out));
+    assert_eq!(db.count("SELECT count(*) FROM messages"), 0);
+
+    let bin = assert_cmd::cargo::cargo_bin("chatdb");
+    let on_a_terminal = |extra: &str| -> String {
+        let cmd = format!(
+            "'{}' -d '{url}' -s assistant cleanup --older-than 30d {extra}",
+            bin.display()
+        );
+        let out = std::process::Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("TERM", "xterm")
+            .env("NO_COLOR", "1")
+            .current_dir(dir.path())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("script(1) from util-linux runs the command on a pty");
+        assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+        stdout(&out)
+    };
+    refill();
+    let shown = on_a_terminal("");
+    assert_eq!(db.count("SELECT count(*) FROM messages"), 0);
+    assert!(
+        shown.contains("cleanup messages")
+            && shown.contains("/2000 rows")
+            && shown.contains("rows/s")
+            && shown.contains(" left"),
+        "a bar with rows out of the total, the rate and the time left: {shown:?}"
+    );
+    refill();
+    let quiet = on_a_terminal("--quiet");
+    assert_eq!(db.count("SELECT count(*) FROM messages"), 0);
+    assert!(
+        !quiet.contains("rows/s") && !quiet.contains("cleanup messages"),
+        "--quiet draws no bar: {quiet:?}"
+    );
+}
+
+/// PostgreSQL batches delete time ranges: 250 expired rows sharing one timestamp (more than
+/// a batch) and 50 older ones all go with batches of 100, and the fresh row stays.
+#[test]
+fn rows_sharing_one_time_past_a_batch_all_go_postgres() {
+    let pg = pg_or_skip!("cleanup_ties");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = Db::Pg(&pg);
+    many_expired_messages(&db, dir.path(), 50);
+    db.exec(
+        "INSERT INTO messages (conversation_id, role, content, created_at)
+         SELECT 'f1000000-0000-4000-8000-000000000001', 'user', 'x', {T} FROM generate_series(1, 250);
+         INSERT INTO messages (conversation_id, role, content) VALUES ('f1000000-0000-4000-8000-000000000001', 'user', 'fresh');",
+        40 * DAY,
+    );
+    assert_eq!(
+        db.count("SELECT count(DISTINCT created_at) FROM messages WHERE content = 'x' AND created_at > now() - interval '41 days'"),
+        1,
+        "the 250 rows share one time"
+    );
+    let out = cleanup(
+        dir.path(),
+        &db,
+        "assistant",
+        &[
+            "--older-than",
+            "30d",
+            "--batch-size",
+            "100",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["policies"][0]["rows"], 300, "{v}");
+    assert_eq!(v["policies"][0]["remaining_rows"], 0, "{v}");
+    assert_eq!(
+        db.count("SELECT count(*) FROM messages"),
+        1,
+        "the fresh row stays"
+    );
 }

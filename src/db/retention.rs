@@ -117,6 +117,12 @@ pub trait Retention {
         limit: u64,
         timeouts: Timeouts,
     ) -> Result<Batch>;
+    /// Makes every committed batch durable (PostgreSQL commits batches without waiting
+    /// for the disk flush; one synchronous commit here flushes them all). Called before a
+    /// run reports.
+    fn settle(&mut self) -> Result<()> {
+        Ok(())
+    }
     /// How long one batch may hold its locks, where that matters more than rows per batch
     /// (SQLite: one writer, so the application's writes wait out every batch); batches are
     /// then sized by time ([`crate::retention::fit_to_budget`]). `None`: by rows only.

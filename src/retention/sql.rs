@@ -51,36 +51,98 @@ impl Job {
     /// Parameters, the same in both dialects: 1 the cutoff (text; PostgreSQL casts it to
     /// `timestamptz`), 2 the batch limit, and with `keyset` 3 the lower bound (text, inclusive:
     /// the newest time the previous batch deleted). The rows go oldest first, by the time
-    /// column, so the index leading with it drives the batch. PostgreSQL returns one row
-    /// (rows deleted, newest time deleted as text); SQLite returns each deleted row's time.
+    /// column, so the index leading with it drives the batch. PostgreSQL deletes a time
+    /// range: every expired row older than the `limit`-th oldest one from the lower bound
+    /// (found by an index-only scan), so each row is visited once, as one plain DELETE
+    /// visits it (a ctid list visits each row twice: 0.7x a plain DELETE against 1.15x,
+    /// BENCHMARKS.md); it returns one row (rows deleted, newest time deleted as text, 1 when
+    /// expired rows lie past the range). Ties at the range's end can leave a range empty
+    /// while rows remain; [`Job::batch_delete_ties_inline`] is that batch. SQLite returns each
+    /// deleted row's time.
     /// SQLite runs only the keyset form, its first batch from the text floor
     /// `1970-01-01 00:00:00`: a number (epoch, julianday) sorts before every text, so the
     /// lower bound keeps numeric times out of every batch.
     pub fn batch_delete_sql(&self, dialect: Dialect, keyset: bool) -> String {
+        let (cutoff, limit, from) = match dialect {
+            Dialect::Postgres => ("$1", "$2", "$3"),
+            Dialect::Sqlite => ("?1", "?2", "?3"),
+        };
+        self.batch_delete(dialect, cutoff, limit, keyset.then_some(from))
+    }
+
+    /// The PostgreSQL batch DELETE of [`Job::batch_delete_sql`] with its values written in
+    /// as literals, for the simple query protocol: one message that sets the batch's
+    /// timeouts and deletes, one round trip (see `db/postgres/retention.rs`).
+    pub fn batch_delete_inline(&self, cutoff: &str, limit: u64, from: Option<&str>) -> String {
+        let from = from.map(text_literal);
+        self.batch_delete(
+            Dialect::Postgres,
+            &text_literal(cutoff),
+            &limit.to_string(),
+            from.as_deref(),
+        )
+    }
+
+    /// The PostgreSQL batch for when the time range is empty because at least `limit` rows
+    /// share its lower bound: at most `limit` of the oldest expired rows by ctid (so ties are
+    /// deleted `limit` at a time). Same result row as [`Job::batch_delete_inline`].
+    pub fn batch_delete_ties_inline(&self, cutoff: &str, limit: u64, from: Option<&str>) -> String {
+        let table = quote_ident(&self.table);
+        let tc = quote_ident(&self.time_column);
+        let pred = self.pg_pred(&text_literal(cutoff), from.map(text_literal).as_deref());
+        format!(
+            "WITH d AS (DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM {table} WHERE {pred} ORDER BY {tc} LIMIT {limit})) RETURNING {tc})\n\
+             SELECT count(*)::int8, max({tc})::text, (count(*) >= {limit})::int4::int8 FROM d"
+        )
+    }
+
+    /// The expired predicate on PostgreSQL, with the keyset's lower bound if given.
+    fn pg_pred(&self, cutoff: &str, from: Option<&str>) -> String {
+        let tc = quote_ident(&self.time_column);
+        let mut pred = self.expired_sql(None, &format!("({cutoff}::text)::timestamptz"), false);
+        if let Some(f) = from {
+            pred.push_str(&format!(" AND {tc} >= ({f}::text)::timestamptz"));
+        }
+        pred
+    }
+
+    /// The batch DELETE with `cutoff`, `limit` and (keyset) `from` as given: placeholders
+    /// or literals.
+    fn batch_delete(
+        &self,
+        dialect: Dialect,
+        cutoff: &str,
+        limit: &str,
+        from: Option<&str>,
+    ) -> String {
         let table = quote_ident(&self.table);
         let tc = quote_ident(&self.time_column);
         match dialect {
             Dialect::Postgres => {
-                let mut pred = self.expired_sql(None, "($1::text)::timestamptz", false);
-                if keyset {
-                    pred.push_str(&format!(" AND {tc} >= ($3::text)::timestamptz"));
-                }
+                let pred = self.pg_pred(cutoff, from);
                 format!(
-                    "WITH d AS (DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM {table} WHERE {pred} ORDER BY {tc} LIMIT $2)) RETURNING {tc})\n\
-                     SELECT count(*)::int8, max({tc})::text FROM d"
+                    "WITH u AS (SELECT {tc} AS upper FROM {table} WHERE {pred} ORDER BY {tc} OFFSET {limit} LIMIT 1),\n\
+                     d AS (DELETE FROM {table} WHERE {pred} AND {tc} < coalesce((SELECT upper FROM u), 'infinity') RETURNING {tc})\n\
+                     SELECT count(*)::int8, max({tc})::text, (SELECT count(*) FROM u)::int8 FROM d"
                 )
             }
             Dialect::Sqlite => {
-                let mut pred = self.expired_sql(None, "?1", false);
-                if keyset {
-                    pred.push_str(&format!(" AND {tc} >= ?3"));
+                let mut pred = self.expired_sql(None, cutoff, false);
+                if let Some(f) = from {
+                    pred.push_str(&format!(" AND {tc} >= {f}"));
                 }
                 format!(
-                    "DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE {pred} ORDER BY {tc} LIMIT ?2) RETURNING {tc}"
+                    "DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE {pred} ORDER BY {tc} LIMIT {limit}) RETURNING {tc}"
                 )
             }
         }
     }
+}
+
+/// `s` as a PostgreSQL string literal that reads the same whatever
+/// `standard_conforming_strings` says (an `E''` string, quotes and backslashes doubled).
+pub fn text_literal(s: &str) -> String {
+    format!("E'{}'", s.replace('\\', "\\\\").replace('\'', "''"))
 }
 
 /// What one batch did.
@@ -93,6 +155,9 @@ pub struct Batch {
     pub last: Option<String>,
     /// How long the batch's transaction held its locks (begin to commit).
     pub held: Duration,
+    /// Whether expired rows were seen past this batch (PostgreSQL: past its time range;
+    /// SQLite: a full batch). `false`: the keyset reached the cutoff, time to count.
+    pub more: bool,
 }
 
 /// A foreign key whose parent deletions cascade to its child.
@@ -227,11 +292,16 @@ mod tests {
         let j = job(Some("ended_at IS NOT NULL"));
         assert_eq!(
             j.batch_delete_sql(Dialect::Postgres, true),
-            "WITH d AS (DELETE FROM \"sessions\" WHERE ctid = ANY(ARRAY(SELECT ctid FROM \"sessions\" \
+            "WITH u AS (SELECT \"ended_at\" AS upper FROM \"sessions\" \
              WHERE \"ended_at\" < ($1::text)::timestamptz AND (ended_at IS NOT NULL) \
-             AND \"ended_at\" >= ($3::text)::timestamptz ORDER BY \"ended_at\" LIMIT $2)) RETURNING \"ended_at\")\n\
-             SELECT count(*)::int8, max(\"ended_at\")::text FROM d"
+             AND \"ended_at\" >= ($3::text)::timestamptz ORDER BY \"ended_at\" OFFSET $2 LIMIT 1),\n\
+             d AS (DELETE FROM \"sessions\" WHERE \"ended_at\" < ($1::text)::timestamptz AND (ended_at IS NOT NULL) \
+             AND \"ended_at\" >= ($3::text)::timestamptz AND \"ended_at\" < coalesce((SELECT upper FROM u), 'infinity') RETURNING \"ended_at\")\n\
+             SELECT count(*)::int8, max(\"ended_at\")::text, (SELECT count(*) FROM u)::int8 FROM d"
         );
+        assert!(j
+            .batch_delete_ties_inline("2026-01-01 00:00:00+00", 7, None)
+            .contains("WHERE ctid = ANY(ARRAY(SELECT ctid FROM \"sessions\" WHERE \"ended_at\" < (E'2026-01-01 00:00:00+00'::text)::timestamptz AND (ended_at IS NOT NULL) ORDER BY \"ended_at\" LIMIT 7))"));
         assert_eq!(
             job(None).batch_delete_sql(Dialect::Sqlite, false),
             "DELETE FROM \"sessions\" WHERE rowid IN (SELECT rowid FROM \"sessions\" \
@@ -241,6 +311,14 @@ mod tests {
         assert!(j
             .batch_delete_sql(Dialect::Sqlite, true)
             .contains("\"ended_at\" >= ?3"));
+        // The inline form is the same statement with the values written in.
+        assert_eq!(
+            j.batch_delete_inline("2026-01-01 00:00:00+00", 500, Some("it's\\")),
+            j.batch_delete_sql(Dialect::Postgres, true)
+                .replace("$1", "E'2026-01-01 00:00:00+00'")
+                .replace("$2", "500")
+                .replace("$3", "E'it''s\\\\'")
+        );
     }
 
     #[test]

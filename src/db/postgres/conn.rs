@@ -36,7 +36,8 @@ impl PgConn {
     }
 }
 
-fn ms(d: Duration) -> u128 {
+/// A duration in whole milliseconds for a `SET` of a timeout, at least 1 (0 would mean none).
+pub(super) fn ms(d: Duration) -> u128 {
     d.as_millis().max(1)
 }
 

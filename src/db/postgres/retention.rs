@@ -1,15 +1,20 @@
 //! Cleanup on PostgreSQL: a session-level advisory lock, UTC sessions, the batch DELETE
 //! through a ctid list in its own short transaction with `lock_timeout` and
-//! `statement_timeout`, and cascaded rows counted from this backend's statistics.
+//! `statement_timeout`, sent as one message (one round trip per batch), and cascaded rows
+//! counted from this backend's statistics.
 
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 
-use super::{conn::begin, quote_ident, PgConn};
+use postgres::{SimpleQueryMessage, SimpleQueryRow};
+
+use super::conn::ms;
+use super::{quote_ident, PgConn};
 use crate::catalog::Dialect;
 use crate::db::retention::{cleanup_busy, count, CleanupLock, Retention};
-use crate::db::{SqlResult, TxKind, TxOpts};
+use crate::db::SqlResult;
+use crate::retention::sql::text_literal;
 use crate::retention::{Batch, Cascade, Job, Timeouts};
 
 impl Retention for PgConn {
@@ -121,40 +126,27 @@ impl Retention for PgConn {
         limit: u64,
         timeouts: Timeouts,
     ) -> Result<Batch> {
-        let namespace = self.namespace.clone();
         let started = std::time::Instant::now();
-        let mut tx = begin(
-            &mut self.client,
-            &TxOpts {
-                lock_timeout: Some(timeouts.lock),
-                statement_timeout: Some(timeouts.statement),
-                ..TxOpts::new(TxKind::Batch, &namespace)
-            },
-        )?;
-        let sql = job.batch_delete_sql(Dialect::Postgres, from.is_some());
-        // This backend's not-yet-flushed delete counters of the child tables, before
-        // and after: the difference is what the cascade deleted in this transaction.
-        let children: Vec<String> = job.cascade_tables.iter().map(|t| quote_ident(t)).collect();
-        let cascaded_before = deletes_so_far(&mut tx, &children)?;
-        let lim = limit as i64;
-        let from_s = from.unwrap_or("");
-        let row = if from.is_some() {
-            tx.query_one(sql.as_str(), &[&cutoff, &lim, &from_s])
-        } else {
-            tx.query_one(sql.as_str(), &[&cutoff, &lim])
+        let range = job.batch_delete_inline(cutoff, limit, from);
+        let mut batch = self.batch(job, &batch_message(job, &range, timeouts))?;
+        if batch.deleted == 0 && batch.more {
+            // At least `limit` rows share the lower bound: the range before the next time
+            // is empty. Those rows go `limit` at a time, by ctid.
+            let ties = job.batch_delete_ties_inline(cutoff, limit, from);
+            batch = self.batch(job, &batch_message(job, &ties, timeouts))?;
         }
-        .sql()
-        .with_context(|| format!("deleting a batch from {}", job.table))?;
-        let deleted: i64 = row.get(0);
-        let last: Option<String> = row.get(1);
-        let cascaded = deletes_so_far(&mut tx, &children)? - cascaded_before;
-        tx.commit().sql().context("committing the batch")?;
-        Ok(Batch {
-            deleted: count(deleted),
-            cascaded: count(cascaded),
-            last,
-            held: started.elapsed(),
-        })
+        batch.held = started.elapsed();
+        Ok(batch)
+    }
+
+    fn settle(&mut self) -> Result<()> {
+        // A transaction with a transaction id commits with the session's own
+        // synchronous_commit, which flushes the WAL up to it: every batch before it too.
+        self.client
+            .batch_execute("SELECT pg_current_xact_id()")
+            .sql()
+            .context("flushing the committed batches to disk")?;
+        Ok(())
     }
 
     fn vacuum(&mut self, tables: &[String]) -> Result<Vec<String>> {
@@ -173,18 +165,75 @@ impl Retention for PgConn {
     }
 }
 
-/// Rows deleted from `tables` by this backend and not yet flushed to the statistics
-/// collector (PostgreSQL flushes only between transactions, so a difference taken inside
-/// one transaction is exact).
-fn deletes_so_far(tx: &mut postgres::Transaction<'_>, tables: &[String]) -> Result<i64> {
-    if tables.is_empty() {
-        return Ok(0);
+impl PgConn {
+    /// Runs one batch message and reads its result rows: [children's deletes before,] the
+    /// batch (count, newest time, more)[, after].
+    fn batch(&mut self, job: &Job, sql: &str) -> Result<Batch> {
+        let rows: Vec<SimpleQueryRow> = self
+            .client
+            .simple_query(sql)
+            .sql()
+            .with_context(|| format!("deleting a batch from {}", job.table))?
+            .into_iter()
+            .filter_map(|m| match m {
+                SimpleQueryMessage::Row(r) => Some(r),
+                _ => None,
+            })
+            .collect();
+        let number = |r: Option<&SimpleQueryRow>, i: usize| -> i64 {
+            r.and_then(|r| r.get(i))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        let (batch, cascaded) = if job.cascade_tables.is_empty() {
+            (rows.first(), 0)
+        } else {
+            (
+                rows.get(1),
+                number(rows.get(2), 0) - number(rows.first(), 0),
+            )
+        };
+        Ok(Batch {
+            deleted: count(number(batch, 0)),
+            cascaded: count(cascaded),
+            last: batch.and_then(|r| r.get(1)).map(str::to_string),
+            held: Duration::ZERO,
+            more: number(batch, 2) > 0,
+        })
     }
-    Ok(tx
-        .query_one(
-            "SELECT coalesce(sum(pg_stat_get_xact_tuples_deleted(to_regclass(t))), 0)::int8 FROM unnest($1::text[]) t",
-            &[&tables],
+}
+
+/// One batch as one simple-query message, so one round trip: the server runs it as one
+/// implicit transaction (committed at its end, rolled back whole on an error), the
+/// `SET LOCAL`s bounding the DELETE after them. With cascades the children's delete
+/// counters are read before and after the DELETE: this backend's not-yet-flushed counters
+/// (PostgreSQL flushes only between transactions, so the difference taken inside one is
+/// what the cascade deleted). The batch commits with `synchronous_commit = off` (no wait
+/// for the disk flush, which dominates a small transaction); a policy ends with one
+/// synchronous commit ([`Retention::settle`]) that makes every batch before it durable.
+fn batch_message(job: &Job, delete: &str, timeouts: Timeouts) -> String {
+    let mut sql = format!(
+        "SET LOCAL lock_timeout = '{}ms'; SET LOCAL statement_timeout = '{}ms'; SET LOCAL synchronous_commit = off;\n",
+        ms(timeouts.lock),
+        ms(timeouts.statement)
+    );
+    let children = (!job.cascade_tables.is_empty()).then(|| {
+        let names: Vec<String> = job
+            .cascade_tables
+            .iter()
+            .map(|t| text_literal(&quote_ident(t)))
+            .collect();
+        format!(
+            "SELECT coalesce(sum(pg_stat_get_xact_tuples_deleted(to_regclass(t))), 0)::int8 FROM unnest(ARRAY[{}]::text[]) t",
+            names.join(", ")
         )
-        .sql()?
-        .get(0))
+    });
+    if let Some(c) = &children {
+        sql.push_str(&format!("{c};\n"));
+    }
+    sql.push_str(delete);
+    if let Some(c) = &children {
+        sql.push_str(&format!(";\n{c}"));
+    }
+    sql
 }

@@ -1,7 +1,9 @@
 //! Cleanup on SQLite: an OS lock on `<database>-chatdb-cleanup.lock` (SQLite has no
 //! advisory locks), the batch DELETE through a rowid list in its own `BEGIN IMMEDIATE`
-//! transaction followed by a pause as long as the batch (so the application's writers get
-//! the lock between batches), batches sized by time (`batch_budget`: 60 ms of lock), cascaded rows counted from `total_changes`, and a WAL
+//! transaction followed by a pause as long as a waiting writer's busy handler needs to try
+//! again ([`pause_after`]: so the application's writers get the lock between batches),
+//! batches sized by time (`batch_budget`: 100 ms of lock), cascaded rows counted from
+//! `total_changes`, and a WAL
 //! checkpoint and incremental vacuum where those are enabled. Times compare as text: a
 //! policy whose column holds numbers (epoch, julianday) is refused ([`Retention::refuse_odd_times`]).
 
@@ -18,13 +20,27 @@ use crate::db::{quote_ident, TxKind, TxOpts};
 use crate::retention::sql::sqlite_odd_times_sql;
 use crate::retention::{Batch, Cascade, Job, Timeouts};
 
-/// The longest pause between two batches.
-const MAX_PAUSE: Duration = Duration::from_millis(250);
-/// How long one batch may hold the write lock: an application write that arrives just as a
-/// batch starts waits this long plus its busy handler's sleep (up to 100 ms per try), which
-/// keeps it under 250 ms. Batches aim at 80% of it (`fit_to_budget`); measured in
-/// BENCHMARKS.md (`benches/cleanup_sqlite_writers.sh`).
-const BATCH_BUDGET: Duration = Duration::from_millis(60);
+/// How long one batch may hold the write lock. Batches aim at 80% of it
+/// (`fit_to_budget`); an application write that arrives just as a batch starts waits it
+/// out plus at most one pause ([`pause_after`]), which keeps it well under 250 ms. Measured
+/// in BENCHMARKS.md (`benches/cleanup_sqlite_writers.sh`, `benches/cleanup_sqlite.sh`).
+const BATCH_BUDGET: Duration = Duration::from_millis(100);
+
+/// How long cleanup stays off the write lock after a batch that held it for `held`: long
+/// enough that a writer waiting since the batch began tries again inside the pause, and no
+/// longer (every millisecond off the lock is throughput lost). A writer waiting in SQLite's
+/// busy handler (`sqlite3_busy_timeout`, what applications set) tries at 0, 1, 3, 8, 18, 33,
+/// 53, 78, 103, 128, 178, 228 ms and then every 100 ms: the gap between its tries is at most
+/// 25 ms until 128 ms, 50 ms until 228 ms, then 100 ms. The pause is that gap at `held`,
+/// plus 5 ms for the writer's own sleeps running late.
+pub(crate) fn pause_after(held: Duration) -> Duration {
+    let gap = match held.as_millis() {
+        0..=103 => 25,
+        104..=178 => 50,
+        _ => 100,
+    };
+    Duration::from_millis(gap + 5)
+}
 
 impl Retention for SqliteConn {
     fn cleanup_session(&mut self) -> Result<()> {
@@ -206,14 +222,15 @@ impl Retention for SqliteConn {
         tx.commit()?;
         let held = started.elapsed();
         // SQLite has one writer, and a writer waiting in its busy handler sleeps between
-        // tries: stay off the lock as long as the batch held it (at most 250 ms), so that
-        // the application's writes get their turn instead of waiting out the whole run.
-        std::thread::sleep(held.min(MAX_PAUSE));
+        // tries: stay off the lock until it has tried again, so that the application's
+        // writes get their turn instead of waiting out the whole run.
+        std::thread::sleep(pause_after(held));
         Ok(Batch {
             deleted,
             cascaded,
             last,
             held,
+            more: deleted >= limit,
         })
     }
 
@@ -243,5 +260,30 @@ impl Retention for SqliteConn {
 
     fn batch_budget(&self) -> Option<Duration> {
         Some(BATCH_BUDGET)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pause_after_a_batch_covers_a_waiting_writers_next_try() {
+        // The busy handler's tries, from a writer's first attempt (sqlite3.c, sqliteDefaultBusyCallback).
+        let mut tries = vec![0u64, 1, 3, 8, 18, 33, 53, 78, 103, 128, 178, 228];
+        while tries.last() < Some(&2000) {
+            tries.push(tries.last().copied().unwrap_or(0) + 100);
+        }
+        // A writer that arrived `since` ms before the batch ended (at most the batch's
+        // length) tries inside the pause that follows, whenever it arrived.
+        for held in [0u64, 10, 48, 80, 103, 104, 150, 178, 179, 400, 1500] {
+            let pause = pause_after(Duration::from_millis(held)).as_millis() as u64;
+            for since in 0..=held {
+                assert!(
+                    tries.iter().any(|&t| t >= since && t + 5 <= since + pause),
+                    "held {held} ms, pause {pause} ms: a writer waiting {since} ms misses it"
+                );
+            }
+        }
     }
 }
