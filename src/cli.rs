@@ -162,6 +162,8 @@ pub struct GlobalOpts {
     /// once); seed waits this long for tables an application holds, and on SQLite every
     /// statement (cleanup batches included) waits this long for another writer (busy
     /// timeout). A PostgreSQL cleanup batch waits at most 5s for rows, whatever this says.
+    /// status and migrate read the history, and check and validate apply their scratch
+    /// schema, waiting at most this long for a table lock another session holds.
     /// Falls back to CHATDB_LOCK_TIMEOUT, then `lock_timeout` in the config file, then 60s.
     #[arg(
         long,
@@ -495,6 +497,9 @@ pub struct NewArgs {
     /// SQLite half, for a change SQLite's ALTER TABLE cannot make in place.
     #[arg(long, value_name = "TABLE")]
     pub sqlite_rebuild: Option<String>,
+    /// Print nothing on success (for scripts). Errors still go to stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -575,6 +580,10 @@ pub struct AdoptArgs {
     /// otherwise).
     #[arg(long)]
     pub drop_alembic_version: bool,
+
+    /// Print nothing when adopted (exit 0). Differences (exit 1) and errors still print.
+    #[arg(short, long, conflicts_with = "dry_run")]
+    pub quiet: bool,
 
     #[command(flatten)]
     pub output: FormatOpt,
@@ -677,6 +686,11 @@ pub struct ValidateArgs {
     #[arg(long)]
     pub update_lock: bool,
 
+    /// Print nothing when validate passes (exit 0), e.g. after --update-lock. A report with
+    /// findings (exit 1) and errors still print.
+    #[arg(short, long)]
+    pub quiet: bool,
+
     #[command(flatten)]
     pub output: FindingsFormatOpt,
 }
@@ -750,6 +764,11 @@ pub struct CheckArgs {
     /// the others in a transactional one after it, each with its twin for the other dialect.
     #[arg(long, value_name = "NAME")]
     pub write_migration: Option<String>,
+
+    /// Print nothing when check passes (exit 0), the files --write-migration wrote
+    /// included. A report with findings (exit 1) and errors still print.
+    #[arg(short, long)]
+    pub quiet: bool,
 
     #[command(flatten)]
     pub output: FindingsFormatOpt,

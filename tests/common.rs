@@ -21,7 +21,7 @@ pub fn chatdb(dir: &Path) -> Command {
 }
 
 /// The environment every chatdb a test runs gets: none of the developer's own settings.
-fn clean_env(cmd: &mut std::process::Command) {
+pub fn clean_env(cmd: &mut std::process::Command) {
     for (key, _) in std::env::vars_os() {
         if key.to_string_lossy().starts_with("CHATDB_") {
             cmd.env_remove(key);

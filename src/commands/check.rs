@@ -146,7 +146,12 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
 
     if let Some(name) = &args.write_migration {
         let fixes: Vec<&str> = findings.iter().filter_map(|f| f.fix.as_deref()).collect();
-        // On stderr: stdout is the report (JSON under --format json).
+        // On stderr: stdout is the report (JSON under --format json); nothing under --quiet.
+        let mut told: Box<dyn Write> = if args.quiet {
+            Box::new(std::io::sink())
+        } else {
+            Box::new(std::io::stderr())
+        };
         super::new::write_fixes(
             settings.schema_dir.as_deref(),
             &sel.schema.name,
@@ -154,7 +159,7 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
             dialect,
             sel.target.namespace(namespace),
             &fixes,
-            &mut std::io::stderr(),
+            &mut told,
         )?;
     }
 
