@@ -342,8 +342,9 @@ const EXAMPLES_VALIDATE: &str = "\
 Examples:
   chatdb validate --all
   chatdb --schema-dir . validate --all --strict --format github
-  chatdb -d postgres://postgres@127.0.0.1/postgres validate -s chat   # also a scratch PostgreSQL apply";
-const EXAMPLES_NEW: &str = "\\
+  chatdb -d postgres://postgres@127.0.0.1/postgres validate -s chat   # also a scratch PostgreSQL apply
+  chatdb --schema-dir . -s chat validate --update-lock --quiet   # after writing a migration";
+const EXAMPLES_NEW: &str = "\
 Examples:
   chatdb --schema-dir . -s chat new add_message_reactions
   chatdb --schema-dir . -s chat new index_reactions_by_user --no-transaction

@@ -68,6 +68,22 @@ pub fn spawn_chatdb(dir: &Path, args: &[&str]) -> std::process::Child {
         .expect("spawn chatdb")
 }
 
+/// Waits up to `limit` for `child`; kills it and fails if it is still running.
+pub fn wait_for(
+    mut child: std::process::Child,
+    limit: std::time::Duration,
+) -> std::process::Output {
+    let started = std::time::Instant::now();
+    while child.try_wait().expect("try_wait").is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            panic!("still running after {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
+
 /// A fresh PostgreSQL database for one test, dropped when the value is dropped.
 pub struct PgDb {
     pub name: String,
