@@ -5,8 +5,8 @@
 //! The conventions a README example follows (so a new example just works):
 //! - `$ command` lines run in `bash` in one temp directory shared by the whole README (it holds
 //!   a copy of the checkout's `sql/` and `schemas/`, for `--schema-dir .`), with the built
-//!   `chatdb` first on the PATH and none of the developer's `CHATDB_*`, `DATABASE_URL` or `PG*`
-//!   variables. A line ending in `\` continues on the next; a heredoc (`<<'EOF'`) runs to its
+//!   `chatdb` first on the PATH, the sandbox as HOME, and none of the developer's `CHATDB_*`,
+//!   `DATABASE_URL` or `PG*` variables. A line ending in `\` continues on the next; a heredoc (`<<'EOF'`) runs to its
 //!   end marker. stdout and stderr are read together, as a terminal shows them.
 //! - The lines after a command, up to the next `$` line, are its output; blank lines at the end
 //!   do not count.
@@ -234,6 +234,8 @@ impl Session {
             .arg("-c")
             .arg(script)
             .current_dir(self.dir.path())
+            // The sandbox is HOME too: no developer's ~/.pgpass, ~/.psqlrc or ~/.sqliterc.
+            .env("HOME", self.dir.path())
             .env("PATH", &self.path)
             .output()
             .expect("run bash");
