@@ -1,9 +1,10 @@
-//! The README cannot drift: every ```console block in README.md runs, top to bottom in one
-//! sandbox, as a reader would type it, and each command's output must be the one the README
-//! shows.
+//! The README cannot drift: every ```console block in README.md runs, as a reader would type
+//! it, and each command's output must be the one the README shows.
 //!
 //! The conventions a README example follows (so a new example just works):
-//! - `$ command` lines run in `bash` in one temp directory shared by the whole README (it holds
+//! - Each `## ` chapter is one shell session, run top to bottom; the chapters run side by side,
+//!   so a chapter's examples build on each other, never on another chapter's.
+//! - `$ command` lines run in `bash` in one temp directory shared by the chapter (it holds
 //!   a copy of the checkout's `sql/` and `schemas/`, for `--schema-dir .`), with the built
 //!   `chatdb` first on the PATH, the sandbox as HOME, and none of the developer's `CHATDB_*`,
 //!   `DATABASE_URL` or `PG*` variables. A line ending in `\` continues on the next; a heredoc (`<<'EOF'`) runs to its
@@ -44,6 +45,8 @@ use crate::common::{clean_env, pg_admin_url, with_database};
 struct Step {
     /// 1-based line of the `$` in README.md.
     line: usize,
+    /// The `## ` chapter it is in (0 before the first): each chapter is a session of its own.
+    chapter: usize,
     command: String,
     expected: Vec<String>,
     /// The 0-based README lines the expected output occupies (for blessing).
@@ -54,9 +57,16 @@ struct Step {
 fn parse(readme: &str) -> Vec<Step> {
     let lines: Vec<&str> = readme.lines().collect();
     let mut steps = Vec::new();
+    let mut chapter = 0;
+    let mut fenced = false;
     let mut i = 0;
     while i < lines.len() {
         if lines[i].trim_end() != "```console" {
+            if lines[i].trim_start().starts_with("```") {
+                fenced = !fenced;
+            } else if !fenced && lines[i].starts_with("## ") {
+                chapter += 1;
+            }
             i += 1;
             continue;
         }
@@ -88,6 +98,7 @@ fn parse(readme: &str) -> Vec<Step> {
                 }
                 current = Some(Step {
                     line: start + 1,
+                    chapter,
                     command,
                     expected: Vec::new(),
                     out_lines: i + 1..i + 1,
@@ -132,13 +143,12 @@ static README_URL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"postgres://postgres@127\.0\.0\.1(:5432)?/([A-Za-z_][A-Za-z0-9_]*)").unwrap()
 });
 
-/// The prefix of every database the runner creates (the pid keeps parallel runs apart).
-fn db_prefix() -> String {
-    format!("chatdb_rd_{}_", std::process::id())
-}
-
-/// The shell session the README runs in: its directory, its databases, the last status.
+/// The shell session a chapter of the README runs in: its directory, its databases, the last
+/// status.
 struct Session {
+    /// Every database the session creates starts with it (the pid keeps parallel runs apart,
+    /// the chapter the sessions of one run).
+    prefix: String,
     dir: tempfile::TempDir,
     path: String,
     admin_url: String,
@@ -147,7 +157,7 @@ struct Session {
 }
 
 impl Session {
-    fn new(admin_url: String) -> Session {
+    fn new(admin_url: String, chapter: usize) -> Session {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         for sub in ["sql", "schemas"] {
@@ -164,6 +174,7 @@ impl Session {
             None => bin_dir.into_os_string(),
         };
         Session {
+            prefix: format!("chatdb_rd_{}_{chapter}_", std::process::id()),
             dir,
             path: path.to_string_lossy().into_owned(),
             admin_url,
@@ -173,7 +184,7 @@ impl Session {
     }
 
     fn database(&self, name: &str) -> String {
-        format!("{}{name}", db_prefix())
+        format!("{}{name}", self.prefix)
     }
 
     fn admin(&self) -> postgres::Client {
@@ -246,7 +257,7 @@ impl Session {
     /// The actual output as the README would show it: the session's databases under the
     /// README's names, the sandbox as `.`.
     fn as_readme(&self, out: &str, step: &Step) -> String {
-        let prefix = regex::escape(&db_prefix());
+        let prefix = regex::escape(&self.prefix);
         // The form the step's own command wrote each database in (port or not).
         let mut written: BTreeMap<String, String> = BTreeMap::new();
         for c in README_URL.captures_iter(&step.command) {
@@ -256,7 +267,7 @@ impl Session {
             .expect("regex");
         let out = url.replace_all(out, |c: &Captures| {
             let name = &c[1];
-            if !c[0].contains(&db_prefix()) && name != "postgres" {
+            if !c[0].contains(&self.prefix) && name != "postgres" {
                 return c[0].to_string();
             }
             written
@@ -409,9 +420,48 @@ fn every_readme_console_example_prints_what_the_readme_shows() {
         steps.len()
     );
     let bless = std::env::var("CHATDB_README_BLESS").as_deref() == Ok("1");
-    let mut session = Session::new(admin_url);
+    let mut chapters: BTreeMap<usize, Vec<&Step>> = BTreeMap::new();
+    for step in &steps {
+        chapters.entry(step.chapter).or_default().push(step);
+    }
+    // The chapters are independent sessions: run side by side.
+    let results: Vec<Ran> = std::thread::scope(|scope| {
+        let runs: Vec<_> = chapters
+            .iter()
+            .map(|(chapter, steps)| {
+                let admin_url = admin_url.clone();
+                scope.spawn(move || run_chapter(admin_url, *chapter, steps, bless))
+            })
+            .collect();
+        runs.into_iter()
+            .map(|r| r.join().expect("a chapter's session panicked"))
+            .collect()
+    });
+    if bless {
+        write_back(
+            &readme,
+            results.into_iter().flat_map(|r| r.blessed).collect(),
+        );
+        return;
+    }
+    let failures: String = results.into_iter().map(|r| r.failures).collect();
+    assert!(
+        failures.is_empty(),
+        "README examples drifted from the code (CHATDB_README_BLESS=1 rewrites them; review the diff):\n{failures}"
+    );
+}
+
+/// What a chapter's session found: its failures, and (blessing) each step's actual output.
+struct Ran {
+    failures: String,
+    blessed: Vec<(std::ops::Range<usize>, Vec<String>)>,
+}
+
+/// Runs one chapter's steps in a session of its own.
+fn run_chapter(admin_url: String, chapter: usize, steps: &[&Step], bless: bool) -> Ran {
+    let mut session = Session::new(admin_url, chapter);
     let mut failures = String::new();
-    let mut blessed: Vec<(std::ops::Range<usize>, Vec<String>)> = Vec::new();
+    let mut blessed = Vec::new();
     for (n, step) in steps.iter().enumerate() {
         let checks_status = step.command.trim() == "echo $?";
         if session.last_status != 0 && !checks_status {
@@ -447,8 +497,7 @@ fn every_readme_console_example_prints_what_the_readme_shows() {
                 actual.trim_end()
             );
         }
-        let last = n + 1 == steps.len();
-        if last && status != 0 {
+        if n + 1 == steps.len() && status != 0 {
             let _ = writeln!(
                 failures,
                 "README.md:{}: exited {status}: show it with `$ echo $?`, or fix the example",
@@ -456,14 +505,7 @@ fn every_readme_console_example_prints_what_the_readme_shows() {
             );
         }
     }
-    if bless {
-        write_back(&readme, blessed);
-        return;
-    }
-    assert!(
-        failures.is_empty(),
-        "README examples drifted from the code (CHATDB_README_BLESS=1 rewrites them; review the diff):\n{failures}"
-    );
+    Ran { failures, blessed }
 }
 
 /// Replaces each step's output in README.md with what it printed.
