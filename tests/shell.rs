@@ -357,7 +357,9 @@ fn quiet_prints_nothing_on_success_and_the_report_on_findings_for_every_command_
     for dialect in ["postgres", "sqlite"] {
         let path = root.join(format!("sql/{dialect}/demo/V1__create_a.sql"));
         let mut sql = std::fs::read_to_string(&path).expect("new wrote the file");
-        sql.push_str("CREATE TABLE a (id INTEGER PRIMARY KEY, b INTEGER);\n");
+        sql.push_str(
+            "CREATE TABLE a (id INTEGER PRIMARY KEY, b INTEGER);\nCREATE INDEX a_b ON a (b);\n",
+        );
         std::fs::write(&path, sql).expect("write");
     }
     // validate --update-lock: the lock is written, nothing said.
@@ -398,6 +400,44 @@ fn quiet_prints_nothing_on_success_and_the_report_on_findings_for_every_command_
     assert!(
         stdout(&out).contains("missing-index") && stdout(&out).contains("idx_messages_room"),
         "the report, whole: {}",
+        stdout(&out)
+    );
+    // check --write-migration: a run that does not pass says which files it wrote.
+    let (demo, demo_path) = sqlite_in(&dir, "demo.sqlite3");
+    silent(&[
+        "--schema-dir",
+        ".",
+        "-s",
+        "demo",
+        "-d",
+        &demo,
+        "migrate",
+        "--quiet",
+    ]);
+    rusqlite::Connection::open(&demo_path)
+        .expect("open")
+        .execute_batch("DROP INDEX a_b")
+        .expect("drop an index");
+    let out = chatdb(root)
+        .args([
+            "--schema-dir",
+            ".",
+            "-s",
+            "demo",
+            "-d",
+            &demo,
+            "check",
+            "--write-migration",
+            "restore_a_b",
+            "--quiet",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("V2__restore_a_b.sql") && stdout(&out).contains("a_b"),
+        "the files written and the report: {}{}",
+        stderr(&out),
         stdout(&out)
     );
 }

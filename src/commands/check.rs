@@ -144,13 +144,17 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
         notes.push(note.into());
     }
 
+    let summary = Counts::of(&findings);
+    let code = summary.exit_code(args.strict);
     if let Some(name) = &args.write_migration {
         let fixes: Vec<&str> = findings.iter().filter_map(|f| f.fix.as_deref()).collect();
-        // On stderr: stdout is the report (JSON under --format json); nothing under --quiet.
-        let mut told: Box<dyn Write> = if args.quiet {
-            Box::new(std::io::sink())
-        } else {
+        // On stderr: stdout is the report (JSON under --format json). Under --quiet only
+        // when the report prints too (the run did not pass).
+        let loud = !args.quiet || code != ExitCode::SUCCESS;
+        let mut told: Box<dyn Write> = if loud {
             Box::new(std::io::stderr())
+        } else {
+            Box::new(std::io::sink())
         };
         super::new::write_fixes(
             settings.schema_dir.as_deref(),
@@ -163,7 +167,6 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
         )?;
     }
 
-    let summary = Counts::of(&findings);
     let checked = Checked {
         envelope: &envelope,
         applied,
@@ -189,7 +192,7 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
         FindingsFormat::Github => print_github(out, &checked)?,
         FindingsFormat::Table => print_table(out, &checked)?,
     }
-    Ok(summary.exit_code(args.strict))
+    Ok(code)
 }
 
 /// What the table and annotation reports print.
