@@ -419,6 +419,11 @@ fn every_readme_console_example_prints_what_the_readme_shows() {
         "found only {} console steps in README.md: is the parser reading it?",
         steps.len()
     );
+    let missing = missing_tools(&steps);
+    assert!(
+        missing.is_empty(),
+        "the README's examples run {missing:?}, not installed here (see the README's prerequisites)"
+    );
     let bless = std::env::var("CHATDB_README_BLESS").as_deref() == Ok("1");
     let mut chapters: BTreeMap<usize, Vec<&Step>> = BTreeMap::new();
     for step in &steps {
@@ -449,6 +454,28 @@ fn every_readme_console_example_prints_what_the_readme_shows() {
         failures.is_empty(),
         "README examples drifted from the code (CHATDB_README_BLESS=1 rewrites them; review the diff):\n{failures}"
     );
+}
+
+/// The programs the examples start (each command's first word after `VAR=value` prefixes)
+/// that are not on the PATH. `chatdb` is the built one and `createdb` the runner's own.
+fn missing_tools(steps: &[Step]) -> BTreeSet<String> {
+    let tools: BTreeSet<String> = steps
+        .iter()
+        .filter_map(|s| s.command.split_whitespace().find(|w| !w.contains('=')))
+        .map(str::to_string)
+        .collect();
+    tools
+        .into_iter()
+        .filter(|t| !matches!(t.as_str(), "chatdb" | "createdb"))
+        .filter(|t| {
+            let found = Command::new("bash")
+                .arg("-c")
+                .arg(format!("command -v {t}"))
+                .output()
+                .is_ok_and(|o| o.status.success());
+            !found
+        })
+        .collect()
 }
 
 /// What a chapter's session found: its failures, and (blessing) each step's actual output.
