@@ -10,7 +10,7 @@ use crate::pg_or_skip;
 
 /// Runs `check --format json` with `args` (global options, and `--strict`) and returns
 /// (exit code, report).
-fn check(dir: &Path, args: &[&str]) -> (i32, Value) {
+pub(crate) fn check(dir: &Path, args: &[&str]) -> (i32, Value) {
     let (strict, global): (Vec<&str>, Vec<&str>) = args.iter().partition(|a| **a == "--strict");
     let out = chatdb(dir)
         .args(global)
@@ -25,7 +25,7 @@ fn check(dir: &Path, args: &[&str]) -> (i32, Value) {
 }
 
 /// The findings as `rule object` strings, in report order.
-fn findings(report: &Value) -> Vec<String> {
+pub(crate) fn findings(report: &Value) -> Vec<String> {
     report["findings"]
         .as_array()
         .expect("findings array")
@@ -40,11 +40,11 @@ fn findings(report: &Value) -> Vec<String> {
         .collect()
 }
 
-fn migrate(dir: &Path, args: &[&str]) {
+pub(crate) fn migrate(dir: &Path, args: &[&str]) {
     chatdb(dir).args(args).arg("migrate").assert().success();
 }
 
-fn sqlite_exec(path: &Path, sql: &str) {
+pub(crate) fn sqlite_exec(path: &Path, sql: &str) {
     rusqlite::Connection::open(path)
         .expect("open sqlite")
         .execute_batch(sql)
@@ -52,14 +52,14 @@ fn sqlite_exec(path: &Path, sql: &str) {
 }
 
 /// A migrated SQLite `chat` database in `dir`.
-fn sqlite_chat(dir: &tempfile::TempDir) -> (String, std::path::PathBuf) {
+pub(crate) fn sqlite_chat(dir: &tempfile::TempDir) -> (String, std::path::PathBuf) {
     let (url, path) = sqlite_in(dir, "chat.sqlite3");
     migrate(dir.path(), &["-d", &url]);
     (url, path)
 }
 
 /// SQLite's own info hint, present in every SQLite report of a database never analysed.
-const NO_STATS: &str = "missing-statistics sqlite_stat1";
+pub(crate) const NO_STATS: &str = "missing-statistics sqlite_stat1";
 
 #[test]
 fn fresh_databases_of_every_schema_have_no_errors_or_warnings() {

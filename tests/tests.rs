@@ -9,6 +9,7 @@ mod apps;
 mod bad_input;
 mod catalog;
 mod check;
+mod check_index;
 mod cleanup;
 mod cli_output;
 mod conn;

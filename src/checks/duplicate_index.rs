@@ -2,8 +2,14 @@
 //! of another valid index on the same table, with the same access method and predicate.
 //!
 //! Every query the shorter index serves, the longer one serves too (a b-tree can be read by
-//! any leading prefix of its key), while every write maintains both. Only b-trees have
-//! usable prefixes; for other methods only an index with exactly the same columns counts.
+//! any leading prefix of its key, and backwards: `(a DESC)` is `(a)` read from the other
+//! end), while every write maintains both. Only b-trees have usable prefixes; for other
+//! methods only an index with exactly the same columns counts.
+//!
+//! Columns match only with the same operator class and collation: the fix drops an index,
+//! and a `varchar_pattern_ops` index serves `LIKE 'x%'`, a `COLLATE "C"` one `ORDER BY`
+//! under "C", an SQLite `COLLATE NOCASE` one case-blind lookups, none of which an index of
+//! the column's default class and collation can.
 //! A unique index is never reported: its uniqueness is a rule of the data, not a speed-up.
 //! An index with INCLUDE columns the other index lacks is not reported either (it can
 //! answer queries from the index alone where the other cannot).
@@ -24,7 +30,7 @@ use crate::model::inventory::Index;
 pub const RULE: Rule = Rule {
     id: "duplicate-index",
     severity: Severity::Warning,
-    summary: "a non-unique index whose columns are a leading prefix of another valid index on the same table, with the same method and predicate",
+    summary: "a non-unique index whose columns are a leading prefix of another valid index on the same table (or that prefix read backwards), with the same operator classes, collations, method and predicate",
     dialects: BOTH,
     scope: Scope::Check,
 };
@@ -46,6 +52,10 @@ pub fn check(ctx: &Context) -> Vec<Found> {
         } else {
             "is a leading prefix of"
         };
+        let backwards = match serves(other, i) {
+            Some(Reading::Backwards) => " read backwards (a b-tree scans both ways)",
+            _ => "",
+        };
         let unique = if other.primary {
             ", the primary key"
         } else if other.unique {
@@ -57,7 +67,7 @@ pub fn check(ctx: &Context) -> Vec<Found> {
             table: Some(i.table.clone()),
             object: i.label(),
             message: format!(
-                "{} {relation} {} {}{restored}{unique}: every query it serves can use {}, while every write maintains both",
+                "{} {relation} {} {}{backwards}{restored}{unique}: every query it serves can use {}, while every write maintains both",
                 i.column_list(),
                 other.label(),
                 other.column_list(),
@@ -81,8 +91,8 @@ pub fn superseded_by<'a>(ctx: &Context<'a>, index: &'a Index) -> Option<&'a Inde
         .map(|o| effective(ctx, o))
         .filter(|o| o.table == index.table && o.name != index.name && o.valid)
         .filter(|o| o.method == index.method && o.same_predicate(index))
-        .filter(|o| serves(o, index))
-        .filter(|o| !(serves(index, o) && !o.unique && keep(ctx, index, o)))
+        .filter(|o| serves(o, index).is_some())
+        .filter(|o| !(serves(index, o).is_some() && !o.unique && keep(ctx, index, o)))
         // Point at the best replacement: a unique one, then the shortest, then by name.
         .min_by(|a, b| {
             (!a.unique, a.columns.len(), &a.name).cmp(&(!b.unique, b.columns.len(), &b.name))
@@ -98,15 +108,39 @@ fn effective<'a>(ctx: &Context<'a>, index: &'a Index) -> &'a Index {
     }
 }
 
-/// Whether `long` serves every lookup `short` does.
-fn serves(long: &Index, short: &Index) -> bool {
-    let prefix_ok = long.method == "btree" || long.columns.len() == short.columns.len();
-    prefix_ok
-        && long.columns.len() >= short.columns.len()
-        && long.columns[..short.columns.len()] == short.columns[..]
-        && short.include.iter().all(|c| {
-            long.include.contains(c) || long.columns.iter().any(|k| !k.expression && &k.name == c)
-        })
+/// How `long` serves every lookup `short` does, if it does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    /// `short`'s columns are a leading prefix of `long`'s, key for key (direction, NULLs
+    /// order, operator class and collation included).
+    Forwards,
+    /// The same, with every column of the prefix in the opposite direction: a b-tree
+    /// scanned backwards (`(a DESC)` beside `(a)`).
+    Backwards,
+}
+
+fn serves(long: &Index, short: &Index) -> Option<Reading> {
+    let n = short.columns.len();
+    let prefix_ok = long.method == "btree" || long.columns.len() == n;
+    let include_ok = short.include.iter().all(|c| {
+        long.include.contains(c) || long.columns.iter().any(|k| !k.expression && &k.name == c)
+    });
+    if !prefix_ok || !include_ok || long.columns.len() < n {
+        return None;
+    }
+    let prefix = &long.columns[..n];
+    if prefix == &short.columns[..] {
+        Some(Reading::Forwards)
+    } else if long.method == "btree"
+        && prefix
+            .iter()
+            .zip(&short.columns)
+            .all(|(l, s)| l.reversed() == *s)
+    {
+        Some(Reading::Backwards)
+    } else {
+        None
+    }
 }
 
 /// Of two identical non-unique indexes, whether `a` is the one to keep.
@@ -181,7 +215,7 @@ mod tests {
                 idx("full", "t", &["a"]).clone(),
                 gin,
                 gin_long,
-                idx("desc", "u", &["a DESC"]),
+                idx("desc", "u", &["a DESC", "b"]),
                 idx("asc", "u", &["a", "b"]),
                 idx("ba", "v", &["b"]),
                 idx("ab", "v", &["a", "b"]),
@@ -192,6 +226,56 @@ mod tests {
         );
         let expected = inv(vec![], vec![]);
         assert!(objects(&live, &expected).is_empty(), "{:?}", objects(&live, &expected));
+    }
+
+    #[test]
+    fn another_operator_class_or_collation_is_not_a_duplicate() {
+        let live = inv(
+            vec![
+                unique_constraint("user_email_key", "user", &["email"]),
+                idx("ix_user_email_pattern", "user", &["email varchar_pattern_ops"]),
+                idx("ix_user_email_c", "user", &["email COLLATE \"C\""]),
+                idx("ix_user_email_nocase", "user", &["email COLLATE NOCASE"]),
+                idx("ix_user_email_nocase_name", "user", &["email COLLATE NOCASE", "name"]),
+            ],
+            vec![],
+        );
+        let expected = inv(vec![], vec![]);
+        // Only the NOCASE prefix of the NOCASE pair is redundant.
+        assert_eq!(objects(&live, &expected), ["ix_user_email_nocase"]);
+    }
+
+    #[test]
+    fn a_descending_copy_is_the_same_b_tree_read_backwards() {
+        let live = inv(
+            vec![
+                idx("ix_name", "t", &["name"]),
+                idx("ix_name_desc", "t", &["name DESC"]),
+                idx("ix_a_desc", "u", &["a DESC"]),
+                idx("ix_a_b", "u", &["a", "b"]),
+                // (a DESC, b) is not (a, b) backwards: not reported.
+                idx("ix_a_desc_b", "v", &["a DESC", "b"]),
+                idx("ix_a_b2", "v", &["a", "b", "c"]),
+            ],
+            vec![],
+        );
+        let expected = inv(vec![idx("ix_name", "t", &["name"])], vec![]);
+        assert_eq!(objects(&live, &expected), ["ix_name_desc", "ix_a_desc"]);
+        let found = check(&ctx(Dialect::Postgres, &live, &expected));
+        assert_eq!(
+            found[0].message,
+            "(name DESC) has the same columns as ix_name (name) read backwards (a b-tree scans both ways): every query it serves can use ix_name, while every write maintains both"
+        );
+        assert_eq!(
+            found[1].message,
+            "(a DESC) is a leading prefix of ix_a_b (a, b) read backwards (a b-tree scans both ways): every query it serves can use ix_a_b, while every write maintains both"
+        );
+        // Not for other methods (none has an order to read backwards).
+        let mut hash = idx("h", "t", &["x"]);
+        hash.method = "hash".into();
+        let mut hash_desc = idx("h_desc", "t", &["x DESC"]);
+        hash_desc.method = "hash".into();
+        assert!(objects(&inv(vec![hash, hash_desc], vec![]), &expected).is_empty());
     }
 
     #[test]

@@ -112,25 +112,30 @@ pub fn drop_index(ctx: &Context, index: &Index) -> String {
 }
 
 /// `CREATE INDEX [CONCURRENTLY] <table>_<cols>_idx ON <table> (<cols>);`, the name
-/// PostgreSQL itself would pick, cut to its 63-byte limit, for the checked database.
-pub fn create_plain_index(ctx: &Context, table: &str, columns: &[String]) -> String {
-    plain_index(ctx.dialect, Some(ctx.namespace), table, columns)
-}
-
-/// The same index in `dialect`. Given the live database's `namespace`, a PostgreSQL fix
-/// builds it `CONCURRENTLY` on the qualified table; without one it is the statement
-/// for a migration (which runs in a transaction, where CONCURRENTLY cannot).
+/// PostgreSQL itself would pick, cut to its 63-byte limit, in `dialect`. Given the live
+/// database's `namespace`, a PostgreSQL fix builds it `CONCURRENTLY` on the qualified
+/// table; without one it is the statement for a migration (which runs in a transaction,
+/// where CONCURRENTLY cannot). Given `collations` (one per column, ready for SQL), each
+/// column is spelled `col COLLATE c`.
 pub fn plain_index(
     dialect: Dialect,
     namespace: Option<&str>,
     table: &str,
     columns: &[String],
+    collations: Option<&[String]>,
 ) -> String {
     let mut name = format!("{table}_{}_idx", columns.join("_"));
     while name.len() > 63 {
         name.pop();
     }
-    let cols: Vec<String> = columns.iter().map(|c| ident(c)).collect();
+    let cols: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(k, c)| match collations.and_then(|cs| cs.get(k)) {
+            Some(coll) => format!("{} COLLATE {coll}", ident(c)),
+            None => ident(c),
+        })
+        .collect();
     let (concurrently, on) = match (dialect, namespace) {
         (Dialect::Postgres, Some(ns)) => {
             ("CONCURRENTLY ", format!("{}.{}", ident(ns), ident(table)))

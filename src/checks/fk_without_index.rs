@@ -1,10 +1,18 @@
 //! `fk-without-index` (warning in `check`, error in `validate`'s lint): a foreign key whose
-//! columns are not the leading columns of a valid, non-partial index (multi-column keys
-//! included, in any order). The one implementation of the rule, for both tools.
+//! columns are not the leading columns of a valid index its lookups can use (multi-column
+//! keys included, in any order). The one implementation of the rule, for both tools.
 //!
 //! Every delete or key update on the referenced table looks up the referencing rows: with
 //! `ON DELETE CASCADE` / `SET NULL` to change them, with `NO ACTION` / `RESTRICT` to refuse.
 //! Without an index that lookup, and every join along the key, scans the whole child table.
+//!
+//! What "can use" means is [`super::covers`], as both planners show it for the referential
+//! queries (`tests/check_index.rs` EXPLAINs them): a partial index `WHERE key IS NOT NULL`
+//! serves (PostgreSQL's RI query and SQLite's foreign-key scan both seek it); an index sorted
+//! by another collation than the lookups compare by (PostgreSQL: the child column's own;
+//! SQLite: the parent key's) does not (PostgreSQL plans a sequential scan, SQLite scans the
+//! whole index). For such a key the message names the index that does not serve, and on
+//! SQLite the fix spells the collation on each column.
 //!
 //! In `check` ([`check`]) the live database is judged: the rule stays silent when the
 //! canonical schema has an index covering the key that the database lacks or has altered
@@ -19,7 +27,7 @@
 //! (a migration runs in a transaction) and no namespace (the migration's search path
 //! decides). See `src/finding.rs` for why the two severities differ.
 
-use super::{covers, fix, Context, Found};
+use super::{covers, fix, leads_with_key, lookup_collations, Context, Found};
 use crate::catalog::Dialect;
 use crate::finding::{Rule, Scope, Severity, BOTH};
 use crate::model::inventory::{FkAction, ForeignKey, Inventory};
@@ -29,7 +37,7 @@ use crate::validate::lint::{ModelHit, Parsed};
 pub const RULE: Rule = Rule {
     id: "fk-without-index",
     severity: Severity::Warning,
-    summary: "a foreign key whose columns are not the leading columns (in any order) of a valid, non-partial index; the message says what its `ON DELETE` action costs without one",
+    summary: "a foreign key whose columns are not the leading columns (in any order) of a valid index its lookups can use (no predicate but `IS NOT NULL` on the key, the collation the lookups compare by); the message says what its `ON DELETE` action costs without one",
     dialects: BOTH,
     scope: Scope::CheckAndLint(Severity::Error),
 };
@@ -37,6 +45,7 @@ pub const RULE: Rule = Rule {
 /// The keys of `model` no index of `model` (nor of `also`) covers, less SQLite keys on the
 /// rowid.
 fn unindexed<'a>(
+    dialect: Dialect,
     model: &'a Inventory,
     also: Option<&'a Inventory>,
 ) -> impl Iterator<Item = &'a ForeignKey> + 'a {
@@ -45,13 +54,15 @@ fn unindexed<'a>(
             .table(&fk.table)
             .and_then(|t| t.rowid_key.as_deref())
             .is_some_and(|k| fk.columns.len() == 1 && fk.columns[0] == k);
-        let covered = |inv: &Inventory| inv.indexes_on(&fk.table).any(|i| covers(i, fk));
+        let covered =
+            |inv: &Inventory| inv.indexes_on(&fk.table).any(|i| covers(dialect, inv, i, fk));
         !(on_rowid || covered(model) || also.is_some_and(covered))
     })
 }
 
-/// The finding for one key; `fix` is the SQL that adds its index.
-fn found(fk: &ForeignKey, fix: String) -> Found {
+/// The finding for one key of `model`, with the SQL that adds its index (`namespace`: for
+/// the live database, see [`fix::plain_index`]).
+fn found(dialect: Dialect, namespace: Option<&str>, model: &Inventory, fk: &ForeignKey) -> Found {
     let cols = fk.columns.join(", ");
     let why = match fk.on_delete {
         FkAction::Cascade => format!(
@@ -69,31 +80,65 @@ fn found(fk: &ForeignKey, fix: String) -> Found {
             fk.ref_table, fk.table
         ),
     };
+    // An index that would serve the key but for its collation.
+    let other_collation = model
+        .indexes_on(&fk.table)
+        .find(|i| i.valid && leads_with_key(i, fk));
+    let lookup = lookup_collations(dialect, model, fk);
+    // The collation each column's new index must name: the parent key's where SQLite
+    // compares by one other than BINARY, and BINARY too where an index of the table already
+    // sorts by another (the column may be declared with it, and a bare index inherits it).
+    // PostgreSQL compares by the column's own, which a bare index has.
+    let spelled: Vec<String> = lookup
+        .iter()
+        .map(|c| c.clone().unwrap_or_else(|| "BINARY".to_string()))
+        .collect();
+    let spell = lookup.iter().any(Option::is_some)
+        || (dialect == Dialect::Sqlite && other_collation.is_some());
+    let collations = spell.then_some(spelled.as_slice());
+    let compared_with = match dialect {
+        Dialect::Postgres => "the column's own collation, which the referential queries compare with".to_string(),
+        Dialect::Sqlite => format!("COLLATE {}, the parent key's, which SQLite's foreign-key lookups compare with", spelled.join(", ")),
+    };
+    let message = match other_collation {
+        Some(i) => format!(
+            "{} {} leads with ({cols}) but sorts by another collation than {compared_with}, so they cannot use it: {why}, by scanning all of {}",
+            i.label(),
+            i.column_list(),
+            fk.table
+        ),
+        None => format!(
+            "no valid index that its lookups can use leads with ({cols}): {why}, and joins on the key, by scanning all of {}",
+            fk.table
+        ),
+    };
     Found {
         table: Some(fk.table.clone()),
         object: fk.label(),
-        message: format!(
-            "no valid, non-partial index leads with ({cols}): {why}, and joins on the key, by scanning all of {}",
-            fk.table
-        ),
-        fix: Some(fix),
+        message,
+        fix: Some(fix::plain_index(
+            dialect,
+            namespace,
+            &fk.table,
+            &fk.columns,
+            collations,
+        )),
     }
 }
 
 /// `check`: the live database's keys, against its indexes and the canonical ones.
 pub fn check(ctx: &Context) -> Vec<Found> {
-    unindexed(ctx.live, Some(ctx.expected))
-        .map(|fk| found(fk, fix::create_plain_index(ctx, &fk.table, &fk.columns)))
+    unindexed(ctx.dialect, ctx.live, Some(ctx.expected))
+        .map(|fk| found(ctx.dialect, Some(ctx.namespace), ctx.live, fk))
         .collect()
 }
 
 /// `validate`'s lint: the keys of the schema the PostgreSQL migrations build (`model`),
 /// each pointed at the statement that declares it in `files`.
 pub fn lint(model: &Inventory, files: &[Parsed]) -> Vec<ModelHit> {
-    unindexed(model, None)
+    unindexed(Dialect::Postgres, model, None)
         .map(|fk| {
-            let statement = fix::plain_index(Dialect::Postgres, None, &fk.table, &fk.columns);
-            let f = found(fk, statement);
+            let f = found(Dialect::Postgres, None, model, fk);
             let (file, statement) = locate(files, fk.name.as_deref(), &fk.table, &fk.columns);
             ModelHit {
                 file,
@@ -137,6 +182,7 @@ fn locate(files: &[Parsed], name: Option<&str>, table: &str, columns: &[String])
 mod tests {
     use super::*;
     use crate::catalog::MigrationFile;
+    use crate::model::inventory::Index;
     use crate::checks::testkit::*;
 
     #[test]
@@ -168,12 +214,16 @@ mod tests {
     }
 
     #[test]
-    fn partial_indexes_do_not_count_invalid_ones_are_left_to_invalid_index() {
+    fn partial_indexes_count_when_implied_invalid_ones_are_left_to_invalid_index() {
         let key = fk("t", &["a"], "p", FkAction::Cascade);
-        let mut partial = idx("p", "t", &["a"]);
-        partial.predicate = Some("a is not null".into());
+        let partial = |p: &str| Index {
+            predicate: Some(p.into()),
+            ..idx("p", "t", &["a"])
+        };
         let expected = inv(vec![], vec![]);
-        let live = inv(vec![partial], vec![key.clone()]);
+        let live = inv(vec![partial("(a IS NOT NULL)")], vec![key.clone()]);
+        assert!(check(&ctx(Dialect::Postgres, &live, &expected)).is_empty());
+        let live = inv(vec![partial("archived = false")], vec![key.clone()]);
         assert_eq!(check(&ctx(Dialect::Postgres, &live, &expected)).len(), 1);
         let mut invalid = idx("i", "t", &["a"]);
         invalid.valid = false;
@@ -197,6 +247,44 @@ mod tests {
         let expected = inv(vec![], vec![]);
         assert!(check(&ctx(Dialect::Sqlite, &live, &expected)).is_empty());
         assert!(lint(&live, &[]).is_empty());
+    }
+
+    #[test]
+    fn an_index_in_another_collation_is_named_and_the_fix_spells_the_parents() {
+        let key = ForeignKey {
+            ref_columns: vec!["code".into()],
+            ..fk("c", &["code"], "p", FkAction::NoAction)
+        };
+        let expected = inv(vec![], vec![]);
+        let parent = unique_constraint("p_code_key", "p", &["code"]);
+        let live = inv(
+            vec![parent.clone(), idx("c_code_nocase", "c", &["code COLLATE NOCASE"])],
+            vec![key.clone()],
+        );
+        let found = check(&ctx(Dialect::Sqlite, &live, &expected));
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].message,
+            "c_code_nocase (code COLLATE NOCASE) leads with (code) but sorts by another collation than COLLATE BINARY, the parent key's, which SQLite's foreign-key lookups compare with, so they cannot use it: deleting or re-keying a p row checks c for references, by scanning all of c"
+        );
+        assert_eq!(
+            found[0].fix.as_deref(),
+            Some("CREATE INDEX c_code_idx ON c (code COLLATE BINARY);")
+        );
+        // A parent in NOCASE: a plain index does not serve, and the fix says NOCASE.
+        let nocase_parent = unique_constraint("p_code_key", "p", &["code COLLATE NOCASE"]);
+        let live = inv(vec![nocase_parent.clone()], vec![key.clone()]);
+        let found = check(&ctx(Dialect::Sqlite, &live, &expected));
+        assert_eq!(
+            found[0].fix.as_deref(),
+            Some("CREATE INDEX c_code_idx ON c (code COLLATE NOCASE);")
+        );
+        assert!(found[0].message.starts_with("no valid index"), "{}", found[0].message);
+        let live = inv(
+            vec![nocase_parent, idx("c_code_nocase", "c", &["code COLLATE NOCASE"])],
+            vec![key],
+        );
+        assert!(check(&ctx(Dialect::Sqlite, &live, &expected)).is_empty());
     }
 
     fn migration(sql: &str) -> MigrationFile {

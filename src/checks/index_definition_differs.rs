@@ -1,11 +1,13 @@
 //! `index-definition-differs` (error): an index has the canonical name but not the
 //! canonical definition: another table, other columns or column order or direction, other
-//! INCLUDE columns, uniqueness, access method, partial predicate, or constraint.
+//! operator class or collation, other INCLUDE columns, uniqueness, access method, partial
+//! predicate, or constraint.
 //!
 //! Definitions are compared as the catalogs describe them, not as text: namespace
 //! qualification is stripped and predicates and expressions are normalised (case and
-//! spacing), so only a real difference counts. Operator classes and collations are not
-//! compared.
+//! spacing), so only a real difference counts. A column's operator class counts when it is
+//! not the default for its type, its collation when it is not the dialect's default
+//! (whether the index or the column's declaration chose it).
 
 use super::{fix, Context, Found};
 use crate::finding::{Rule, Scope, Severity, BOTH};
@@ -14,7 +16,7 @@ use crate::model::inventory::Index;
 pub const RULE: Rule = Rule {
     id: "index-definition-differs",
     severity: Severity::Error,
-    summary: "same name, different table, columns, column order or direction, INCLUDE columns, uniqueness, method, partial predicate or constraint",
+    summary: "same name, different table, columns, column order or direction, operator class or collation, INCLUDE columns, uniqueness, method, partial predicate or constraint",
     dialects: BOTH,
     scope: Scope::Check,
 };

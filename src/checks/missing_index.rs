@@ -36,7 +36,7 @@ pub fn check(ctx: &Context) -> Vec<Found> {
             .expected
             .foreign_keys
             .iter()
-            .filter(|fk| covers(e, fk))
+            .filter(|fk| covers(ctx.dialect, ctx.expected, e, fk))
             .map(|fk| fk.label())
             .collect();
         let serves = if serves.is_empty() {

@@ -20,6 +20,7 @@ use crate::catalog::Dialect;
 pub use crate::finding::Found;
 use crate::finding::{Finding, Rule, Tool};
 use crate::model::inventory::{ForeignKey, Index, Inventory};
+use crate::sqltext::normalize_predicate;
 
 /// Declares the rule modules, the registry and the runner in one place, in report order.
 macro_rules! rules {
@@ -82,18 +83,118 @@ pub fn run(ctx: &Context) -> Vec<Finding> {
     findings.into_iter().map(|(_, f)| f).collect()
 }
 
-/// Whether `index` can serve the lookups of foreign key `fk`: a non-partial b-tree (or a
-/// one-column hash) index whose leading columns are exactly the key's columns, in any order.
-pub fn covers(index: &Index, fk: &ForeignKey) -> bool {
-    if index.table != fk.table || index.is_partial() || fk.columns.is_empty() {
+/// Whether `index` can serve the lookups of foreign key `fk` in `dialect`, whose parent key
+/// `model` holds: it [`leads_with_key`], and sorts each key column by the collation the
+/// lookups compare with ([`lookup_collations`]). Both planners refuse an index of another
+/// collation for `=` (PostgreSQL plans a sequential scan, SQLite scans the whole index).
+pub fn covers(dialect: Dialect, model: &Inventory, index: &Index, fk: &ForeignKey) -> bool {
+    leads_with_key(index, fk) && key_collations(index, fk) == lookup_collations(dialect, model, fk)
+}
+
+/// Whether `index` leads with exactly the key's columns, in any order, and can answer the
+/// referential queries on them (`WHERE $1 = fk_col`): a b-tree (or a one-column hash) index
+/// with the default operator class or a `*_pattern_ops` one (whose family has `=` too), and
+/// no predicate, or one the lookups imply (`fk_col IS NOT NULL`: `=` is never true on NULL;
+/// both planners use such an index for the foreign-key actions).
+pub fn leads_with_key(index: &Index, fk: &ForeignKey) -> bool {
+    if index.table != fk.table || fk.columns.is_empty() {
+        return false;
+    }
+    if index
+        .predicate
+        .as_deref()
+        .is_some_and(|p| !implied_by_lookup(p, fk))
+    {
         return false;
     }
     let usable = index.method == "btree" || (index.method == "hash" && fk.columns.len() == 1);
+    let lead = index.columns.iter().take(fk.columns.len());
+    let equality = lead.clone().all(|c| {
+        c.opclass
+            .as_deref()
+            .is_none_or(|o| index.method == "btree" && o.ends_with("_pattern_ops"))
+    });
     let mut leading: Vec<&str> = index.leading_columns().take(fk.columns.len()).collect();
     let mut key: Vec<&str> = fk.columns.iter().map(String::as_str).collect();
     leading.sort_unstable();
     key.sort_unstable();
-    usable && leading == key
+    usable && equality && leading == key
+}
+
+/// Whether a partial index's `predicate` holds for every row a lookup on the key can find:
+/// each conjunct is `<key column> IS NOT NULL`.
+fn implied_by_lookup(predicate: &str, fk: &ForeignKey) -> bool {
+    let names_key_column = |term: &str| {
+        let unquoted = ['"', '`', '[']
+            .iter()
+            .zip(['"', '`', ']'])
+            .find_map(|(open, close)| term.strip_prefix(*open)?.strip_suffix(close));
+        fk.columns.iter().any(|c| match unquoted {
+            Some(exact) => exact == c,
+            None => term.eq_ignore_ascii_case(c),
+        })
+    };
+    normalize_predicate(predicate).split(" and ").all(|term| {
+        // `a is not null`, `"a"is not null` (no space is needed after a quote).
+        term.strip_suffix("is not null")
+            .is_some_and(|col| names_key_column(col.trim_end()))
+    })
+}
+
+/// The collation each lookup of `fk` compares its key columns with, in key order, in the
+/// terms of [`IndexColumn::collation`](crate::model::inventory::IndexColumn::collation)
+/// (`None`: no index needs to name one). PostgreSQL's referential queries (`$1 = fk_col`)
+/// compare by the child column's own collation, whatever the parent's: `None`. SQLite puts
+/// the parent's value on the left of `=`, whose collation wins: the parent key's, as its
+/// unique index in `model` records it (`None`, BINARY, for a rowid or a parent `model` does
+/// not hold).
+pub fn lookup_collations(
+    dialect: Dialect,
+    model: &Inventory,
+    fk: &ForeignKey,
+) -> Vec<Option<String>> {
+    if dialect == Dialect::Postgres {
+        return vec![None; fk.columns.len()];
+    }
+    let parent = model
+        .indexes_on(&fk.ref_table)
+        .filter(|i| i.unique && i.valid && !i.is_partial())
+        .filter(|i| {
+            let mut cols: Vec<&str> = i.columns.iter().map(|c| c.name.as_str()).collect();
+            let mut refs: Vec<&str> = fk.ref_columns.iter().map(String::as_str).collect();
+            cols.sort_unstable();
+            refs.sort_unstable();
+            if refs.is_empty() {
+                i.primary && cols.len() == fk.columns.len()
+            } else {
+                cols == refs
+            }
+        })
+        .min_by_key(|i| (!i.primary, i.constraint.is_none(), i.name.clone()));
+    (0..fk.columns.len())
+        .map(|k| {
+            let parent = parent?;
+            let column = match fk.ref_columns.get(k) {
+                Some(r) => parent.columns.iter().find(|c| &c.name == r),
+                None => parent.columns.get(k),
+            };
+            column.and_then(|c| c.collation.clone())
+        })
+        .collect()
+}
+
+/// The collation `index` keeps for each of `fk`'s columns, in key order.
+fn key_collations(index: &Index, fk: &ForeignKey) -> Vec<Option<String>> {
+    fk.columns
+        .iter()
+        .map(|c| {
+            index
+                .columns
+                .iter()
+                .find(|k| !k.expression && &k.name == c)
+                .and_then(|k| k.collation.clone())
+        })
+        .collect()
 }
 
 /// A size as PostgreSQL's `pg_size_pretty` prints it: bytes below 10 kB, then the largest
@@ -180,15 +281,96 @@ mod tests {
     #[test]
     fn foreign_key_coverage_needs_leading_columns_in_any_order() {
         let key = fk("t", &["a", "b"], "p", FkAction::Cascade);
-        assert!(covers(&idx("i", "t", &["b", "a", "c"]), &key));
-        assert!(!covers(&idx("i", "t", &["a", "c", "b"]), &key));
-        assert!(!covers(&idx("i", "t", &["a"]), &key));
-        let mut partial = idx("i", "t", &["a", "b"]);
-        partial.predicate = Some("a is not null".into());
-        assert!(!covers(&partial, &key));
+        let m = inv(vec![], vec![]);
+        let pg = Dialect::Postgres;
+        assert!(covers(pg, &m, &idx("i", "t", &["b", "a", "c"]), &key));
+        assert!(!covers(pg, &m, &idx("i", "t", &["a", "c", "b"]), &key));
+        assert!(!covers(pg, &m, &idx("i", "t", &["a"]), &key));
         let mut gin = idx("i", "t", &["a", "b"]);
         gin.method = "gin".into();
-        assert!(!covers(&gin, &key));
+        assert!(!covers(pg, &m, &gin, &key));
+    }
+
+    #[test]
+    fn a_partial_index_covers_a_key_only_when_the_lookups_imply_its_predicate() {
+        let key = fk("t", &["a", "b"], "p", FkAction::Cascade);
+        let m = inv(vec![], vec![]);
+        let pg = Dialect::Postgres;
+        let partial = |p: &str| Index {
+            predicate: Some(p.into()),
+            ..idx("i", "t", &["a", "b"])
+        };
+        // As PostgreSQL deparses it, and as SQLite keeps it.
+        assert!(covers(
+            pg,
+            &m,
+            &partial("((a IS NOT NULL) AND (b IS NOT NULL))"),
+            &key
+        ));
+        assert!(covers(pg, &m, &partial("\"b\" IS NOT NULL"), &key));
+        assert!(covers(pg, &m, &partial("A is not null"), &key));
+        assert!(!covers(
+            pg,
+            &m,
+            &partial("a IS NOT NULL AND deleted_at IS NULL"),
+            &key
+        ));
+        assert!(!covers(pg, &m, &partial("c IS NOT NULL"), &key));
+        assert!(!covers(pg, &m, &partial("a IS NULL"), &key));
+        assert!(!covers(pg, &m, &partial("a > 0"), &key));
+    }
+
+    #[test]
+    fn a_key_is_covered_only_in_the_collation_its_lookups_compare_by() {
+        let key = ForeignKey {
+            ref_columns: vec!["code".into()],
+            ..fk("c", &["code"], "p", FkAction::NoAction)
+        };
+        let binary_parent = inv(
+            vec![unique_constraint("p_code_key", "p", &["code"])],
+            vec![],
+        );
+        let nocase_parent = inv(
+            vec![unique_constraint(
+                "p_code_key",
+                "p",
+                &["code COLLATE NOCASE"],
+            )],
+            vec![],
+        );
+        let plain = idx("i", "c", &["code"]);
+        let nocase = idx("i", "c", &["code COLLATE NOCASE"]);
+        // SQLite compares by the parent key's collation.
+        let lite = Dialect::Sqlite;
+        assert!(covers(lite, &binary_parent, &plain, &key));
+        assert!(!covers(lite, &binary_parent, &nocase, &key));
+        assert!(covers(lite, &nocase_parent, &nocase, &key));
+        assert!(!covers(lite, &nocase_parent, &plain, &key));
+        assert_eq!(
+            lookup_collations(lite, &nocase_parent, &key),
+            [Some("NOCASE".to_string())]
+        );
+        // A parent this model does not hold compares with the default.
+        assert_eq!(lookup_collations(lite, &inv(vec![], vec![]), &key), [None]);
+        // PostgreSQL by the child column's own, whatever the parent's: an index that names
+        // another collation does not serve.
+        let pg = Dialect::Postgres;
+        let c = idx("i", "c", &["code COLLATE \"C\""]);
+        let c_parent = inv(
+            vec![unique_constraint(
+                "p_code_key",
+                "p",
+                &["code COLLATE \"C\""],
+            )],
+            vec![],
+        );
+        assert!(covers(pg, &c_parent, &plain, &key));
+        assert!(!covers(pg, &c_parent, &c, &key));
+        // A pattern class has `=` in its family; another non-default class may not.
+        let pattern = idx("i", "c", &["code varchar_pattern_ops"]);
+        assert!(covers(pg, &binary_parent, &pattern, &key));
+        let image = idx("i", "c", &["code record_image_ops"]);
+        assert!(!covers(pg, &binary_parent, &image, &key));
     }
 
     #[test]
@@ -218,7 +400,13 @@ mod tests {
         );
         let s = ctx(Dialect::Sqlite, &m, &m);
         assert_eq!(
-            fix::create_plain_index(&s, "messages", &["room_id".into(), "order".into()]),
+            fix::plain_index(
+                s.dialect,
+                Some(s.namespace),
+                "messages",
+                &["room_id".into(), "order".into()],
+                None
+            ),
             "CREATE INDEX messages_room_id_order_idx ON messages (room_id, \"order\");"
         );
     }

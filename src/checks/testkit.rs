@@ -7,20 +7,25 @@ use crate::model::inventory::{
     Constraint, FkAction, ForeignKey, Index, IndexColumn, Inventory, Table,
 };
 
-/// A valid, non-unique b-tree index; `"col DESC"` makes a descending column.
+/// A valid, non-unique b-tree index; each column is written `name [COLLATE c] [opclass]
+/// [DESC]` (`"code COLLATE NOCASE"`, `"code varchar_pattern_ops DESC"`).
 pub fn idx(name: &str, table: &str, columns: &[&str]) -> Index {
     let columns: Vec<IndexColumn> = columns
         .iter()
-        .map(|c| match c.strip_suffix(" DESC") {
-            Some(n) => IndexColumn {
-                name: n.into(),
-                descending: true,
+        .map(|c| {
+            let mut words = c.split_whitespace();
+            let mut col = IndexColumn {
+                name: words.next().unwrap_or_default().into(),
                 ..IndexColumn::default()
-            },
-            None => IndexColumn {
-                name: (*c).into(),
-                ..IndexColumn::default()
-            },
+            };
+            while let Some(w) = words.next() {
+                match w {
+                    "COLLATE" => col.collation = words.next().map(String::from),
+                    "DESC" => col.descending = true,
+                    opclass => col.opclass = Some(opclass.into()),
+                }
+            }
+            col
         })
         .collect();
     let definition = format!(

@@ -40,11 +40,11 @@ pub fn check(ctx: &Context) -> Vec<Found> {
             continue;
         }
         let only_for_fk = ctx.live.foreign_keys.iter().find(|fk| {
-            covers(i, fk)
+            covers(ctx.dialect, ctx.live, i, fk)
                 && !ctx
                     .live
                     .indexes_on(&fk.table)
-                    .any(|o| o.name != i.name && o.valid && covers(o, fk))
+                    .any(|o| o.name != i.name && o.valid && covers(ctx.dialect, ctx.live, o, fk))
         });
         let size = human_bytes(i.size_bytes.unwrap_or(0));
         let (message, fix) = match only_for_fk {

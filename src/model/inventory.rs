@@ -102,6 +102,29 @@ pub struct IndexColumn {
     /// `Some` only when NULLs sort against the dialect's default for the direction
     /// (PostgreSQL `NULLS FIRST` on an ascending column, `NULLS LAST` on a descending one).
     pub nulls_first: Option<bool>,
+    /// The operator class, only when it is not the default for the key's type and method
+    /// (PostgreSQL `varchar_pattern_ops`; SQLite has none).
+    pub opclass: Option<String>,
+    /// A collation, ready for SQL (`"C"`, `NOCASE`), as each dialect's catalog tells it.
+    /// PostgreSQL: the index's `COLLATE` when it is not the column's own (for an
+    /// expression: not the database default), as `pg_get_indexdef` shows it. SQLite: the
+    /// collation the key sorts by unless it is `BINARY`, whether the index's `COLLATE` or
+    /// the column's declaration chose it (`PRAGMA index_xinfo` tells no difference). Each
+    /// is what decides which lookups the index serves in that dialect (see
+    /// `checks::covers`).
+    pub collation: Option<String>,
+}
+
+impl IndexColumn {
+    /// The same key read backwards: a b-tree scanned in reverse yields every column in
+    /// the opposite direction, NULLs at the other end.
+    pub fn reversed(&self) -> IndexColumn {
+        IndexColumn {
+            descending: !self.descending,
+            nulls_first: self.nulls_first.map(|n| !n),
+            ..self.clone()
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -211,7 +234,8 @@ impl Index {
         self.name.clone()
     }
 
-    /// `(room_id, created_at DESC)`: the key columns as a reader would write them.
+    /// `(room_id, created_at DESC)`, `(code COLLATE "C" varchar_pattern_ops)`: the key
+    /// columns as a reader would write them.
     pub fn column_list(&self) -> String {
         column_list(&self.columns)
     }
@@ -240,6 +264,13 @@ pub fn column_list(columns: &[IndexColumn]) -> String {
         .iter()
         .map(|c| {
             let mut s = c.name.clone();
+            if let Some(coll) = &c.collation {
+                s.push_str(&format!(" COLLATE {coll}"));
+            }
+            if let Some(opclass) = &c.opclass {
+                s.push(' ');
+                s.push_str(opclass);
+            }
             if c.descending {
                 s.push_str(" DESC");
             }

@@ -55,12 +55,14 @@ pub fn normalize_expr(text: &str) -> String {
     out
 }
 
-/// `text` without the byte ranges in `cut` (sorted, non-overlapping).
+/// `text` with each byte range in `cut` (sorted, non-overlapping) replaced by a space, so
+/// that the words either side stay apart (`(a)and(b)` is `a and b`, not `aandb`).
 fn without(text: &str, cut: &[(usize, usize)]) -> String {
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
     for &(a, b) in cut {
         out.push_str(text.get(at..a).unwrap_or(""));
+        out.push(' ');
         at = b;
     }
     out.push_str(text.get(at..).unwrap_or(""));

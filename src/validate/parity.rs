@@ -670,6 +670,15 @@ mod tests {
             normalize_predicate("(ended_at IS NULL)"),
             normalize_predicate("ended_at IS NOT NULL")
         );
+        // The words either side of a dropped parenthesis stay apart.
+        assert_eq!(
+            normalize_predicate("((a IS NOT NULL) AND (b IS NOT NULL))"),
+            "a is not null and b is not null"
+        );
+        assert_eq!(
+            normalize_predicate("((a IS NOT NULL) AND (b IS NOT NULL))"),
+            normalize_predicate("a IS NOT NULL AND b IS NOT NULL")
+        );
     }
 
     #[test]

@@ -36,7 +36,12 @@ ORDER BY t.relname, con.conname";
 /// Every index of the namespace's tables. Key columns come back as attribute names (or the
 /// deparsed expression), with the sort options from `indoption` (bit 1: DESC, bit 2:
 /// NULLS FIRST); `building` asks `pg_stat_progress_create_index` whether a build of this
-/// very index is running now.
+/// very index is running now. Per key column, last: the operator class when it is not a
+/// default one (`opcdefault`: cheaper than `GetDefaultOpClass`'s type lookup, and the same
+/// but for a default class of another binary-coercible type chosen by hand, such as
+/// `oid_ops` on an `integer` column; see BENCHMARKS.md), and the collation (`indcollation`)
+/// when it is not the column's own (for an expression: not the database default, oid 100),
+/// as `pg_get_indexdef` shows them.
 const INDEXES: &str = "
 SELECT i.relname::text,
        t.relname::text,
@@ -58,7 +63,17 @@ SELECT i.relname::text,
        pg_get_indexdef(x.indexrelid),
        pg_relation_size(x.indexrelid),
        s.idx_scan,
-       EXISTS (SELECT 1 FROM pg_stat_progress_create_index p WHERE p.index_relid = x.indexrelid)
+       EXISTS (SELECT 1 FROM pg_stat_progress_create_index p WHERE p.index_relid = x.indexrelid),
+       ARRAY(SELECT CASE WHEN oc.opcdefault THEN NULL ELSE oc.opcname::text END
+             FROM generate_series(1, x.indnkeyatts::int) AS k
+             LEFT JOIN pg_opclass oc ON oc.oid = x.indclass[k - 1]
+             ORDER BY k),
+       ARRAY(SELECT (SELECT quote_ident(co.collname) FROM pg_collation co
+                     WHERE co.oid = x.indcollation[k - 1]
+                       AND co.oid <> coalesce((SELECT a.attcollation FROM pg_attribute a
+                                               WHERE a.attrelid = x.indrelid
+                                                 AND a.attnum = x.indkey[k - 1]), 100))
+             FROM generate_series(1, x.indnkeyatts::int) AS k ORDER BY k)
 FROM pg_index x
 JOIN pg_class i ON i.oid = x.indexrelid
 JOIN pg_class t ON t.oid = x.indrelid
@@ -154,6 +169,8 @@ pub fn inventory(tx: &mut postgres::Transaction<'_>, namespace: &str) -> Result<
         let is_expr: Vec<bool> = row.get(8);
         let options: Vec<i32> = row.get(9);
         let key_count = usize::try_from(row.get::<_, i32>(10)).unwrap_or(0);
+        let opclasses: Vec<Option<String>> = row.get(17);
+        let collations: Vec<Option<String>> = row.get(18);
         let mut columns = Vec::new();
         let mut include = Vec::new();
         for (k, name) in names.into_iter().enumerate() {
@@ -171,6 +188,8 @@ pub fn inventory(tx: &mut postgres::Transaction<'_>, namespace: &str) -> Result<
                     // PostgreSQL's default puts NULLs first exactly when descending.
                     nulls_first: ((option & 2 != 0) != (option & 1 != 0))
                         .then_some(option & 2 != 0),
+                    opclass: opclasses.get(k).cloned().flatten(),
+                    collation: collations.get(k).cloned().flatten(),
                 });
             } else {
                 include.push(name);

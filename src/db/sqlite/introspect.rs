@@ -37,7 +37,7 @@ fn indexes_sql() -> String {
 
 fn index_columns_sql() -> String {
     format!(
-        "SELECT il.name, x.cid, x.name, x.\"desc\" FROM sqlite_schema m
+        "SELECT il.name, x.cid, x.name, x.\"desc\", x.coll FROM sqlite_schema m
          JOIN pragma_index_list(m.name) il JOIN pragma_index_xinfo(il.name) x
          WHERE {OWN_TABLES} AND x.key = 1 ORDER BY il.name, x.seqno"
     )
@@ -127,13 +127,21 @@ pub fn inventory(tx: &Transaction<'_>) -> Result<Inventory> {
         }
     }
 
-    // Key columns per index, in order: (index, cid, name, desc). cid -2 is an expression.
-    let mut columns: Vec<(String, i64, Option<String>, bool)> = Vec::new();
+    // Key columns per index, in order: (index, cid, name, desc, collation). cid -2 is an
+    // expression.
+    type KeyColumn = (String, i64, Option<String>, bool, Option<String>);
+    let mut columns: Vec<KeyColumn> = Vec::new();
     {
         let mut stmt = tx.prepare(&index_columns_sql())?;
         let mut rows = stmt.query([HISTORY_PREFIX])?;
         while let Some(row) = rows.next()? {
-            columns.push((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?));
+            columns.push((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+            ));
         }
     }
 
@@ -148,7 +156,8 @@ pub fn inventory(tx: &Transaction<'_>) -> Result<Inventory> {
             let sql: Option<String> = row.get(4)?;
             let parsed = sql.as_deref().and_then(parse_create_index);
             let mut cols = Vec::new();
-            for (k, (_, cid, col, desc)) in columns.iter().filter(|c| c.0 == name).enumerate() {
+            for (k, (_, cid, col, desc, coll)) in columns.iter().filter(|c| c.0 == name).enumerate()
+            {
                 let expression = *cid == -2;
                 let text = match (col, expression) {
                     (Some(c), false) => c.clone(),
@@ -164,6 +173,13 @@ pub fn inventory(tx: &Transaction<'_>) -> Result<Inventory> {
                     descending: *desc,
                     // SQLite indexes cannot change where NULLs sort.
                     nulls_first: None,
+                    opclass: None,
+                    // The index's or else the column's declared collation; BINARY unless
+                    // either says otherwise.
+                    collation: coll
+                        .as_deref()
+                        .filter(|c| !c.eq_ignore_ascii_case("BINARY"))
+                        .map(str::to_ascii_uppercase),
                 });
             }
             let primary = origin == "pk";
