@@ -233,6 +233,11 @@ const FINDINGS_FORMATS: &[(&str, FindingsFormat)] = &[
     ("json", FindingsFormat::Json),
     ("github", FindingsFormat::Github),
 ];
+const STATS_FORMATS: &[(&str, StatsFormat)] = &[
+    ("table", StatsFormat::Table),
+    ("json", StatsFormat::Json),
+    ("prometheus", StatsFormat::Prometheus),
+];
 
 impl Command {
     /// The subcommand's name, as typed (`chatdb <name>` is the default application_name).
@@ -275,8 +280,10 @@ impl Command {
                 o.format = resolve_format(o.given, env, FINDINGS_FORMATS)?;
                 return Ok(());
             }
-            // --format only: CHATDB_FORMAT's values do not include prometheus.
-            Command::Stats(_) => return Ok(()),
+            Command::Stats(a) => {
+                a.format = resolve_format(a.given, env, STATS_FORMATS)?;
+                return Ok(());
+            }
             Command::Completions(_) | Command::Man | Command::New(_) => return Ok(()),
         };
         o.format = resolve_format(o.given, env, TABLE_OR_JSON)?;
@@ -467,12 +474,16 @@ pub enum Command {
     /// Reports the schema's own metrics ([[metric]] in schemas/<schema>.toml), rows and size
     /// per table against the manifest's expected volumes, and on PostgreSQL the server's
     /// health: statement times from pg_stat_statements (mean, estimated p95, the slowest,
-    /// normalised), connections against max_connections, index usage per table, cache hit
-    /// ratio, dead rows and last vacuum, the oldest transaction, blocked backends, XID age
-    /// and replica lag; on SQLite file, WAL and freelist sizes, pages and sqlite_stat1
-    /// freshness. Targets come from the manifest's [stats] (the documents' own). Read-only,
-    /// one transaction under --statement-timeout. Exits 1 when a target is breached (each
-    /// breach a finding with the target and the measured value), 0 otherwise, 2 on error.
+    /// normalised; the p95 is an estimate, mean + 1.645 stddev), connections against
+    /// max_connections and against `pool_size` in chatdb.toml's [stats], index usage per
+    /// table, the cache hit ratio of the schema's tables, dead rows and last vacuum (judged on
+    /// the retention tables), the oldest transaction, blocked backends, XID age and replica
+    /// lag; on SQLite file, WAL and freelist sizes, pages and sqlite_stat1 freshness. Targets
+    /// come from the manifest's [stats] (the documents' own); the thresholds no document
+    /// gives from chatdb.toml's [stats], else their defaults (transaction 5m, lock wait 1m,
+    /// cache hits 99%, replica lag 5s, dead rows over 20% of live and 10000). Read-only, one
+    /// transaction under --statement-timeout. Exits 1 when a target is breached (each breach
+    /// a finding with the target and the measured value), 0 otherwise, 2 on error.
     Stats(StatsArgs),
     /// Write the next version's twin migration files in a --schema-dir.
     ///
@@ -748,8 +759,12 @@ pub struct StatsArgs {
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration::timeout_arg)]
     pub statement_timeout: Duration,
 
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
+    /// Output format. Falls back to CHATDB_FORMAT (prometheus allowed here), then table.
+    #[arg(long = "format", value_enum, value_name = "FORMAT")]
+    pub given: Option<StatsFormat>,
+
+    /// The format in force, after [`Command::resolve_format`].
+    #[arg(skip = StatsFormat::Table)]
     pub format: StatsFormat,
 }
 

@@ -54,6 +54,9 @@ pub struct ConfigFile {
     pub wait: Option<bool>,
     #[serde(default)]
     pub cleanup: CleanupConfig,
+    /// `[stats]`: the pool size and the health thresholds of `chatdb stats`.
+    #[serde(default)]
+    pub stats: crate::stats::health::StatsConfig,
 }
 
 /// `[cleanup]` in `chatdb.toml`.
@@ -155,6 +158,8 @@ pub struct Settings {
     /// [`BATCH_SIZE_RANGE`]; `--batch-size` overrides it in `cleanup`.
     pub batch_size: u64,
     pub cleanup: CleanupConfig,
+    /// `[stats]` checked: the pool size and the health thresholds of `chatdb stats`.
+    pub stats: crate::stats::health::Health,
     /// libpq's variables (`PG*`, `HOME`, `USER`), for what a PostgreSQL URL leaves out.
     pub pg_env: PgEnv,
     /// `application_name` when neither the URL nor `PGAPPNAME` sets one: `chatdb <command>`.
@@ -178,6 +183,7 @@ impl std::fmt::Debug for Settings {
             .field("lock_timeout", &self.lock_timeout)
             .field("batch_size", &self.batch_size)
             .field("cleanup", &self.cleanup)
+            .field("stats", &self.stats)
             .field("pg_env", &self.pg_env)
             .field("application_name", &self.application_name)
             .finish()
@@ -240,14 +246,15 @@ pub fn config_path(
 
 /// A command's output format: `--format` > `CHATDB_FORMAT` > table. `choices` are the
 /// command's formats by name; a `CHATDB_FORMAT` the command does not have (`github` for
-/// `migrate`) falls back to the first, table, so one variable can serve every command;
+/// `migrate`, `prometheus` anywhere but `stats`) falls back to the first, table, so one
+/// variable can serve every command;
 /// a value no command has is an error.
 pub fn resolve_format<F: Copy>(
     flag: Option<F>,
     env: Option<&str>,
     choices: &[(&str, F)],
 ) -> Result<F> {
-    const ANY: [&str; 3] = ["table", "json", "github"];
+    const ANY: [&str; 4] = ["table", "json", "github", "prometheus"];
     let first = choices
         .first()
         .map(|c| c.1)
@@ -263,7 +270,7 @@ pub fn resolve_format<F: Copy>(
     if ANY.contains(&value.as_str()) {
         return Ok(first);
     }
-    bail!("CHATDB_FORMAT={value}: expected one of table, json, github")
+    bail!("CHATDB_FORMAT={value}: expected one of {}", ANY.join(", "))
 }
 
 impl Settings {
@@ -348,6 +355,8 @@ impl Settings {
                 BATCH_SIZE_RANGE.end()
             );
         }
+        let stats = crate::stats::health::Health::from_config(&config.stats)
+            .context("in the config file")?;
         Ok(Settings {
             database_url,
             explicit_database_url,
@@ -360,6 +369,7 @@ impl Settings {
             lock_timeout,
             batch_size,
             cleanup: config.cleanup,
+            stats,
             pg_env: PgEnv::from_lookup(env),
             application_name: "chatdb".to_string(),
         })
@@ -531,6 +541,11 @@ mod tests {
             resolve_format(None, Some("github"), &choices).ok(),
             Some('t')
         );
+        // prometheus is stats': elsewhere it is a table too.
+        assert_eq!(
+            resolve_format(None, Some("prometheus"), &choices).ok(),
+            Some('t')
+        );
         let err = resolve_format(None, Some("xml"), &choices).expect_err("no such format");
         assert!(err.to_string().contains("CHATDB_FORMAT"), "{err}");
     }
@@ -541,6 +556,8 @@ mod tests {
             .expect("examples/chatdb.toml parses");
         assert_eq!(cfg.schema.as_deref(), Some("classroom"));
         assert!(cfg.cleanup.policies.contains_key("messages"));
+        let stats = crate::stats::Health::from_config(&cfg.stats).expect("[stats] is valid");
+        assert_eq!(stats.pool_size, Some(20));
     }
 
     #[test]

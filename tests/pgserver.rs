@@ -1,6 +1,6 @@
 //! Private PostgreSQL servers for the tests that need a kind of server the shared one is
 //! not: password-authenticated (scram-sha-256), TLS with client certificates, read-only,
-//! or one that starts late. Each is initialised with initdb from `pg_config --bindir` (as
+//! one that starts late, or a primary with a streaming replica ([`Server::replica`]). Each is initialised with initdb from `pg_config --bindir` (as
 //! the `postgres` user when we are root: initdb refuses root) in a temporary directory, on
 //! a free port, listening on 127.0.0.1 and a socket in its own directory, and is stopped
 //! and removed on drop. The shared server's configuration is never touched.
@@ -100,18 +100,7 @@ impl Server {
                 d = dir.display()
             );
         }
-        let ids = |flag: &str| -> Result<u32, String> {
-            output_of(Command::new("id").args([flag, "postgres"]))?
-                .parse()
-                .map_err(|e| format!("id {flag} postgres: {e}"))
-        };
-        let chown = |p: &Path| -> Result<(), String> {
-            if as_postgres {
-                std::os::unix::fs::chown(p, Some(ids("-u")?), Some(ids("-g")?))
-                    .map_err(|e| format!("chown {}: {e}", p.display()))?;
-            }
-            Ok(())
-        };
+        let chown = |p: &Path| chown_to_postgres(p, as_postgres);
         chown(&dir)?;
         for f in ["server.key", "server.crt", "ca.crt"] {
             if dir.join(f).exists() {
@@ -189,6 +178,50 @@ impl Server {
         format!("postgres://postgres@{host}:{}/postgres", self.port)
     }
 
+    /// A streaming replica of this server (`pg_basebackup -R` over its socket), started on
+    /// a port of its own with `settings` (`recovery_min_apply_delay=3s`, ...).
+    pub fn replica(&self, settings: &[&str]) -> Result<Server, String> {
+        let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let dir = tmp.path().to_path_buf();
+        chown_to_postgres(&dir, self.as_postgres)?;
+        let data = dir.join("data");
+        output_of(
+            Self::pg_command(&self.bindir, self.as_postgres, "pg_basebackup")
+                .arg("-h")
+                .arg(&self.dir)
+                .args([
+                    "-p",
+                    &self.port.to_string(),
+                    "-U",
+                    "postgres",
+                    "-R",
+                    "-X",
+                    "stream",
+                    "-D",
+                ])
+                .arg(&data),
+        )?;
+        let port = free_port()?;
+        let mut options = format!(
+            "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off",
+            dir.display()
+        );
+        for s in settings {
+            options.push_str(&format!(" -c {s}"));
+        }
+        let replica = Server {
+            bindir: self.bindir.clone(),
+            data,
+            as_postgres: self.as_postgres,
+            port,
+            options,
+            dir,
+            _tmp: tmp,
+        };
+        replica.start()?;
+        Ok(replica)
+    }
+
     /// A file in the server's directory.
     pub fn file(&self, name: &str) -> PathBuf {
         self.dir.join(name)
@@ -203,6 +236,20 @@ impl Drop for Server {
             .args(["-m", "immediate", "-w", "stop"])
             .output();
     }
+}
+
+/// Gives `p` to the `postgres` user when we run as root (initdb and pg_ctl run as it).
+fn chown_to_postgres(p: &Path, as_postgres: bool) -> Result<(), String> {
+    if !as_postgres {
+        return Ok(());
+    }
+    let id = |flag: &str| -> Result<u32, String> {
+        output_of(Command::new("id").args([flag, "postgres"]))?
+            .parse()
+            .map_err(|e| format!("id {flag} postgres: {e}"))
+    };
+    std::os::unix::fs::chown(p, Some(id("-u")?), Some(id("-g")?))
+        .map_err(|e| format!("chown {}: {e}", p.display()))
 }
 
 /// A CA (`ca.crt`), a server certificate for `localhost` signed by it (`server.crt`,

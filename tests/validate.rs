@@ -566,6 +566,47 @@ sqlite.sql = "SELECT id FROM messages WHERE room_id = ?1 ORDER BY created_at DES
 }
 
 #[test]
+fn manifest_metric_reading_a_missing_table() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    demo(dir.path());
+    let metric = |table: &str| {
+        format!(
+            r#"
+[[metric]]
+name = "recent_messages"
+purpose = "messages in the last hour"
+unit = "messages"
+postgres.sql = "SELECT count(*) FROM {table} m JOIN rooms r ON r.id = m.room_id WHERE m.created_at > now() - interval '1 hour'"
+sqlite.sql = "SELECT count(*) FROM {table} m JOIN rooms r ON r.id = m.room_id WHERE m.created_at > datetime('now', '-1 hour')"
+"#
+        )
+    };
+    write_file(
+        dir.path(),
+        "schemas/demo.toml",
+        &format!("{MANIFEST}{}", metric("messages")),
+    );
+    let ok = validate(dir.path(), &[]).output().expect("runs");
+    assert_eq!(ok.status.code(), Some(0), "{}", stdout(&ok));
+    write_file(
+        dir.path(),
+        "schemas/demo.toml",
+        &format!("{MANIFEST}{}", metric("message")),
+    );
+    let v = fails_with(dir.path(), &[], 1, "manifest-reference");
+    let findings = v["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1, "SQLite only without a server: {v}");
+    let f = &findings[0];
+    assert_eq!(f["file"], "schemas/demo.toml");
+    assert_eq!(f["line"], 9, "the metric's name line");
+    assert_eq!(f["object"], "table message");
+    assert!(f["message"]
+        .as_str()
+        .expect("message")
+        .contains("metric `recent_messages` reads table `message`"));
+}
+
+#[test]
 fn manifest_mapping_an_alembic_revision_to_a_missing_version() {
     let dir = tempfile::tempdir().expect("tempdir");
     demo(dir.path());

@@ -39,6 +39,9 @@ struct Report<'a> {
     /// Mean over the schema's statements, weighted by calls; estimated worst p95.
     query_mean_ms: Option<f64>,
     query_p95_ms: Option<f64>,
+    /// How `query_p95_ms` is had: `"estimate: mean + 1.645 stddev"` (pg_stat_statements
+    /// keeps no histogram).
+    query_p95_method: &'static str,
     expected_rows: &'a std::collections::BTreeMap<String, u64>,
     expected_bytes: &'a std::collections::BTreeMap<String, u64>,
     summary: Counts,
@@ -52,6 +55,14 @@ struct TargetsJson {
     slow_query_ms: Option<f64>,
     connection_use: Option<f64>,
     index_usage: Option<f64>,
+    /// chatdb.toml's `[stats]` (or the defaults, README "Monitoring").
+    pool_size: Option<u64>,
+    long_transaction_ms: u128,
+    blocked_ms: u128,
+    cache_hit_ratio: f64,
+    replication_lag_ms: u128,
+    dead_rows_ratio: f64,
+    dead_rows_min: u64,
 }
 
 /// The tables the schema's migrations create, read from the SQL with the one tokenizer
@@ -84,7 +95,7 @@ pub fn run(settings: &Settings, args: &StatsArgs, out: &mut dyn Write) -> Result
                 .context("no statistics to read"),
         );
     }
-    let targets = Targets::of(&sel.schema);
+    let targets = Targets::of(&sel.schema, &settings.stats);
     let metrics: Vec<(&str, &str)> = targets
         .metrics
         .iter()
@@ -126,10 +137,18 @@ pub fn run(settings: &Settings, args: &StatsArgs, out: &mut dyn Write) -> Result
                     slow_query_ms: targets.slow_query_ms.as_ref().map(|t| t.value),
                     connection_use: targets.connection_use.as_ref().map(|t| t.value),
                     index_usage: targets.index_usage.as_ref().map(|t| t.value),
+                    pool_size: targets.health.pool_size,
+                    long_transaction_ms: targets.health.long_transaction.as_millis(),
+                    blocked_ms: targets.health.blocked.as_millis(),
+                    cache_hit_ratio: targets.health.cache_hit_ratio,
+                    replication_lag_ms: targets.health.replication_lag.as_millis(),
+                    dead_rows_ratio: targets.health.dead_rows_ratio,
+                    dead_rows_min: targets.health.dead_rows_min,
                 },
                 facts: &facts,
                 query_mean_ms: judge::mean_ms(&facts),
                 query_p95_ms: judge::p95_ms(&facts),
+                query_p95_method: crate::model::stats::P95_METHOD,
                 expected_rows: &targets.expected_rows,
                 expected_bytes: &targets.expected_bytes,
                 summary,
@@ -240,6 +259,7 @@ fn print_table(out: &mut dyn Write, v: &View) -> Result<()> {
             v.mark("index-usage", Some(&tf.name)),
             v.mark("table-over-plan", Some(&tf.name)),
             v.mark("stale-statistics", Some(&tf.name)),
+            v.mark("dead-rows", Some(&tf.name)),
         ]
         .concat();
         tab.add_row(vec![
@@ -284,37 +304,70 @@ fn print_table(out: &mut dyn Write, v: &View) -> Result<()> {
             v.mark("mean-query-time", None).into(),
         ]);
         tab.add_row(vec![
-            "query p95 (est.)".into(),
+            "query p95 (estimate: mean + 1.645σ)".into(),
             judge::p95_ms(f).map_or("-".into(), judge::ms),
             target_cell(&t.p95_query_ms, |x| format!("< {}", judge::ms(x))),
             v.mark("p95-query-time", None).into(),
         ]);
-        for (name, value) in [
-            ("database size", bytes(s.database_bytes)),
+        let h = &t.health;
+        let pool = judge::pool_use::share(f, t).map_or_else(
+            || opt(s.database_connections) + " (no pool_size)",
+            |(u, p, x)| format!("{u} / {p} ({})", judge::pct(x)),
+        );
+        let pool_target = match h.pool_size {
+            Some(_) => target_cell(&t.connection_use, |x| format!("< {}", judge::pct(x))),
+            None => "-".into(),
+        };
+        let secs = |x: Option<f64>| x.map_or("-".into(), judge::secs);
+        let within = |d: Duration| format!("≤ {}", humantime::format_duration(d));
+        let blocked = match (s.blocked, s.longest_blocked_seconds) {
+            (Some(n), Some(w)) => format!("{n} (longest {})", judge::secs(w)),
+            (n, _) => opt(n),
+        };
+        for (name, value, target, rule) in [
+            ("pool (this database)", pool, pool_target, "pool-use"),
+            ("database size", bytes(s.database_bytes), "-".into(), ""),
             (
-                "cache hit ratio",
-                s.cache_hit_ratio
-                    .map_or("-".into(), |r| format!("{:.2}%", r * 100.0)),
+                "cache hit ratio (schema's tables)",
+                match (s.cache_hit_ratio, s.cache_blocks) {
+                    (Some(r), Some(b)) => format!("{:.2}% of {b} blocks", r * 100.0),
+                    _ => "-".into(),
+                },
+                format!("≥ {:.2}%", h.cache_hit_ratio * 100.0),
+                "cache-hit-ratio",
             ),
-            ("XID age", opt(s.xid_age)),
+            (
+                "XID age",
+                opt(s.xid_age),
+                format!("≤ {}", judge::xid_age::HALF_WAY),
+                "xid-age",
+            ),
             (
                 "oldest transaction",
-                s.oldest_transaction_seconds
-                    .map_or("-".into(), |x| format!("{x:.1} s")),
+                secs(s.oldest_transaction_seconds),
+                within(h.long_transaction),
+                "long-transaction",
             ),
-            ("blocked backends", opt(s.blocked)),
+            (
+                "blocked backends",
+                blocked,
+                format!("wait {}", within(h.blocked)),
+                "blocked-backends",
+            ),
             (
                 "replication lag",
                 s.replication_lag_seconds
-                    .map_or("no replicas".into(), |x| format!("{x:.1} s")),
+                    .map_or("no replicas".into(), judge::secs),
+                within(h.replication_lag),
+                "replication-lag",
             ),
         ] {
-            let mark = if name == "XID age" {
-                v.mark("xid-age", None)
-            } else {
+            let mark = if rule.is_empty() {
                 ""
+            } else {
+                v.mark(rule, None)
             };
-            tab.add_row(vec![name.to_string(), value, "-".into(), mark.into()]);
+            tab.add_row(vec![name.to_string(), value, target, mark.into()]);
         }
         line(out, tab)?;
         if let Some(list) = &f.statements {
@@ -322,7 +375,7 @@ fn print_table(out: &mut dyn Write, v: &View) -> Result<()> {
             slow.sort_by(|a, b| b.mean_ms.total_cmp(&a.mean_ms));
             if !slow.is_empty() {
                 line(out, "\nSlowest statements (normalised)")?;
-                let mut tab = report::table(&["mean", "p95 (est.)", "calls", "query", ""]);
+                let mut tab = report::table(&["mean", "p95 (estimate)", "calls", "query", ""]);
                 for s in slow.into_iter().take(5) {
                     let q = crate::sqltext::abbreviate(&s.query, 120);
                     tab.add_row(vec![
@@ -468,13 +521,23 @@ fn families(v: &View) -> Vec<Family> {
             s.max_connections.map(|n| n as f64),
         ),
         one(
+            "chatdb_database_connections",
+            "Client connections to this database, chatdb's own not counted.",
+            s.database_connections.map(|n| n as f64),
+        ),
+        one(
+            "chatdb_pool_size",
+            "chatdb.toml [stats] pool_size.",
+            t.health.pool_size.map(|n| n as f64),
+        ),
+        one(
             "chatdb_database_size_bytes",
             "pg_database_size of the database.",
             s.database_bytes.map(|n| n as f64),
         ),
         one(
             "chatdb_cache_hit_ratio",
-            "Buffer hits over hits and reads (0..1).",
+            "Buffer hits over hits and reads of the schema's tables (0..1).",
             s.cache_hit_ratio,
         ),
         one(
@@ -493,6 +556,11 @@ fn families(v: &View) -> Vec<Family> {
             s.blocked.map(|n| n as f64),
         ),
         one(
+            "chatdb_longest_blocked_seconds",
+            "How long the longest-blocked backend has waited.",
+            s.longest_blocked_seconds,
+        ),
+        one(
             "chatdb_replication_lag_seconds",
             "The largest replay lag a replica reports.",
             s.replication_lag_seconds,
@@ -504,7 +572,7 @@ fn families(v: &View) -> Vec<Family> {
         ),
         one(
             "chatdb_query_p95_seconds",
-            "Largest estimated p95 (mean + 1.645 stddev) of the schema's statements.",
+            "Largest p95 of the schema's statements, an estimate: mean + 1.645 stddev.",
             secs(judge::p95_ms(f)),
         ),
     ]);
@@ -567,4 +635,95 @@ fn families(v: &View) -> Vec<Family> {
         Some(v.elapsed.as_secs_f64()),
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::stats::{ServerFacts, Statement, TableFacts};
+    use crate::stats::Health;
+
+    /// The PostgreSQL table report from hand-built facts, every server row and mark: a
+    /// pool past focusmate's 80%, a retention table full of dead rows, a transaction held
+    /// open, a blocked backend, a cold cache, a lagging replica, a table scanned
+    /// sequentially, and the p95 labelled an estimate.
+    #[test]
+    fn the_postgres_table_report_marks_every_breach() {
+        let url = "postgres://app:s3cret@db.internal/app";
+        let target = crate::db::Target::parse(url).expect("url");
+        let envelope = Envelope::new("focusmate", &target, url, "public");
+        let schema = crate::catalog::load("focusmate", None).expect("loads");
+        let health = Health {
+            pool_size: Some(20),
+            ..Health::default()
+        };
+        let targets = Targets::of(&schema, &health);
+        let table = |name: &str, rows, seq, idx, dead| TableFacts {
+            name: name.into(),
+            rows,
+            bytes: Some(rows * 180),
+            seq_scans: Some(seq),
+            index_scans: Some(idx),
+            dead_rows: Some(dead),
+            last_vacuum: Some("2026-11-30T03:00:00Z".into()),
+            stat1_rows: None,
+        };
+        let facts = Facts {
+            tables: vec![
+                table("notifications", 300_000, 400, 100, 90_000),
+                table("session_history", 500_000, 3, 9_000, 120_000),
+            ],
+            server: ServerFacts {
+                connections: Some(31),
+                max_connections: Some(100),
+                database_bytes: Some(3 << 30),
+                database_connections: Some(17),
+                cache_hit_ratio: Some(0.95),
+                cache_blocks: Some(2_000_000),
+                xid_age: Some(1_234_567),
+                oldest_transaction_seconds: Some(900.0),
+                blocked: Some(2),
+                longest_blocked_seconds: Some(75.0),
+                replication_lag_seconds: Some(12.5),
+            },
+            statements: Some(vec![Statement {
+                query: "SELECT * FROM notifications WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2".into(),
+                calls: 1000,
+                total_ms: 42_000.0,
+                mean_ms: 42.0,
+                stddev_ms: 10.0,
+            }]),
+            statements_note: None,
+            sqlite: None,
+            metrics: Vec::new(),
+        };
+        let findings = judge::judge(&facts, &targets);
+        let view = View {
+            schema: "focusmate",
+            dialect: Dialect::Postgres,
+            envelope: &envelope,
+            facts: &facts,
+            targets: &targets,
+            findings: &findings,
+            elapsed: Duration::from_millis(42),
+        };
+        let mut buf = Vec::new();
+        print_table(&mut buf, &view).expect("writes");
+        let text = String::from_utf8(buf).expect("utf-8");
+        assert!(!text.contains("s3cret"));
+        let rules: Vec<&str> = findings.iter().map(|f| f.rule.id).collect();
+        assert_eq!(
+            rules,
+            [
+                "pool-use",
+                "index-usage",
+                "cache-hit-ratio",
+                "dead-rows",
+                "long-transaction",
+                "blocked-backends",
+                "replication-lag"
+            ]
+        );
+        insta::assert_snapshot!("stats_report_postgres", text);
+    }
 }

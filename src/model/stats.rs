@@ -42,13 +42,22 @@ pub struct ServerFacts {
     pub connections: Option<u64>,
     pub max_connections: Option<u64>,
     pub database_bytes: Option<u64>,
-    /// Buffer hits over reads and hits, this database.
+    /// Client connections to this database other than chatdb's own: what the application's
+    /// pool holds.
+    pub database_connections: Option<u64>,
+    /// Buffer hits over hits and reads of the schema's tables (heap, indexes, TOAST);
+    /// `None` before any block was read.
     pub cache_hit_ratio: Option<f64>,
+    /// Hits and reads behind `cache_hit_ratio`.
+    pub cache_blocks: Option<u64>,
     /// `age(datfrozenxid)` of this database.
     pub xid_age: Option<u64>,
+    /// The oldest open transaction in this database, chatdb's own excluded.
     pub oldest_transaction_seconds: Option<f64>,
-    /// Backends waiting on a lock held by another.
+    /// Backends of this database waiting on a lock held by another.
     pub blocked: Option<u64>,
+    /// How long the longest of them has waited (since its statement began).
+    pub longest_blocked_seconds: Option<f64>,
     /// The largest replay lag a replica reports; `None` without replicas.
     pub replication_lag_seconds: Option<f64>,
 }
@@ -62,6 +71,9 @@ pub struct Statement {
     pub mean_ms: f64,
     pub stddev_ms: f64,
 }
+
+/// How a statement's p95 is had: pg_stat_statements keeps mean and stddev, no histogram.
+pub const P95_METHOD: &str = "estimate: mean + 1.645 stddev";
 
 impl Statement {
     /// p95 estimated as mean + 1.645 stddev (the normal approximation; pg_stat_statements

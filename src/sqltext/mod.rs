@@ -4,8 +4,10 @@
 //! in `normalize.rs`, the forms used to compare and show SQL (expressions, partial-index
 //! predicates, defaults, one-line previews) and the hot queries' placeholder scanner.
 //! Elsewhere, over [`tokens`]: validate's lint rules, SQLite's CHECK and `CREATE INDEX`
-//! readers (`db/sqlite/introspect.rs`) and the SQLite plan's alias resolution
-//! (`db/sqlite/plan.rs`). Two plain-text scans remain outside it: lint's `chatdb:allow`
+//! readers (`db/sqlite/introspect.rs`), the SQLite plan's alias resolution
+//! (`db/sqlite/plan.rs`), the tables a query reads (`tables.rs`, for validate's check of
+//! `[[metric]]` SQL) and which pg_stat_statements entries name the schema's tables
+//! (`stats::touches`). Two plain-text scans remain outside it: lint's `chatdb:allow`
 //! comment finder (`validate/lint/mod.rs`) and the namespace stripping of PostgreSQL's
 //! deparsed definitions (`db/postgres/introspect.rs`).
 //!
@@ -20,12 +22,14 @@ mod lex;
 mod normalize;
 #[cfg(test)]
 pub(crate) mod props;
+mod tables;
 
 pub use lex::{lex, tokens, Token, TokenKind};
 pub use normalize::{
     abbreviate, collapse_spaces, normalize_default, normalize_expr, normalize_predicate,
     placeholders,
 };
+pub use tables::tables_read;
 
 /// A statement of a migration: its byte range (trimmed) and 1-based first line.
 #[derive(Debug, Clone, PartialEq, Eq)]

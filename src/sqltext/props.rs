@@ -174,6 +174,7 @@ proptest! {
     fn sqltext_normalisers_never_panic(sql in text()) {
         let _ = placeholders(&sql, '$');
         let _ = placeholders(&sql, '?');
+        let _ = super::tables_read(&sql);
         let _ = normalize_expr(&sql);
         let _ = normalize_predicate(&sql);
         let _ = normalize_default(&sql);

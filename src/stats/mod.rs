@@ -3,15 +3,22 @@
 //! manifest's `[stats]` and `[[metric]]`) to findings, one rule per file. A target the
 //! schema's document does not give is not judged.
 
+mod blocked_backends;
+mod cache_hit_ratio;
 mod connection_use;
+mod dead_rows;
+pub mod health;
 mod index_usage;
+mod long_transaction;
 mod mean_query_time;
 mod metric_threshold;
 mod p95_query_time;
+pub mod pool_use;
+mod replication_lag;
 mod slow_query;
 mod stale_statistics;
 mod table_over_plan;
-mod xid_age;
+pub mod xid_age;
 
 use std::collections::BTreeMap;
 
@@ -19,6 +26,7 @@ use crate::catalog::metrics::{Metric, StatsDecl};
 use crate::catalog::Schema;
 use crate::finding::{Finding, Rule};
 use crate::model::stats::Facts;
+pub use health::Health;
 
 /// stats' rules, in report order.
 pub const RULES: &[&Rule] = &[
@@ -26,7 +34,13 @@ pub const RULES: &[&Rule] = &[
     &p95_query_time::RULE,
     &slow_query::RULE,
     &connection_use::RULE,
+    &pool_use::RULE,
     &index_usage::RULE,
+    &cache_hit_ratio::RULE,
+    &dead_rows::RULE,
+    &long_transaction::RULE,
+    &blocked_backends::RULE,
+    &replication_lag::RULE,
     &metric_threshold::RULE,
     &table_over_plan::RULE,
     &stale_statistics::RULE,
@@ -42,6 +56,8 @@ pub const RESERVED: &[&str] = &[
     "cache_",
     "xid_",
     "oldest_",
+    "longest_",
+    "pool_",
     "blocked",
     "replication_",
     "query_",
@@ -79,10 +95,15 @@ pub struct Targets {
     pub expected_bytes: BTreeMap<String, u64>,
     pub expected_bytes_source: String,
     pub metrics: Vec<Metric>,
+    /// The tables the manifest's `[[policy]]` entries name: cleanup deletes from them,
+    /// so their dead rows are judged.
+    pub retention_tables: Vec<String>,
+    /// The thresholds no document gives, and the pool size (`[stats]` in chatdb.toml).
+    pub health: Health,
 }
 
 impl Targets {
-    pub fn of(schema: &Schema) -> Targets {
+    pub fn of(schema: &Schema, health: &Health) -> Targets {
         let m = &schema.manifest;
         let s = m.stats.clone().unwrap_or_default();
         let t = |v: Option<f64>, s: &StatsDecl| {
@@ -111,6 +132,8 @@ impl Targets {
             expected_bytes: s.expected_bytes.clone(),
             expected_bytes_source: s.expected_source.clone(),
             metrics: m.metrics.clone(),
+            retention_tables: m.policies.iter().map(|p| p.table.clone()).collect(),
+            health: health.clone(),
         }
     }
 }
@@ -122,7 +145,13 @@ pub fn judge(facts: &Facts, targets: &Targets) -> Vec<Finding> {
     out.extend(p95_query_time::find(facts, targets));
     out.extend(slow_query::find(facts, targets));
     out.extend(connection_use::find(facts, targets));
+    out.extend(pool_use::find(facts, targets));
     out.extend(index_usage::find(facts, targets));
+    out.extend(cache_hit_ratio::find(facts, targets));
+    out.extend(dead_rows::find(facts, targets));
+    out.extend(long_transaction::find(facts, targets));
+    out.extend(blocked_backends::find(facts, targets));
+    out.extend(replication_lag::find(facts, targets));
     out.extend(metric_threshold::find(facts, targets));
     out.extend(table_over_plan::find(facts, targets));
     out.extend(stale_statistics::find(facts, targets));
@@ -130,22 +159,31 @@ pub fn judge(facts: &Facts, targets: &Targets) -> Vec<Finding> {
     out
 }
 
-/// Whether a normalised statement names one of `tables` as a word (quoted or not,
-/// qualified or not).
+/// Whether a normalised statement names one of `tables` (quoted or not, qualified or not),
+/// read with the one lexer: a name inside a string literal or a comment does not count.
 pub fn touches(query: &str, tables: &[String]) -> bool {
-    let lower = query.to_ascii_lowercase();
-    let words: Vec<&str> = lower
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .filter(|w| !w.is_empty())
-        .collect();
-    tables
-        .iter()
-        .any(|t| words.contains(&t.to_ascii_lowercase().as_str()))
+    crate::sqltext::tokens(query).iter().any(|t| {
+        matches!(
+            t.kind,
+            crate::sqltext::TokenKind::Word | crate::sqltext::TokenKind::Quoted
+        ) && tables
+            .iter()
+            .any(|name| name.eq_ignore_ascii_case(&t.name()))
+    })
 }
 
 /// `12.3 ms`.
 pub fn ms(v: f64) -> String {
     format!("{v:.1} ms")
+}
+
+/// `12.5 s`, or `15m`, `1h 2m 3s` past a minute.
+pub fn secs(v: f64) -> String {
+    if v < 60.0 {
+        format!("{v:.1} s")
+    } else {
+        humantime::format_duration(std::time::Duration::from_secs(v as u64)).to_string()
+    }
 }
 
 /// `81%`.
@@ -220,13 +258,17 @@ mod tests {
         assert!(touches("SELECT * FROM app.messages WHERE id = $1", &t));
         assert!(touches("select 1 from \"messages\"", &t));
         assert!(!touches("SELECT * FROM message_reads", &t));
+        assert!(
+            !touches("SELECT 'messages' -- messages", &t),
+            "literals and comments"
+        );
     }
 
     #[test]
     fn every_canonical_manifest_gives_targets_with_sources() {
         for name in crate::catalog::canonical_names() {
             let schema = crate::catalog::load(&name, None).expect("loads");
-            let t = Targets::of(&schema);
+            let t = Targets::of(&schema, &Health::default());
             for x in [
                 &t.mean_query_ms,
                 &t.p95_query_ms,
@@ -241,14 +283,15 @@ mod tests {
             }
         }
         let focusmate = crate::catalog::load("focusmate", None).expect("loads");
-        let t = Targets::of(&focusmate);
+        let t = Targets::of(&focusmate, &Health::default());
         assert_eq!(t.mean_query_ms.map(|t| t.value), Some(100.0));
         assert_eq!(t.connection_use.map(|t| t.value), Some(0.8));
         assert_eq!(t.index_usage.map(|t| t.value), Some(0.9));
         let classroom = crate::catalog::load("classroom", None).expect("loads");
-        let t = Targets::of(&classroom);
+        let t = Targets::of(&classroom, &Health::default());
         assert_eq!(t.expected_rows["messages"], 10_000_000);
         assert_eq!(t.expected_bytes["messages"], 2_000_000_000);
         assert_eq!(t.metrics.len(), 2);
+        assert_eq!(t.retention_tables, ["messages", "sessions", "logs"]);
     }
 }

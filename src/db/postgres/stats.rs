@@ -1,6 +1,7 @@
 //! `chatdb stats` on PostgreSQL: one read-only transaction under a statement timeout, and
-//! one query per kind of fact: the server (connections, sizes, cache, XID age, oldest
-//! transaction, blocked backends, replica lag, whether pg_stat_statements is there), the
+//! one query per kind of fact: the server (connections, the pool's, sizes, the schema's cache
+//! hits, XID age, oldest transaction, blocked backends, replica lag, whether
+//! pg_stat_statements is there), the
 //! schema's tables (rows, size, scans, dead rows, last vacuum) in one catalog join, the
 //! statements from `pg_stat_statements` (PostgreSQL 13+ names: `total_exec_time`,
 //! `mean_exec_time`), and each manifest metric.
@@ -13,19 +14,37 @@ use crate::db::stats::{Stats, StatsRequest};
 use crate::db::{SqlResult, TxKind, TxOpts};
 use crate::model::stats::{Facts, ServerFacts, Statement, TableFacts};
 
+/// `$1` the namespace, `$2` the schema's tables. Transactions, locks and the pool are
+/// this database's (a transaction elsewhere holds back no vacuum here); the cache ratio is
+/// over the schema's tables, as PgHero reads it from `pg_statio_user_tables`.
+/// `pg_blocking_pids` (which locks the lock manager while it looks) is asked only about
+/// backends of this database waiting on a heavyweight lock.
 const SERVER: &str = "
+WITH activity AS MATERIALIZED (
+  SELECT pid, datname = current_database() AS here, xact_start, query_start,
+         CASE WHEN datname = current_database() AND wait_event_type = 'Lock'
+              THEN cardinality(pg_blocking_pids(pid)) > 0 ELSE false END AS blocked
+  FROM pg_stat_activity WHERE backend_type = 'client backend'
+), cache AS (
+  SELECT sum(coalesce(heap_blks_hit, 0) + coalesce(idx_blks_hit, 0)
+             + coalesce(toast_blks_hit, 0) + coalesce(tidx_blks_hit, 0))::int8 AS hit,
+         sum(coalesce(heap_blks_read, 0) + coalesce(idx_blks_read, 0)
+             + coalesce(toast_blks_read, 0) + coalesce(tidx_blks_read, 0))::int8 AS read
+  FROM pg_statio_user_tables WHERE schemaname = $1 AND relname = ANY($2)
+)
 SELECT
-  (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::int8,
+  (SELECT count(*) FROM activity)::int8,
   current_setting('max_connections')::int8,
   pg_database_size(current_database())::int8,
-  (SELECT CASE WHEN blks_hit + blks_read = 0 THEN NULL
-               ELSE blks_hit::float8 / (blks_hit + blks_read) END
-     FROM pg_stat_database WHERE datname = current_database()),
+  (SELECT hit FROM cache),
+  (SELECT read FROM cache),
   (SELECT age(datfrozenxid)::int8 FROM pg_database WHERE datname = current_database()),
   (SELECT extract(epoch FROM max(clock_timestamp() - xact_start))::float8
-     FROM pg_stat_activity WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid()
-      AND backend_type = 'client backend'),
-  (SELECT count(*) FROM pg_stat_activity WHERE cardinality(pg_blocking_pids(pid)) > 0)::int8,
+     FROM activity WHERE here AND xact_start IS NOT NULL AND pid <> pg_backend_pid()),
+  (SELECT count(*) FROM activity WHERE here AND blocked)::int8,
+  (SELECT extract(epoch FROM max(clock_timestamp() - query_start))::float8
+     FROM activity WHERE here AND blocked),
+  (SELECT count(*) FROM activity WHERE here AND pid <> pg_backend_pid())::int8,
   (SELECT extract(epoch FROM max(replay_lag))::float8 FROM pg_stat_replication),
   current_setting('shared_preload_libraries'),
   (SELECT quote_ident(n.nspname) FROM pg_extension e
@@ -68,24 +87,32 @@ impl Stats for PgConn {
         };
         let mut tx = begin(&mut self.client, &opts)?;
         let row = tx
-            .query_one(SERVER, &[])
+            .query_one(SERVER, &[&namespace, &req.tables])
             .sql()
             .context("reading server statistics")?;
         let unsigned = |v: Option<i64>| v.map(|n| n.max(0) as u64);
+        let (hit, read) = (unsigned(row.get(3)), unsigned(row.get(4)));
+        let cache_blocks = hit.zip(read).map(|(h, r)| h + r);
         let server = ServerFacts {
             connections: unsigned(row.get(0)),
             max_connections: unsigned(row.get(1)),
             database_bytes: unsigned(row.get(2)),
-            cache_hit_ratio: row.get(3),
-            xid_age: unsigned(row.get(4)),
-            oldest_transaction_seconds: row.get(5),
-            blocked: unsigned(row.get(6)),
-            replication_lag_seconds: row.get(7),
+            cache_hit_ratio: hit
+                .zip(cache_blocks)
+                .filter(|(_, all)| *all > 0)
+                .map(|(h, all)| h as f64 / all as f64),
+            cache_blocks,
+            xid_age: unsigned(row.get(5)),
+            oldest_transaction_seconds: row.get(6),
+            blocked: unsigned(row.get(7)),
+            longest_blocked_seconds: row.get(8),
+            database_connections: unsigned(row.get(9)),
+            replication_lag_seconds: row.get(10),
         };
-        let preload: String = row.get(8);
-        let extension: Option<String> = row.get(9);
-        let version: i32 = row.get(10);
-        let database: String = row.get(11);
+        let preload: String = row.get(11);
+        let extension: Option<String> = row.get(12);
+        let version: i32 = row.get(13);
+        let database: String = row.get(14);
         let preloaded = preload
             .split(',')
             .any(|l| l.trim().trim_matches('"') == "pg_stat_statements");

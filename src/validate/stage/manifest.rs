@@ -1,5 +1,5 @@
-//! Stage 6, manifest: every hot query's expected index, every retention policy's table and
-//! time column, every parity exception and lint allowance, every `[alembic.revisions]` version
+//! Stage 6, manifest: every hot query's expected index, every table a `[[metric]]`'s SQL
+//! reads (`sqltext::tables_read`), every retention policy's table and time column, every parity exception and lint allowance, every `[alembic.revisions]` version
 //! names something that exists; and
 //! every exception or allowance is still needed.
 
@@ -11,7 +11,7 @@ use crate::model::inventory::Inventory;
 pub const MANIFEST_REFERENCE: Rule = Rule {
     id: "manifest-reference",
     severity: Severity::Error,
-    summary: "a hot query, retention policy, parity exception or lint allowance names something that does not exist",
+    summary: "a hot query, metric, retention policy, parity exception or lint allowance names something that does not exist",
     dialects: BOTH,
     scope: Scope::Validate,
 };
@@ -81,7 +81,7 @@ pub fn run(run: &mut Run) {
     run.stages.manifest = run.state_since(mark);
 }
 
-/// Hot queries, retention policies, exceptions and allowances name what exists.
+/// Hot queries, metrics, retention policies, exceptions and allowances name what exists.
 /// Parity exceptions are checked only when both dialects were applied (`parity_ran`): an
 /// exception usually names what exists in one dialect only.
 fn references(
@@ -128,6 +128,25 @@ fn references(
                     format!("retention policy on `{}`: time_column `{}` is not a column of {} in {dialect}", p.table, p.time_column, p.table),
                 ),
                 Some(_) => {}
+            }
+        }
+    }
+    for metric in &m.metrics {
+        for (dialect, inv) in &models {
+            let Some(sql) = metric.sql(*dialect) else {
+                continue;
+            };
+            for table in crate::sqltext::tables_read(sql) {
+                if inv.table(&table).is_none() {
+                    bad(
+                        &metric.name,
+                        format!("table {table}"),
+                        format!(
+                            "metric `{}` reads table `{table}`, which {dialect} does not have",
+                            metric.name
+                        ),
+                    );
+                }
             }
         }
     }
