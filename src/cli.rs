@@ -505,8 +505,11 @@ pub struct NewArgs {
     #[arg(long)]
     pub no_transaction: bool,
 
-    /// Put SQLite's table-rebuild template (create new, copy, drop, rename) for TABLE in the
-    /// SQLite half, for a change SQLite's ALTER TABLE cannot make in place.
+    /// Put SQLite's table rebuild of TABLE in the SQLite half, for a change SQLite's ALTER
+    /// TABLE cannot make in place: TABLE's CREATE TABLE (as the schema's migrations build it)
+    /// under a new name, the copy, drop and rename, its indexes and triggers again, and the
+    /// `-- chatdb:foreign-keys-off` line that makes migrate run it with foreign keys off and
+    /// check them before commit.
     #[arg(long, value_name = "TABLE")]
     pub sqlite_rebuild: Option<String>,
     /// Print nothing on success (for scripts). Errors still go to stderr.
@@ -777,7 +780,9 @@ pub struct CheckArgs {
 
     /// Also write the fixes as a new migration named NAME in the --schema-dir: the
     /// CONCURRENTLY statements (made idempotent) in a `-- chatdb:no-transaction` migration,
-    /// the others in a transactional one after it, each with its twin for the other dialect.
+    /// the others in a transactional one after it, and on SQLite each fix only a table
+    /// rebuild makes as that rebuild (NAME_rebuild_TABLE), each with its twin for the other
+    /// dialect.
     #[arg(long, value_name = "NAME")]
     pub write_migration: Option<String>,
 

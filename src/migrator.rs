@@ -19,7 +19,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use refinery_core::traits::sync::{Query, Transaction};
 use serde::Serialize;
 
-use crate::catalog::MigrationFile;
+use crate::catalog::{Dialect, MigrationFile};
 use crate::db::scratch::{run_file, Located};
 use crate::db::{quote_ident, Conn, HistoryRow, Session, SqlError, TxKind, TxOpts};
 use crate::online::{self, Group, Retry};
@@ -113,8 +113,10 @@ pub fn compare(files: &[MigrationFile], history: &[HistoryRow]) -> Result<Vec<En
 
 /// Marks the pending no-transaction migrations that a failed or killed run left partly
 /// applied: an index one of their `CREATE INDEX CONCURRENTLY` statements builds exists
-/// (INVALID, or built) though the migration is not recorded. Other statements' effects are
-/// not looked for: the file's statements are idempotent, so running it again is safe.
+/// (INVALID, or built), or a table, view, sequence, index or column another of their
+/// statements makes exists (and no earlier migration makes it), though the migration is not
+/// recorded. A drop leaves nothing to see and is not looked for; the file's statements are
+/// idempotent, so running it again is safe either way.
 pub fn mark_partly_applied(
     session: &mut dyn Session,
     files: &[MigrationFile],
@@ -131,21 +133,47 @@ pub fn mark_partly_applied(
         if !online::is_no_transaction(&file.sql) {
             continue;
         }
+        // What earlier migrations make is there whether or not this one ran.
+        let earlier: Vec<online::Made> = files
+            .iter()
+            .filter(|f| f.version < file.version)
+            .flat_map(|f| {
+                sqltext::split(&f.sql)
+                    .iter()
+                    .filter_map(|s| online::made_by(s.text(&f.sql)))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
         let mut found = Vec::new();
         for statement in sqltext::split(&file.sql) {
-            let Some(index) = online::concurrent_index(statement.text(&file.sql)) else {
+            let text = statement.text(&file.sql);
+            if let Some(index) = online::concurrent_index(text) {
+                match session.index_valid(&index.name).map_err(|e| anyhow!(e))? {
+                    Some(false) => found.push(format!("index {} is INVALID", index.name)),
+                    Some(true) => found.push(format!("index {} is built", index.name)),
+                    None => {}
+                }
+                continue;
+            }
+            let Some(made) = online::made_by(text) else {
                 continue;
             };
-            match session.index_valid(&index.name).map_err(|e| anyhow!(e))? {
-                Some(false) => found.push(format!("index {} is INVALID", index.name)),
-                Some(true) => found.push(format!("index {} is built", index.name)),
-                None => {}
+            if earlier.contains(&made) {
+                continue;
+            }
+            let exists = match &made {
+                online::Made::Relation(_, name) => session.table_exists(name),
+                online::Made::Column(table, column) => session.column_exists(table, column),
+            }
+            .map_err(|e| anyhow!(e))?;
+            if exists {
+                found.push(format!("{made} exists (line {})", statement.line));
             }
         }
         if !found.is_empty() {
             entry.state = State::PartlyApplied;
             entry.note = Some(format!(
-                "{}; run `chatdb migrate` to finish it (an INVALID index is dropped and built again)",
+                "{}; run `chatdb migrate` to finish it (its statements are idempotent; an INVALID index is dropped and built again)",
                 found.join(", ")
             ));
         }
@@ -363,16 +391,28 @@ pub fn migrate(
     waits: Waits,
 ) -> Result<Outcome> {
     let started = Instant::now();
-    // A first look, outside the lock, decides how to lock; what runs is read again under it.
-    let outside = online::outside_transactions(conn.dialect()) && {
-        let history = conn.in_transaction(TxKind::Read, namespace, waits.lock_timeout, |s| {
-            read_history(s, history_table)
-        })?;
-        let entries = compare(files, &history)?;
-        pending(files, &entries, target)?
+    // A first look decides how to lock and group; what runs is read again under the lock.
+    // PostgreSQL looks outside the lock; SQLite, only when a file is a table rebuild, takes
+    // its lock for it (a reader of a file another connection holds would fail, not wait).
+    let dialect = conn.dialect();
+    let look = match dialect {
+        Dialect::Postgres => Some(TxKind::Read),
+        Dialect::Sqlite => files
             .iter()
-            .any(|f| online::is_no_transaction(&f.sql))
+            .any(|f| online::is_foreign_keys_off(&f.sql))
+            .then_some(TxKind::Locked),
     };
+    let ahead = match look {
+        Some(kind) => {
+            let history = conn.in_transaction(kind, namespace, waits.lock_timeout, |s| {
+                read_history(s, history_table)
+            })?;
+            let entries = compare(files, &history)?;
+            online::groups(&pending(files, &entries, target)?, dialect)
+        }
+        None => Vec::new(),
+    };
+    let outside = ahead.iter().any(|g| !g.transaction);
     let (applied, already, groups) =
         if outside && conn.hold_migrate_lock(namespace, waits.lock_timeout)? {
             let result = run_groups(conn, files, history_table, namespace, target, waits);
@@ -380,16 +420,25 @@ pub fn migrate(
             let done = result?;
             released?;
             done
+        } else if ahead.iter().any(|g| g.foreign_keys_off) {
+            run_rebuild_groups(conn, files, history_table, namespace, waits, ahead)?
         } else {
-            let (applied, already) =
-                run_transaction(conn, files, history_table, namespace, target, waits, &[])?;
+            let (applied, already) = run_transaction(
+                conn,
+                files,
+                history_table,
+                namespace,
+                target,
+                waits,
+                &[],
+                false,
+            )?;
             let groups = if applied.is_empty() {
                 Vec::new()
             } else {
-                vec![Group {
-                    versions: applied.iter().map(|f| f.version).collect(),
-                    transaction: true,
-                }]
+                vec![Group::transactional(
+                    applied.iter().map(|f| f.version).collect(),
+                )]
             };
             (applied, already, groups)
         };
@@ -411,6 +460,37 @@ pub fn migrate(
         elapsed: started.elapsed(),
         groups,
     })
+}
+
+/// The groups of a SQLite run with a table rebuild (see [`online::groups`]): each in a
+/// transaction of its own, in order, the rebuild with foreign keys off.
+fn run_rebuild_groups(
+    conn: &mut Conn,
+    files: &[MigrationFile],
+    history_table: &str,
+    namespace: &str,
+    waits: Waits,
+    groups: Vec<Group>,
+) -> Result<(Vec<MigrationFile>, usize, Vec<Group>)> {
+    let mut applied = Vec::new();
+    let mut already = None;
+    let mut committed: Vec<Group> = Vec::new();
+    for group in groups {
+        let (done, before) = run_transaction(
+            conn,
+            files,
+            history_table,
+            namespace,
+            group.versions.last().copied(),
+            waits,
+            &committed,
+            group.foreign_keys_off,
+        )?;
+        already.get_or_insert(before);
+        applied.extend(done);
+        committed.push(group);
+    }
+    Ok((applied, already.unwrap_or_default(), committed))
 }
 
 /// The groups of a run with a no-transaction migration, under the session-level lock.
@@ -450,6 +530,7 @@ fn run_groups(
                 last,
                 waits,
                 &committed,
+                group.foreign_keys_off,
             )?;
             applied.extend(done);
         } else if let Some(file) = todo.iter().find(|f| Some(f.version) == last) {
@@ -502,7 +583,9 @@ fn committed_note(committed: &[Group]) -> String {
 
 /// Runs the pending migrations up to `target` in one transaction with their history rows,
 /// trying the whole transaction again (after a pause) when a statement timed out waiting
-/// for its lock.
+/// for its lock. `foreign_keys_off`: a SQLite table rebuild, run with foreign keys off and
+/// refused before it commits if it leaves a violated foreign key.
+#[allow(clippy::too_many_arguments)]
 fn run_transaction(
     conn: &mut Conn,
     files: &[MigrationFile],
@@ -511,6 +594,7 @@ fn run_transaction(
     target: Option<u32>,
     waits: Waits,
     committed: &[Group],
+    foreign_keys_off: bool,
 ) -> Result<(Vec<MigrationFile>, usize)> {
     let tries = waits.ddl.retries + 1;
     let mut attempt = 1;
@@ -518,18 +602,27 @@ fn run_transaction(
         let mut failure: Option<(Vec<MigrationFile>, usize, Failed)> = None;
         let opts = TxOpts {
             lock_timeout: Some(waits.lock_timeout),
+            foreign_keys_off,
             ..TxOpts::new(TxKind::Locked, namespace)
         };
         let result = conn.with_opts(&opts, |session| {
             session.set_lock_timeout(waits.ddl.lock_timeout)?;
-            apply_in(session, files, history_table, target, &mut failure)
+            let done = apply_in(session, files, history_table, target, &mut failure)?;
+            if foreign_keys_off {
+                refuse_violations(session, &done.0)?;
+            }
+            Ok(done)
         });
         let err = match result {
             Ok(done) => return Ok(done),
             Err(err) => err,
         };
         let Some((todo, index, failed)) = failure else {
-            return Err(err);
+            // Keep the error itself (a lock error exits 3) unless groups committed before.
+            if committed.is_empty() {
+                return Err(err);
+            }
+            return Err(anyhow!("{err:#}{}", committed_note(committed)));
         };
         let mut holders = Vec::new();
         let lock_wait = failed.located.error.is_lock_timeout();
@@ -555,6 +648,22 @@ fn run_transaction(
         e.push_str(&committed_note(committed));
         return Err(anyhow!(e));
     }
+}
+
+/// Before a table rebuild run with foreign keys off commits: `PRAGMA foreign_key_check`
+/// must find nothing, or the transaction rolls back.
+fn refuse_violations(session: &mut dyn Session, done: &[MigrationFile]) -> Result<()> {
+    let violations = session.foreign_key_violations().map_err(|e| anyhow!(e))?;
+    if violations.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<String> = done.iter().map(|f| f.path.clone()).collect();
+    bail!(
+        "table rebuild {} ({}) left rows that violate foreign keys; nothing of it was applied (rolled back)\n  foreign_key_check: {}\n  copy every row the other tables reference, or fix those rows first",
+        names.join(", "),
+        online::FOREIGN_KEYS_OFF_MARKER,
+        violations.join("\n                     ")
+    )
 }
 
 /// The body of the migrate transaction: refinery applies the pending migrations up to

@@ -22,6 +22,28 @@ pub fn is_no_transaction(sql: &str) -> bool {
         .is_some_and(|l| l.trim().eq_ignore_ascii_case(NO_TRANSACTION_MARKER))
 }
 
+/// A line of a SQLite migration's leading comments that makes it a table rebuild: SQLite
+/// runs it in a transaction of its own with `PRAGMA foreign_keys` off (set before the
+/// transaction begins: inside one the pragma does nothing), checks `PRAGMA
+/// foreign_key_check` before it commits (a violation rolls the migration back), and turns
+/// foreign keys on again, as <https://www.sqlite.org/lang_altertable.html#otheralter>
+/// prescribes. PostgreSQL ignores it.
+pub const FOREIGN_KEYS_OFF_MARKER: &str = "-- chatdb:foreign-keys-off";
+
+/// Whether one of the comment lines before `sql`'s first statement is
+/// [`FOREIGN_KEYS_OFF_MARKER`].
+pub fn is_foreign_keys_off(sql: &str) -> bool {
+    for line in sql.lines().map(str::trim) {
+        if line.eq_ignore_ascii_case(FOREIGN_KEYS_OFF_MARKER) {
+            return true;
+        }
+        if !(line.is_empty() || line.starts_with("--")) {
+            return false;
+        }
+    }
+    false
+}
+
 /// Whether `dialect` runs a no-transaction migration outside a transaction. PostgreSQL
 /// does; SQLite accepts the marker and runs the file in a transaction like any other (its
 /// DDL is transactional, it has no `CONCURRENTLY`, and its one lock is the whole file).
@@ -36,20 +58,39 @@ pub struct Group {
     pub versions: Vec<u32>,
     /// `false` for one no-transaction migration, run statement by statement.
     pub transaction: bool,
+    /// One SQLite table rebuild ([`FOREIGN_KEYS_OFF_MARKER`]), run with foreign keys off
+    /// and checked before it commits. Left out of JSON when false.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub foreign_keys_off: bool,
+}
+
+impl Group {
+    /// An ordinary group: one transaction, foreign keys on.
+    pub fn transactional(versions: Vec<u32>) -> Group {
+        Group {
+            versions,
+            transaction: true,
+            foreign_keys_off: false,
+        }
+    }
 }
 
 /// Splits the pending migrations into the groups a run commits: transactional migrations
 /// in a row form one group, and each no-transaction migration (where the dialect runs it
-/// outside a transaction) is a group of its own.
+/// outside a transaction) and each SQLite table rebuild is a group of its own.
 pub fn groups(todo: &[&MigrationFile], dialect: Dialect) -> Vec<Group> {
     let mut out: Vec<Group> = Vec::new();
     for f in todo {
         let outside = outside_transactions(dialect) && is_no_transaction(&f.sql);
+        let rebuild = dialect == Dialect::Sqlite && is_foreign_keys_off(&f.sql);
         match out.last_mut() {
-            Some(g) if g.transaction && !outside => g.versions.push(f.version),
+            Some(g) if g.transaction && !g.foreign_keys_off && !outside && !rebuild => {
+                g.versions.push(f.version)
+            }
             _ => out.push(Group {
                 versions: vec![f.version],
                 transaction: !outside,
+                foreign_keys_off: rebuild,
             }),
         }
     }
@@ -97,6 +138,104 @@ pub fn concurrent_index(statement: &str) -> Option<ConcurrentIndex> {
         name: name.name(),
         if_not_exists,
     })
+}
+
+/// An object a statement makes, by which a run that stopped halfway is recognised.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Made {
+    /// `CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS] name`, `CREATE TABLE`, `CREATE
+    /// [MATERIALIZED] VIEW`, `CREATE SEQUENCE`: what, and its name.
+    Relation(&'static str, String),
+    /// `ALTER TABLE t ADD [COLUMN] [IF NOT EXISTS] c`.
+    Column(String, String),
+}
+
+impl std::fmt::Display for Made {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Made::Relation(kind, name) => write!(f, "{kind} {name}"),
+            Made::Column(table, column) => write!(f, "column {table}.{column}"),
+        }
+    }
+}
+
+/// What `statement` makes, if it makes a relation or a column (see [`Made`]).
+pub fn made_by(statement: &str) -> Option<Made> {
+    let t = sqltext::tokens(statement);
+    let at = |i: usize, w: &str| t.get(i).is_some_and(|x| x.is(w));
+    // The last part of a possibly qualified name starting at `i`, and the index after it.
+    let name = |mut i: usize| -> Option<(String, usize)> {
+        if at(i, "IF") && at(i + 1, "NOT") && at(i + 2, "EXISTS") {
+            i += 3;
+        }
+        let mut n = t.get(i)?;
+        if t.get(i + 1).is_some_and(|p| p.is_punct('.')) {
+            n = t.get(i + 2)?;
+            i += 2;
+        }
+        matches!(n.kind, TokenKind::Word | TokenKind::Quoted).then(|| (n.name(), i + 1))
+    };
+    if at(0, "CREATE") {
+        let mut i = 1;
+        if at(i, "OR") && at(i + 1, "REPLACE") {
+            i += 2;
+        }
+        while at(i, "UNIQUE") || at(i, "UNLOGGED") || at(i, "MATERIALIZED") {
+            i += 1;
+        }
+        let kind = ["INDEX", "TABLE", "VIEW", "SEQUENCE"]
+            .into_iter()
+            .find(|k| at(i, k))?;
+        i += 1;
+        if kind == "INDEX" && at(i, "CONCURRENTLY") {
+            i += 1;
+        }
+        if at(i, "ON") {
+            return None;
+        }
+        let (n, _) = name(i)?;
+        return Some(Made::Relation(
+            match kind {
+                "INDEX" => "index",
+                "TABLE" => "table",
+                "VIEW" => "view",
+                _ => "sequence",
+            },
+            n,
+        ));
+    }
+    if at(0, "ALTER") && at(1, "TABLE") {
+        let mut i = 2;
+        if at(i, "IF") && at(i + 1, "EXISTS") {
+            i += 2;
+        }
+        if at(i, "ONLY") {
+            i += 1;
+        }
+        let (table, mut i) = name(i)?;
+        if !at(i, "ADD") {
+            return None;
+        }
+        i += 1;
+        if at(i, "COLUMN") {
+            i += 1;
+        } else if [
+            "CONSTRAINT",
+            "PRIMARY",
+            "UNIQUE",
+            "FOREIGN",
+            "CHECK",
+            "EXCLUDE",
+        ]
+        .iter()
+        .any(|w| at(i, w))
+        {
+            return None;
+        }
+        let (column, _) = name(i)?;
+        return Some(Made::Column(table, column));
+    }
+    None
 }
 
 /// Why `statement` of a no-transaction migration is not known to be idempotent (`None` when
@@ -358,6 +497,75 @@ mod tests {
         let g = groups(&todo, Dialect::Sqlite);
         assert_eq!(g.len(), 1, "SQLite runs everything in one transaction");
         assert!(g[0].transaction);
+    }
+
+    #[test]
+    fn sqlite_rebuilds_are_groups_of_their_own_with_foreign_keys_off() {
+        let rebuild = "-- chatdb:no-transaction\n-- chatdb:foreign-keys-off\n-- why\nCREATE TABLE t_new (a int);\n";
+        assert!(is_foreign_keys_off(rebuild));
+        assert!(!is_foreign_keys_off(
+            "SELECT 1;\n-- chatdb:foreign-keys-off\n"
+        ));
+        let files = [
+            file(1, "SELECT 1;"),
+            file(2, rebuild),
+            file(3, "SELECT 3;"),
+            file(4, "SELECT 4;"),
+        ];
+        let todo: Vec<&MigrationFile> = files.iter().collect();
+        let shape = |d| -> Vec<(Vec<u32>, bool, bool)> {
+            groups(&todo, d)
+                .into_iter()
+                .map(|g| (g.versions, g.transaction, g.foreign_keys_off))
+                .collect()
+        };
+        assert_eq!(
+            shape(Dialect::Sqlite),
+            vec![
+                (vec![1], true, false),
+                (vec![2], true, true),
+                (vec![3, 4], true, false)
+            ]
+        );
+        assert_eq!(
+            shape(Dialect::Postgres),
+            vec![
+                (vec![1], true, false),
+                (vec![2], false, false),
+                (vec![3, 4], true, false)
+            ],
+            "PostgreSQL ignores the rebuild marker"
+        );
+    }
+
+    #[test]
+    fn what_a_statement_makes_is_known_from_it() {
+        let r = |k, n: &str| Some(Made::Relation(k, n.to_string()));
+        assert_eq!(
+            made_by("CREATE TABLE IF NOT EXISTS app.pins (id int)"),
+            r("table", "pins")
+        );
+        assert_eq!(
+            made_by("create unique index concurrently if not exists \"Pin Idx\" on pins (id)"),
+            r("index", "Pin Idx")
+        );
+        assert_eq!(
+            made_by("CREATE OR REPLACE VIEW v AS SELECT 1"),
+            r("view", "v")
+        );
+        assert_eq!(
+            made_by("ALTER TABLE messages ADD COLUMN IF NOT EXISTS pinned boolean"),
+            Some(Made::Column("messages".into(), "pinned".into()))
+        );
+        for none in [
+            "CREATE INDEX CONCURRENTLY ON t (a)",
+            "ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0)",
+            "ALTER TABLE t DROP COLUMN a",
+            "DROP INDEX CONCURRENTLY IF EXISTS i",
+            "SELECT 1",
+        ] {
+            assert_eq!(made_by(none), None, "{none}");
+        }
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! SQLite's documentation prescribes for the changes `ALTER TABLE` cannot make in place).
 
 use crate::catalog::Dialect;
-use crate::online::NO_TRANSACTION_MARKER;
+use crate::db::sqlite::rebuild::TableSource;
+use crate::online::{FOREIGN_KEYS_OFF_MARKER, NO_TRANSACTION_MARKER};
 use crate::sqltext::quote_ident;
 
 /// What kind of migration `chatdb new` writes.
@@ -45,8 +46,9 @@ pub fn migration(dialect: Dialect, file: &str, twin: &str, kind: Kind) -> String
         ),
         (Dialect::Sqlite, Kind::Transactional) => s.push_str(
             "-- Runs inside the migrate transaction (BEGIN EXCLUSIVE), with the other pending\n\
-             -- migrations. SQLite's ALTER TABLE can only add, rename and drop columns and rename\n\
-             -- tables; for anything else rebuild the table (`chatdb new NAME --sqlite-rebuild TABLE`).\n\n",
+             -- migrations (a table rebuild, `-- chatdb:foreign-keys-off`, in one of its own).\n\
+             -- SQLite's ALTER TABLE renames, adds and drops columns, adds CHECKs and sets or drops\n\
+             -- NOT NULL; for anything else rebuild the table (`chatdb new NAME --sqlite-rebuild T`).\n\n",
         ),
         (Dialect::Sqlite, Kind::NoTransaction) => s.push_str(
             "-- SQLite accepts the first line and runs this file in the migrate transaction like any\n\
@@ -58,11 +60,11 @@ pub fn migration(dialect: Dialect, file: &str, twin: &str, kind: Kind) -> String
     s
 }
 
-/// What `chatdb new` puts after the header: SQLite's rebuild template for `rebuild` in the
-/// SQLite half, nothing otherwise.
-pub fn body(dialect: Dialect, rebuild: Option<&str>) -> String {
+/// What `chatdb new` puts after the header: SQLite's rebuild of `rebuild` (the table as the
+/// schema has it) in the SQLite half, nothing otherwise.
+pub fn body(dialect: Dialect, rebuild: Option<&TableSource>) -> String {
     match (dialect, rebuild) {
-        (Dialect::Sqlite, Some(table)) => sqlite_rebuild(table),
+        (Dialect::Sqlite, Some(table)) => sqlite_rebuild(table, &table.columns),
         _ => String::new(),
     }
 }
@@ -75,42 +77,64 @@ pub fn twin_of_fixes(checked: Dialect) -> String {
 }
 
 /// SQLite's "other kinds of table schema changes" procedure
-/// (<https://www.sqlite.org/lang_altertable.html#otheralter>) as it fits a chatdb migration:
-/// chatdb runs the file inside its migrate transaction with `foreign_keys` on, where
-/// `PRAGMA foreign_keys` cannot change, so the checks are deferred to the commit instead.
-pub fn sqlite_rebuild(table: &str) -> String {
-    let t = quote_ident(table);
-    let new = quote_ident(&format!("{table}_new"));
-    format!(
-        "-- Rebuild of {t}, following SQLite's documented procedure (lang_altertable.html#otheralter):\n\
--- 1. Foreign keys are checked at COMMIT, not statement by statement, while the table is\n\
---    rebuilt (chatdb's migrate transaction already runs with foreign_keys on; that PRAGMA\n\
---    cannot change inside a transaction).\n\
-PRAGMA defer_foreign_keys = ON;\n\
+/// (<https://www.sqlite.org/lang_altertable.html#otheralter>) for `table` as a chatdb
+/// migration, filled in with the table's definition, indexes, triggers and the views that
+/// name it; `copy` are the columns whose rows are copied. Its first line,
+/// [`FOREIGN_KEYS_OFF_MARKER`], makes chatdb do the steps around the transaction (foreign
+/// keys off before it, `foreign_key_check` before COMMIT, foreign keys on after), which a
+/// migration file cannot: inside a transaction `PRAGMA foreign_keys` does nothing.
+pub fn sqlite_rebuild(table: &TableSource, copy: &[String]) -> String {
+    let t = quote_ident(&table.name);
+    let new = quote_ident(&format!("{}_new", table.name));
+    let create = crate::db::sqlite::rebuild::renamed(&table.create, &format!("{}_new", table.name));
+    let cols: Vec<String> = copy.iter().map(|c| quote_ident(c)).collect();
+    let cols = cols.join(", ");
+    let mut s = format!(
+        "{FOREIGN_KEYS_OFF_MARKER}\n\
+-- Rebuild of {t}, as SQLite's documentation prescribes for what ALTER TABLE cannot do\n\
+-- (https://www.sqlite.org/lang_altertable.html#otheralter). The line above makes chatdb run\n\
+-- this file in a transaction of its own with PRAGMA foreign_keys = OFF (set before the\n\
+-- transaction: inside one the pragma does nothing), run PRAGMA foreign_key_check before\n\
+-- COMMIT (a violation rolls the whole file back) and turn foreign keys on again after.\n\
+-- With foreign keys off, dropping {t} neither cascades to nor fails on the rows of the\n\
+-- tables that reference it; their references point at the rebuilt table once it has the name.\n\
 \n\
--- 2. The new table, as it should be: copy {t}'s CREATE TABLE from `sqlite3 db .schema {table}`\n\
---    and change it (same constraints and foreign keys unless they are what changes).\n\
-CREATE TABLE {new} (\n\
-\x20   id INTEGER PRIMARY KEY\n\
-\x20   -- ... every column, constraint and foreign key of the new shape\n\
-);\n\
+-- 1. The new table: {t} as the schema has it now. Make the change here (and in the\n\
+--    PostgreSQL twin).\n\
+{create};\n\
 \n\
--- 3. Copy the rows (name the columns: the order may differ).\n\
-INSERT INTO {new} (id) SELECT id FROM {t};\n\
-\n\
--- 4. Drop the old table and give the new one its name. CAUTION: a table that OTHER tables\n\
---    reference with ON DELETE CASCADE / SET NULL must not be dropped this way with foreign\n\
---    keys on (the drop deletes its rows first and fires those actions); rebuild such a table\n\
---    outside chatdb with PRAGMA foreign_keys = OFF, as the documentation's steps 1 and 12 say.\n\
+-- 2. Copy the rows (a new column needs a value or a default; a dropped one leaves this list).\n\
+INSERT INTO {new} ({cols})\n    SELECT {cols} FROM {t};\n\
+\n"
+    );
+    if !table.dependents.is_empty() {
+        s.push_str("-- Before the drop: the views and other tables' triggers that name the table (SQLite\n-- refuses the rename while one names a table that does not exist); step 4 makes them again.\n");
+        for (kind, name, _) in &table.dependents {
+            s.push_str(&format!(
+                "DROP {} {};\n",
+                kind.to_ascii_uppercase(),
+                quote_ident(name)
+            ));
+        }
+        s.push('\n');
+    }
+    s.push_str(&format!(
+        "-- 3. Drop the old table (its indexes and triggers go with it) and give the new one its name.\n\
 DROP TABLE {t};\n\
 ALTER TABLE {new} RENAME TO {t};\n\
 \n\
--- 5. Recreate the table's indexes, triggers and views (the drop removed them):\n\
--- CREATE INDEX IF NOT EXISTS ... ON {t} (...);\n\
-\n\
--- 6. The foreign keys are checked when the migration commits; a violation fails the\n\
---    commit and rolls everything back.\n"
-    )
+-- 4. The indexes and triggers the drop removed, and what was dropped before it, as the\n--    schema has them.\n"
+    ));
+    for sql in table
+        .indexes
+        .iter()
+        .chain(&table.triggers)
+        .chain(table.dependents.iter().map(|(_, _, sql)| sql))
+    {
+        s.push_str(sql);
+        s.push_str(";\n");
+    }
+    s
 }
 
 #[cfg(test)]
@@ -129,20 +153,5 @@ mod tests {
                 "comments only: {text}"
             );
         }
-    }
-
-    #[test]
-    fn the_rebuild_template_runs_on_sqlite_and_keeps_rows() {
-        let conn = rusqlite::Connection::open_in_memory().expect("memory");
-        conn.execute_batch(
-            "PRAGMA foreign_keys = ON; CREATE TABLE \"user\" (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO \"user\" (id) VALUES (1), (2);",
-        )
-        .expect("fixture");
-        let sql = format!("BEGIN;\n{}COMMIT;", sqlite_rebuild("user"));
-        conn.execute_batch(&sql).expect("template applies");
-        let n: i64 = conn
-            .query_row("SELECT count(*) FROM \"user\"", [], |r| r.get(0))
-            .expect("count");
-        assert_eq!(n, 2);
     }
 }

@@ -504,10 +504,30 @@ fn groups_are_shown_by_dry_run_and_a_failed_no_transaction_step_says_what_commit
         .expect("dry run");
     let text = stdout(&out);
     assert!(text.contains("in 3 groups"), "{text}");
-    assert!(
-        text.contains("-- group 2: V3 outside a transaction"),
-        "{text}"
-    );
+    // Each group's header, then its migrations' SQL, in the order they would commit.
+    let order: Vec<Option<usize>> = [
+        "-- group 1: V1, V2 in one transaction",
+        "-- V1__init",
+        "-- V2__col",
+        "-- group 2: V3 outside a transaction (-- chatdb:no-transaction), statement by statement",
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS messages_nope",
+        "-- group 3: V4 in one transaction",
+        "ADD COLUMN y int",
+    ]
+    .iter()
+    .map(|part| text.find(part))
+    .collect();
+    assert!(order.iter().all(Option::is_some), "{order:?}\n{text}");
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}\n{text}");
+    let tables: i64 = db
+        .client()
+        .query_one(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
+            &[],
+        )
+        .expect("tables")
+        .get(0);
+    assert_eq!(tables, 0, "the dry runs changed nothing");
 
     let out = chatdb(root)
         .args(["-d", &db.url, "--schema-dir", &sd, "-s", "demo", "migrate"])
@@ -1007,5 +1027,408 @@ fn check_writes_its_fixes_as_a_no_transaction_migration_that_migrate_applies_pos
         index_state(&db, "t_a"),
         Some(true),
         "the written migration rebuilt it"
+    );
+}
+
+/// The canonical schema `schema` (its migrations in both dialects, manifest and lock)
+/// copied into `root`, as a `--schema-dir` that `chatdb new` may write into.
+fn canonical_copy(root: &std::path::Path, schema: &str) {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for dialect in ["postgres", "sqlite"] {
+        let from = repo.join("sql").join(dialect).join(schema);
+        let to = root.join("sql").join(dialect).join(schema);
+        std::fs::create_dir_all(&to).expect("mkdir");
+        for entry in std::fs::read_dir(&from).expect("canonical migrations") {
+            let entry = entry.expect("entry");
+            std::fs::copy(entry.path(), to.join(entry.file_name())).expect("copy migration");
+        }
+    }
+    std::fs::create_dir_all(root.join("schemas")).expect("mkdir");
+    for ext in ["toml", "lock"] {
+        std::fs::copy(
+            repo.join(format!("schemas/{schema}.{ext}")),
+            root.join(format!("schemas/{schema}.{ext}")),
+        )
+        .expect("copy manifest");
+    }
+}
+
+fn sqlite_count(path: &std::path::Path, sql: &str) -> i64 {
+    rusqlite::Connection::open(path)
+        .expect("open")
+        .query_row(sql, [], |r| r.get(0))
+        .expect(sql)
+}
+
+#[test]
+fn the_sqlite_rebuild_template_for_a_canonical_table_keeps_its_rows_and_foreign_keys() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    canonical_copy(root, "chat");
+    let (url, path) = crate::common::sqlite_in(&dir, "chat.sqlite3");
+    let run = |args: &[&str]| {
+        chatdb(root)
+            .args(["-d", &url, "--schema-dir", ".", "-s", "chat"])
+            .args(args)
+            .output()
+            .expect("runs")
+    };
+    assert!(run(&["migrate"]).status.success());
+    let out = run(&["seed", "--scale", "0.001"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let counts = || {
+        (
+            sqlite_count(&path, "SELECT count(*) FROM messages"),
+            sqlite_count(&path, "SELECT count(*) FROM message_reads"),
+        )
+    };
+    let before = counts();
+    assert!(before.0 > 0 && before.1 > 0, "{before:?}");
+    let shape = crate::common::sqlite_shape(&path);
+
+    // messages is referenced by message_reads ON DELETE CASCADE: with foreign keys on,
+    // the DROP TABLE of a rebuild would delete every read receipt.
+    let out = run(&["new", "rebuild_messages", "--sqlite-rebuild", "messages"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let file = root.join("sql/sqlite/chat/V4__rebuild_messages.sql");
+    let sql = std::fs::read_to_string(&file).expect("written");
+    for part in [
+        "-- chatdb:foreign-keys-off",
+        "CREATE TABLE \"messages_new\" (",
+        "INSERT INTO \"messages_new\" (\"id\", \"room_id\", \"sender_id\", \"content\", \"created_at\")",
+        "DROP TABLE \"messages\";",
+        "ALTER TABLE \"messages_new\" RENAME TO \"messages\";",
+        "CREATE INDEX idx_messages_room ON messages (room_id, created_at DESC);",
+    ] {
+        assert!(sql.contains(part), "{part}:\n{sql}");
+    }
+    let out = chatdb(root)
+        .args([
+            "--schema-dir",
+            ".",
+            "-s",
+            "chat",
+            "validate",
+            "--update-lock",
+        ])
+        .output()
+        .expect("validate");
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+
+    // A rebuild that loses rows other tables reference is refused before it commits.
+    std::fs::write(
+        &file,
+        sql.replace(
+            "FROM \"messages\";",
+            "FROM \"messages\" WHERE rowid % 2 = 0;",
+        ),
+    )
+    .expect("edit");
+    let out = run(&["migrate"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("left rows that violate foreign keys"), "{err}");
+    assert!(
+        err.contains("of message_reads reference missing messages rows"),
+        "{err}"
+    );
+    assert_eq!(counts(), before, "nothing of the failed rebuild stays");
+    assert_eq!(
+        sqlite_count(&path, "SELECT max(version) FROM chatdb_history_chat"),
+        3
+    );
+
+    std::fs::write(&file, &sql).expect("restore");
+    let out = run(&["migrate", "--dry-run", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        v["groups"],
+        serde_json::json!([{"versions": [4], "transaction": true, "foreign_keys_off": true}])
+    );
+    let out = run(&["migrate", "--dry-run"]);
+    assert!(
+        stdout(&out).contains("-- group 1: V4 in one transaction with foreign keys off"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(&["migrate"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(counts(), before, "every row kept, none cascaded away");
+    assert_eq!(
+        crate::common::sqlite_shape(&path),
+        shape,
+        "same columns and indexes"
+    );
+    assert_eq!(
+        sqlite_count(&path, "SELECT count(*) FROM pragma_foreign_key_check"),
+        0
+    );
+    assert_eq!(
+        sqlite_count(
+            &path,
+            "SELECT count(*) FROM pragma_foreign_key_list('message_reads') WHERE \"table\" = 'messages' AND on_delete = 'CASCADE'"
+        ),
+        1,
+        "message_reads still references messages"
+    );
+    // The rebuilt table's own foreign keys are enforced.
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    conn.execute_batch("PRAGMA foreign_keys = ON")
+        .expect("pragma");
+    let refused = conn.execute(
+        "INSERT INTO messages (room_id, content) VALUES ('no-such-room', 'x')",
+        [],
+    );
+    assert!(refused.is_err(), "the room foreign key is kept");
+    let out = run(&["check", "--strict"]);
+    assert!(out.status.success(), "{}", stdout(&out));
+}
+
+#[test]
+fn status_shows_a_no_transaction_migration_that_failed_midway_as_partly_applied_postgres() {
+    let db = pg_or_skip!("online_partly");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let v2 = "-- chatdb:no-transaction\nCREATE TABLE IF NOT EXISTS messages (id bigserial PRIMARY KEY);\nCREATE TABLE IF NOT EXISTS pins (id bigserial PRIMARY KEY, message_id bigint);\nALTER TABLE messages ADD COLUMN IF NOT EXISTS pinned boolean;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS pins_message ON pins (nope);\n";
+    let sd = fixture(root, &[("V1__init.sql", V1), ("V2__pins.sql", v2)]);
+    let run = |args: &[&str]| {
+        chatdb(root)
+            .args(["-d", &db.url, "--schema-dir", &sd, "-s", "demo"])
+            .args(args)
+            .output()
+            .expect("runs")
+    };
+    let state = |out: &std::process::Output| -> serde_json::Value {
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        v["migrations"][1].clone()
+    };
+    assert!(run(&["migrate", "--target", "1"]).status.success());
+    // V1 made messages: that alone is no sign that V2 ran.
+    let m = state(&run(&["status", "--format", "json"]));
+    assert_eq!(m["state"], "pending", "{m}");
+
+    let out = run(&["migrate"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("V2__pins.sql, line 5"),
+        "{}",
+        stderr(&out)
+    );
+    let m = state(&run(&["status", "--format", "json"]));
+    assert_eq!(m["state"], "partly_applied", "{m}");
+    let note = m["note"].as_str().expect("note");
+    assert!(
+        note.starts_with("table pins exists (line 3), column messages.pinned exists (line 4); run `chatdb migrate` to finish it"),
+        "{note}"
+    );
+    let out = run(&["status", "--exit-code"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("PARTLY APPLIED"), "{}", stdout(&out));
+
+    // Fixed and run again, the idempotent statements finish it.
+    std::fs::write(
+        root.join("sql/postgres/demo/V2__pins.sql"),
+        v2.replace("(nope)", "(message_id)"),
+    )
+    .expect("fix");
+    let out = run(&["migrate"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let m = state(&run(&["status", "--format", "json"]));
+    assert_eq!(m["state"], "applied", "{m}");
+    assert_eq!(index_state(&db, "pins_message"), Some(true));
+}
+
+#[test]
+fn check_writes_a_sqlite_rebuild_fix_as_a_valid_migration_that_restores_the_table_postgres() {
+    let db = pg_or_skip!("online_sqlite_rebuild_fix");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    canonical_copy(root, "chat");
+    let (url, path) = crate::common::sqlite_in(&dir, "chat.sqlite3");
+    let run = |args: &[&str]| {
+        chatdb(root)
+            .args(["-d", &url, "--schema-dir", ".", "-s", "chat"])
+            .args(args)
+            .output()
+            .expect("runs")
+    };
+    assert!(run(&["migrate"]).status.success());
+    assert!(run(&["seed", "--scale", "0.001"]).status.success());
+    // users rebuilt by hand without UNIQUE (email), with a column of its own: SQLite
+    // cannot add the constraint back without another rebuild.
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    let create: String = conn
+        .query_row(
+            "SELECT sql FROM sqlite_schema WHERE name = 'users'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("users");
+    let drifted = create
+        .replacen("CREATE TABLE users", "CREATE TABLE users_x", 1)
+        .replace("CONSTRAINT users_email_key UNIQUE ", "")
+        .replace(
+            "last_seen_at TIMESTAMP",
+            "last_seen_at TIMESTAMP, legacy TEXT",
+        );
+    assert_ne!(drifted, create);
+    conn.execute_batch(&format!(
+        "PRAGMA foreign_keys = OFF; BEGIN; {drifted}; INSERT INTO users_x (id, username, email, password_hash, is_active, created_at, last_seen_at) SELECT id, username, email, password_hash, is_active, created_at, last_seen_at FROM users; DROP TABLE users; ALTER TABLE users_x RENAME TO users; COMMIT;"
+    ))
+    .expect("drift");
+    drop(conn);
+    let users = sqlite_count(&path, "SELECT count(*) FROM users");
+    let messages = sqlite_count(&path, "SELECT count(*) FROM messages");
+
+    let out = run(&["check", "--write-migration", "fix_users"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stdout(&out).contains("missing-index"), "{}", stdout(&out));
+    let sql = std::fs::read_to_string(root.join("sql/sqlite/chat/V4__fix_users_rebuild_users.sql"))
+        .expect("the rebuild migration");
+    let unique = "SELECT count(*) FROM pragma_index_list('users') WHERE origin = 'u'";
+    assert_eq!(sqlite_count(&path, unique), 1, "check changed nothing");
+    for part in [
+        "-- chatdb:foreign-keys-off",
+        "CREATE TABLE \"users_new\" (",
+        "CONSTRAINT users_email_key UNIQUE NOT NULL",
+        "The live users also has legacy",
+    ] {
+        assert!(sql.contains(part), "{part}:\n{sql}");
+    }
+    assert!(
+        !sql.contains("CREATE UNIQUE INDEX users_email_key"),
+        "the rebuild replaces the index that only imitates the constraint:\n{sql}"
+    );
+
+    // Valid: no transaction control, and the same schema as the PostgreSQL half.
+    let out = chatdb(root)
+        .args([
+            "-d",
+            &db.url,
+            "--schema-dir",
+            ".",
+            "-s",
+            "chat",
+            "validate",
+            "--update-lock",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("validate");
+    assert!(out.status.success(), "{}", stdout(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["schemas"][0]["stages"]["parity"], "ok", "{v}");
+
+    let out = run(&["migrate"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(&["check"]);
+    assert!(
+        out.status.success(),
+        "the constraint is back: {}",
+        stdout(&out)
+    );
+    assert_eq!(sqlite_count(&path, unique), 2);
+    assert_eq!(sqlite_count(&path, "SELECT count(*) FROM users"), users);
+    assert_eq!(
+        sqlite_count(&path, "SELECT count(*) FROM messages"),
+        messages
+    );
+    assert_eq!(
+        sqlite_count(&path, "SELECT count(*) FROM pragma_foreign_key_check"),
+        0
+    );
+}
+
+#[test]
+fn a_rebuild_of_a_table_referenced_by_rows_a_view_and_a_trigger_applies_in_validates_scratch_and_in_migrate(
+) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    // V1 itself writes rows that reference rooms, so the scratch apply has them too.
+    let v1 = "CREATE TABLE rooms (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\nCREATE TABLE messages (id INTEGER PRIMARY KEY, room_id INTEGER NOT NULL REFERENCES rooms (id));\nCREATE INDEX messages_room ON messages (room_id);\nINSERT INTO rooms (id, name) VALUES (1, 'lobby');\nINSERT INTO messages (id, room_id) VALUES (1, 1), (2, 1);\n";
+    // A view and another table's trigger that name rooms: SQLite refuses the rename of
+    // rooms_new while they name a table that does not exist, so the rebuild remakes them.
+    let lite = format!("{v1}CREATE VIEW room_names AS SELECT name FROM rooms;\nCREATE TRIGGER messages_touch AFTER INSERT ON messages BEGIN UPDATE rooms SET name = name WHERE id = NEW.room_id; END;\n");
+    schema_dir(
+        root,
+        "demo",
+        &[
+            ("postgres", "V1__init.sql", v1),
+            ("sqlite", "V1__init.sql", &lite),
+        ],
+    );
+    // A table the schema does not have: refused, naming the tables it has; nothing written.
+    let out = chatdb(root)
+        .args([
+            "--schema-dir",
+            ".",
+            "-s",
+            "demo",
+            "new",
+            "x",
+            "--sqlite-rebuild",
+            "nope",
+        ])
+        .output()
+        .expect("new");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains(
+            "no table nope in the schema's SQLite migrations (its tables: messages, rooms)"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!root.join("sql/sqlite/demo/V2__x.sql").exists());
+    let out = chatdb(root)
+        .args([
+            "--schema-dir",
+            ".",
+            "-s",
+            "demo",
+            "new",
+            "rebuild_rooms",
+            "--sqlite-rebuild",
+            "rooms",
+        ])
+        .output()
+        .expect("new");
+    assert!(out.status.success(), "{}", stderr(&out));
+    // With foreign keys enforced statement by statement, DROP TABLE rooms fails on the
+    // messages that reference it; the scratch apply defers the check as migrate turns it off.
+    let out = chatdb(root)
+        .args([
+            "--schema-dir",
+            ".",
+            "-s",
+            "demo",
+            "validate",
+            "--update-lock",
+        ])
+        .output()
+        .expect("validate");
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let (url, path) = crate::common::sqlite_in(&dir, "demo.sqlite3");
+    let out = chatdb(root)
+        .args(["-d", &url, "--schema-dir", ".", "-s", "demo", "migrate"])
+        .output()
+        .expect("migrate");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("in 2 groups, each committed: V1 in one transaction; V2 in one transaction with foreign keys off"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(sqlite_count(&path, "SELECT count(*) FROM messages"), 2);
+    assert_eq!(sqlite_count(&path, "SELECT count(*) FROM rooms"), 1);
+    assert_eq!(sqlite_count(&path, "SELECT count(*) FROM room_names"), 1);
+    assert_eq!(
+        sqlite_count(
+            &path,
+            "SELECT count(*) FROM sqlite_schema WHERE name IN ('messages_touch', 'room_names', 'messages_room')"
+        ),
+        3,
+        "the trigger, the view and the index are made again"
     );
 }

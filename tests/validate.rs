@@ -511,6 +511,79 @@ fn each_lint_rule_fails_alone_with_its_file_and_line() {
 }
 
 #[test]
+fn sqlite_alter_needs_rebuild_fails_alone_on_the_sqlite_half_and_its_allow_comment_accepts_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    demo(dir.path());
+    let rule = "sqlite-alter-needs-rebuild";
+    let header = "-- demo V3: a required column.\n\n";
+    write_file(
+        dir.path(),
+        "sql/postgres/demo/V3__lint.sql",
+        &format!("{header}ALTER TABLE rooms ADD COLUMN owner TEXT NOT NULL DEFAULT '';\n"),
+    );
+    // The fresh apply passes (rooms is empty there); a database with rooms fails.
+    let lite = "ALTER TABLE rooms ADD COLUMN owner TEXT NOT NULL;";
+    write_file(
+        dir.path(),
+        "sql/sqlite/demo/V3__lint.sql",
+        &format!("{header}{lite}\n"),
+    );
+    let v = fails_with(dir.path(), &["--update-lock"], 1, rule);
+    let f = &v["findings"][0];
+    assert_eq!(f["file"], "sql/sqlite/demo/V3__lint.sql");
+    assert_eq!(f["line"], 3);
+    let fix = f["fix"].as_str().expect("fix");
+    assert!(
+        fix.contains("chatdb new NAME --sqlite-rebuild rooms"),
+        "{fix}"
+    );
+    write_file(
+        dir.path(),
+        "sql/sqlite/demo/V3__lint.sql",
+        &format!("{header}-- chatdb:allow {rule}: rooms is always empty here\n{lite}\n"),
+    );
+    let out = validate(dir.path(), &["--update-lock", "--strict"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
+
+#[test]
+fn a_restricted_sqlite_drop_column_fails_the_apply_and_points_at_the_rebuild() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    demo(dir.path());
+    // room_id is a foreign key and indexed: SQLite refuses to drop it in place.
+    write_file(
+        dir.path(),
+        "sql/postgres/demo/V3__drop.sql",
+        "ALTER TABLE messages DROP COLUMN room_id;\n",
+    );
+    write_file(
+        dir.path(),
+        "sql/sqlite/demo/V3__drop.sql",
+        "ALTER TABLE messages DROP COLUMN room_id;\n",
+    );
+    let out = validate(dir.path(), &["--update-lock"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let f = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule"] == "apply-failed")
+        .expect("apply-failed");
+    assert_eq!(f["file"], "sql/sqlite/demo/V3__drop.sql", "{f}");
+    assert!(
+        f["fix"]
+            .as_str()
+            .is_some_and(|x| x.contains("chatdb new NAME --sqlite-rebuild messages")),
+        "{f}"
+    );
+}
+
+#[test]
 fn lint_allowances_in_the_manifest_accept_a_released_migration() {
     let dir = tempfile::tempdir().expect("tempdir");
     demo(dir.path());

@@ -16,6 +16,15 @@ pub fn qualified(ctx: &Context, name: &str) -> String {
     }
 }
 
+/// SQLite's documented table rebuild, which the fixes name where only a rebuild helps
+/// (`check --write-migration` writes that rebuild for those).
+pub const SQLITE_REBUILD_DOC: &str = "https://www.sqlite.org/lang_altertable.html#otheralter";
+
+/// Whether `fix` (a SQLite fix) is a table rebuild.
+pub fn is_rebuild(fix: &str) -> bool {
+    fix.contains(SQLITE_REBUILD_DOC)
+}
+
 fn is_sqlite_autoindex(index: &Index) -> bool {
     index.name.starts_with("sqlite_autoindex_")
 }
@@ -57,7 +66,7 @@ pub fn create_index(ctx: &Context, index: &Index) -> String {
             };
             let cols: Vec<&str> = index.columns.iter().map(|c| c.name.as_str()).collect();
             format!(
-                "-- SQLite cannot add a {kind} constraint to an existing table: rebuild {table} with it (https://www.sqlite.org/lang_altertable.html#otheralter), or enforce it with:\nCREATE UNIQUE INDEX {} ON {table} {};",
+                "-- SQLite cannot add a {kind} constraint to an existing table: rebuild {table} with it ({SQLITE_REBUILD_DOC}), or enforce it with:\nCREATE UNIQUE INDEX {} ON {table} {};",
                 ident(&format!("{}_{}_key", index.table, cols.join("_"))),
                 column_list(&index.columns)
             )
@@ -93,7 +102,7 @@ pub fn create_index(ctx: &Context, index: &Index) -> String {
 pub fn drop_index(ctx: &Context, index: &Index) -> String {
     match ctx.dialect {
         Dialect::Sqlite if is_sqlite_autoindex(index) => format!(
-            "-- the index belongs to a constraint of {0}: rebuild {0} without it (https://www.sqlite.org/lang_altertable.html#otheralter)",
+            "-- the index belongs to a constraint of {0}: rebuild {0} without it ({SQLITE_REBUILD_DOC})",
             ident(&index.table)
         ),
         Dialect::Sqlite => format!("DROP INDEX {};", ident(&index.name)),

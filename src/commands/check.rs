@@ -147,7 +147,34 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
     let summary = Counts::of(&findings);
     let code = summary.exit_code(args.strict);
     if let Some(name) = &args.write_migration {
-        let fixes: Vec<&str> = findings.iter().filter_map(|f| f.fix.as_deref()).collect();
+        // SQLite fixes that only a table rebuild makes are written as that rebuild, to the
+        // table as the canonical schema has it at the applied version.
+        let mut fixes: Vec<&str> = Vec::new();
+        let mut rebuilds: Vec<(String, String)> = Vec::new();
+        for f in &findings {
+            let Some(fix) = f.fix.as_deref() else {
+                continue;
+            };
+            match f.table.as_deref() {
+                Some(table)
+                    if dialect == crate::catalog::Dialect::Sqlite
+                        && crate::checks::fix::is_rebuild(fix) =>
+                {
+                    if !rebuilds.iter().any(|(t, _)| t == table) {
+                        let live_table = live.tables.iter().find(|t| t.name == table);
+                        rebuilds.push((
+                            table.to_string(),
+                            super::new::rebuild_to_canonical(
+                                applied_files.iter().copied(),
+                                table,
+                                live_table.map_or(&[][..], |t| &t.columns),
+                            )?,
+                        ));
+                    }
+                }
+                _ => fixes.push(fix),
+            }
+        }
         // On stderr: stdout is the report (JSON under --format json). Under --quiet only
         // when the report prints too (the run did not pass).
         let loud = !args.quiet || code != ExitCode::SUCCESS;
@@ -163,6 +190,7 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
             dialect,
             sel.target.namespace(namespace),
             &fixes,
+            &rebuilds,
             &mut told,
         )?;
     }

@@ -109,7 +109,10 @@ pub fn run(settings: &Settings, args: &MigrateArgs, out: &mut dyn Write) -> Resu
                         out,
                         format!("{schema} is up to date on {database}: nothing would run."),
                     )?;
-                } else if plan.groups.len() == 1 && plan.groups[0].transaction {
+                } else if plan.groups.len() == 1
+                    && plan.groups[0].transaction
+                    && !plan.groups[0].foreign_keys_off
+                {
                     line(out, format!(
                         "-- dry run: would apply {} migration(s) of {} to {} in one transaction (nothing was changed)",
                         plan.pending.len(), schema, database
@@ -291,7 +294,7 @@ fn print_table(
         ]);
     }
     let how = match done.groups {
-        [g] if g.transaction => "in one transaction:".to_string(),
+        [g] if g.transaction && !g.foreign_keys_off => "in one transaction:".to_string(),
         groups => {
             let each: Vec<String> = groups.iter().map(group_label).collect();
             format!(
@@ -316,7 +319,12 @@ fn print_table(
 /// `V1, V2 in one transaction` / `V3 outside a transaction (-- chatdb:no-transaction)`.
 fn group_label(g: &Group) -> String {
     let versions = online::versions_label(&g.versions);
-    if g.transaction {
+    if g.foreign_keys_off {
+        format!(
+            "{versions} in one transaction with foreign keys off ({}), checked before commit",
+            online::FOREIGN_KEYS_OFF_MARKER
+        )
+    } else if g.transaction {
         format!("{versions} in one transaction")
     } else {
         format!(

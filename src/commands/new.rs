@@ -35,7 +35,17 @@ pub fn run(settings: &Settings, args: &NewArgs, out: &mut dyn Write) -> Result<E
     } else {
         Kind::Transactional
     };
-    let body = |d: Dialect| templates::body(d, args.sqlite_rebuild.as_deref());
+    let rebuild = match args.sqlite_rebuild.as_deref() {
+        Some(table) => {
+            let schema = crate::catalog::load(schema, Some(root))?;
+            Some(crate::db::sqlite::rebuild::table_source(
+                schema.migrations(Dialect::Sqlite)?,
+                table,
+            )?)
+        }
+        None => None,
+    };
+    let body = |d: Dialect| templates::body(d, rebuild.as_ref());
     write_twins(root, schema, version, &args.name, kind, &body, out)?;
     line(
         out,
@@ -44,9 +54,42 @@ pub fn run(settings: &Settings, args: &NewArgs, out: &mut dyn Write) -> Result<E
     Ok(ExitCode::SUCCESS)
 }
 
+/// The SQLite rebuild of `table` to its definition in `files` (the canonical migrations
+/// a database has applied), copying the columns the live table (`live_columns`) has too;
+/// a live column the canonical table lacks is named in a comment, not copied.
+pub(super) fn rebuild_to_canonical<'a>(
+    files: impl IntoIterator<Item = &'a crate::catalog::MigrationFile>,
+    table: &str,
+    live_columns: &[String],
+) -> Result<String> {
+    let source = crate::db::sqlite::rebuild::table_source(files, table)?;
+    let copy: Vec<String> = source
+        .columns
+        .iter()
+        .filter(|c| live_columns.contains(c))
+        .cloned()
+        .collect();
+    let mut text = templates::sqlite_rebuild(&source, &copy);
+    let extra: Vec<&str> = live_columns
+        .iter()
+        .filter(|c| !source.columns.contains(c))
+        .map(String::as_str)
+        .collect();
+    if !extra.is_empty() {
+        text.push_str(&format!(
+            "\n-- The live {table} also has {}, which the canonical schema does not: the rebuild does\n-- not copy it. To keep it, add it to the CREATE TABLE and to both column lists.\n",
+            extra.join(", ")
+        ));
+    }
+    Ok(text)
+}
+
 /// Writes `check`'s fixes (of the `checked` dialect, in `namespace`) under `root` as new
 /// migrations named `name`: the no-transaction steps first, then the transactional ones
-/// (`<name>_constraints` when both exist). Each file's twin says what to write there.
+/// (`<name>_constraints` when both exist), then each SQLite table rebuild
+/// (`<name>_rebuild_<table>`, `rebuilds` being (table, migration body)). Each file's twin
+/// says what to write there.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn write_fixes(
     root: Option<&Path>,
     schema: &str,
@@ -54,6 +97,7 @@ pub(super) fn write_fixes(
     checked: Dialect,
     namespace: Option<&str>,
     fixes: &[&str],
+    rebuilds: &[(String, String)],
     out: &mut dyn Write,
 ) -> Result<()> {
     let Some(root) = root else {
@@ -61,8 +105,13 @@ pub(super) fn write_fixes(
     };
     parse_file_name(&format!("V1__{name}_constraints.sql"))
         .with_context(|| format!("invalid migration name `{name}`"))?;
+    for (table, _) in rebuilds {
+        parse_file_name(&format!("V1__{name}_rebuild_{table}.sql")).with_context(|| {
+            format!("table {table} does not fit a migration name: rebuild it with `chatdb new NAME --sqlite-rebuild {table}`")
+        })?;
+    }
     let (outside, inside) = crate::online::fix_steps(fixes, namespace);
-    if outside.is_empty() && inside.is_empty() {
+    if outside.is_empty() && inside.is_empty() && rebuilds.is_empty() {
         line(out, "check found nothing to fix: no migration written")?;
         return Ok(());
     }
@@ -109,6 +158,27 @@ pub(super) fn write_fixes(
             &body,
             out,
         )?;
+        version += 1;
+    }
+    for (table, text) in rebuilds {
+        let body = |d: Dialect| {
+            if d == checked {
+                text.clone()
+            } else {
+                templates::twin_of_fixes(checked)
+            }
+        };
+        let file = format!("{name}_rebuild_{table}");
+        write_twins(
+            root,
+            schema,
+            version,
+            &file,
+            Kind::Transactional,
+            &body,
+            out,
+        )?;
+        version += 1;
     }
     line(
         out,

@@ -175,6 +175,18 @@ pub trait Session {
     fn index_valid(&mut self, _name: &str) -> Result<Option<bool>, SqlError> {
         Ok(None)
     }
+    /// Whether `table` (where the session resolves it) has `column`; `false` where the
+    /// dialect does not look (SQLite: no migration of it runs outside a transaction, so none
+    /// is ever partly applied).
+    fn column_exists(&mut self, _table: &str, _column: &str) -> Result<bool, SqlError> {
+        Ok(false)
+    }
+    /// The foreign keys rows violate (`PRAGMA foreign_key_check`, one line per key: what a
+    /// table rebuild run with foreign keys off must not leave); empty where the dialect
+    /// enforces them on every statement (PostgreSQL).
+    fn foreign_key_violations(&mut self) -> Result<Vec<String>, SqlError> {
+        Ok(Vec::new())
+    }
 }
 
 /// An open transaction: a [`Session`] that can also load rows (seed), ended by
@@ -225,6 +237,10 @@ pub struct TxOpts<'a> {
     pub statement_timeout: Option<Duration>,
     /// `SET LOCAL TimeZone = 'UTC'` (PostgreSQL; always so for seed and cleanup batches).
     pub utc: bool,
+    /// SQLite: `PRAGMA foreign_keys = OFF` before the transaction begins (a table rebuild,
+    /// see [`crate::online::FOREIGN_KEYS_OFF_MARKER`]); every other transaction begins with
+    /// them on. PostgreSQL ignores it.
+    pub foreign_keys_off: bool,
 }
 
 impl<'a> TxOpts<'a> {
@@ -235,6 +251,7 @@ impl<'a> TxOpts<'a> {
             lock_timeout: None,
             statement_timeout: None,
             utc: false,
+            foreign_keys_off: false,
         }
     }
 }

@@ -191,11 +191,22 @@ fn run(
     files: &[&MigrationFile],
     opts: ConnectOpts,
 ) -> Result<Outcome> {
+    let sqlite = conn.dialect() == Dialect::Sqlite;
     conn.in_transaction(TxKind::Scratch, namespace, opts.lock_timeout, |session| {
         for (i, file) in files.iter().enumerate() {
             // A no-transaction file's CONCURRENTLY builds run in this one transaction.
             let sql = crate::online::for_scratch(&file.sql);
-            if let Err(located) = run_file(session, &sql) {
+            // A SQLite table rebuild, which migrate runs with foreign keys off, runs here
+            // with their checks deferred (foreign_keys cannot change inside a transaction).
+            let rebuild = sqlite && crate::online::is_foreign_keys_off(&file.sql);
+            if rebuild {
+                session.batch("PRAGMA defer_foreign_keys = ON")?;
+            }
+            let result = run_file(session, &sql);
+            if rebuild {
+                session.batch("PRAGMA defer_foreign_keys = OFF")?;
+            }
+            if let Err(located) = result {
                 return Ok(Outcome::Failed(Failure {
                     file: i,
                     line: Some(located.statement.line),

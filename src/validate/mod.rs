@@ -64,6 +64,7 @@ pub const RULES: &[&Rule] = &[
     lint::LINTS[15].0,
     lint::LINTS[16].0,
     lint::LINTS[17].0,
+    lint::LINTS[18].0,
     &stage::manifest::MANIFEST_REFERENCE,
     &stage::manifest::UNUSED_EXCEPTION,
 ];

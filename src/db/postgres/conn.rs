@@ -243,6 +243,10 @@ impl Session for Transaction<'_> {
         online::table_exists(self, table)
     }
 
+    fn column_exists(&mut self, table: &str, column: &str) -> Result<bool, SqlError> {
+        online::column_exists(self, table, column)
+    }
+
     fn inventory(&mut self, namespace: &str) -> Result<crate::model::inventory::Inventory> {
         introspect::inventory(self, namespace)
     }

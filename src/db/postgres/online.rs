@@ -70,6 +70,19 @@ pub fn table_exists(c: &mut impl GenericClient, table: &str) -> Result<bool, Sql
     Ok(row.get(0))
 }
 
+/// Whether `table`, resolved through `search_path`, has the (not dropped) column `column`.
+pub fn column_exists(
+    c: &mut impl GenericClient,
+    table: &str,
+    column: &str,
+) -> Result<bool, SqlError> {
+    let sql = "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2 AND attnum > 0 AND NOT attisdropped)";
+    let row = c
+        .query_one(sql, &[&quote_ident(table), &column])
+        .map_err(|e| SqlError::postgres(&e, Some(sql)))?;
+    Ok(row.get(0))
+}
+
 /// The connection outside a transaction: every statement commits on its own.
 impl Session for Client {
     fn batch(&mut self, sql: &str) -> Result<(), SqlError> {
@@ -83,6 +96,10 @@ impl Session for Client {
 
     fn table_exists(&mut self, table: &str) -> Result<bool, SqlError> {
         table_exists(self, table)
+    }
+
+    fn column_exists(&mut self, table: &str, column: &str) -> Result<bool, SqlError> {
+        column_exists(self, table, column)
     }
 
     fn inventory(&mut self, namespace: &str) -> Result<crate::model::inventory::Inventory> {
@@ -158,6 +175,66 @@ impl PgConn {
         self.client
             .batch_execute("RESET lock_timeout; RESET search_path")
             .sql()?;
+        // Set by `lock_session` where the server has it (PostgreSQL 14+), so reset the same way.
+        let _ = self
+            .client
+            .batch_execute("RESET client_connection_check_interval");
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::{Access, ConnectOpts, Target};
+
+    /// `unlock_session` leaves the connection as it found it: every setting `lock_session`
+    /// made for the session (lock timeout, search path, the dead-client check) is reset.
+    #[test]
+    fn releasing_the_session_lock_resets_every_setting_it_made_postgres() {
+        let url = std::env::var("CHATDB_TEST_PG_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
+        let Ok(Target::Postgres(target)) = Target::parse(&url) else {
+            panic!("CHATDB_TEST_PG_URL is not a PostgreSQL URL: {url}");
+        };
+        let opts = ConnectOpts {
+            connect_timeout: Duration::from_secs(5),
+            lock_timeout: Duration::from_secs(5),
+            access: Access::Existing,
+            wait: false,
+        };
+        let namespace = format!("chatdb_unlock_probe_{}", std::process::id());
+        let mut conn = match PgConn::open(&target, opts, &namespace) {
+            Ok(c) => c,
+            Err(e) if std::env::var("CHATDB_REQUIRE_PG").as_deref() != Ok("1") => {
+                eprintln!("SKIPPING: no PostgreSQL at {url}: {e:#}");
+                return;
+            }
+            Err(e) => panic!("CHATDB_REQUIRE_PG=1 but PostgreSQL is unreachable: {e:#}"),
+        };
+        let show = |c: &mut Client, what: &str| -> String {
+            c.query_one(&format!("SHOW {what}"), &[])
+                .expect("SHOW")
+                .get(0)
+        };
+        let settings = [
+            "lock_timeout",
+            "search_path",
+            "client_connection_check_interval",
+        ];
+        let before: Vec<String> = settings.iter().map(|s| show(&mut conn.client, s)).collect();
+        conn.lock_session(&namespace, Duration::from_secs(7))
+            .expect("lock");
+        assert_eq!(
+            show(&mut conn.client, "client_connection_check_interval"),
+            "1s"
+        );
+        assert_eq!(show(&mut conn.client, "lock_timeout"), "7s");
+        conn.unlock_session(&namespace).expect("unlock");
+        let after: Vec<String> = settings.iter().map(|s| show(&mut conn.client, s)).collect();
+        assert_eq!(after, before, "{settings:?}");
+        conn.client
+            .batch_execute(&format!("DROP SCHEMA {} CASCADE", quote_ident(&namespace)))
+            .expect("drop the probe namespace");
     }
 }

@@ -193,6 +193,7 @@ fn begin<'c>(client: &'c mut postgres::Client, req: &Request) -> Result<postgres
         lock_timeout: writes.then_some(DELETE_LOCK_TIMEOUT),
         statement_timeout: Some(req.statement_timeout),
         utc: writes,
+        ..TxOpts::new(TxKind::Read, req.namespace)
     };
     let mut tx = begin_tx(client, &opts).context(if writes {
         "starting the transaction the DELETE runs in (rolled back)"

@@ -12,6 +12,7 @@
 pub mod introspect;
 pub mod load;
 pub mod plan;
+pub mod rebuild;
 pub mod retention;
 pub mod stats;
 
@@ -112,6 +113,10 @@ pub fn begin<'c>(
         conn.execute_batch("PRAGMA cache_size = -65536")
             .context("setting the page cache")?;
     }
+    // Outside a transaction, where the pragma takes effect: off for a table rebuild only.
+    let fk = if o.foreign_keys_off { "OFF" } else { "ON" };
+    conn.execute_batch(&format!("PRAGMA foreign_keys = {fk}"))
+        .context("setting PRAGMA foreign_keys")?;
     let started = std::time::Instant::now();
     match conn.transaction_with_behavior(behavior) {
         Ok(tx) => Ok(tx),
@@ -167,6 +172,29 @@ impl Session for rusqlite::Transaction<'_> {
     fn inventory(&mut self, _namespace: &str) -> Result<crate::model::inventory::Inventory> {
         introspect::inventory(self).context("reading the SQLite catalog")
     }
+
+    fn foreign_key_violations(&mut self) -> Result<Vec<String>, SqlError> {
+        foreign_key_violations(self)
+    }
+}
+
+/// `PRAGMA foreign_key_check`, one line per violated key: `3 row(s) of message_reads
+/// reference missing messages rows`.
+pub fn foreign_key_violations(conn: &Connection) -> Result<Vec<String>, SqlError> {
+    let sql = "SELECT \"table\", parent, count(*) FROM pragma_foreign_key_check GROUP BY 1, 2 ORDER BY 1, 2";
+    let mut stmt = conn.prepare(sql).map_err(|e| sql_error(&e))?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(format!(
+                "{} row(s) of {} reference missing {} rows",
+                r.get::<_, i64>(2)?,
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?
+            ))
+        })
+        .map_err(|e| sql_error(&e))?;
+    rows.collect::<Result<Vec<_>, _>>()
+        .map_err(|e| sql_error(&e))
 }
 
 impl Tx for rusqlite::Transaction<'_> {

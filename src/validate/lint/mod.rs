@@ -33,12 +33,13 @@ pub mod renaming;
 pub mod require_concurrent_index;
 pub mod rewriting_column;
 pub mod setting_not_null;
+pub mod sqlite_alter_needs_rebuild;
 pub mod truncate_cascade;
 pub mod volatile_default;
 
 use std::collections::BTreeSet;
 
-use crate::catalog::MigrationFile;
+use crate::catalog::{Dialect, MigrationFile};
 use crate::checks::fk_without_index;
 use crate::finding::{Found, Rule};
 use crate::model::inventory::Inventory;
@@ -114,6 +115,10 @@ pub const LINTS: &[(&Rule, Check)] = &[
     (
         &fk_without_index::RULE,
         Check::Model(fk_without_index::lint),
+    ),
+    (
+        &sqlite_alter_needs_rebuild::RULE,
+        Check::Statement(sqlite_alter_needs_rebuild::check),
     ),
 ];
 
@@ -217,13 +222,16 @@ pub struct Flagged {
     pub allowed_by_comment: bool,
 }
 
-/// Lints `files` (one dialect's migrations, sorted by version; PostgreSQL's): statement
-/// rules on every version after the first, model rules on `model` when there is one.
-pub fn run(files: &[MigrationFile], model: Option<&Inventory>) -> Vec<Flagged> {
+/// Lints `files` (one dialect's migrations, sorted by version): the statement rules of
+/// `dialect` on every version after the first, model rules on `model` when there is one.
+pub fn run(files: &[MigrationFile], dialect: Dialect, model: Option<&Inventory>) -> Vec<Flagged> {
     let parsed: Vec<Parsed> = files.iter().map(Parsed::new).collect();
     let first = files.iter().map(|f| f.version).min();
     let mut out = Vec::new();
     for &(rule, check) in LINTS {
+        if !rule.applies_to(dialect) {
+            continue;
+        }
         match check {
             Check::Statement(check) => {
                 for (fi, p) in parsed.iter().enumerate() {
@@ -498,7 +506,7 @@ mod tests {
             f(1, "CREATE TABLE t (a int);\nCREATE INDEX i ON t (a);"),
             f(2, "-- header\n\n-- chatdb:allow require-concurrent-index: tiny\nCREATE INDEX j ON t (a);\nCREATE INDEX k ON t (a);"),
         ];
-        let found = run(&files, None);
+        let found = run(&files, Dialect::Postgres, None);
         assert_eq!(found.len(), 2, "{found:?}");
         assert_eq!((found[0].file, found[0].line), (1, 4));
         assert!(found[0].allowed_by_comment);

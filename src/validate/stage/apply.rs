@@ -3,7 +3,7 @@
 
 use anyhow::Result;
 
-use super::super::{apply, Env, Run, StageState};
+use super::super::{apply, lint, Env, Run, StageState};
 use crate::catalog::{Dialect, MigrationFile};
 use crate::finding::{Finding, Rule, Scope, Severity, Tool, BOTH};
 use crate::model::inventory::Inventory;
@@ -54,13 +54,24 @@ fn record(
                 let short: String = stmt.chars().take(160).collect();
                 message.push_str(&format!("\n  statement: {short}"));
             }
+            // SQLite refuses an ALTER TABLE it cannot do in place (a restricted DROP COLUMN:
+            // a key, an indexed column): what that change needs is a rebuild.
+            let altered = f
+                .statement
+                .as_deref()
+                .filter(|_| dialect == Dialect::Sqlite)
+                .and_then(|s| lint::alter_table(&crate::sqltext::tokens(s)).map(|(t, _)| t));
+            let fix = match altered {
+                Some(table) => format!(
+                    "fix the statement, or, if SQLite's ALTER TABLE cannot make this change in place, rebuild {table}: `chatdb new NAME --sqlite-rebuild {table}` writes that migration"
+                ),
+                None => "fix the statement; the migrations before it applied cleanly".into(),
+            };
             run.add(
                 Finding::new(&APPLY_FAILED, Tool::Validate, message)
                     .dialect(Some(dialect))
                     .at(Some(&file.path), f.line)
-                    .fix(Some(
-                        "fix the statement; the migrations before it applied cleanly".into(),
-                    )),
+                    .fix(Some(fix)),
             );
             (StageState::Failed, None)
         }

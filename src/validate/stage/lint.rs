@@ -1,8 +1,9 @@
-//! Stage 5, lint: the PostgreSQL migrations through [`crate::validate::lint`], less what a
-//! `-- chatdb:allow` comment or a manifest `[[validate.lint_allow]]` accepts.
+//! Stage 5, lint: each dialect's migrations through [`crate::validate::lint`] (the
+//! PostgreSQL rules and the model rules on PostgreSQL's, the SQLite rules on SQLite's), less
+//! what a `-- chatdb:allow` comment or a manifest `[[validate.lint_allow]]` accepts.
 
 use super::super::{lint, Accepted, Run, StageState};
-use crate::catalog::Dialect;
+use crate::catalog::{Dialect, MigrationFile};
 use crate::finding::{Finding, Tool};
 
 pub fn run(run: &mut Run) {
@@ -15,8 +16,18 @@ pub fn run(run: &mut Run) {
     let scan = run.scan;
     let allows = &scan.schema.manifest.validate.lint_allows;
     let model = run.pg_model.as_ref().or(run.lite_model.as_ref());
-    for f in lint::run(pg_files, model) {
-        let file = &pg_files[f.file];
+    let mut flagged: Vec<(Dialect, &MigrationFile, lint::Flagged)> =
+        lint::run(pg_files, Dialect::Postgres, model)
+            .into_iter()
+            .map(|f| (Dialect::Postgres, &pg_files[f.file], f))
+            .collect();
+    let lite_files = run.lite_files;
+    flagged.extend(
+        lint::run(lite_files, Dialect::Sqlite, None)
+            .into_iter()
+            .map(|f| (Dialect::Sqlite, &lite_files[f.file], f)),
+    );
+    for (dialect, file, f) in flagged {
         if f.allowed_by_comment {
             run.accepted.push(Accepted {
                 rule: f.rule.id,
@@ -51,7 +62,7 @@ pub fn run(run: &mut Run) {
         );
         run.findings.push(
             Finding::new(f.rule, Tool::Validate, f.hit.message)
-                .dialect(Some(Dialect::Postgres))
+                .dialect(Some(dialect))
                 .at(Some(&file.path), Some(f.line))
                 .object(f.hit.object)
                 .fix(Some(fix)),
