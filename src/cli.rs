@@ -141,7 +141,8 @@ pub struct GlobalOpts {
 
     /// Give up connecting after this long (e.g. 5s, 1m), the whole handshake included
     /// (TCP, TLS, authentication). Falls back to CHATDB_CONNECT_TIMEOUT, then
-    /// `connect_timeout` in the config file, then 10s.
+    /// PGCONNECT_TIMEOUT (seconds), then `connect_timeout` in the config file, then 10s;
+    /// a `connect_timeout` written in a PostgreSQL URL wins.
     #[arg(
         long,
         global = true,

@@ -17,8 +17,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 
-/// The environment variables libpq reads, and the two it uses for defaults (`HOME` for
-/// `~/.pgpass` and `~/.pg_service.conf`, `USER` for the default user name).
+/// The environment variables libpq reads, and the ones chatdb uses for defaults (`HOME` for
+/// `~/.pgpass` and `~/.pg_service.conf`; `USER`, then `LOGNAME`, for the default user name
+/// only when the effective uid has no name, see [`effective_user`]).
 pub const VARIABLES: &[&str] = &[
     "PGHOST",
     "PGHOSTADDR",
@@ -75,6 +76,8 @@ pub struct PgEnv {
     vars: BTreeMap<&'static str, String>,
     /// Whether libpq's default socket exists on this machine (decides the default host).
     pub default_socket: bool,
+    /// The name of the effective uid ([`effective_user`]), libpq's default user.
+    pub effective_user: Option<String>,
 }
 
 impl std::fmt::Debug for PgEnv {
@@ -94,6 +97,7 @@ impl std::fmt::Debug for PgEnv {
         f.debug_struct("PgEnv")
             .field("vars", &shown)
             .field("default_socket", &self.default_socket)
+            .field("effective_user", &self.effective_user)
             .finish()
     }
 }
@@ -108,7 +112,14 @@ impl PgEnv {
         PgEnv {
             vars,
             default_socket: false,
+            effective_user: None,
         }
+    }
+
+    /// Forgets `key`, as when a chatdb setting above it in precedence was given
+    /// (`--connect-timeout` over `PGCONNECT_TIMEOUT`).
+    pub fn forget(&mut self, key: &str) {
+        self.vars.remove(key);
     }
 
     /// A test's environment from pairs.
@@ -130,9 +141,13 @@ impl PgEnv {
         self.get("HOME").map(PathBuf::from)
     }
 
-    /// The operating-system user name, libpq's default user.
+    /// The operating-system user name, libpq's default user: the effective uid's name
+    /// (libpq's `getpwuid(geteuid())`); only when it has none, `USER`, then `LOGNAME`.
     pub fn os_user(&self) -> Option<&str> {
-        self.get("USER").or(self.get("LOGNAME"))
+        self.effective_user
+            .as_deref()
+            .or(self.get("USER"))
+            .or(self.get("LOGNAME"))
     }
 
     /// The password file libpq would read: `PGPASSFILE`, else `~/.pgpass`.
@@ -155,6 +170,38 @@ impl PgEnv {
                 .join("pg_service.conf"),
         );
         out
+    }
+}
+
+/// The name of the effective uid in the password database (`getpwuid_r(geteuid())`, so
+/// NSS users count too), as libpq takes its default user; `None` when the uid has no entry.
+/// Not `USER`/`LOGNAME`: under `sudo -u`, `su` or cron they can name someone else.
+pub fn effective_user() -> Option<String> {
+    let mut buf = vec![0u8; 1024];
+    loop {
+        // SAFETY: `pwd`, `result` and `buf` outlive the call, `buf.len()` is its length,
+        // and the strings `pwd` points to live in `buf`, read before `buf` is dropped.
+        let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+        let mut result: *mut libc::passwd = std::ptr::null_mut();
+        let rc = unsafe {
+            libc::getpwuid_r(
+                libc::geteuid(),
+                &mut pwd,
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                &mut result,
+            )
+        };
+        if rc == libc::ERANGE && buf.len() < 1 << 20 {
+            buf.resize(buf.len() * 4, 0);
+            continue;
+        }
+        if rc != 0 || result.is_null() || pwd.pw_name.is_null() {
+            return None;
+        }
+        // SAFETY: getpwuid_r succeeded: `pw_name` is a NUL-terminated string inside `buf`.
+        let name = unsafe { std::ffi::CStr::from_ptr(pwd.pw_name) };
+        return Some(name.to_string_lossy().into_owned()).filter(|n| !n.is_empty());
     }
 }
 

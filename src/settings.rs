@@ -221,6 +221,7 @@ impl ProcessEnv {
         }
         let mut pg = PgEnv::from_lookup(&var);
         pg.default_socket = Path::new(crate::libpq::DEFAULT_SOCKET_DIR).is_dir();
+        pg.effective_user = crate::libpq::effective_user();
         ProcessEnv { vars, pg }
     }
 
@@ -298,6 +299,7 @@ impl Settings {
         }
         let mut settings = Self::resolve(opts, &|k| env.get(k), config.unwrap_or_default())?;
         settings.pg_env.default_socket = env.pg.default_socket;
+        settings.pg_env.effective_user = env.pg.effective_user.clone();
         secrets.remember_url(&settings.database_url);
         Ok(settings)
     }
@@ -357,6 +359,14 @@ impl Settings {
         }
         let stats = crate::stats::health::Health::from_config(&config.stats)
             .context("in the config file")?;
+        // chatdb's own setting beats libpq's variable (flag > environment): PGCONNECT_TIMEOUT
+        // fills a URL's `connect_timeout` only when neither --connect-timeout nor
+        // CHATDB_CONNECT_TIMEOUT is given. A `connect_timeout` written in the URL or the
+        // service file still wins, as every part written in the string does.
+        let mut pg_env = PgEnv::from_lookup(env);
+        if opts.connect_timeout.is_some() || env("CHATDB_CONNECT_TIMEOUT").is_some() {
+            pg_env.forget("PGCONNECT_TIMEOUT");
+        }
         Ok(Settings {
             database_url,
             explicit_database_url,
@@ -370,7 +380,7 @@ impl Settings {
             batch_size,
             cleanup: config.cleanup,
             stats,
-            pg_env: PgEnv::from_lookup(env),
+            pg_env,
             application_name: "chatdb".to_string(),
         })
     }
@@ -498,6 +508,34 @@ mod tests {
         let s = Settings::resolve(&opts(&[]), &|_| None, cfg()).expect("resolves");
         assert_eq!(s.namespace, "cfg_ns");
         assert_eq!(s.lock_timeout, Duration::from_secs(8));
+    }
+
+    #[test]
+    fn connect_timeout_flag_and_its_chatdb_variable_beat_pgconnect_timeout() {
+        let pg = |k: &str| (k == "PGCONNECT_TIMEOUT").then(|| "30".to_string());
+        let s =
+            Settings::resolve(&opts(&[]), &pg, config("connect_timeout = '7s'")).expect("resolves");
+        assert_eq!(
+            s.pg_env.get("PGCONNECT_TIMEOUT"),
+            Some("30"),
+            "env > config"
+        );
+        let s = Settings::resolve(&opts(&["--connect-timeout=1s"]), &pg, ConfigFile::default())
+            .expect("resolves");
+        assert_eq!(s.pg_env.get("PGCONNECT_TIMEOUT"), None, "flag > env");
+        assert_eq!(s.connect_timeout, Duration::from_secs(1));
+        let both = |k: &str| match k {
+            "PGCONNECT_TIMEOUT" => Some("30".to_string()),
+            "CHATDB_CONNECT_TIMEOUT" => Some("2s".to_string()),
+            _ => None,
+        };
+        let s = Settings::resolve(&opts(&[]), &both, ConfigFile::default()).expect("resolves");
+        assert_eq!(
+            s.pg_env.get("PGCONNECT_TIMEOUT"),
+            None,
+            "chatdb's variable first"
+        );
+        assert_eq!(s.connect_timeout, Duration::from_secs(2));
     }
 
     #[test]

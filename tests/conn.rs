@@ -397,6 +397,7 @@ fn several_hosts_with_target_session_attrs_read_write_reach_the_primary_and_writ
         &["migrate"][..],
         &["seed", "--scale", "0.01"][..],
         &["-s", "classroom", "cleanup"][..],
+        &["adopt"][..],
     ] {
         let out = chatdb(dir.path())
             .args(["-d", &ro_url])
@@ -411,6 +412,16 @@ fn several_hosts_with_target_session_attrs_read_write_reach_the_primary_and_writ
             stderr(&out)
         );
     }
+    // adopt --dry-run only reads: not refused for being read-only (nothing to adopt there).
+    let out = chatdb(dir.path())
+        .args(["-d", &ro_url, "adopt", "--dry-run"])
+        .output()
+        .expect("runs");
+    assert!(
+        !stderr(&out).contains("needs a read-write server"),
+        "{}",
+        stderr(&out)
+    );
     // Several hosts without target_session_attrs: the first that answers, read-only, is
     // refused for migrate too.
     let any = format!(
@@ -435,6 +446,275 @@ fn several_hosts_with_target_session_attrs_read_write_reach_the_primary_and_writ
         .expect("runs");
     assert!(
         !stderr(&out).contains("needs a read-write server"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn wait_retries_a_standby_answering_57p03_until_the_timeout_and_succeeds_once_it_is_promoted() {
+    // A standby with hot_standby=off answers every connection with SQLSTATE 57P03 ("the
+    // database system is not accepting connections"), as a server still starting does,
+    // until it is promoted.
+    let Some(server) = start_or_skip(
+        "standby (57P03)",
+        Spec {
+            standby: true,
+            settings: vec!["hot_standby=off".into()],
+            ..Spec::default()
+        },
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = server.url("127.0.0.1");
+
+    // Without --wait: the server's 57P03 fails at once.
+    let started = Instant::now();
+    let out = chatdb(dir.path())
+        .args(["-d", &url, "--connect-timeout", "20s", "status"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("57P03"), "{}", stderr(&out));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // With --wait: tried again until the connect timeout, then the last error (57P03).
+    let started = Instant::now();
+    let out = chatdb(dir.path())
+        .args(["-d", &url, "--wait", "--connect-timeout", "1s", "status"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        started.elapsed() >= Duration::from_millis(800),
+        "{:?}",
+        started.elapsed()
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("57P03") && err.contains("waited") && err.contains("connect timeout 1s"),
+        "{err}"
+    );
+
+    // With --wait and time enough: promoted a second after chatdb started, it becomes
+    // ready and migrate succeeds on it.
+    let mut child = spawn_chatdb(
+        dir.path(),
+        &["-d", &url, "--wait", "--connect-timeout", "60s", "migrate"],
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(
+        child.try_wait().expect("try_wait").is_none(),
+        "chatdb is still waiting while the server answers 57P03"
+    );
+    server.promote().expect("promote the standby");
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut c = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+    let applied: i64 = c
+        .query_one("SELECT count(*) FROM chatdb_history_chat", &[])
+        .expect("history")
+        .get(0);
+    assert!(applied > 0);
+}
+
+#[test]
+fn several_hosts_match_the_passfile_per_host_each_with_its_own_password() {
+    // Two scram servers with different passwords; the first is read-only, so
+    // target_session_attrs=read-write moves on to the second, which needs its own line.
+    let Some(first) = start_or_skip(
+        "scram read-only",
+        Spec {
+            password: Some(PASSWORD),
+            settings: vec!["default_transaction_read_only=on".into()],
+            ..Spec::default()
+        },
+    ) else {
+        return;
+    };
+    let Some(second) = start_or_skip(
+        "scram read-write",
+        Spec {
+            password: Some("second-s3cret"),
+            ..Spec::default()
+        },
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let home = tempfile::tempdir().expect("home");
+    write_mode(
+        &home.path().join(".pgpass"),
+        &format!(
+            "127.0.0.1:{}:*:postgres:{PASSWORD}\n127.0.0.1:{}:*:postgres:second-s3cret\n",
+            first.port, second.port
+        ),
+        0o600,
+    );
+    let both = format!(
+        "postgres://postgres@127.0.0.1:{},127.0.0.1:{}/postgres?target_session_attrs=read-write",
+        first.port, second.port
+    );
+    let out = chatdb(dir.path())
+        .env("HOME", home.path())
+        .args(["-d", &both, "migrate"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out) + &stdout(&out);
+    assert!(
+        !err.contains(PASSWORD) && !err.contains("second-s3cret"),
+        "{err}"
+    );
+    let mut c = postgres::Client::connect(
+        &format!(
+            "postgres://postgres:second-s3cret@127.0.0.1:{}/postgres",
+            second.port
+        ),
+        postgres::NoTls,
+    )
+    .expect("connect to the second");
+    let applied: i64 = c
+        .query_one("SELECT count(*) FROM chatdb_history_chat", &[])
+        .expect("history on the second server")
+        .get(0);
+    assert!(applied > 0);
+    // Read-only commands take the first host, with the first host's line.
+    chatdb(dir.path())
+        .env("HOME", home.path())
+        .args([
+            "-d",
+            &format!(
+                "postgres://postgres@127.0.0.1:{},127.0.0.1:{}/postgres",
+                first.port, second.port
+            ),
+            "status",
+        ])
+        .assert()
+        .success();
+}
+
+/// A TCP port nothing listens on (refused at once).
+fn refused_url() -> String {
+    let port = crate::pgserver::free_port().expect("free port");
+    format!("postgres://postgres@127.0.0.1:{port}/postgres")
+}
+
+#[test]
+fn connect_timeout_flag_beats_pgconnect_timeout_and_a_url_connect_timeout_beats_both() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = refused_url();
+    let bound = |envs: &[(&str, &str)], args: &[&str], url: &str| -> String {
+        let mut cmd = chatdb(dir.path());
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let out = cmd
+            .args(["-d", url])
+            .args(args)
+            .arg("status")
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        stderr(&out)
+    };
+    let has = |err: String, what: &str| assert!(err.contains(what), "{what}: {err}");
+    has(bound(&[], &[], &url), "connect timeout 10s");
+    has(
+        bound(&[("PGCONNECT_TIMEOUT", "30")], &[], &url),
+        "connect timeout 30s",
+    );
+    has(
+        bound(
+            &[("PGCONNECT_TIMEOUT", "30")],
+            &["--connect-timeout", "3s"],
+            &url,
+        ),
+        "connect timeout 3s",
+    );
+    has(
+        bound(
+            &[
+                ("PGCONNECT_TIMEOUT", "30"),
+                ("CHATDB_CONNECT_TIMEOUT", "4s"),
+            ],
+            &[],
+            &url,
+        ),
+        "connect timeout 4s",
+    );
+    // PGCONNECT_TIMEOUT beats chatdb.toml (environment > config file).
+    write_file(dir.path(), "chatdb.toml", "connect_timeout = \"7s\"\n");
+    has(
+        bound(&[("PGCONNECT_TIMEOUT", "30")], &[], &url),
+        "connect timeout 30s",
+    );
+    has(bound(&[], &[], &url), "connect timeout 7s");
+    std::fs::remove_file(dir.path().join("chatdb.toml")).expect("rm");
+    // Written in the URL, libpq's rule: the string wins.
+    has(
+        bound(
+            &[("PGCONNECT_TIMEOUT", "30")],
+            &["--connect-timeout", "3s"],
+            &format!("{url}?connect_timeout=5"),
+        ),
+        "connect timeout 5s",
+    );
+}
+
+#[test]
+fn the_default_user_is_the_effective_uids_name_not_user_or_logname() {
+    let Some(server) = start_or_skip("trust (default user)", Spec::default()) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let me =
+        crate::pgserver::output_of(std::process::Command::new("id").arg("-un")).expect("id -un");
+    let mut admin =
+        postgres::Client::connect(&server.url("127.0.0.1"), postgres::NoTls).expect("connect");
+    let exists: bool = admin
+        .query_one(
+            "SELECT count(*) > 0 FROM pg_roles WHERE rolname = $1",
+            &[&me],
+        )
+        .expect("pg_roles")
+        .get(0);
+    if !exists {
+        admin
+            .batch_execute(&format!("CREATE ROLE \"{me}\" LOGIN SUPERUSER"))
+            .expect("create role");
+    }
+    // No user in the URL: libpq takes the effective uid's name; USER and LOGNAME name a
+    // role that does not exist, so a connection made as them fails.
+    let url = format!("postgres://127.0.0.1:{}/postgres", server.port);
+    let out = chatdb(dir.path())
+        .env("USER", "no-such-role")
+        .env("LOGNAME", "no-such-role")
+        .args(["-d", &url, "migrate"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let who: String = admin
+        .query_one(
+            "SELECT r.rolname::text FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE c.relname = 'chatdb_history_chat'",
+            &[],
+        )
+        .expect("history table owner")
+        .get(0);
+    assert_eq!(who, me, "migrated as the effective user");
+    // The display names the same user.
+    let out = chatdb(dir.path())
+        .env("USER", "no-such-role")
+        .args(["-d", &refused_url().replace("postgres@", ""), "status"])
+        .output()
+        .expect("runs");
+    assert!(
+        stderr(&out).contains(&format!("postgres://{me}@127.0.0.1")),
         "{}",
         stderr(&out)
     );

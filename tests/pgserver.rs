@@ -1,6 +1,8 @@
 //! Private PostgreSQL servers for the tests that need a kind of server the shared one is
 //! not: password-authenticated (scram-sha-256), TLS with client certificates, read-only,
-//! one that starts late, or a primary with a streaming replica ([`Server::replica`]). Each is initialised with initdb from `pg_config --bindir` (as
+//! one that starts late, a standby that answers "not accepting connections" (57P03) until
+//! it is promoted, or a primary with a streaming replica ([`Server::replica`]). Each is
+//! initialised with initdb from `pg_config --bindir` (as
 //! the `postgres` user when we are root: initdb refuses root) in a temporary directory, on
 //! a free port, listening on 127.0.0.1 and a socket in its own directory, and is stopped
 //! and removed on drop. The shared server's configuration is never touched.
@@ -22,6 +24,10 @@ pub struct Spec {
     pub settings: Vec<String>,
     /// Initialise, but do not start (the test starts it with [`Server::start`]).
     pub stopped: bool,
+    /// Start as a standby (`standby.signal`, no primary to follow): with
+    /// `hot_standby=off` in `settings` it answers every connection with SQLSTATE 57P03
+    /// until [`Server::promote`].
+    pub standby: bool,
 }
 
 /// A private PostgreSQL server, stopped (and its directory removed) on drop.
@@ -131,6 +137,11 @@ impl Server {
             std::fs::write(&hba, lines.join("\n") + "\n").map_err(|e| e.to_string())?;
             chown(&hba)?;
         }
+        if spec.standby {
+            let signal = data.join("standby.signal");
+            std::fs::write(&signal, "").map_err(|e| e.to_string())?;
+            chown(&signal)?;
+        }
         let port = free_port()?;
         let mut options = format!(
             "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off{tls_options}",
@@ -172,6 +183,28 @@ impl Server {
             .arg(self.data.join("server.log"))
             .args(["-w", "-t", "30", "start"]);
         Ok(c)
+    }
+
+    /// `pg_ctl promote`: a standby becomes a primary (waits until it accepts connections).
+    pub fn promote(&self) -> Result<(), String> {
+        self.pg_ctl(&["-w", "-t", "30", "promote"])
+    }
+
+    /// Replaces pg_hba.conf with `lines` and reloads the server.
+    pub fn set_hba(&self, lines: &[&str]) -> Result<(), String> {
+        let hba = self.data.join("pg_hba.conf");
+        // Written in place: the file keeps its owner (the server's user).
+        std::fs::write(&hba, lines.join("\n") + "\n").map_err(|e| e.to_string())?;
+        self.pg_ctl(&["reload"])?;
+        // The postmaster re-reads the file on SIGHUP, asynchronously: give it a moment.
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        Ok(())
+    }
+
+    fn pg_ctl(&self, args: &[&str]) -> Result<(), String> {
+        let mut c = Self::pg_command(&self.bindir, self.as_postgres, "pg_ctl");
+        c.arg("-D").arg(&self.data).args(args);
+        output_of(&mut c).map(|_| ())
     }
 
     pub fn url(&self, host: &str) -> String {

@@ -22,7 +22,7 @@ use std::process::ExitCode;
 use anyhow::{anyhow, bail, Result};
 use serde::Serialize;
 
-use super::{connect, line, select};
+use super::{connect, connect_writable, line, select};
 use crate::catalog::MigrationFile;
 use crate::checks::{self, Context};
 use crate::cli::{AdoptArgs, Format};
@@ -165,7 +165,14 @@ pub fn run(
     if !sel.target.exists() {
         bail!("nothing to adopt: {label} does not exist");
     }
-    let mut conn = connect(settings, &sel.target, Access::Existing)?;
+    // adopt writes history rows (and may drop alembic_version): like migrate, it refuses a
+    // read-only server before anything is tried; --dry-run only reads (its scratch applies
+    // roll back), so it takes any server, as `cleanup --dry-run` does.
+    let mut conn = if *dry_run {
+        connect(settings, &sel.target, Access::Existing)?
+    } else {
+        connect_writable(settings, &sel.target, Access::Existing, "adopt")?
+    };
 
     let (history, adoption, present, revisions, live) =
         conn.in_transaction(TxKind::Read, namespace, settings.lock_timeout, |s| {

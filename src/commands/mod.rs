@@ -117,6 +117,8 @@ pub fn resolve_target(settings: &Settings, url: &str) -> Result<Target> {
         for w in &t.warnings {
             eprintln!("chatdb: warning: {w}");
         }
+        // Before anything connects or starts a thread (see `skip_trust_store`).
+        t.skip_unused_trust_store();
     }
     Ok(target)
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use postgres::{Client, Transaction};
 
-use super::{introspect, online, quote_ident, PgTarget};
+use super::{introspect, online, quote_ident, quote_literal, simple_rows, PgTarget};
 use crate::catalog::Dialect;
 use crate::db::{
     Backend, ConnectOpts, HistoryRow, Session, SqlError, SqlResult, Tx, TxKind, TxOpts,
@@ -51,6 +51,10 @@ pub fn begin<'c>(client: &'c mut Client, o: &TxOpts) -> Result<Transaction<'c>> 
         builder = builder.isolation_level(postgres::IsolationLevel::RepeatableRead);
     }
     let mut tx = builder.start().sql().context("starting a transaction")?;
+    // Every round trip counts (a no-op migrate is a handful of them; on a busy machine each
+    // waits for the server's process to be scheduled): the settings go in one batch, the
+    // search_path with them (a namespace created below is found through it all the same),
+    // and the lock and the namespace are asked in one simple query.
     let mut set = Vec::new();
     if o.utc || matches!(o.kind, TxKind::Seed | TxKind::Batch) {
         set.push("SET LOCAL TimeZone = 'UTC'".to_string());
@@ -64,53 +68,43 @@ pub fn begin<'c>(client: &'c mut Client, o: &TxOpts) -> Result<Transaction<'c>> 
     if let Some(t) = o.statement_timeout {
         set.push(format!("SET LOCAL statement_timeout = '{}ms'", ms(t)));
     }
-    if !set.is_empty() {
-        tx.batch_execute(&set.join("; ")).sql()?;
-    }
-    match o.kind {
+    set.push(format!(
+        "SET LOCAL search_path TO {}",
+        quote_ident(o.namespace)
+    ));
+    tx.batch_execute(&set.join("; ")).sql()?;
+    let ns = quote_literal(o.namespace);
+    let namespace_exists = format!("EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = {ns})");
+    let exists = match o.kind {
         TxKind::Locked => {
-            // One migrate at a time per namespace; the lock ends with the transaction. It is
-            // waited for in a savepoint, so that after a lock timeout the transaction is
-            // still usable to ask who holds the lock.
-            let started = std::time::Instant::now();
-            let mut sp = tx.savepoint("chatdb_migrate_lock").sql()?;
-            match sp.execute(
-                "SELECT pg_advisory_xact_lock(hashtext('chatdb.migrate'), hashtext($1))",
-                &[&o.namespace],
-            ) {
-                Ok(_) => sp.commit().sql()?,
-                Err(e) => {
-                    let e = SqlError::from(e);
-                    let waited = started.elapsed();
-                    let _ = sp.rollback();
-                    if e.is_lock_timeout() {
-                        let holder = advisory_holder(&mut tx, "chatdb.migrate", o.namespace);
-                        return Err(LockError::Busy {
-                            what: "migrate",
-                            waited: format!(
-                                "{:.1}s; lock timeout {}",
-                                waited.as_secs_f64(),
-                                o.lock_timeout.map_or("none".to_string(), |t| {
-                                    humantime::format_duration(t).to_string()
-                                })
-                            ),
-                            holder: holder.unwrap_or_else(|| "another chatdb migrate".to_string()),
-                        }
-                        .into());
-                    }
-                    return Err(anyhow::Error::new(e).context("taking the migrate advisory lock"));
-                }
+            // One migrate at a time per namespace; the lock ends with the transaction. Free,
+            // it is taken at once; else it is waited for in a savepoint, so that after a
+            // lock timeout the transaction is still usable to ask who holds the lock.
+            let row = first_row(
+                &mut tx,
+                &format!(
+                    "SELECT pg_try_advisory_xact_lock(hashtext('chatdb.migrate'), hashtext({ns})), {namespace_exists}"
+                ),
+            )?;
+            if is_true(&row, 0) {
+                is_true(&row, 1)
+            } else {
+                wait_for_migrate_lock(&mut tx, o)?;
+                // The migrate that held the lock may have created the namespace.
+                is_true(
+                    &first_row(&mut tx, &format!("SELECT {namespace_exists}"))?,
+                    0,
+                )
             }
         }
         TxKind::Seed => {
-            let got: bool = tx
-                .query_one(
-                    "SELECT pg_try_advisory_xact_lock(hashtext('chatdb.seed'), hashtext($1))",
-                    &[&o.namespace],
-                )
-                .sql()?
-                .get(0);
-            if !got {
+            let row = first_row(
+                &mut tx,
+                &format!(
+                    "SELECT pg_try_advisory_xact_lock(hashtext('chatdb.seed'), hashtext({ns}))"
+                ),
+            )?;
+            if !is_true(&row, 0) {
                 let holder = advisory_holder(&mut tx, "chatdb.seed", o.namespace);
                 return Err(LockError::Busy {
                     what: "seed",
@@ -119,29 +113,68 @@ pub fn begin<'c>(client: &'c mut Client, o: &TxOpts) -> Result<Transaction<'c>> 
                 }
                 .into());
             }
+            true
         }
-        TxKind::Read | TxKind::Scratch | TxKind::Batch => {}
+        TxKind::Scratch => is_true(
+            &first_row(&mut tx, &format!("SELECT {namespace_exists}"))?,
+            0,
+        ),
+        TxKind::Read | TxKind::Batch => true,
+    };
+    if !exists {
+        tx.batch_execute(&format!("CREATE SCHEMA {}", quote_ident(o.namespace)))
+            .sql()
+            .with_context(|| format!("creating namespace {}", o.namespace))?;
     }
-    if matches!(o.kind, TxKind::Locked | TxKind::Scratch) {
-        let exists = tx
-            .query_opt(
-                "SELECT 1 FROM pg_namespace WHERE nspname = $1",
-                &[&o.namespace],
-            )
-            .sql()?
-            .is_some();
-        if !exists {
-            tx.batch_execute(&format!("CREATE SCHEMA {}", quote_ident(o.namespace)))
-                .sql()
-                .with_context(|| format!("creating namespace {}", o.namespace))?;
-        }
-    }
-    tx.batch_execute(&format!(
-        "SET LOCAL search_path TO {}",
-        quote_ident(o.namespace)
-    ))
-    .sql()?;
     Ok(tx)
+}
+
+/// The first row of a simple query (its columns as text).
+fn first_row(tx: &mut Transaction<'_>, sql: &str) -> Result<Vec<Option<String>>> {
+    Ok(simple_rows(tx, sql)
+        .sql()?
+        .into_iter()
+        .next()
+        .unwrap_or_default())
+}
+
+/// Whether column `i` of a simple query's row is boolean true.
+fn is_true(row: &[Option<String>], i: usize) -> bool {
+    row.get(i).and_then(Option::as_deref) == Some("t")
+}
+
+/// Waits for the migrate lock another session holds, in a savepoint, until the lock
+/// timeout; then says who holds it.
+fn wait_for_migrate_lock(tx: &mut Transaction<'_>, o: &TxOpts) -> Result<()> {
+    let started = std::time::Instant::now();
+    let mut sp = tx.savepoint("chatdb_migrate_lock").sql()?;
+    match sp.execute(
+        "SELECT pg_advisory_xact_lock(hashtext('chatdb.migrate'), hashtext($1))",
+        &[&o.namespace],
+    ) {
+        Ok(_) => Ok(sp.commit().sql()?),
+        Err(e) => {
+            let e = SqlError::from(e);
+            let waited = started.elapsed();
+            let _ = sp.rollback();
+            if e.is_lock_timeout() {
+                let holder = advisory_holder(tx, "chatdb.migrate", o.namespace);
+                return Err(LockError::Busy {
+                    what: "migrate",
+                    waited: format!(
+                        "{:.1}s; lock timeout {}",
+                        waited.as_secs_f64(),
+                        o.lock_timeout.map_or("none".to_string(), |t| {
+                            humantime::format_duration(t).to_string()
+                        })
+                    ),
+                    holder: holder.unwrap_or_else(|| "another chatdb migrate".to_string()),
+                }
+                .into());
+            }
+            Err(anyhow::Error::new(e).context("taking the migrate advisory lock"))
+        }
+    }
 }
 
 /// One session holding locks, as lock messages name it.
@@ -302,12 +335,10 @@ impl Backend for PgConn {
     }
 
     fn read_only(&mut self) -> Result<bool> {
-        let row = self
-            .client
-            .query_one("SHOW transaction_read_only", &[])
+        let rows = simple_rows(&mut self.client, "SHOW transaction_read_only")
             .sql()
             .context("asking whether the server is read-only")?;
-        Ok(row.get::<_, String>(0) == "on")
+        Ok(rows.first().and_then(|r| r.first()).cloned().flatten() == Some("on".to_string()))
     }
 
     fn hold_migrate_lock(&mut self, namespace: &str, wait: Duration) -> Result<bool> {

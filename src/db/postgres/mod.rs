@@ -30,8 +30,8 @@ use crate::libpq::{self, PgEnv};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SslMode {
     Disable,
-    /// libpq tries without TLS first; chatdb tries TLS first, as `prefer` (both accept
-    /// either, verifying nothing).
+    /// Plaintext first; TLS only when the server refuses the plaintext connection (its
+    /// pg_hba.conf wants `hostssl`), verifying nothing: libpq's order.
     Allow,
     Prefer,
     Require,
@@ -54,6 +54,100 @@ pub struct PgTarget {
     pub display: String,
     /// What resolving the target had to say (a passfile ignored), for stderr.
     pub warnings: Vec<String>,
+    /// Several hosts whose passfile passwords differ: each host's own line's password (by
+    /// the index of the host), each host then tried alone, in order, with its password
+    /// (libpq matches the passfile per host as it tries it). Empty when
+    /// [`PgTarget::config`] serves every host.
+    pub per_host: Vec<Option<HostPassword>>,
+}
+
+/// A password the passfile gave one host; its `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HostPassword(String);
+
+impl std::fmt::Debug for HostPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(conninfo::MASK)
+    }
+}
+
+/// The config for host `i` alone (its port, its hostaddr), everything else as `config`.
+fn one_host(config: &postgres::Config, i: usize) -> postgres::Config {
+    let mut c = postgres::Config::new();
+    if let Some(u) = config.get_user() {
+        c.user(u);
+    }
+    if let Some(pw) = config.get_password() {
+        c.password(pw);
+    }
+    if let Some(db) = config.get_dbname() {
+        c.dbname(db);
+    }
+    if let Some(o) = config.get_options() {
+        c.options(o);
+    }
+    if let Some(a) = config.get_application_name() {
+        c.application_name(a);
+    }
+    match config.get_hosts().get(i) {
+        Some(postgres::config::Host::Tcp(h)) => {
+            c.host(h);
+        }
+        Some(postgres::config::Host::Unix(p)) => {
+            c.host_path(p);
+        }
+        None => {}
+    }
+    if let Some(a) = config.get_hostaddrs().get(i) {
+        c.hostaddr(*a);
+    }
+    let ports = config.get_ports();
+    if let Some(p) = ports.get(i).or(ports.first()) {
+        c.port(*p);
+    }
+    if let Some(t) = config.get_connect_timeout() {
+        c.connect_timeout(*t);
+    }
+    if let Some(t) = config.get_tcp_user_timeout() {
+        c.tcp_user_timeout(*t);
+    }
+    c.keepalives(config.get_keepalives())
+        .keepalives_idle(config.get_keepalives_idle());
+    if let Some(t) = config.get_keepalives_interval() {
+        c.keepalives_interval(t);
+    }
+    if let Some(n) = config.get_keepalives_retries() {
+        c.keepalives_retries(n);
+    }
+    c.ssl_mode(config.get_ssl_mode())
+        .ssl_negotiation(config.get_ssl_negotiation())
+        .target_session_attrs(config.get_target_session_attrs())
+        .channel_binding(config.get_channel_binding());
+    c
+}
+
+/// Host `i` as the passfile matches it: its name, else its address; a socket directory
+/// (matched as `localhost` by [`libpq::passfile_lookup`]) as its path.
+fn passfile_host(config: &postgres::Config, i: usize) -> String {
+    match config.get_hosts().get(i) {
+        Some(postgres::config::Host::Tcp(h)) => h.clone(),
+        Some(postgres::config::Host::Unix(p)) => p.to_string_lossy().into_owned(),
+        None => config
+            .get_hostaddrs()
+            .get(i)
+            .map(|a| a.to_string())
+            .unwrap_or_default(),
+    }
+}
+
+/// Why one pass over the hosts failed.
+enum Failure {
+    /// The driver's error (the server's words, or the socket's).
+    Driver(postgres::Error),
+    /// No answer within the connect timeout (TCP, TLS and authentication).
+    Timeout,
+    /// chatdb could not even try (the connection thread).
+    Setup(anyhow::Error),
 }
 
 /// The string's own value for `key`, read from the driver's config or chatdb's keywords.
@@ -193,26 +287,51 @@ impl PgTarget {
                 config.dbname(&user);
             }
         }
+        // The passfile, matched per host as libpq matches it when it tries each one.
+        let mut passfile_passwords = Vec::new();
         if config.get_password().is_none() {
             let passfile = given(&config, &own, "passfile")
                 .map(PathBuf::from)
                 .or_else(|| env.passfile());
-            let host = match config.get_hosts().first() {
-                Some(postgres::config::Host::Tcp(h)) => h.clone(),
-                _ => String::new(),
-            };
-            let port = config
-                .get_ports()
-                .first()
-                .copied()
-                .unwrap_or(libpq::DEFAULT_PORT);
             let user = config.get_user().unwrap_or("").to_string();
             let db = config.get_dbname().unwrap_or("").to_string();
-            if let Some(pw) =
-                libpq::passfile_lookup(passfile, &host, port, &db, &user, files, &mut warnings)
+            let ports = config.get_ports();
+            let count = config
+                .get_hosts()
+                .len()
+                .max(config.get_hostaddrs().len())
+                .max(1);
+            for i in 0..count {
+                let port = ports
+                    .get(i)
+                    .or(ports.first())
+                    .copied()
+                    .unwrap_or(libpq::DEFAULT_PORT);
+                let host = passfile_host(&config, i);
+                let pw = libpq::passfile_lookup(
+                    passfile.clone(),
+                    &host,
+                    port,
+                    &db,
+                    &user,
+                    files,
+                    &mut warnings,
+                );
+                if let Some(pw) = &pw {
+                    crate::redact::SECRETS.remember_password(pw);
+                }
+                passfile_passwords.push(pw);
+            }
+            // One warning per file, not per host.
+            warnings.dedup();
+            if passfile_passwords
+                .iter()
+                .all(|p| *p == passfile_passwords[0])
             {
-                crate::redact::SECRETS.remember_password(&pw);
-                config.password(pw);
+                if let Some(pw) = passfile_passwords[0].take() {
+                    config.password(pw);
+                }
+                passfile_passwords.clear();
             }
         }
         let mut ssl_mode = SslMode::Prefer;
@@ -283,18 +402,15 @@ impl PgTarget {
             (None, Some(_)) => bail!("{display}: sslkey is given but no sslcert"),
             (None, None) => None,
         };
-        if matches!(
-            ssl_mode,
-            SslMode::Allow | SslMode::Prefer | SslMode::Require
-        ) && !system_roots
-        {
-            skip_trust_store();
-        }
         config.ssl_mode(match ssl_mode {
             SslMode::Disable => DriverSslMode::Disable,
             SslMode::Allow | SslMode::Prefer => DriverSslMode::Prefer,
             _ => DriverSslMode::Require,
         });
+        let per_host = passfile_passwords
+            .into_iter()
+            .map(|pw| pw.map(HostPassword))
+            .collect();
         Ok(PgTarget {
             config,
             ssl_mode,
@@ -303,15 +419,12 @@ impl PgTarget {
             client_cert,
             display,
             warnings,
+            per_host,
         })
     }
 
     /// Connects, bounding everything up to the first query (TCP, TLS, authentication) by
-    /// the connect timeout: rust-postgres's own `connect_timeout` bounds only the socket
-    /// connect, and a server that accepts and never answers would hold the run until the
-    /// peer closes. The handshake runs on a thread; at the deadline chatdb gives up on it
-    /// (the thread and its socket go when the process exits, which a failed connection
-    /// always leads to).
+    /// the connect timeout ([`handshake`]), with `--wait`'s retries inside that bound.
     pub fn connect(&self, opts: ConnectOpts) -> Result<postgres::Client> {
         use std::time::{Duration, Instant};
         let started = Instant::now();
@@ -337,54 +450,114 @@ impl PgTarget {
                 humantime::format_duration(bound)
             )
         };
+        let tls = if self.ssl_mode == SslMode::Disable {
+            None
+        } else {
+            Some(self.tls()?)
+        };
         loop {
-            let left = deadline
-                .saturating_duration_since(Instant::now())
-                .max(Duration::from_millis(100));
-            let mut config = self.config.clone();
-            if config.get_connect_timeout().is_none() {
-                config.connect_timeout(left);
-            }
-            let tls = if self.ssl_mode == SslMode::Disable {
-                None
-            } else {
-                Some(self.tls()?)
-            };
-            let (send, receive) = std::sync::mpsc::channel();
-            let handshake = config.clone();
-            std::thread::Builder::new()
-                .name("pg-connect".into())
-                .spawn(move || {
-                    let client = match tls {
-                        None => handshake.connect(postgres::NoTls),
-                        Some(tls) => handshake.connect(tls),
-                    };
-                    let _ = send.send(client);
-                })
-                .context("starting the connection thread")?;
-            match receive.recv_timeout(left) {
-                Ok(Ok(client)) => return Ok(client),
+            match self.try_hosts(tls.as_ref(), deadline) {
+                Ok(client) => return Ok(client),
                 // --wait: a refused connection or a server still starting is tried again
                 // until the connect timeout; then the last error is the answer.
-                Ok(Err(e))
+                Err(Failure::Driver(e))
                     if opts.wait && not_up_yet(&e) && Instant::now() + RETRY_PAUSE < deadline =>
                 {
                     std::thread::sleep(RETRY_PAUSE);
                 }
-                Ok(Err(e)) => {
+                Err(Failure::Driver(e)) => {
                     return Err(anyhow::Error::new(crate::db::SqlError::from(e)))
                         .with_context(context)
                 }
-                Err(_) => {
+                Err(Failure::Timeout) => {
                     return Err(anyhow::anyhow!(
                         "no answer from {} within the connect timeout {} (TCP, TLS and authentication): \
                          is it a PostgreSQL server, and is it up? (--connect-timeout raises the bound)",
-                        servers(&config),
+                        servers(&self.config),
                         humantime::format_duration(bound)
                     ))
                     .with_context(context)
                 }
+                Err(Failure::Setup(e)) => return Err(e),
             }
+        }
+    }
+
+    /// The TLS tries of one host, in libpq's order: `allow` tries plaintext first and TLS
+    /// only after the server refused it (its pg_hba.conf has `hostssl` lines only);
+    /// `prefer` TLS when the server offers it (else plaintext: the driver's `prefer`), and
+    /// plaintext after the server refused the TLS connection; `require` and up TLS only.
+    fn tries(&self) -> &'static [(DriverSslMode, bool)] {
+        match self.ssl_mode {
+            SslMode::Disable => &[(DriverSslMode::Disable, false)],
+            SslMode::Allow => &[
+                (DriverSslMode::Disable, false),
+                (DriverSslMode::Prefer, true),
+            ],
+            // libpq's prefer also tries plaintext after the server refused the TLS connection.
+            SslMode::Prefer => &[
+                (DriverSslMode::Prefer, true),
+                (DriverSslMode::Disable, false),
+            ],
+            SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => {
+                &[(DriverSslMode::Require, true)]
+            }
+        }
+    }
+
+    /// One pass: every host (each alone, with its own passfile password, when those
+    /// differ; else all of them through the driver, which tries them in order and checks
+    /// `target_session_attrs`), each with its sslmode's tries. The last failure is the
+    /// answer; a timeout ends the pass.
+    fn try_hosts(
+        &self,
+        tls: Option<&postgres_native_tls::MakeTlsConnector>,
+        deadline: std::time::Instant,
+    ) -> Result<postgres::Client, Failure> {
+        let configs: Vec<postgres::Config> = if self.per_host.is_empty() {
+            vec![self.config.clone()]
+        } else {
+            let hosts = self.per_host.iter().enumerate();
+            hosts
+                .map(|(i, pw)| {
+                    let mut c = one_host(&self.config, i);
+                    if let Some(HostPassword(pw)) = pw {
+                        c.password(pw);
+                    }
+                    c
+                })
+                .collect()
+        };
+        let mut last = Failure::Setup(anyhow::anyhow!("no host to connect to"));
+        for config in configs {
+            for (mode, with_tls) in self.tries() {
+                let mut config = config.clone();
+                config.ssl_mode(*mode);
+                let tls = if *with_tls { tls.cloned() } else { None };
+                match handshake(config, tls, deadline) {
+                    Ok(client) => return Ok(client),
+                    Err(Failure::Driver(e)) => {
+                        // allow's TLS try follows only a refusal by the server itself.
+                        let server_refused = e.as_db_error().is_some();
+                        last = Failure::Driver(e);
+                        if !server_refused {
+                            break;
+                        }
+                    }
+                    Err(other) => return Err(other),
+                }
+            }
+        }
+        Err(last)
+    }
+
+    /// Keeps OpenSSL from loading the system trust store this target will not use (every
+    /// sslmode but `sslrootcert=system`), before anything connects: see
+    /// [`skip_trust_store`]. Called once per process from the command's target resolution
+    /// (`commands::resolve_target`), while chatdb is still single-threaded.
+    pub fn skip_unused_trust_store(&self) {
+        if self.ssl_mode != SslMode::Disable && !self.system_roots {
+            skip_trust_store();
         }
     }
 
@@ -442,19 +615,65 @@ impl PgTarget {
     }
 }
 
-/// Keeps OpenSSL from loading the system trust store, for the modes that verify nothing.
+/// Keeps OpenSSL from loading the system trust store, for the targets that do not use it.
 ///
 /// native-tls on OpenSSL reads and parses the whole CA bundle for every connector it builds
 /// (`SslConnector::builder`'s default verify paths, then openssl-probe's file again), even when
 /// told to disable the built-in roots: about 40 ms of CPU per process here, most of a no-op
-/// migrate (issue 16; BENCHMARKS.md). Both read the file `SSL_CERT_FILE` names, so pointing it
-/// at an empty file before the first connector is built makes the load free. It is set while
-/// chatdb is still single-threaded (targets are resolved before anything connects), once,
-/// unless `sslrootcert=system` asks for that store: the other modes either verify nothing or
-/// replace the store with `sslrootcert`'s certificate.
+/// migrate (issue 16; BENCHMARKS.md). Neither native-tls nor postgres-native-tls has an option
+/// to build a connector without it (the `openssl` builder is not reachable through them), and
+/// both read the file `SSL_CERT_FILE` names, so pointing it at an empty file before the first
+/// connector is built makes the load free. Only then: `disable` builds no connector,
+/// `allow`/`prefer`/`require` verify nothing, `verify-ca`/`verify-full` with a root file replace
+/// the store with that file's certificate (as libpq, which ignores `SSL_CERT_FILE` there);
+/// `sslrootcert=system` keeps the store, and the user's own `SSL_CERT_FILE`, as OpenSSL reads them.
+///
+/// Why mutating the environment is safe here: it is done once per process (`Once`), from
+/// `commands::resolve_target`, which every command runs (in `select`, or validate's server)
+/// before it connects or starts a thread (the signal watchers, the connection thread, seed's
+/// generator all start later), so no other thread can be reading the environment; chatdb starts
+/// no child process, so nothing inherits the value. Unit tests never call it. The tests in
+/// `tests/tls.rs` show the store unopened for every mode but `system` (a FIFO as `SSL_CERT_FILE`
+/// would block whoever opened it) and the user's `SSL_CERT_FILE` honoured for `system`.
 fn skip_trust_store() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| std::env::set_var("SSL_CERT_FILE", "/dev/null"));
+}
+
+/// Connects with `config` on a thread, waiting at most until `deadline` (the connect
+/// timeout bounds TCP, TLS and authentication together): rust-postgres's own
+/// `connect_timeout` bounds only the socket connect, and a server that accepts and never
+/// answers would hold the run until the peer closes. At the deadline chatdb gives up on
+/// the thread (it and its socket go when the process exits, which a failed connection
+/// always leads to).
+fn handshake(
+    mut config: postgres::Config,
+    tls: Option<postgres_native_tls::MakeTlsConnector>,
+    deadline: std::time::Instant,
+) -> Result<postgres::Client, Failure> {
+    let left = deadline
+        .saturating_duration_since(std::time::Instant::now())
+        .max(std::time::Duration::from_millis(100));
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(left);
+    }
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("pg-connect".into())
+        .spawn(move || {
+            let client = match tls {
+                None => config.connect(postgres::NoTls),
+                Some(tls) => config.connect(tls),
+            };
+            let _ = send.send(client);
+        })
+        .context("starting the connection thread")
+        .map_err(Failure::Setup)?;
+    match receive.recv_timeout(left) {
+        Ok(Ok(client)) => Ok(client),
+        Ok(Err(e)) => Err(Failure::Driver(e)),
+        Err(_) => Err(Failure::Timeout),
+    }
 }
 
 /// How long `--wait` pauses between attempts.
@@ -555,6 +774,31 @@ pub fn describe(err: &postgres::Error) -> String {
 }
 
 pub use crate::db::quote_ident;
+
+/// A string literal that reads the same whatever `standard_conforming_strings` says (`E''`,
+/// backslashes and quotes doubled), for statements sent in one simple-query round trip.
+pub fn quote_literal(text: &str) -> String {
+    format!("E'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
+}
+
+/// The rows of one simple-query round trip (no Parse/Describe round trip first, as a query
+/// with parameters needs): each row's columns as text (`None` for NULL).
+pub fn simple_rows(
+    c: &mut impl postgres::GenericClient,
+    sql: &str,
+) -> Result<Vec<Vec<Option<String>>>, postgres::Error> {
+    Ok(c.simple_query(sql)?
+        .into_iter()
+        .filter_map(|m| match m {
+            postgres::SimpleQueryMessage::Row(row) => Some(
+                (0..row.len())
+                    .map(|i| row.get(i).map(str::to_string))
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .collect())
+}
 
 #[cfg(test)]
 mod tests {

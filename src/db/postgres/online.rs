@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use postgres::{Client, GenericClient};
 
-use super::{quote_ident, PgConn};
+use super::{quote_ident, quote_literal, simple_rows, PgConn};
 use crate::db::{HistoryRow, Session, SqlError, SqlResult};
 use crate::error::LockError;
 
@@ -47,27 +47,32 @@ pub fn history_rows(c: &mut impl GenericClient, sql: &str) -> Result<Vec<History
         "SELECT version::int8, coalesce(name, '')::text, coalesce(applied_on, '')::text, coalesce(checksum, '')::text FROM ({}) AS h",
         sql.trim_end().trim_end_matches(';')
     );
-    let rows = c
-        .query(wrapped.as_str(), &[])
-        .map_err(|e| SqlError::postgres(&e, Some(sql)))?;
-    Ok(rows
-        .iter()
-        .map(|r| HistoryRow {
-            version: r.get(0),
-            name: r.get(1),
-            applied_on: r.get(2),
-            checksum: r.get(3),
+    // One simple-query round trip (no Parse/Describe first): the columns come as text.
+    let rows = simple_rows(c, &wrapped).map_err(|e| SqlError::postgres(&e, Some(sql)))?;
+    let text = |r: &[Option<String>], i: usize| r.get(i).cloned().flatten().unwrap_or_default();
+    rows.iter()
+        .map(|r| {
+            let version = text(r, 0);
+            Ok(HistoryRow {
+                version: version.parse().map_err(|_| {
+                    SqlError::other(format!("history version `{version}` is not a number"))
+                })?,
+                name: text(r, 1),
+                applied_on: text(r, 2),
+                checksum: text(r, 3),
+            })
         })
-        .collect())
+        .collect()
 }
 
-/// Whether `table` exists where `search_path` resolves it.
+/// Whether `table` exists where `search_path` resolves it (one simple-query round trip).
 pub fn table_exists(c: &mut impl GenericClient, table: &str) -> Result<bool, SqlError> {
-    let sql = "SELECT to_regclass($1) IS NOT NULL";
-    let row = c
-        .query_one(sql, &[&quote_ident(table)])
-        .map_err(|e| SqlError::postgres(&e, Some(sql)))?;
-    Ok(row.get(0))
+    let sql = format!(
+        "SELECT to_regclass({}) IS NOT NULL",
+        quote_literal(&quote_ident(table))
+    );
+    let rows = simple_rows(c, &sql).map_err(|e| SqlError::postgres(&e, Some(&sql)))?;
+    Ok(rows.first().and_then(|r| r.first()).cloned().flatten() == Some("t".to_string()))
 }
 
 /// Whether `table`, resolved through `search_path`, has the (not dropped) column `column`.

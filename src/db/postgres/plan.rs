@@ -328,7 +328,7 @@ fn literal(sample: &Sample) -> String {
         Sample::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
         Sample::Int(i) => i.to_string(),
         Sample::Float(f) => f.to_string(),
-        Sample::Text(s) => format!("E'{}'", s.replace('\\', "\\\\").replace('\'', "''")),
+        Sample::Text(s) => super::quote_literal(s),
     }
 }
 
