@@ -1,11 +1,14 @@
 #!/bin/sh
-# The catalog query `check` reads every index of a namespace with, before and after the
-# per-key-column operator class and collation arrays (issue 17), side by side: the query text
-# of $BASE (default: main) and of the working tree, each run by pgbench on the same migrated
-# focusmate database, interleaved over $ROUNDS rounds. Results: BENCHMARKS.md ("check: the
-# index catalog query").
+# Catalog queries `check` reads a namespace with, before and after a change, side by side: the
+# query text of $BASE (default: main) and of the working tree, each run by pgbench on the same
+# migrated focusmate database, interleaved over $ROUNDS rounds. $QUERIES names the constants of
+# src/db/postgres/introspect.rs to run, in one pgbench transaction (default: INDEXES, the index
+# query before and after the per-key-column operator class and collation arrays); a constant
+# $BASE lacks is left out of its side. Results: BENCHMARKS.md ("check: the index catalog
+# query", "check: the whole-schema catalog queries").
 #
 #   benches/check_index_query.sh            # from the repository root, PostgreSQL running
+#   QUERIES="TABLES CHECKS FOREIGN_KEYS SEQUENCES EXTENSIONS" benches/check_index_query.sh
 #
 # Needs psql, pgbench and a built chatdb ($B, default target/debug/chatdb: the binary only
 # migrates the database here; the query's time does not depend on the build).
@@ -17,17 +20,22 @@ B=${B:-$PWD/target/debug/chatdb}
 BASE=${BASE:-main}
 ROUNDS=${ROUNDS:-3}
 TX=${TX:-300}
+QUERIES=${QUERIES:-INDEXES}
 work=$(mktemp -d)
 trap 'rm -rf "$work"; psql -q "$ADMIN" -c "DROP DATABASE IF EXISTS $DB" >/dev/null' EXIT
 
-# The INDEXES constant of src/db/postgres/introspect.rs, with the namespace and the history
-# prefix ($1, $2) as literals (pgbench scripts take no bind parameters).
+# The constants $QUERIES of src/db/postgres/introspect.rs (on stdin), one statement a line,
+# with the namespace and the history prefix ($1, $2) as literals (pgbench scripts take no
+# bind parameters).
 extract() {
-    sed -n '/^const INDEXES: &str = "/,/";$/p' |
-        sed '1s/^const INDEXES: &str = "//; $s/";$/;/' |
-        sed "s/\\\$1/'public'/g; s/\\\$2/'chatdb_history_'/g" |
-        tr '\n' ' '
-    echo
+    src=$(cat)
+    for q in $QUERIES; do
+        printf '%s\n' "$src" | sed -n "/^const $q: &str = \"/,/\";\$/p" |
+            sed "1s/^const $q: &str = \"//; \$s/\";\$/;/" |
+            sed "s/\\\$1/'public'/g; s/\\\$2/'chatdb_history_'/g" |
+            tr '\n' ' '
+        echo
+    done | grep -v '^ *$' || true
 }
 git show "$BASE:src/db/postgres/introspect.rs" | extract >"$work/before.sql"
 extract <src/db/postgres/introspect.rs >"$work/after.sql"

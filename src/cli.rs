@@ -442,11 +442,14 @@ pub enum Command {
     /// already has rows unless --append. The same --seed, --scale and --now give the same rows.
     #[command(after_help = EXAMPLES_SEED)]
     Seed(SeedArgs),
-    /// Check index health against the canonical schema at the applied version.
+    /// Check schema drift and index health against the canonical schema at the applied version.
     ///
-    /// Reports missing, altered, invalid, duplicate, unused and extra indexes, foreign keys
-    /// without an index, and (SQLite) foreign keys that were not enforced, each with a fix
-    /// as SQL. Read-only. Exits 1 when any error-severity finding exists (with --strict,
+    /// Reports missing and extra tables and columns, columns whose type, nullability,
+    /// default or identity differ, primary keys, CHECKs, foreign keys and (PostgreSQL)
+    /// sequences that differ, needed extensions, NOT VALID constraints; missing, altered,
+    /// invalid, duplicate, unused and extra indexes, foreign keys without an index, and
+    /// (SQLite) foreign keys that were not enforced. Each with a fix as SQL, in an order
+    /// that runs as one script. Read-only. Exits 1 when any error-severity finding exists (with --strict,
     /// any warning too), 0 otherwise.
     #[command(after_help = EXAMPLES_CHECK)]
     Check(CheckArgs),

@@ -61,28 +61,92 @@ pub(crate) fn sqlite_chat(dir: &tempfile::TempDir) -> (String, std::path::PathBu
 /// SQLite's own info hint, present in every SQLite report of a database never analysed.
 pub(crate) const NO_STATS: &str = "missing-statistics sqlite_stat1";
 
-#[test]
-fn fresh_databases_of_every_schema_have_no_errors_or_warnings() {
-    // The SQLite half first, so that it runs without a PostgreSQL server too.
+/// A freshly migrated SQLite database of `schema`: no finding but SQLite's statistics hint,
+/// under every rule (whole schema and indexes), with `--strict`.
+fn fresh_sqlite_is_clean(schema: &str) {
     let dir = tempfile::tempdir().expect("tempdir");
+    let (url, _) = sqlite_in(&dir, &format!("{schema}.sqlite3"));
+    migrate(dir.path(), &["-d", &url, "-s", schema]);
+    let (code, report) = check(dir.path(), &["-d", &url, "-s", schema, "--strict"]);
+    assert_eq!(code, 0, "{schema} sqlite: {report:#}");
+    assert_eq!(findings(&report), [NO_STATS], "{schema} sqlite");
+}
+
+/// The same on PostgreSQL, in a namespace named after the schema: no finding at all.
+fn fresh_postgres_is_clean(schema: &str) {
+    let db = pg_or_skip!(&format!("check_fresh_{schema}"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pg = ["-d", db.url.as_str(), "-s", schema, "--namespace", schema];
+    migrate(dir.path(), &pg);
+    let mut args = pg.to_vec();
+    args.push("--strict");
+    let (code, report) = check(dir.path(), &args);
+    assert_eq!(code, 0, "{schema} postgres: {report:#}");
+    assert_eq!(findings(&report), Vec::<String>::new(), "{schema} postgres");
+    assert_eq!(report["namespace"], schema);
+}
+
+#[test]
+fn fresh_chat_has_no_findings_sqlite() {
+    fresh_sqlite_is_clean("chat");
+}
+
+#[test]
+fn fresh_focusmate_has_no_findings_sqlite() {
+    fresh_sqlite_is_clean("focusmate");
+}
+
+#[test]
+fn fresh_classroom_has_no_findings_sqlite() {
+    fresh_sqlite_is_clean("classroom");
+}
+
+#[test]
+fn fresh_assistant_has_no_findings_sqlite() {
+    fresh_sqlite_is_clean("assistant");
+}
+
+#[test]
+fn fresh_chat_has_no_findings_postgres() {
+    fresh_postgres_is_clean("chat");
+}
+
+#[test]
+fn fresh_focusmate_has_no_findings_postgres() {
+    fresh_postgres_is_clean("focusmate");
+}
+
+#[test]
+fn fresh_classroom_has_no_findings_postgres() {
+    fresh_postgres_is_clean("classroom");
+}
+
+#[test]
+fn fresh_assistant_has_no_findings_postgres() {
+    fresh_postgres_is_clean("assistant");
+}
+
+#[test]
+fn every_schema_has_its_fresh_test() {
+    let me = include_str!("check.rs");
     for schema in SCHEMAS {
-        let (url, _) = sqlite_in(&dir, &format!("{schema}.sqlite3"));
-        migrate(dir.path(), &["-d", &url, "-s", schema]);
-        let (code, report) = check(dir.path(), &["-d", &url, "-s", schema, "--strict"]);
-        assert_eq!(code, 0, "{schema} sqlite: {report:#}");
-        assert_eq!(findings(&report), [NO_STATS], "{schema} sqlite");
+        for dialect in ["sqlite", "postgres"] {
+            assert!(
+                me.contains(&format!("fn fresh_{schema}_has_no_findings_{dialect}()")),
+                "{schema} {dialect}"
+            );
+        }
     }
-    let db = pg_or_skip!("check_fresh");
-    for schema in SCHEMAS {
-        let pg = ["-d", db.url.as_str(), "-s", schema, "--namespace", schema];
-        migrate(dir.path(), &pg);
-        let mut args = pg.to_vec();
-        args.push("--strict");
-        let (code, report) = check(dir.path(), &args);
-        assert_eq!(code, 0, "{schema} postgres: {report:#}");
-        assert_eq!(findings(&report), Vec::<String>::new(), "{schema} postgres");
-        assert_eq!(report["namespace"], schema);
-    }
+}
+
+#[test]
+fn check_respects_the_namespace() {
+    let db = pg_or_skip!("check_namespace");
+    let dir = tempfile::tempdir().expect("tempdir");
+    migrate(
+        dir.path(),
+        &["-d", &db.url, "-s", "chat", "--namespace", "chat"],
+    );
     // --namespace is respected: classroom is not installed in namespace chat.
     let out = chatdb(dir.path())
         .args([
@@ -350,6 +414,7 @@ fn postgres_only_rules_unused_index_and_unvalidated_key() {
             "CREATE TABLE audit (id INTEGER PRIMARY KEY, v INTEGER);
              INSERT INTO audit SELECT g, g FROM generate_series(1, 100000) AS g;
              CREATE INDEX audit_v ON audit (v);
+             CREATE UNIQUE INDEX users_extra_u ON users (email, username);
              ALTER TABLE messages DROP CONSTRAINT messages_sender_id_fkey;
              ALTER TABLE messages ADD CONSTRAINT messages_sender_id_fkey
                  FOREIGN KEY (sender_id) REFERENCES users (id) ON DELETE SET NULL NOT VALID;",
@@ -361,12 +426,13 @@ fn postgres_only_rules_unused_index_and_unvalidated_key() {
         findings(&report),
         [
             "fk-not-validated messages_sender_id_fkey",
+            "extra-table audit",
             "unused-index audit_v",
-            "extra-index audit_pkey",
-            "extra-index audit_v",
-        ]
+            "extra-index users_extra_u",
+        ],
+        "the extra table's own indexes are its finding's, except their health"
     );
-    let unused = &report["findings"][1];
+    let unused = &report["findings"][2];
     assert_eq!(unused["fix"], "DROP INDEX CONCURRENTLY public.audit_v;");
     assert!(
         unused["message"]
@@ -376,7 +442,7 @@ fn postgres_only_rules_unused_index_and_unvalidated_key() {
         "{unused}"
     );
     // Never a DROP for a unique index.
-    assert!(!report["findings"][2]["fix"]
+    assert!(!report["findings"][3]["fix"]
         .as_str()
         .unwrap_or("")
         .contains("DROP"));
@@ -504,4 +570,196 @@ fn table_report_groups_findings_by_severity() {
         text.contains("missing-index") && text.contains("CREATE INDEX idx_messages_created_at"),
         "{text}"
     );
+}
+
+/// A SQLite fix that needs a table rebuild is that rebuild (run by hand, it converges the
+/// table), and `--write-migration` writes it as a rebuild migration of its own.
+#[test]
+fn a_sqlite_rebuild_fix_converges_and_is_written_as_a_rebuild_migration() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = schema_dir(
+        dir.path(),
+        "tiny",
+        &[(
+            "sqlite",
+            "V1__init.sql",
+            "CREATE TABLE c (id INTEGER PRIMARY KEY, note TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP, tag TEXT);\nCREATE INDEX c_tag ON c (tag);\n",
+        )],
+    );
+    let sd = root.display().to_string();
+    let (url, path) = sqlite_in(&dir, "tiny.db");
+    let global = [
+        "--schema-dir",
+        sd.as_str(),
+        "-s",
+        "tiny",
+        "-d",
+        url.as_str(),
+    ];
+    migrate(dir.path(), &global);
+    sqlite_exec(
+        &path,
+        "INSERT INTO c (id, tag) VALUES (1, 'a'); DROP INDEX c_tag; ALTER TABLE c DROP COLUMN tag; ALTER TABLE c DROP COLUMN note;",
+    );
+    let (code, report) = check(dir.path(), &global);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(
+        findings(&report)
+            .into_iter()
+            .filter(|f| f != NO_STATS)
+            .collect::<Vec<_>>(),
+        [
+            "missing-column note",
+            "missing-column tag",
+            "missing-index c_tag"
+        ]
+    );
+    let fixes: Vec<&str> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["fix"].as_str())
+        .collect();
+    assert!(
+        fixes[0].contains("rebuilds c") && fixes[0].contains("PRAGMA foreign_keys = OFF;"),
+        "{}",
+        fixes[0]
+    );
+    assert_eq!(
+        fixes[1],
+        "-- the rebuild of c in the fix of missing-column note above converges this too"
+    );
+
+    let out = chatdb(dir.path())
+        .args(global)
+        .args(["check", "--write-migration", "converge"])
+        .output()
+        .expect("check");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let written: Vec<String> = std::fs::read_dir(root.join("sql/sqlite/tiny"))
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("converge_rebuild_c"))
+        .collect();
+    assert_eq!(written.len(), 1, "{written:?}: {}", stderr(&out));
+
+    sqlite_exec(&path, fixes[0]);
+    let (code, report) = check(dir.path(), &global);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(findings(&report), [NO_STATS]);
+    let rows: i64 = rusqlite::Connection::open(&path)
+        .expect("open")
+        .query_row(
+            "SELECT count(*) FROM c WHERE id = 1 AND note IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(rows, 1, "the rebuild kept the row");
+}
+
+/// A dropped table (with foreign keys to two others, and an index) is `missing-table`,
+/// whose fix creates it whole; its keys come after, from `foreign-key-differs`; the fixes
+/// make `check` clean, in both dialects.
+#[test]
+fn a_dropped_table_is_missing_and_its_fixes_restore_it_in_both_dialects() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (url, path) = sqlite_chat(&dir);
+    sqlite_exec(&path, "DROP TABLE message_reads;");
+    let (code, report) = check(dir.path(), &["-d", &url]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(findings(&report), ["missing-table message_reads", NO_STATS]);
+    run_fixes(&report["findings"], &mut |fix| sqlite_exec(&path, fix));
+    let (code, report) = check(dir.path(), &["-d", &url, "--strict"]);
+    assert_eq!(code, 0, "{report:#}");
+
+    let db = pg_or_skip!("check_missing_table");
+    migrate(dir.path(), &["-d", &db.url]);
+    let mut client = db.client();
+    client
+        .batch_execute("DROP TABLE message_reads")
+        .expect("drop");
+    let (code, report) = check(dir.path(), &["-d", &db.url]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(
+        findings(&report),
+        [
+            "missing-table message_reads",
+            "foreign-key-differs message_reads_message_id_fkey",
+            "foreign-key-differs message_reads_user_id_fkey",
+        ]
+    );
+    run_fixes(&report["findings"], &mut pg_fix(&mut client));
+    let (code, report) = check(dir.path(), &["-d", &db.url, "--strict"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(findings(&report), Vec::<String>::new());
+}
+
+/// Drift on focusmate's `user` (a keyword, so every fix must quote it): PostgreSQL's fixes
+/// name `public."user"`; SQLite's rebuild of `"user"`, which other tables reference with
+/// ON DELETE CASCADE, keeps the rows of those tables (it runs with foreign keys off).
+#[test]
+fn drift_on_the_user_table_is_fixed_with_quoted_names_and_no_cascade_in_both_dialects() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (url, path) = sqlite_in(&dir, "fm.sqlite3");
+    let lite = ["-d", url.as_str(), "-s", "focusmate"];
+    migrate(dir.path(), &lite);
+    sqlite_exec(
+        &path,
+        "INSERT INTO \"user\" (id, email, username, hashed_password) VALUES ('u1', 'a@x', 'a', 'h');
+         INSERT INTO room (id, room_name, host_id) VALUES ('r1', 'focus', 'u1');
+         ALTER TABLE \"user\" DROP COLUMN created_at;",
+    );
+    let (code, report) = check(dir.path(), &lite);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(findings(&report), ["missing-column created_at", NO_STATS]);
+    let fix = report["findings"][0]["fix"].as_str().unwrap_or_default();
+    assert!(
+        fix.contains("rebuilds user") && fix.contains("DROP TABLE \"user\";"),
+        "{fix}"
+    );
+    run_fixes(&report["findings"], &mut |fix| sqlite_exec(&path, fix));
+    let (code, report) = check(dir.path(), &lite);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(findings(&report), Vec::<String>::new(), "ANALYZE ran too");
+    let c = rusqlite::Connection::open(&path).expect("open");
+    let rooms: i64 = c
+        .query_row("SELECT count(*) FROM room WHERE host_id = 'u1'", [], |r| {
+            r.get(0)
+        })
+        .expect("count");
+    assert_eq!(rooms, 1, "the rebuild of user cascaded to room");
+
+    let db = pg_or_skip!("check_user_drift");
+    let pg = ["-d", db.url.as_str(), "-s", "focusmate"];
+    migrate(dir.path(), &pg);
+    let mut client = db.client();
+    client
+        .batch_execute(
+            "ALTER TABLE \"user\" DROP COLUMN bio;
+             ALTER TABLE \"user\" ALTER COLUMN is_active SET DEFAULT false;
+             ALTER TABLE room DROP CONSTRAINT room_host_id_fkey;",
+        )
+        .expect("drift");
+    let (code, report) = check(dir.path(), &pg);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(
+        findings(&report),
+        [
+            "missing-column bio",
+            "column-differs is_active",
+            "foreign-key-differs room_host_id_fkey"
+        ]
+    );
+    let text = report["findings"].to_string();
+    assert!(
+        text.contains(r#"ALTER TABLE public.\"user\" ADD COLUMN bio text;"#)
+            && text.contains(r#"REFERENCES public.\"user\" (id) ON DELETE CASCADE NOT VALID;"#),
+        "{report:#}"
+    );
+    run_fixes(&report["findings"], &mut pg_fix(&mut client));
+    let (code, report) = check(dir.path(), &pg);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(findings(&report), Vec::<String>::new());
 }

@@ -291,3 +291,42 @@ pub fn validate_rules(out: &std::process::Output) -> Vec<String> {
     rules.dedup();
     rules
 }
+
+/// The statements of a fix that `check` or `adopt` printed, as a DBA's client sends them:
+/// comment lines dropped, each statement ending at the line that ends with `;`.
+pub fn fix_statements(fix: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for line in fix.lines().filter(|l| !l.trim_start().starts_with("--")) {
+        current.push_str(line);
+        current.push('\n');
+        if line.trim_end().ends_with(';') {
+            out.push(std::mem::take(&mut current));
+        }
+    }
+    out
+}
+
+/// Runs the fixes of `findings` (a report's `findings` or `differences`), in report order,
+/// the way a DBA runs the fix script: `exec` gets each fix. Returns how many ran.
+pub fn run_fixes(findings: &serde_json::Value, exec: &mut dyn FnMut(&str)) -> usize {
+    let mut n = 0;
+    for f in findings.as_array().expect("findings array") {
+        if let Some(fix) = f["fix"].as_str() {
+            exec(fix);
+            n += 1;
+        }
+    }
+    n
+}
+
+/// A PostgreSQL fix, statement by statement, outside a transaction.
+pub fn pg_fix(client: &mut postgres::Client) -> impl FnMut(&str) + '_ {
+    move |fix| {
+        for s in fix_statements(fix) {
+            client
+                .batch_execute(&s)
+                .unwrap_or_else(|e| panic!("fix statement fails: {s}: {e:?}"));
+        }
+    }
+}

@@ -12,13 +12,21 @@
 //! the other stays silent, so that applying every suggested fix never builds an index twice:
 //! `extra-index` leaves invalid and duplicate indexes to `invalid-index` and
 //! `duplicate-index`; `fk-without-index` leaves a key whose canonical index is missing or
-//! altered to `missing-index` / `index-definition-differs`, whose fixes restore it.
+//! altered to `missing-index` / `index-definition-differs`, whose fixes restore it. Across
+//! rules, [`run`]'s fold does the same for the whole-schema rules (a missing or extra table,
+//! a primary key that differs, a SQLite table rebuild speak for what they converge).
+//!
+//! The whole-schema rules (tables, columns, keys, CHECKs, sequences, extensions) write their
+//! fixes with `ddl.rs` and judge equivalent spellings with `same.rs`. [`compare`] is the
+//! seam `adopt` shares with `check`: the findings that are schema differences.
 
+pub mod ddl;
 pub mod fix;
+pub mod same;
 
 use crate::catalog::Dialect;
 pub use crate::finding::Found;
-use crate::finding::{Finding, Rule, Tool};
+use crate::finding::{Finding, Rule, Severity, Tool};
 use crate::model::inventory::{ForeignKey, Index, Inventory};
 use crate::sqltext::normalize_predicate;
 
@@ -34,20 +42,39 @@ macro_rules! rules {
     };
 }
 
+// Registry order is also the order of the fix script (within a severity): extensions and
+// tables before their columns, columns before their keys and indexes, CHECKs and foreign
+// keys once every table and column exists, drops last.
 rules![
+    missing_extension,
+    missing_table,
+    missing_column,
+    column_differs,
+    primary_key_differs,
     missing_index,
     index_definition_differs,
     invalid_index,
+    check_differs,
+    foreign_key_differs,
     foreign_keys_off,
     fk_without_index,
     duplicate_index,
     fk_not_validated,
+    check_not_validated,
+    sequence_differs,
+    extra_column,
+    extra_table,
     unused_index,
     extra_index,
     missing_statistics,
 ];
 
+/// Rules about the database's health, not its schema: never a difference for
+/// [`compare`] (and so never a reason for `adopt` to refuse).
+pub const HEALTH_ONLY: &[&str] = &["unused-index", "missing-statistics"];
+
 /// What a rule sees.
+#[derive(Clone, Copy)]
 pub struct Context<'a> {
     pub dialect: Dialect,
     /// The checked PostgreSQL namespace, for qualified names in fixes.
@@ -80,7 +107,116 @@ pub fn run(ctx: &Context) -> Vec<Finding> {
     findings.sort_by(|(ra, a), (rb, b)| {
         (a.severity, ra, &a.table, &a.object).cmp(&(b.severity, rb, &b.table, &b.object))
     });
-    findings.into_iter().map(|(_, f)| f).collect()
+    fold(ctx, findings.into_iter().map(|(_, f)| f).collect())
+}
+
+/// The rules whose fixes a SQLite rebuild of their table to its canonical definition (and
+/// indexes) makes too: schema differences, not health.
+pub const CONVERGED_BY_REBUILD: &[&str] = &[
+    missing_column::RULE.id,
+    column_differs::RULE.id,
+    primary_key_differs::RULE.id,
+    missing_index::RULE.id,
+    index_definition_differs::RULE.id,
+    check_differs::RULE.id,
+    foreign_key_differs::RULE.id,
+    extra_column::RULE.id,
+    extra_index::RULE.id,
+];
+
+/// One finding per defect, and a fix script that runs in order:
+/// - a missing or extra table's finding speaks for everything else on that table (its
+///   `CREATE TABLE` or `DROP TABLE` converges it all), except the foreign keys of a
+///   missing PostgreSQL table, which are added after every table exists, and the
+///   health-only findings;
+/// - `primary-key-differs` speaks for the index rules' findings on that table's
+///   primary-key indexes;
+/// - on SQLite, the first table rebuild of a table converges the whole table to its
+///   canonical definition and indexes: the later fixes of schema differences on it say so
+///   instead of repeating (or undoing) it; health fixes (an index for an unindexed key,
+///   a duplicate's drop) stay.
+fn fold(ctx: &Context, findings: Vec<Finding>) -> Vec<Finding> {
+    let on = |rule: &str| -> Vec<String> {
+        findings
+            .iter()
+            .filter(|f| f.rule.id == rule)
+            .filter_map(|f| f.table.clone())
+            .collect()
+    };
+    let (missing, extra, pk) = (
+        on(missing_table::RULE.id),
+        on(extra_table::RULE.id),
+        on(primary_key_differs::RULE.id),
+    );
+    let primary_index = |f: &Finding| {
+        let (Some(t), Some(o)) = (&f.table, &f.object) else {
+            return false;
+        };
+        pk.contains(t)
+            && [ctx.live, ctx.expected]
+                .iter()
+                .any(|m| m.indexes_on(t).any(|i| i.primary && &i.label() == o))
+    };
+    let mut rebuilt: Vec<(String, String)> = Vec::new();
+    let mut out = Vec::new();
+    for mut f in findings {
+        let table = f.table.clone().unwrap_or_default();
+        let own = [missing_table::RULE.id, extra_table::RULE.id].contains(&f.rule.id)
+            || HEALTH_ONLY.contains(&f.rule.id);
+        let kept_key =
+            f.rule.id == foreign_key_differs::RULE.id && ctx.dialect == Dialect::Postgres;
+        if !own && (extra.contains(&table) || (missing.contains(&table) && !kept_key)) {
+            continue;
+        }
+        if f.rule.id != primary_key_differs::RULE.id
+            && [
+                missing_index::RULE.id,
+                index_definition_differs::RULE.id,
+                extra_index::RULE.id,
+                duplicate_index::RULE.id,
+            ]
+            .contains(&f.rule.id)
+            && primary_index(&f)
+        {
+            continue;
+        }
+        if ctx.dialect == Dialect::Sqlite && !table.is_empty() {
+            let by = rebuilt
+                .iter()
+                .find(|(t, _)| *t == table)
+                .map(|(_, by)| by.split_once(' ').unwrap_or((by, "")));
+            if let (Some((rule, object)), true) = (by, CONVERGED_BY_REBUILD.contains(&f.rule.id)) {
+                f.fix = Some(format!(
+                    "-- the rebuild of {table} in the fix of {rule} {object} above converges this too"
+                ));
+            } else if f.fix.as_deref().is_some_and(|x| ddl::is_rebuild(x, &table)) {
+                rebuilt.push((
+                    table.clone(),
+                    format!("{} {}", f.rule.id, f.object.clone().unwrap_or_default()),
+                ));
+            }
+        }
+        out.push(f);
+    }
+    out
+}
+
+/// The differences between the live schema and the canonical one at `ctx.version`: what
+/// [`run`] finds, less the health-only rules, the info findings, and whatever a freshly
+/// migrated database at that version has itself (focusmate's V1 has the duplicate
+/// indexes V7 repairs). `check` lists these among its findings; `adopt` matches versions
+/// and refuses by them.
+pub fn compare(ctx: &Context) -> Vec<Finding> {
+    let fresh = run(&Context {
+        live: ctx.expected,
+        ..*ctx
+    });
+    let key = |f: &Finding| (f.rule.id, f.table.clone(), f.object.clone());
+    run(ctx)
+        .into_iter()
+        .filter(|f| f.severity != Severity::Info && !HEALTH_ONLY.contains(&f.rule.id))
+        .filter(|f| !fresh.iter().any(|g| key(g) == key(f)))
+        .collect()
 }
 
 /// Whether `index` can serve the lookups of foreign key `fk` in `dialect`, whose parent key
@@ -234,7 +370,7 @@ pub mod testkit;
 mod tests {
     use super::testkit::*;
     use super::*;
-    use crate::model::inventory::FkAction;
+    use crate::model::inventory::{FkAction, Inventory};
 
     #[test]
     fn every_check_rule_runs_in_check() {
@@ -256,13 +392,25 @@ mod tests {
         assert!(all(&ctx(Dialect::Postgres, &m, &m)).is_empty());
     }
 
+    /// Both models with tables `a` and `b`.
+    fn with_ab(mut m: Inventory) -> Inventory {
+        m.tables = ["a", "b"]
+            .into_iter()
+            .map(|name| crate::model::inventory::Table {
+                name: name.into(),
+                ..Default::default()
+            })
+            .collect();
+        m
+    }
+
     #[test]
     fn findings_are_sorted_by_severity_then_rule() {
-        let expected = inv(vec![idx("a_x", "a", &["x"])], vec![]);
-        let live = inv(
+        let expected = with_ab(inv(vec![idx("a_x", "a", &["x"])], vec![]));
+        let live = with_ab(inv(
             vec![idx("b_y", "b", &["y"]), idx("b_y2", "b", &["y"])],
             vec![fk("b", &["z"], "a", FkAction::Cascade)],
-        );
+        ));
         let rules: Vec<&str> = all(&ctx(Dialect::Postgres, &live, &expected))
             .into_iter()
             .map(|(r, _)| r)
@@ -271,11 +419,67 @@ mod tests {
             rules,
             [
                 "missing-index",
+                "foreign-key-differs",
                 "fk-without-index",
                 "duplicate-index",
                 "extra-index"
             ]
         );
+    }
+
+    #[test]
+    fn a_missing_or_extra_table_speaks_for_its_objects_but_not_its_keys() {
+        let expected = inv(
+            vec![idx("a_x", "a", &["x"])],
+            vec![fk("a", &["x"], "p", FkAction::Cascade)],
+        );
+        let live = inv(vec![idx("b_y", "b", &["y"])], vec![]);
+        let found = all(&ctx(Dialect::Postgres, &live, &expected));
+        assert_eq!(
+            found,
+            [
+                ("missing-table", "a".to_string()),
+                ("foreign-key-differs", "a_x_fkey".to_string()),
+                ("extra-table", "b".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn one_sqlite_rebuild_converges_the_table() {
+        let mut expected = inv(vec![idx("t_x", "t", &["x"])], vec![]);
+        expected.tables[0].columns = vec!["x".into()];
+        expected.tables[0].definition =
+            Some("CREATE TABLE t (x TEXT NOT NULL, CHECK (x <> ''))".into());
+        expected.tables[0].details = vec![crate::model::inventory::Column {
+            name: "x".into(),
+            data_type: "TEXT".into(),
+            not_null: true,
+            ..Default::default()
+        }];
+        expected.tables[0].checks = vec![crate::model::inventory::CheckConstraint {
+            name: "t_check".into(),
+            expression: "CHECK (x <> '')".into(),
+            ..Default::default()
+        }];
+        let mut live = expected.clone();
+        live.tables[0].details[0].not_null = false;
+        live.tables[0].checks.clear();
+        live.indexes.clear();
+        let found = run(&ctx(Dialect::Sqlite, &live, &expected));
+        let fixes: Vec<&str> = found.iter().filter_map(|f| f.fix.as_deref()).collect();
+        assert_eq!(fixes.len(), 3, "{fixes:?}");
+        assert!(
+            fixes[0].contains("INSERT INTO t__chatdb_rebuild (x) SELECT x FROM t;"),
+            "{}",
+            fixes[0]
+        );
+        for later in &fixes[1..] {
+            assert_eq!(
+                *later,
+                "-- the rebuild of t in the fix of column-differs x above converges this too"
+            );
+        }
     }
 
     #[test]

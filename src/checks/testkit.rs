@@ -64,6 +64,7 @@ pub fn fk(table: &str, columns: &[&str], ref_table: &str, on_delete: FkAction) -
         ref_columns: vec!["id".into()],
         on_delete,
         validated: true,
+        ..ForeignKey::default()
     }
 }
 

@@ -4,7 +4,7 @@
 //!
 //! The judgement is `check`'s own: for every canonical version, the expected model is built
 //! with the one scratch apply and compared with the live inventory by check's rules
-//! ([`checks::run`]), so every rule added to `check` makes adopt stricter too. Only the
+//! ([`checks::compare`], the seam both commands use), so every rule added to `check` makes adopt stricter too. Only the
 //! rules about the database's health rather than its schema (index usage, statistics) are
 //! not counted as differences. Where `alembic_version` exists its revision is mapped to a
 //! version through the manifest's `[alembic]` table, and that claim is checked like
@@ -29,7 +29,7 @@ use crate::cli::{AdoptArgs, Format};
 use crate::db::scratch::{self, Place};
 use crate::db::{Access, ConnectOpts, Session, TxKind};
 use crate::error::EXIT_FINDINGS;
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::migrator;
 use crate::model::inventory::Inventory;
 use crate::report::json::{CheckFinding, Envelope};
@@ -38,9 +38,6 @@ use crate::settings::Settings;
 
 /// The table Alembic keeps its revision in.
 pub const ALEMBIC_TABLE: &str = "alembic_version";
-
-/// Rules about the database's health, not its schema: never a reason to refuse adoption.
-const HEALTH_ONLY: &[&str] = &["unused-index", "missing-statistics"];
 
 /// The side table that marks a schema's history rows as adopted.
 pub fn adopted_table(history_table: &str) -> String {
@@ -89,7 +86,7 @@ pub fn read_adoption(session: &mut dyn Session, history_table: &str) -> Result<O
 struct Candidate {
     version: u32,
     name: String,
-    /// check's findings that are differences (see [`HEALTH_ONLY`]).
+    /// The differences [`checks::compare`] finds.
     differences: Vec<Finding>,
     /// The live tables and their columns have the same names as the expected ones (only
     /// used to choose between versions check's rules cannot tell apart).
@@ -239,7 +236,7 @@ pub fn run(
     };
 
     // Every version compared, with check's rules. Alembic's own table is not the schema's.
-    let live = without_table(live, ALEMBIC_TABLE);
+    let live = live.without_table(ALEMBIC_TABLE);
     let opts = ConnectOpts {
         connect_timeout: settings.connect_timeout,
         lock_timeout: settings.lock_timeout,
@@ -257,18 +254,7 @@ pub fn run(
             live: &live,
             expected,
         };
-        // What check reports on a fresh database at this version (V1 of focusmate has
-        // the duplicate indexes V7 repairs) is no difference.
-        let fresh = checks::run(&Context {
-            live: expected,
-            ..ctx
-        });
-        let key = |f: &Finding| (f.rule.id, f.table.clone(), f.object.clone());
-        let differences = checks::run(&ctx)
-            .into_iter()
-            .filter(|f| f.severity != Severity::Info && !HEALTH_ONLY.contains(&f.rule.id))
-            .filter(|f| !fresh.iter().any(|g| key(g) == key(f)))
-            .collect();
+        let differences = checks::compare(&ctx);
         candidates.push(Candidate {
             version: file.version,
             name: file.name.clone(),
@@ -510,14 +496,6 @@ fn read_alembic(session: &mut dyn Session) -> Result<Vec<String>> {
     Ok(rows.into_iter().map(|r| r.name).collect())
 }
 
-/// The model without `table` (and its indexes and keys).
-fn without_table(mut inv: Inventory, table: &str) -> Inventory {
-    inv.tables.retain(|t| t.name != table);
-    inv.indexes.retain(|i| i.table != table);
-    inv.foreign_keys.retain(|k| k.table != table);
-    inv
-}
-
 /// Same table names, each with the same column names.
 fn same_names(live: &Inventory, expected: &Inventory) -> bool {
     let names = |inv: &Inventory| {
@@ -703,6 +681,6 @@ mod tests {
             ],
             ..Inventory::default()
         };
-        assert!(same_names(&without_table(with_alembic, ALEMBIC_TABLE), &a));
+        assert!(same_names(&with_alembic.without_table(ALEMBIC_TABLE), &a));
     }
 }

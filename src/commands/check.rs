@@ -1,4 +1,5 @@
-//! `chatdb check`: index health of a live database, judged against its canonical schema.
+//! `chatdb check`: schema drift and index health of a live database, judged against its
+//! canonical schema.
 //!
 //! 1. One read-only transaction reads the history table and the database's model
 //!    (`db/<dialect>/introspect.rs`, one catalog query per kind of fact), all from one
@@ -97,6 +98,9 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
     )?
     .into_inventory(&applied_files)?;
 
+    // Alembic's bookkeeping is known, not the schema's: left in place, never a finding.
+    let alembic = live.table(super::adopt::ALEMBIC_TABLE).is_some();
+    let live = live.without_table(super::adopt::ALEMBIC_TABLE);
     let ctx = Context {
         dialect,
         namespace,
@@ -140,6 +144,12 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
             a.version, a.adopted_on, a.source
         ));
     }
+    if alembic {
+        notes.push(format!(
+            "{} is Alembic's own table, not the schema's: not compared, and left in place (`chatdb adopt --drop-alembic-version` drops it)",
+            super::adopt::ALEMBIC_TABLE
+        ));
+    }
     if let Some(note) = conn.check_note() {
         notes.push(note.into());
     }
@@ -151,10 +161,23 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
         // table as the canonical schema has it at the applied version.
         let mut fixes: Vec<&str> = Vec::new();
         let mut rebuilds: Vec<(String, String)> = Vec::new();
+        // A rebuilt table is the canonical one: the schema rules' other fixes on it are moot.
+        let rebuilt: Vec<&str> = findings
+            .iter()
+            .filter(|f| f.fix.as_deref().is_some_and(crate::checks::fix::is_rebuild))
+            .filter_map(|f| f.table.as_deref())
+            .collect();
         for f in &findings {
             let Some(fix) = f.fix.as_deref() else {
                 continue;
             };
+            if dialect == crate::catalog::Dialect::Sqlite
+                && !crate::checks::fix::is_rebuild(fix)
+                && f.table.as_deref().is_some_and(|t| rebuilt.contains(&t))
+                && checks::CONVERGED_BY_REBUILD.contains(&f.rule.id)
+            {
+                continue;
+            }
             match f.table.as_deref() {
                 Some(table)
                     if dialect == crate::catalog::Dialect::Sqlite

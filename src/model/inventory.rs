@@ -24,6 +24,27 @@ pub struct Inventory {
     pub usage: Option<Usage>,
     /// Facts only SQLite has.
     pub sqlite: Option<SqliteFacts>,
+    /// PostgreSQL: the namespace's sequences (SQLite has none).
+    pub sequences: Vec<Sequence>,
+    /// PostgreSQL: the extensions installed in the database.
+    pub extensions: Vec<String>,
+    /// PostgreSQL `server_version_num` (150004); `None` on SQLite.
+    pub server_version: Option<i32>,
+}
+
+/// A sequence (PostgreSQL), with the column that owns it, if any.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Sequence {
+    pub name: String,
+    /// `bigint`, `integer`, `smallint`.
+    pub data_type: String,
+    pub start: i64,
+    pub increment: i64,
+    pub min: i64,
+    pub max: i64,
+    pub cycle: bool,
+    /// `(table, column)` of `OWNED BY` (or of the identity column it serves).
+    pub owned_by: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -39,6 +60,9 @@ pub struct Table {
     pub details: Vec<Column>,
     /// CHECK constraints, in name order.
     pub checks: Vec<CheckConstraint>,
+    /// SQLite: the `CREATE TABLE` statement as `sqlite_schema` keeps it (what a table
+    /// rebuild re-creates); `None` on PostgreSQL.
+    pub definition: Option<String>,
 }
 
 /// One column as the catalog describes it.
@@ -49,8 +73,14 @@ pub struct Column {
     /// as written (`VARCHAR(255)`, `TEXT`), empty when none was declared.
     pub data_type: String,
     pub not_null: bool,
-    /// The default expression's text, as the catalog keeps it.
+    /// The default expression's text, as the catalog keeps it (for a generated column:
+    /// `None`, the expression is in `generated`).
     pub default: Option<String>,
+    /// PostgreSQL identity: `ALWAYS` or `BY DEFAULT`.
+    pub identity: Option<String>,
+    /// A generated column: PostgreSQL's expression (`STORED`); SQLite `STORED` or
+    /// `VIRTUAL` (its expression is in the table's definition).
+    pub generated: Option<String>,
 }
 
 /// A CHECK constraint.
@@ -62,6 +92,8 @@ pub struct CheckConstraint {
     pub name: String,
     /// The expression, in the dialect's own spelling (not comparable across dialects).
     pub expression: String,
+    /// PostgreSQL: added `NOT VALID` and never validated.
+    pub not_valid: bool,
 }
 
 /// One index, as the catalog describes it.
@@ -146,6 +178,9 @@ pub struct ForeignKey {
     /// Empty when SQLite's declaration names none (it then means the primary key).
     pub ref_columns: Vec<String>,
     pub on_delete: FkAction,
+    pub on_update: FkAction,
+    /// `DEFERRABLE` (`Some(true)`: `INITIALLY DEFERRED`); `None`: not deferrable.
+    pub deferrable: Option<bool>,
     /// PostgreSQL `convalidated`: false for a key added `NOT VALID` and never validated.
     pub validated: bool,
 }
@@ -161,6 +196,18 @@ pub enum FkAction {
 }
 
 impl FkAction {
+    /// The action from its catalog spelling: PostgreSQL's one-letter codes (`c`, `n`, ...)
+    /// or SQLite's words (`CASCADE`, `SET NULL`, ...).
+    pub fn parse(text: &str) -> FkAction {
+        match text.to_ascii_uppercase().as_str() {
+            "C" | "CASCADE" => FkAction::Cascade,
+            "N" | "SET NULL" => FkAction::SetNull,
+            "D" | "SET DEFAULT" => FkAction::SetDefault,
+            "R" | "RESTRICT" => FkAction::Restrict,
+            _ => FkAction::NoAction,
+        }
+    }
+
     pub fn sql(self) -> &'static str {
         match self {
             FkAction::NoAction => "NO ACTION",
@@ -317,6 +364,26 @@ impl Inventory {
 
     pub fn index(&self, key: &IndexKey) -> Option<&Index> {
         self.indexes.iter().find(|i| &i.key() == key)
+    }
+
+    /// The model without `table` (and its indexes and keys): a table that is known not to
+    /// be the schema's (Alembic's `alembic_version`).
+    pub fn without_table(mut self, table: &str) -> Inventory {
+        self.tables.retain(|t| t.name != table);
+        self.indexes.retain(|i| i.table != table);
+        self.foreign_keys.retain(|k| k.table != table);
+        self
+    }
+
+    /// The primary key's columns of `table`, in key order (SQLite's rowid key too).
+    pub fn primary_key(&self, table: &str) -> Vec<String> {
+        if let Some(i) = self.indexes_on(table).find(|i| i.primary) {
+            return i.columns.iter().map(|c| c.name.clone()).collect();
+        }
+        self.table(table)
+            .and_then(|t| t.rowid_key.clone())
+            .into_iter()
+            .collect()
     }
 
     pub fn indexes_on<'a>(&'a self, table: &'a str) -> impl Iterator<Item = &'a Index> + 'a {

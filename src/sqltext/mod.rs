@@ -31,6 +31,32 @@ pub use normalize::{
 };
 pub use tables::tables_read;
 
+/// The definitions of a `CREATE TABLE` statement's tokens (columns and table constraints),
+/// the token runs between its outer parentheses split at top-level commas.
+pub fn table_items(toks: &[Token]) -> Vec<&[Token]> {
+    let Some(open) = toks.iter().position(|t| t.is_punct('(')) else {
+        return Vec::new();
+    };
+    let mut items: Vec<&[Token]> = Vec::new();
+    let mut depth = 0usize;
+    let mut item_start = open + 1;
+    for (i, t) in toks.iter().enumerate().skip(open) {
+        if t.is_punct('(') {
+            depth += 1;
+        } else if t.is_punct(')') {
+            depth = depth.saturating_sub(1);
+            if depth == 0 {
+                items.push(&toks[item_start..i]);
+                break;
+            }
+        } else if t.is_punct(',') && depth == 1 {
+            items.push(&toks[item_start..i]);
+            item_start = i + 1;
+        }
+    }
+    items
+}
+
 /// A statement of a migration: its byte range (trimmed) and 1-based first line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Statement {

@@ -724,10 +724,12 @@ mod tests {
             data_type: data_type.into(),
             not_null,
             default: default.map(str::to_string),
+            ..Column::default()
         };
         let check = |name: &str| CheckConstraint {
             name: name.into(),
             expression: format!("CHECK ({name})"),
+            ..CheckConstraint::default()
         };
         let mut pg = inv(
             vec![

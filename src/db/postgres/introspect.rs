@@ -8,7 +8,7 @@ use anyhow::Result;
 
 use crate::model::inventory::{
     CheckConstraint, Column, Constraint, FkAction, ForeignKey, Index, IndexColumn, Inventory,
-    Table, Usage, HISTORY_PREFIX,
+    Sequence, Table, Usage, HISTORY_PREFIX,
 };
 use crate::sqltext::normalize_expr;
 
@@ -16,7 +16,9 @@ const TABLES: &str = "
 SELECT c.relname::text, coalesce(a.attname::text, ''),
        coalesce(format_type(a.atttypid, a.atttypmod), ''),
        coalesce(a.attnotnull, false),
-       pg_get_expr(d.adbin, d.adrelid, true)
+       pg_get_expr(d.adbin, d.adrelid, true),
+       coalesce(a.attidentity::text, ''),
+       coalesce(a.attgenerated::text, '')
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -26,7 +28,7 @@ ORDER BY c.relname, a.attnum";
 
 /// Every CHECK constraint of the namespace's tables.
 const CHECKS: &str = "
-SELECT t.relname::text, con.conname::text, pg_get_constraintdef(con.oid, true)
+SELECT t.relname::text, con.conname::text, pg_get_constraintdef(con.oid, true), con.convalidated
 FROM pg_constraint con
 JOIN pg_class t ON t.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = t.relnamespace
@@ -98,7 +100,10 @@ SELECT con.conname::text,
              JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum
              ORDER BY k.ord),
        con.confdeltype::text,
-       con.convalidated
+       con.convalidated,
+       con.confupdtype::text,
+       con.condeferrable,
+       con.condeferred
 FROM pg_constraint con
 JOIN pg_class t ON t.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = t.relnamespace
@@ -107,6 +112,24 @@ JOIN pg_namespace rn ON rn.oid = r.relnamespace
 WHERE con.contype = 'f' AND con.conparentid = 0
   AND n.nspname = $1 AND left(t.relname, length($2)) <> $2
 ORDER BY t.relname, con.conname";
+
+/// Every sequence of the namespace, with the column that owns it (`OWNED BY`, `serial`,
+/// identity).
+const SEQUENCES: &str = "
+SELECT c.relname::text, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement,
+       s.seqmin, s.seqmax, s.seqcycle, t.relname::text, a.attname::text
+FROM pg_sequence s
+JOIN pg_class c ON c.oid = s.seqrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid
+     AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+LEFT JOIN pg_class t ON t.oid = d.refobjid
+LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+WHERE n.nspname = $1 AND left(c.relname, length($2)) <> $2
+ORDER BY c.relname";
+
+const EXTENSIONS: &str = "
+SELECT extname::text, current_setting('server_version_num')::int4 FROM pg_extension ORDER BY 1";
 
 const STATS_RESET: &str = "
 SELECT to_char(stats_reset AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
@@ -138,13 +161,27 @@ pub fn inventory(tx: &mut postgres::Transaction<'_>, namespace: &str) -> Result<
             });
         }
         if let (Some(t), false) = (inv.tables.last_mut(), column.is_empty()) {
+            let identity: String = row.get(5);
+            let generated: String = row.get(6);
+            let expression = row
+                .get::<_, Option<String>>(4)
+                .map(|d| strip_namespace(&d, namespace));
+            let (default, generated) = if generated.is_empty() {
+                (expression, None)
+            } else {
+                (None, expression)
+            };
             t.details.push(Column {
                 name: column.clone(),
                 data_type: row.get(2),
                 not_null: row.get(3),
-                default: row
-                    .get::<_, Option<String>>(4)
-                    .map(|d| strip_namespace(&d, namespace)),
+                default,
+                identity: match identity.as_str() {
+                    "a" => Some("ALWAYS".into()),
+                    "d" => Some("BY DEFAULT".into()),
+                    _ => None,
+                },
+                generated,
             });
             t.columns.push(column);
         }
@@ -157,9 +194,13 @@ pub fn inventory(tx: &mut postgres::Transaction<'_>, namespace: &str) -> Result<
         let table: String = row.get(0);
         if let Some(t) = inv.tables.iter_mut().find(|t| t.name == table) {
             let definition: String = row.get(2);
+            let validated: bool = row.get(3);
             t.checks.push(CheckConstraint {
                 name: row.get(1),
-                expression: strip_namespace(&definition, namespace),
+                expression: strip_namespace(&definition, namespace)
+                    .trim_end_matches(" NOT VALID")
+                    .to_string(),
+                not_valid: !validated,
             });
         }
     }
@@ -230,22 +271,44 @@ pub fn inventory(tx: &mut postgres::Transaction<'_>, namespace: &str) -> Result<
         .query(FOREIGN_KEYS, &params)
         .map_err(pg("reading foreign keys"))?
     {
-        let action: String = row.get(5);
+        let deferrable: bool = row.get(8);
         inv.foreign_keys.push(ForeignKey {
             name: Some(row.get(0)),
             table: row.get(1),
             ref_table: row.get(2),
             columns: row.get(3),
             ref_columns: row.get(4),
-            on_delete: match action.as_str() {
-                "r" => FkAction::Restrict,
-                "c" => FkAction::Cascade,
-                "n" => FkAction::SetNull,
-                "d" => FkAction::SetDefault,
-                _ => FkAction::NoAction,
-            },
+            on_delete: FkAction::parse(&row.get::<_, String>(5)),
+            on_update: FkAction::parse(&row.get::<_, String>(7)),
+            deferrable: deferrable.then(|| row.get(9)),
             validated: row.get(6),
         });
+    }
+
+    for row in tx
+        .query(SEQUENCES, &params)
+        .map_err(pg("reading sequences"))?
+    {
+        let table: Option<String> = row.get(7);
+        let column: Option<String> = row.get(8);
+        inv.sequences.push(Sequence {
+            name: row.get(0),
+            data_type: row.get(1),
+            start: row.get(2),
+            increment: row.get(3),
+            min: row.get(4),
+            max: row.get(5),
+            cycle: row.get(6),
+            owned_by: table.zip(column),
+        });
+    }
+
+    for row in tx
+        .query(EXTENSIONS, &[])
+        .map_err(pg("reading extensions"))?
+    {
+        inv.extensions.push(row.get(0));
+        inv.server_version = Some(row.get(1));
     }
 
     let reset = tx

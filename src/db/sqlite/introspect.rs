@@ -21,8 +21,8 @@ const OWN_TABLES: &str = "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCA
 
 fn tables_sql() -> String {
     format!(
-        "SELECT m.name, p.name, p.type, p.pk, m.sql, p.\"notnull\", p.dflt_value FROM sqlite_schema m
-         LEFT JOIN pragma_table_info(m.name) p WHERE {OWN_TABLES} ORDER BY m.name, p.cid"
+        "SELECT m.name, p.name, p.type, p.pk, m.sql, p.\"notnull\", p.dflt_value, p.hidden FROM sqlite_schema m
+         LEFT JOIN pragma_table_xinfo(m.name) p WHERE {OWN_TABLES} ORDER BY m.name, p.cid"
     )
 }
 
@@ -45,7 +45,7 @@ fn index_columns_sql() -> String {
 
 fn foreign_keys_sql() -> String {
     format!(
-        "SELECT m.name, f.id, f.\"table\", f.\"from\", f.\"to\", f.on_delete FROM sqlite_schema m
+        "SELECT m.name, f.id, f.\"table\", f.\"from\", f.\"to\", f.on_delete, f.on_update FROM sqlite_schema m
          JOIN pragma_foreign_key_list(m.name) f WHERE {OWN_TABLES} ORDER BY m.name, f.id, f.seq"
     )
 }
@@ -60,7 +60,7 @@ pub fn inventory(tx: &Transaction<'_>) -> Result<Inventory> {
 
     {
         // (table, column, declared type, primary-key position, CREATE TABLE text,
-        //  NOT NULL, default)
+        //  NOT NULL, default, hidden: 2 virtual / 3 stored generated column)
         type Row = (
             String,
             Option<String>,
@@ -69,6 +69,7 @@ pub fn inventory(tx: &Transaction<'_>) -> Result<Inventory> {
             Option<String>,
             Option<bool>,
             Option<String>,
+            Option<i64>,
         );
         let mut stmt = tx.prepare(&tables_sql())?;
         let rows: Vec<Row> = stmt
@@ -81,10 +82,11 @@ pub fn inventory(tx: &Transaction<'_>) -> Result<Inventory> {
                     r.get(4)?,
                     r.get(5)?,
                     r.get(6)?,
+                    r.get(7)?,
                 ))
             })?
             .collect::<rusqlite::Result<_>>()?;
-        for (table, column, ty, _, sql, not_null, default) in &rows {
+        for (table, column, ty, _, sql, not_null, default, hidden) in &rows {
             if inv.tables.last().is_none_or(|t| &t.name != table) {
                 let key: Vec<&Row> = rows
                     .iter()
@@ -113,6 +115,7 @@ pub fn inventory(tx: &Transaction<'_>) -> Result<Inventory> {
                     rowid_key,
                     details: Vec::new(),
                     checks: parse_checks(table, sql.as_deref().unwrap_or_default()),
+                    definition: sql.clone(),
                 });
             }
             if let (Some(column), Some(t)) = (column, inv.tables.last_mut()) {
@@ -122,6 +125,12 @@ pub fn inventory(tx: &Transaction<'_>) -> Result<Inventory> {
                     data_type: ty.clone().unwrap_or_default(),
                     not_null: not_null.unwrap_or(false),
                     default: default.clone(),
+                    identity: None,
+                    generated: match hidden {
+                        Some(2) => Some("VIRTUAL".into()),
+                        Some(3) => Some("STORED".into()),
+                        _ => None,
+                    },
                 });
             }
         }
@@ -241,6 +250,7 @@ pub fn inventory(tx: &Transaction<'_>) -> Result<Inventory> {
                 }
                 None => {
                     let action: String = row.get(5)?;
+                    let update: String = row.get(6)?;
                     fk_ids.push((table.clone(), id, inv.foreign_keys.len()));
                     inv.foreign_keys.push(ForeignKey {
                         name: None,
@@ -248,13 +258,11 @@ pub fn inventory(tx: &Transaction<'_>) -> Result<Inventory> {
                         ref_table: row.get(2)?,
                         columns: vec![from],
                         ref_columns: to.into_iter().collect(),
-                        on_delete: match action.to_ascii_uppercase().as_str() {
-                            "CASCADE" => FkAction::Cascade,
-                            "SET NULL" => FkAction::SetNull,
-                            "SET DEFAULT" => FkAction::SetDefault,
-                            "RESTRICT" => FkAction::Restrict,
-                            _ => FkAction::NoAction,
-                        },
+                        on_delete: FkAction::parse(&action),
+                        on_update: FkAction::parse(&update),
+                        // pragma_foreign_key_list does not say; SQLite defers only
+                        // inside a transaction anyway.
+                        deferrable: None,
                         validated: true,
                     });
                 }
@@ -303,27 +311,7 @@ pub fn inventory(tx: &Transaction<'_>) -> Result<Inventory> {
 /// named as [`CheckConstraint::name`] says.
 fn parse_checks(table: &str, sql: &str) -> Vec<CheckConstraint> {
     let toks = sqltext::tokens(sql);
-    let Some(open) = toks.iter().position(|t| t.is_punct('(')) else {
-        return Vec::new();
-    };
-    // The definitions between the outer parentheses, split at top-level commas.
-    let mut items: Vec<&[Token]> = Vec::new();
-    let mut depth = 0usize;
-    let mut item_start = open + 1;
-    for (i, t) in toks.iter().enumerate().skip(open) {
-        if t.is_punct('(') {
-            depth += 1;
-        } else if t.is_punct(')') {
-            depth = depth.saturating_sub(1);
-            if depth == 0 {
-                items.push(&toks[item_start..i]);
-                break;
-            }
-        } else if t.is_punct(',') && depth == 1 {
-            items.push(&toks[item_start..i]);
-            item_start = i + 1;
-        }
-    }
+    let items = sqltext::table_items(&toks);
     let mut checks = Vec::new();
     for item in items {
         let Some(first) = item.first() else { continue };
@@ -374,6 +362,7 @@ fn parse_checks(table: &str, sql: &str) -> Vec<CheckConstraint> {
             checks.push(CheckConstraint {
                 name,
                 expression: format!("CHECK {}", collapse_spaces(&sql[open.start..close])),
+                not_valid: false,
             });
         }
     }
