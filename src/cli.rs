@@ -163,7 +163,8 @@ pub struct GlobalOpts {
     /// once); seed waits this long for tables an application holds; each cleanup batch waits
     /// at most this long for rows or tables the application holds (PostgreSQL's
     /// lock_timeout), and on SQLite every statement waits this long for another writer
-    /// (busy timeout).
+    /// (busy timeout). status and migrate read the history, and check and validate apply
+    /// their scratch schema, waiting at most this long for a table lock another session holds.
     /// Falls back to CHATDB_LOCK_TIMEOUT, then `lock_timeout` in the config file, then 60s.
     #[arg(
         long,
@@ -349,8 +350,9 @@ const EXAMPLES_VALIDATE: &str = "\
 Examples:
   chatdb validate --all
   chatdb --schema-dir . validate --all --strict --format github
-  chatdb -d postgres://postgres@127.0.0.1/postgres validate -s chat   # also a scratch PostgreSQL apply";
-const EXAMPLES_NEW: &str = "\\
+  chatdb -d postgres://postgres@127.0.0.1/postgres validate -s chat   # also a scratch PostgreSQL apply
+  chatdb --schema-dir . -s chat validate --update-lock --quiet   # after writing a migration";
+const EXAMPLES_NEW: &str = "\
 Examples:
   chatdb --schema-dir . -s chat new add_message_reactions
   chatdb --schema-dir . -s chat new index_reactions_by_user --no-transaction
@@ -514,6 +516,9 @@ pub struct NewArgs {
     /// check them before commit.
     #[arg(long, value_name = "TABLE")]
     pub sqlite_rebuild: Option<String>,
+    /// Print nothing on success (for scripts). Errors still go to stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -594,6 +599,10 @@ pub struct AdoptArgs {
     /// otherwise).
     #[arg(long)]
     pub drop_alembic_version: bool,
+
+    /// Print nothing when adopted (exit 0). Differences (exit 1) and errors still print.
+    #[arg(short, long, conflicts_with = "dry_run")]
+    pub quiet: bool,
 
     #[command(flatten)]
     pub output: FormatOpt,
@@ -696,6 +705,11 @@ pub struct ValidateArgs {
     #[arg(long)]
     pub update_lock: bool,
 
+    /// Print nothing when validate passes (exit 0), e.g. after --update-lock. A report with
+    /// findings (exit 1) and errors still print.
+    #[arg(short, long)]
+    pub quiet: bool,
+
     #[command(flatten)]
     pub output: FindingsFormatOpt,
 }
@@ -775,6 +789,11 @@ pub struct CheckArgs {
     /// dialect.
     #[arg(long, value_name = "NAME")]
     pub write_migration: Option<String>,
+
+    /// Print nothing when check passes (exit 0), the files --write-migration wrote
+    /// included. A report with findings (exit 1) and errors still print.
+    #[arg(short, long)]
+    pub quiet: bool,
 
     #[command(flatten)]
     pub output: FindingsFormatOpt,

@@ -21,7 +21,7 @@ pub fn chatdb(dir: &Path) -> Command {
 }
 
 /// The environment every chatdb a test runs gets: none of the developer's own settings.
-fn clean_env(cmd: &mut std::process::Command) {
+pub fn clean_env(cmd: &mut std::process::Command) {
     for (key, _) in std::env::vars_os() {
         if key.to_string_lossy().starts_with("CHATDB_") {
             cmd.env_remove(key);
@@ -66,6 +66,22 @@ pub fn spawn_chatdb(dir: &Path, args: &[&str]) -> std::process::Child {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("spawn chatdb")
+}
+
+/// Waits up to `limit` for `child`; kills it and fails if it is still running.
+pub fn wait_for(
+    mut child: std::process::Child,
+    limit: std::time::Duration,
+) -> std::process::Output {
+    let started = std::time::Instant::now();
+    while child.try_wait().expect("try_wait").is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            panic!("still running after {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
 }
 
 /// A fresh PostgreSQL database for one test, dropped when the value is dropped.

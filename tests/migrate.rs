@@ -745,3 +745,39 @@ fn a_held_sqlite_database_exits_3_saying_how_long_migrate_waited() {
         .unwrap_or_else(|| panic!("no wait time in: {err}"));
     assert!(waited >= 0.9, "{err}");
 }
+
+#[test]
+fn status_gives_up_after_lock_timeout_behind_a_locked_history_table_postgres() {
+    let db = pg_or_skip!("status_lock_timeout");
+    let dir = tempfile::tempdir().expect("tempdir");
+    chatdb(dir.path())
+        .args(["-d", &db.url, "migrate", "--quiet"])
+        .assert()
+        .success();
+    // Another session holds the history table (an ALTER or LOCK TABLE in flight).
+    let mut holder = db.client();
+    let mut tx = holder.transaction().expect("begin");
+    tx.batch_execute("LOCK TABLE chatdb_history_chat IN ACCESS EXCLUSIVE MODE")
+        .expect("lock the history table");
+    let started = std::time::Instant::now();
+    // Without the lock timeout, status waits for as long as the lock is held.
+    let out = wait_for(
+        spawn_chatdb(
+            dir.path(),
+            &["-d", &db.url, "status", "--lock-timeout", "1s"],
+        ),
+        std::time::Duration::from_secs(30),
+    );
+    let waited = started.elapsed();
+    tx.rollback().expect("release the lock");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("lock timeout"),
+        "the message says why: {}",
+        stderr(&out)
+    );
+    assert!(
+        waited >= std::time::Duration::from_secs(1),
+        "status gave up before its lock timeout ({waited:?})"
+    );
+}

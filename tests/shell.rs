@@ -327,3 +327,165 @@ fn a_width_of_zero_does_not_collapse_tables() {
         "{text}"
     );
 }
+
+/// `--quiet` on every command that changes something: nothing on success, the whole report
+/// when the command does not succeed.
+#[test]
+fn quiet_prints_nothing_on_success_and_the_report_on_findings_for_every_command_that_changes_something(
+) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let silent = |args: &[&str]| {
+        let out = chatdb(root).args(args).output().expect("runs");
+        assert!(
+            out.status.success() && out.stdout.is_empty() && out.stderr.is_empty(),
+            "{args:?} --quiet printed: {}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+    };
+    // new: the files are there, nothing said.
+    silent(&[
+        "--schema-dir",
+        ".",
+        "-s",
+        "demo",
+        "new",
+        "create_a",
+        "--quiet",
+    ]);
+    for dialect in ["postgres", "sqlite"] {
+        let path = root.join(format!("sql/{dialect}/demo/V1__create_a.sql"));
+        let mut sql = std::fs::read_to_string(&path).expect("new wrote the file");
+        sql.push_str(
+            "CREATE TABLE a (id INTEGER PRIMARY KEY, b INTEGER);\nCREATE INDEX a_b ON a (b);\n",
+        );
+        std::fs::write(&path, sql).expect("write");
+    }
+    // validate --update-lock: the lock is written, nothing said.
+    silent(&[
+        "--schema-dir",
+        ".",
+        "-s",
+        "demo",
+        "validate",
+        "--update-lock",
+        "--quiet",
+    ]);
+    assert!(root.join("schemas/demo.lock").is_file());
+    // adopt: a chat database whose history is gone is adopted in silence.
+    let (url, path) = sqlite_in(&dir, "q.sqlite3");
+    silent(&["-d", &url, "migrate", "--quiet"]);
+    rusqlite::Connection::open(&path)
+        .expect("open")
+        .execute_batch("DROP TABLE chatdb_history_chat")
+        .expect("drop the history");
+    silent(&["-d", &url, "adopt", "--quiet"]);
+    let status = chatdb(root)
+        .args(["-d", &url, "status", "--exit-code"])
+        .output()
+        .expect("runs");
+    assert!(status.status.success(), "adopted: {}", stdout(&status));
+    // check: silent while healthy; with an index gone, the report prints and exits 1.
+    silent(&["-d", &url, "check", "--quiet"]);
+    rusqlite::Connection::open(&path)
+        .expect("open")
+        .execute_batch("DROP INDEX idx_messages_room")
+        .expect("drop an index");
+    let out = chatdb(root)
+        .args(["-d", &url, "check", "--quiet"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("missing-index") && stdout(&out).contains("idx_messages_room"),
+        "the report, whole: {}",
+        stdout(&out)
+    );
+    // check --write-migration: a run that does not pass says which files it wrote.
+    let (demo, demo_path) = sqlite_in(&dir, "demo.sqlite3");
+    silent(&[
+        "--schema-dir",
+        ".",
+        "-s",
+        "demo",
+        "-d",
+        &demo,
+        "migrate",
+        "--quiet",
+    ]);
+    rusqlite::Connection::open(&demo_path)
+        .expect("open")
+        .execute_batch("DROP INDEX a_b")
+        .expect("drop an index");
+    let out = chatdb(root)
+        .args([
+            "--schema-dir",
+            ".",
+            "-s",
+            "demo",
+            "-d",
+            &demo,
+            "check",
+            "--write-migration",
+            "restore_a_b",
+            "--quiet",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("V2__restore_a_b.sql") && stdout(&out).contains("a_b"),
+        "the files written and the report: {}{}",
+        stderr(&out),
+        stdout(&out)
+    );
+}
+
+/// `examples/crontab`: cron's PATH has no ~/.cargo/bin, so every job names chatdb by its full
+/// path, and every job's options are ones chatdb has.
+#[test]
+fn every_crontab_job_calls_chatdb_by_its_full_path_with_options_chatdb_accepts() {
+    let crontab = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/crontab"),
+    )
+    .expect("examples/crontab");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut jobs = 0;
+    for line in crontab.lines() {
+        let line = line.trim();
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        // A job: five time fields, then the command; not a comment or a VAR=value line.
+        if line.starts_with('#') || fields.len() < 6 || fields[0].contains('=') {
+            continue;
+        }
+        jobs += 1;
+        let command = &fields[5..];
+        assert_eq!(
+            command[0], "$HOME/.cargo/bin/chatdb",
+            "a crontab job calls chatdb by its full path: {line}"
+        );
+        // chatdb's own arguments, up to the shell's redirections and separators.
+        let args: Vec<&str> = command[1..]
+            .iter()
+            .copied()
+            .take_while(|a| !matches!(*a, ">" | ";" | "&&" | "|") && !a.starts_with('>'))
+            .collect();
+        // --help after them: clap parses (and checks) every option before it, runs nothing.
+        let mut with_help = args.clone();
+        with_help.push("--help");
+        let out = chatdb(dir.path()).args(&with_help).output().expect("runs");
+        assert!(
+            out.status.success(),
+            "crontab job `{line}`: {}",
+            stderr(&out)
+        );
+    }
+    assert!(jobs >= 3, "found {jobs} jobs in examples/crontab");
+    for var in ["PATH=", "DATABASE_URL="] {
+        assert!(
+            crontab.lines().any(|l| l.starts_with(var)),
+            "examples/crontab sets {var}"
+        );
+    }
+}

@@ -16,6 +16,7 @@ mod conn;
 mod explain;
 mod migrate;
 mod online;
+mod readme;
 mod secrets;
 mod seed;
 mod shell;

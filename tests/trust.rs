@@ -234,19 +234,6 @@ fn lock_messages_name_the_holder_and_the_real_wait_postgres() {
     app.batch_execute("ROLLBACK").expect("release");
 }
 
-/// Waits up to `limit` for `child`; kills it and fails if it is still running.
-fn wait_for(mut child: std::process::Child, limit: Duration) -> std::process::Output {
-    let started = Instant::now();
-    while child.try_wait().expect("try_wait").is_none() {
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            panic!("still running after {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().expect("output")
-}
-
 /// Waits until `sql` (a count) is positive, up to 20 s.
 fn until_positive(c: &mut postgres::Client, sql: &str, what: &str) {
     for _ in 0..1000 {

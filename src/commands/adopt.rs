@@ -140,6 +140,7 @@ pub fn run(
         accept_drift,
         drop_alembic_version,
         output,
+        quiet: _, // held back by commands::quietly
     } = args;
     let sel = select(settings)?;
     let dialect = sel.target.dialect();

@@ -154,6 +154,8 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
         notes.push(note.into());
     }
 
+    let summary = Counts::of(&findings);
+    let code = summary.exit_code(args.strict);
     if let Some(name) = &args.write_migration {
         // SQLite fixes that only a table rebuild makes are written as that rebuild, to the
         // table as the canonical schema has it at the applied version.
@@ -196,7 +198,14 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
                 _ => fixes.push(fix),
             }
         }
-        // On stderr: stdout is the report (JSON under --format json).
+        // On stderr: stdout is the report (JSON under --format json). Under --quiet only
+        // when the report prints too (the run did not pass).
+        let loud = !args.quiet || code != ExitCode::SUCCESS;
+        let mut told: Box<dyn Write> = if loud {
+            Box::new(std::io::stderr())
+        } else {
+            Box::new(std::io::sink())
+        };
         super::new::write_fixes(
             settings.schema_dir.as_deref(),
             &sel.schema.name,
@@ -205,11 +214,10 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
             sel.target.namespace(namespace),
             &fixes,
             &rebuilds,
-            &mut std::io::stderr(),
+            &mut told,
         )?;
     }
 
-    let summary = Counts::of(&findings);
     let checked = Checked {
         envelope: &envelope,
         applied,
@@ -235,7 +243,7 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
         FindingsFormat::Github => print_github(out, &checked)?,
         FindingsFormat::Table => print_table(out, &checked)?,
     }
-    Ok(summary.exit_code(args.strict))
+    Ok(code)
 }
 
 /// What the table and annotation reports print.

@@ -42,20 +42,45 @@ pub fn run(cli: Cli, secrets: &Secrets) -> Result<ExitCode> {
         Command::Cleanup(args) => cleanup::run(&settings, args, &mut out),
         Command::Explain(args) => explain::run(&settings, args, &mut out),
         Command::Seed(args) => seed::run(&settings, args, &mut out),
-        Command::Adopt(args) => adopt::run(&settings, args, &mut out),
-        Command::Check(args) => check::run(&settings, args, &mut out),
+        Command::Adopt(args) => {
+            quietly(args.quiet, &mut out, |out| adopt::run(&settings, args, out))
+        }
+        Command::Check(args) => {
+            quietly(args.quiet, &mut out, |out| check::run(&settings, args, out))
+        }
         Command::Stats(args) => stats::run(&settings, args, &mut out),
-        Command::New(args) => new::run(&settings, args, &mut out),
+        Command::New(args) => quietly(args.quiet, &mut out, |out| new::run(&settings, args, out)),
         // Only a server named for it: never the config file's or the default URL.
-        Command::Validate(args) => validate::run(
-            &settings,
-            args,
-            settings.schema_given,
-            settings.explicit_database_url.as_deref(),
-            &mut out,
-        ),
+        Command::Validate(args) => quietly(args.quiet, &mut out, |out| {
+            validate::run(
+                &settings,
+                args,
+                settings.schema_given,
+                settings.explicit_database_url.as_deref(),
+                out,
+            )
+        }),
     }?;
     out.flush().context("writing output")?;
+    Ok(code)
+}
+
+/// `--quiet` of a command that reports into `out` (adopt, check, new, validate): the
+/// report is held back and dropped when the command succeeds (exit 0), and printed whole
+/// when it does not (findings, a refusal), so cron and deploy scripts mail only then.
+fn quietly(
+    quiet: bool,
+    out: &mut dyn Write,
+    run: impl FnOnce(&mut dyn Write) -> Result<ExitCode>,
+) -> Result<ExitCode> {
+    if !quiet {
+        return run(out);
+    }
+    let mut held = Vec::new();
+    let code = run(&mut held)?;
+    if code != ExitCode::SUCCESS {
+        out.write_all(&held).context("writing output")?;
+    }
     Ok(code)
 }
 

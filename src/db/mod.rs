@@ -313,7 +313,10 @@ impl Conn {
     }
 
     /// Runs `f` in a transaction of `kind` whose unqualified names resolve in `namespace`;
-    /// commits when `f` succeeds and `kind` keeps its work, rolls back otherwise.
+    /// commits when `f` succeeds and `kind` keeps its work, rolls back otherwise. Every
+    /// statement of it waits at most `lock_timeout` for a lock (PostgreSQL `lock_timeout`;
+    /// SQLite's busy timeout is the connection's), reads included: `status` behind an
+    /// `ALTER TABLE` or `LOCK TABLE` of the history fails after it instead of hanging.
     pub fn in_transaction<T>(
         &mut self,
         kind: TxKind,
@@ -322,7 +325,7 @@ impl Conn {
         f: impl FnOnce(&mut dyn Session) -> Result<T>,
     ) -> Result<T> {
         let opts = TxOpts {
-            lock_timeout: (kind == TxKind::Locked).then_some(lock_timeout),
+            lock_timeout: Some(lock_timeout),
             ..TxOpts::new(kind, namespace)
         };
         self.with_opts(&opts, f)

@@ -287,9 +287,6 @@ impl PgTarget {
                 config.dbname(&user);
             }
         }
-        if config.get_application_name().is_none() {
-            config.application_name(app);
-        }
         // The passfile, matched per host as libpq matches it when it tries each one.
         let mut passfile_passwords = Vec::new();
         if config.get_password().is_none() {
@@ -381,6 +378,11 @@ impl PgTarget {
             key = cert.as_ref().and_then(|_| existing("postgresql.key"));
         }
         let display = conninfo::display_postgres(&config, &own, split.style);
+        // After the display: the database is shown as the user gave it, not with the
+        // application_name chatdb sends when none was given.
+        if config.get_application_name().is_none() {
+            config.application_name(app);
+        }
         if matches!(ssl_mode, SslMode::VerifyCa | SslMode::VerifyFull)
             && root_cert.is_none()
             && !system_roots
