@@ -1030,9 +1030,10 @@ fn check_writes_its_fixes_as_a_no_transaction_migration_that_migrate_applies_pos
     );
 }
 
-/// A dropped column that an index is built on: `--write-migration` writes the column's
-/// transactional fix first and the index's no-transaction build after it, so migrate
-/// applies both, in that order (the index the other way round fails: no column a).
+/// A dropped column that an index is built on, and a dropped unique constraint:
+/// `--write-migration` writes the column's transactional fix first, the indexes'
+/// no-transaction builds after it, then the constraint made from its index, so migrate
+/// applies them in that order (the index before the column fails: no column a).
 #[test]
 fn check_writes_a_missing_columns_fix_before_the_index_built_on_it_postgres() {
     let db = pg_or_skip!("online_write_order");
@@ -1045,12 +1046,12 @@ fn check_writes_a_missing_columns_fix_before_the_index_built_on_it_postgres() {
             (
                 "postgres",
                 "V1__init.sql",
-                "CREATE TABLE t (id bigint PRIMARY KEY, a int);\nCREATE INDEX t_a ON t (a);\n",
+                "CREATE TABLE t (id bigint PRIMARY KEY, a int, b int CONSTRAINT t_b_key UNIQUE);\nCREATE INDEX t_a ON t (a);\n",
             ),
             (
                 "sqlite",
                 "V1__init.sql",
-                "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER);\nCREATE INDEX t_a ON t (a);\n",
+                "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b INTEGER CONSTRAINT t_b_key UNIQUE);\nCREATE INDEX t_a ON t (a);\n",
             ),
         ],
     );
@@ -1058,8 +1059,8 @@ fn check_writes_a_missing_columns_fix_before_the_index_built_on_it_postgres() {
     let global = ["-d", &db.url, "--schema-dir", sd, "-s", "demo"];
     chatdb(root).args(global).arg("migrate").assert().success();
     db.client()
-        .batch_execute("ALTER TABLE t DROP COLUMN a")
-        .expect("drop the column (and its index)");
+        .batch_execute("ALTER TABLE t DROP COLUMN a; ALTER TABLE t DROP CONSTRAINT t_b_key")
+        .expect("drop the column (and its index) and the unique constraint");
     let out = chatdb(root)
         .args(global)
         .args(["check", "--write-migration", "restore_a"])
@@ -1079,6 +1080,12 @@ fn check_writes_a_missing_columns_fix_before_the_index_built_on_it_postgres() {
         index.contains("CREATE INDEX CONCURRENTLY IF NOT EXISTS t_a ON t USING btree (a);"),
         "{index}"
     );
+    let constraint = read("V4__restore_a_constraints.sql");
+    assert!(
+        !constraint.starts_with("-- chatdb:no-transaction")
+            && constraint.contains("ADD CONSTRAINT t_b_key UNIQUE USING INDEX t_b_key;"),
+        "the constraint is made from its index after the index is built:\n{constraint}"
+    );
     let out = chatdb(root)
         .args(global)
         .arg("migrate")
@@ -1086,7 +1093,7 @@ fn check_writes_a_missing_columns_fix_before_the_index_built_on_it_postgres() {
         .expect("migrate");
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(index_state(&db, "t_a"), Some(true));
-    assert_eq!(history(&db), 3);
+    assert_eq!(history(&db), 4);
     let column: i64 = db
         .client()
         .query_one(
@@ -1096,6 +1103,15 @@ fn check_writes_a_missing_columns_fix_before_the_index_built_on_it_postgres() {
         .expect("columns")
         .get(0);
     assert_eq!(column, 1, "the column is back, and its index on it");
+    let unique: i64 = db
+        .client()
+        .query_one(
+            "SELECT count(*) FROM pg_constraint WHERE conname = 't_b_key' AND contype = 'u'",
+            &[],
+        )
+        .expect("pg_constraint")
+        .get(0);
+    assert_eq!(unique, 1, "the unique constraint is back");
 }
 
 /// The canonical schema `schema` (its migrations in both dialects, manifest and lock)
