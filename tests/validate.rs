@@ -427,68 +427,91 @@ fn parity_gap() {
     assert_eq!(v["summary"]["accepted"], 1);
 }
 
-/// One lint rule per case: (rule, PostgreSQL V3, SQLite V3). Run without PostgreSQL, so
-/// that the SQLite twin need not (and for some rules cannot) build the same schema: lint
-/// reads the PostgreSQL files either way.
-const LINT_CASES: &[(&str, &str, &str)] = &[
-    (
-        "require-concurrent-index",
-        "CREATE INDEX idx_rooms_name ON rooms (name);",
-        "CREATE INDEX idx_rooms_name ON rooms (name);",
-    ),
-    (
-        "adding-required-column",
-        "ALTER TABLE rooms ADD COLUMN owner TEXT NOT NULL;",
-        "ALTER TABLE rooms ADD COLUMN owner TEXT NOT NULL DEFAULT '';",
-    ),
-    (
-        "changing-column-type",
-        "ALTER TABLE rooms ALTER COLUMN name TYPE VARCHAR(100);",
-        "SELECT 1;",
-    ),
-    (
-        "dropping-column-or-table",
-        "ALTER TABLE rooms DROP COLUMN topic;",
-        "ALTER TABLE rooms DROP COLUMN topic;",
-    ),
-    (
-        "fk-without-not-valid",
-        "ALTER TABLE messages ADD CONSTRAINT messages_room_again_fkey FOREIGN KEY (room_id) REFERENCES rooms (id);",
-        "SELECT 1;",
-    ),
-    (
-        "volatile-default",
-        "ALTER TABLE rooms ADD COLUMN token TEXT DEFAULT md5(random()::text);",
-        "ALTER TABLE rooms ADD COLUMN token TEXT;",
-    ),
-    (
-        "fk-without-index",
-        "CREATE TABLE pins (\n    id INTEGER CONSTRAINT pins_pkey PRIMARY KEY,\n    message_id INTEGER CONSTRAINT pins_message_id_fkey REFERENCES messages (id)\n);",
-        "CREATE TABLE pins (\n    id INTEGER CONSTRAINT pins_pkey PRIMARY KEY,\n    message_id INTEGER CONSTRAINT pins_message_id_fkey REFERENCES messages (id)\n);",
-    ),
-];
+/// The lint corpus: `tests/lint_corpus/<rule>/` holds `unsafe*.sql` (each must trip that
+/// rule alone) and `safe*.sql` (the rewrite its docs give, which must pass), each a V3 of
+/// the demo schema's PostgreSQL side; `<case>.sqlite.sql` is the SQLite twin where the rule
+/// needs one (a model rule), otherwise the twin is `SELECT 1;`. Run without PostgreSQL, so
+/// that the SQLite twin need not build the same schema: lint reads the PostgreSQL files.
+fn lint_corpus() -> Vec<(String, String, String, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lint_corpus");
+    let mut out = Vec::new();
+    let mut rules: Vec<_> = std::fs::read_dir(&root)
+        .expect("tests/lint_corpus")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    rules.sort();
+    for dir in rules {
+        let rule = dir.file_name().expect("name").to_string_lossy().to_string();
+        let mut cases: Vec<_> = std::fs::read_dir(&dir)
+            .expect("rule dir")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .filter(|n| n.ends_with(".sql") && !n.ends_with(".sqlite.sql"))
+            .collect();
+        cases.sort();
+        for case in cases {
+            let pg = std::fs::read_to_string(dir.join(&case)).expect("case");
+            let twin = dir.join(case.replace(".sql", ".sqlite.sql"));
+            let lite = std::fs::read_to_string(twin).unwrap_or_else(|_| "SELECT 1;\n".into());
+            out.push((rule.clone(), case, pg, lite));
+        }
+    }
+    out
+}
+
+/// `sql` as a V3 migration: a header comment after the no-transaction marker, if any (it
+/// must stay the first line).
+fn as_v3(rule: &str, sql: &str) -> String {
+    let header = format!("-- demo V3: {rule}.\n\n");
+    match sql.strip_prefix("-- chatdb:no-transaction\n") {
+        Some(rest) => format!("-- chatdb:no-transaction\n{header}{rest}"),
+        None => format!("{header}{sql}"),
+    }
+}
 
 #[test]
-fn each_lint_rule_fails_alone_with_its_file_and_line() {
-    for (rule, pg, lite) in LINT_CASES {
+fn each_lint_rule_trips_on_its_unsafe_corpus_example_alone_and_passes_its_safe_one() {
+    let corpus = lint_corpus();
+    assert!(corpus.len() >= 40, "{}", corpus.len());
+    for (rule, case, pg, lite) in corpus {
         let dir = tempfile::tempdir().expect("tempdir");
         demo(dir.path());
-        let header = format!("-- demo V3: trips {rule}.\n\n");
-        write_file(
-            dir.path(),
-            "sql/postgres/demo/V3__lint.sql",
-            &format!("{header}{pg}\n"),
-        );
+        let sql = as_v3(&rule, &pg);
+        write_file(dir.path(), "sql/postgres/demo/V3__lint.sql", &sql);
         write_file(
             dir.path(),
             "sql/sqlite/demo/V3__lint.sql",
-            &format!("{header}{lite}\n"),
+            &as_v3(&rule, &lite),
         );
+        if case.starts_with("safe") {
+            let out = validate(dir.path(), &["--update-lock", "--strict"])
+                .output()
+                .expect("runs");
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{rule}/{case} should pass: {}",
+                stdout(&out)
+            );
+            continue;
+        }
         // Warnings fail only with --strict.
-        let v = fails_with(dir.path(), &["--update-lock", "--strict"], 1, rule);
+        let v = fails_with(dir.path(), &["--update-lock", "--strict"], 1, &rule);
         let f = &v["findings"][0];
-        assert_eq!(f["file"], "sql/postgres/demo/V3__lint.sql", "{rule}");
-        assert_eq!(f["line"], 3, "{rule}");
+        // A SQLite rule's finding is in the twin.
+        let (path, sql) = if rule.starts_with("sqlite-") {
+            ("sql/sqlite/demo/V3__lint.sql", as_v3(&rule, &lite))
+        } else {
+            ("sql/postgres/demo/V3__lint.sql", sql)
+        };
+        assert_eq!(f["file"], path, "{rule}/{case}");
+        let line = f["line"].as_u64().expect("line") as usize;
+        let at = sql.lines().nth(line - 1).unwrap_or_default();
+        assert!(
+            !at.trim().is_empty() && !at.trim_start().starts_with("--"),
+            "{rule}/{case}: line {line} is not a statement's: {at:?}"
+        );
         assert!(
             f["fix"]
                 .as_str()
@@ -497,17 +520,126 @@ fn each_lint_rule_fails_alone_with_its_file_and_line() {
             "{f}"
         );
 
-        // The allow comment accepts it.
-        write_file(
-            dir.path(),
-            "sql/postgres/demo/V3__lint.sql",
-            &format!("{header}-- chatdb:allow {rule}: fixture\n{pg}\n"),
-        );
+        // The allow comment just above the reported statement accepts it.
+        let mut lines: Vec<&str> = sql.lines().collect();
+        let allow = format!("-- chatdb:allow {rule}: corpus");
+        lines.insert(line - 1, &allow);
+        write_file(dir.path(), path, &(lines.join("\n") + "\n"));
         let out = validate(dir.path(), &["--update-lock", "--strict"])
             .output()
             .expect("runs");
-        assert_eq!(out.status.code(), Some(0), "{rule}: {}", stdout(&out));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{rule}/{case}: {}",
+            stdout(&out)
+        );
     }
+}
+
+/// The SQL statements in a fix (from `CREATE`, `DROP INDEX`, `REINDEX` or `ALTER TABLE` to the
+/// next `;`), up to the first with a placeholder (`<type>`, `(...)`): the later ones build
+/// on it.
+fn fix_statements(fix: &str) -> Vec<String> {
+    const STARTS: &[&str] = &["CREATE ", "DROP INDEX ", "REINDEX ", "ALTER TABLE "];
+    let mut out = Vec::new();
+    let mut rest = fix;
+    while let Some(at) = STARTS.iter().filter_map(|k| rest.find(k)).min() {
+        let Some(end) = rest[at..].find(';') else {
+            break;
+        };
+        let statement = &rest[at..at + end + 1];
+        if statement.contains('<') || statement.contains("...") {
+            break;
+        }
+        out.push(statement.to_string());
+        rest = &rest[at + end + 1..];
+    }
+    out
+}
+
+/// Every SQL statement a lint fix spells out runs on PostgreSQL (quoting and all), after the
+/// unsafe example it fixes, in a namespace of its own with the demo schema.
+#[test]
+fn the_sql_in_each_lint_fix_runs_on_postgresql() {
+    let db = crate::pg_or_skip!("validate_lint_fixes_run");
+    let mut client = db.client();
+    let mut ran = 0;
+    for (n, (rule, case, pg, lite)) in lint_corpus().into_iter().enumerate() {
+        if !case.starts_with("unsafe") {
+            continue;
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        demo(dir.path());
+        write_file(
+            dir.path(),
+            "sql/postgres/demo/V3__lint.sql",
+            &as_v3(&rule, &pg),
+        );
+        write_file(
+            dir.path(),
+            "sql/sqlite/demo/V3__lint.sql",
+            &as_v3(&rule, &lite),
+        );
+        let v = fails_with(dir.path(), &["--update-lock", "--strict"], 1, &rule);
+        let fix = v["findings"][0]["fix"].as_str().expect("fix").to_string();
+        let statements = fix_statements(&fix);
+        if statements.is_empty() {
+            continue;
+        }
+        client
+            .batch_execute(&format!(
+                "CREATE SCHEMA c{n}; SET search_path TO c{n}; {V1} {V2}"
+            ))
+            .expect("demo schema");
+        // The unsafe example itself, statement by statement (some, like SECURITY LABEL
+        // without a provider, fail here: what the fix builds on is what succeeded).
+        for statement in pg.split_inclusive(';') {
+            let _ = client.batch_execute(statement);
+        }
+        for statement in &statements {
+            client.batch_execute(statement).unwrap_or_else(|e| {
+                panic!("{rule}/{case}: the fix `{statement}` fails: {e}\n(fix: {fix})")
+            });
+            ran += 1;
+        }
+    }
+    assert!(ran >= 10, "only {ran} fix statements ran");
+}
+
+/// A statement sqlparser cannot parse is read by the token fallback, and validate says so,
+/// naming the file and line; the finding is the same as from a parsed statement.
+#[test]
+fn statements_read_by_the_token_fallback_are_named_in_the_notes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    demo(dir.path());
+    write_file(
+        dir.path(),
+        "sql/postgres/demo/V3__reindex.sql",
+        "-- demo V3: rebuild an index.\nREINDEX INDEX idx_messages_room;\n",
+    );
+    write_file(
+        dir.path(),
+        "sql/sqlite/demo/V3__reindex.sql",
+        "-- demo V3: rebuild an index.\nREINDEX idx_messages_room;\n",
+    );
+    let v = fails_with(
+        dir.path(),
+        &["--update-lock", "--strict"],
+        1,
+        "reindex-without-concurrently",
+    );
+    let notes = v["schemas"][0]["notes"].to_string();
+    assert!(
+        notes.contains("read by the token fallback: sql/postgres/demo/V3__reindex.sql:2"),
+        "{notes}"
+    );
+    assert!(
+        v["findings"][0]["fix"]
+            .as_str()
+            .is_some_and(|f| f.starts_with("REINDEX INDEX CONCURRENTLY idx_messages_room;")),
+        "{v:#}"
+    );
 }
 
 #[test]

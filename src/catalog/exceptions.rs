@@ -15,7 +15,7 @@
 //! [[validate.lint_allow]]
 //! file = "V2__index_repairs.sql"
 //! rule = "require-concurrent-index"
-//! reason = "chatdb runs migrations in one transaction, where CONCURRENTLY cannot run"
+//! reason = "released before no-transaction migrations existed; migrate a large deployment in a quiet window"
 //! ```
 
 use serde::Deserialize;

@@ -22,6 +22,7 @@ pub mod parity;
 mod stage;
 
 use std::collections::BTreeSet;
+use std::sync::LazyLock;
 
 use anyhow::Result;
 use serde::Serialize;
@@ -33,41 +34,28 @@ use crate::finding::{Finding, Rule, Severity};
 use crate::model::inventory::Inventory;
 
 /// Every rule validate reports by, in report order: the stages' (files, lock, apply,
-/// parity), the lint rules (in [`lint::LINTS`] order), the manifest's.
-pub const RULES: &[&Rule] = &[
-    &stage::files::FILE_NAME,
-    &stage::files::REPEATED_VERSION,
-    &stage::files::TRANSACTION_CONTROL,
-    &stage::files::MISSING_TWIN,
-    &stage::files::MANIFEST_INVALID,
-    &stage::lock::LOCK_FILE,
-    &stage::lock::EDITED_MIGRATION,
-    &stage::lock::UNLOCKED_MIGRATION,
-    &stage::lock::REMOVED_MIGRATION,
-    &stage::apply::APPLY_FAILED,
-    &stage::parity::PARITY,
-    lint::LINTS[0].0,
-    lint::LINTS[1].0,
-    lint::LINTS[2].0,
-    lint::LINTS[3].0,
-    lint::LINTS[4].0,
-    lint::LINTS[5].0,
-    lint::LINTS[6].0,
-    lint::LINTS[7].0,
-    lint::LINTS[8].0,
-    lint::LINTS[9].0,
-    lint::LINTS[10].0,
-    lint::LINTS[11].0,
-    lint::LINTS[12].0,
-    lint::LINTS[13].0,
-    lint::LINTS[14].0,
-    lint::LINTS[15].0,
-    lint::LINTS[16].0,
-    lint::LINTS[17].0,
-    lint::LINTS[18].0,
-    &stage::manifest::MANIFEST_REFERENCE,
-    &stage::manifest::UNUSED_EXCEPTION,
-];
+/// parity), the lint rules (all of [`lint::LINTS`], in its order), the manifest's.
+pub static RULES: LazyLock<Vec<&'static Rule>> = LazyLock::new(|| {
+    let mut rules: Vec<&'static Rule> = vec![
+        &stage::files::FILE_NAME,
+        &stage::files::REPEATED_VERSION,
+        &stage::files::TRANSACTION_CONTROL,
+        &stage::files::MISSING_TWIN,
+        &stage::files::MANIFEST_INVALID,
+        &stage::lock::LOCK_FILE,
+        &stage::lock::EDITED_MIGRATION,
+        &stage::lock::UNLOCKED_MIGRATION,
+        &stage::lock::REMOVED_MIGRATION,
+        &stage::apply::APPLY_FAILED,
+        &stage::parity::PARITY,
+    ];
+    rules.extend(lint::LINTS.iter().map(|&(rule, _)| rule));
+    rules.extend([
+        &stage::manifest::MANIFEST_REFERENCE,
+        &stage::manifest::UNUSED_EXCEPTION,
+    ]);
+    rules
+});
 
 /// A lint finding or parity difference that was accepted on purpose.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -392,7 +380,7 @@ mod tests {
     #[test]
     fn every_rule_is_listed_once_and_runs_in_validate() {
         let mut ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
-        for r in RULES {
+        for r in RULES.iter() {
             assert!(r.severity_in(Tool::Validate).is_some(), "{}", r.id);
         }
         let n = ids.len();

@@ -11,7 +11,7 @@
 //! The safe rewrite: add the plain column, then the key `NOT VALID` in its own statement,
 //! and `VALIDATE CONSTRAINT` in a migration a later `migrate` applies.
 
-use super::{add_column, alter_table, position_top_level, Found, Statement};
+use super::{Action, Found, Statement};
 use crate::finding::{Rule, Scope, Severity, POSTGRES};
 use crate::sqltext::quote_ident;
 
@@ -24,28 +24,15 @@ pub const RULE: Rule = Rule {
 };
 
 pub fn check(s: &Statement) -> Vec<Found> {
-    let Some((table, actions)) = alter_table(&s.tokens) else {
+    let Some((table, actions)) = s.altered_existing() else {
         return Vec::new();
     };
-    if s.created_here.contains(&table) {
-        return Vec::new();
-    }
     let mut out = Vec::new();
     for a in actions {
-        let Some((column, rest)) = add_column(a) else {
-            continue;
-        };
-        let Some(p) = position_top_level(rest, "REFERENCES") else {
-            continue;
-        };
-        let refs = super::qualified_name(rest, p + 1)
-            .map(|(n, _)| n)
-            .unwrap_or_default();
-        let (t, c, r) = (
-            quote_ident(&table),
-            quote_ident(&column),
-            quote_ident(&refs),
-        );
+        let Action::AddColumn(c) = a else { continue };
+        let Some(refs) = &c.references else { continue };
+        let column = &c.column;
+        let (t, col, r) = (quote_ident(table), quote_ident(column), quote_ident(refs));
         let key = quote_ident(&format!("{table}_{column}_fkey"));
         out.push(Found {
             table: None,
@@ -54,7 +41,7 @@ pub fn check(s: &Statement) -> Vec<Found> {
                 "adding {table}.{column} with REFERENCES {refs} also blocks writes to {refs} until the migration commits"
             ),
             fix: Some(format!(
-                "ALTER TABLE {t} ADD COLUMN {c} <type>; ALTER TABLE {t} ADD CONSTRAINT {key} FOREIGN KEY ({c}) REFERENCES {r} NOT VALID; and VALIDATE CONSTRAINT {key} in a later migration"
+                "ALTER TABLE {t} ADD COLUMN {col} <type>; ALTER TABLE {t} ADD CONSTRAINT {key} FOREIGN KEY ({col}) REFERENCES {r} NOT VALID; and ALTER TABLE {t} VALIDATE CONSTRAINT {key}; in a later migration"
             )),
         });
     }

@@ -1,14 +1,20 @@
-//! `adding-required-column` (error): `ALTER TABLE ... ADD COLUMN ... NOT NULL` without a
-//! `DEFAULT`, on a table an earlier version created.
+//! `adding-required-column` (error): `ALTER TABLE ... ADD COLUMN ... NOT NULL` (or `PRIMARY
+//! KEY`) without a `DEFAULT`, on a table an earlier version created.
 //!
-//! PostgreSQL fills the new column of every existing row with NULL, which NOT NULL refuses:
-//! the migration fails on any table that has rows, so it passes every test on an empty
-//! database and breaks the first deployment. Give the column a constant `DEFAULT` (no table
-//! rewrite since PostgreSQL 11), or add it nullable, backfill, and set NOT NULL in a later
-//! migration. Identity and generated columns fill themselves and are not reported.
+//! What it catches: a required column with nothing to fill the existing rows with. Identity,
+//! generated and `serial` columns fill themselves and are not reported.
+//!
+//! Why it hurts: PostgreSQL fills the new column of every existing row with NULL, which NOT
+//! NULL refuses: the migration fails on any table that has rows, so it passes every test on
+//! an empty database and breaks the first deployment.
+//!
+//! The safe rewrite: give the column a constant `DEFAULT` (no table rewrite since
+//! PostgreSQL 11), or add it nullable, backfill, and set NOT NULL in a later migration
+//! (`setting-not-null` says how without a long lock).
 
-use super::{add_column, alter_table, has_top_level, has_top_level_pair, Found, Statement};
+use super::{Action, Found, Statement};
 use crate::finding::{Rule, Scope, Severity, POSTGRES};
+use crate::sqltext::quote_ident;
 
 pub const RULE: Rule = Rule {
     id: "adding-required-column",
@@ -19,25 +25,16 @@ pub const RULE: Rule = Rule {
 };
 
 pub fn check(s: &Statement) -> Vec<Found> {
-    let Some((table, actions)) = alter_table(&s.tokens) else {
+    let Some((table, actions)) = s.altered_existing() else {
         return Vec::new();
     };
-    if s.created_here.contains(&table) {
-        return Vec::new();
-    }
     let mut out = Vec::new();
-    for action in actions {
-        let Some((column, rest)) = add_column(action) else {
-            continue;
-        };
-        let required =
-            has_top_level_pair(rest, "NOT", "NULL") || has_top_level_pair(rest, "PRIMARY", "KEY");
-        let fills = has_top_level(rest, "DEFAULT")
-            || has_top_level(rest, "GENERATED")
-            || has_top_level(rest, "SERIAL")
-            || has_top_level(rest, "BIGSERIAL")
-            || has_top_level(rest, "SMALLSERIAL");
+    for a in actions {
+        let Action::AddColumn(c) = a else { continue };
+        let required = c.not_null || c.primary_key;
+        let fills = c.default.is_some() || c.identity || c.generated_stored || c.serial;
         if required && !fills {
+            let column = &c.column;
             out.push(Found {
                 table: None,
                 object: format!("column {table}.{column}"),
@@ -45,7 +42,10 @@ pub fn check(s: &Statement) -> Vec<Found> {
                     "ADD COLUMN {column} NOT NULL without a DEFAULT fails as soon as {table} has a row (existing rows would hold NULL)"
                 ),
                 fix: Some(format!(
-                    "give {column} a constant DEFAULT, or add it nullable, backfill, and SET NOT NULL in a later migration"
+                    "give {} a constant DEFAULT (ALTER TABLE {} ADD COLUMN {} <type> NOT NULL DEFAULT <constant>), or add it nullable, backfill, and SET NOT NULL in a later migration",
+                    quote_ident(column),
+                    quote_ident(table),
+                    quote_ident(column)
                 )),
             });
         }

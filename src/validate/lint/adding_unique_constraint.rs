@@ -1,5 +1,6 @@
 //! `adding-unique-constraint` (warning): `ADD CONSTRAINT ... UNIQUE (...)`, `ADD PRIMARY KEY
-//! (...)` or `ADD COLUMN ... UNIQUE | PRIMARY KEY` on a table an earlier version created.
+//! (...)`, `ADD CONSTRAINT ... EXCLUDE ...` or `ADD COLUMN ... UNIQUE | PRIMARY KEY` on a
+//! table an earlier version created.
 //!
 //! What it catches: a unique or primary-key constraint whose index is built by the `ALTER
 //! TABLE` itself.
@@ -10,9 +11,10 @@
 //! The safe rewrite: build the index first, in a no-transaction migration, with `CREATE
 //! UNIQUE INDEX CONCURRENTLY IF NOT EXISTS name ON table (cols)`; then, in the next migration,
 //! `ALTER TABLE table ADD CONSTRAINT name UNIQUE USING INDEX name` (or `PRIMARY KEY USING
-//! INDEX`), which only takes the lock for a moment.
+//! INDEX`), which only takes the lock for a moment. An `EXCLUDE` constraint has no `USING
+//! INDEX` form: add it while the table is small, or in a quiet window, and allow it.
 
-use super::{add_column, alter_table, has_top_level, has_top_level_pair, Found, Statement};
+use super::{Action, ConstraintKind, Found, Statement};
 use crate::finding::{Rule, Scope, Severity, POSTGRES};
 use crate::sqltext::quote_ident;
 
@@ -25,51 +27,57 @@ pub const RULE: Rule = Rule {
 };
 
 pub fn check(s: &Statement) -> Vec<Found> {
-    let Some((table, actions)) = alter_table(&s.tokens) else {
+    let Some((table, actions)) = s.altered_existing() else {
         return Vec::new();
     };
-    if s.created_here.contains(&table) {
-        return Vec::new();
-    }
     let mut out = Vec::new();
     for a in actions {
-        if !a.first().is_some_and(|w| w.is("ADD")) {
-            continue;
-        }
-        let what = if let Some((column, rest)) = add_column(a) {
-            if !(has_top_level(rest, "UNIQUE") || has_top_level_pair(rest, "PRIMARY", "KEY")) {
-                continue;
+        let (what, name, primary) = match a {
+            Action::AddColumn(c) if c.unique || c.primary_key => (
+                format!("column {table}.{}", c.column),
+                format!("{table}_{}_key", c.column),
+                c.primary_key,
+            ),
+            Action::AddConstraint { name, kind, .. } => {
+                let primary = match kind {
+                    ConstraintKind::Unique { using_index: false } | ConstraintKind::Exclude => {
+                        false
+                    }
+                    ConstraintKind::PrimaryKey { using_index: false } => true,
+                    _ => continue,
+                };
+                match name {
+                    Some(n) => (format!("constraint {n}"), n.clone(), primary),
+                    None => (
+                        format!("constraint on {table}"),
+                        format!("{table}_key"),
+                        primary,
+                    ),
+                }
             }
-            format!("column {table}.{column}")
+            _ => continue,
+        };
+        let (t, n) = (quote_ident(table), quote_ident(&name));
+        let kind = if primary { "PRIMARY KEY" } else { "UNIQUE" };
+        let exclude = matches!(
+            a,
+            Action::AddConstraint {
+                kind: ConstraintKind::Exclude,
+                ..
+            }
+        );
+        let fix = if exclude {
+            "an EXCLUDE constraint cannot be added USING INDEX: add it while the table is small, or in a quiet window, and allow it".to_string()
         } else {
-            let named = a.get(1).is_some_and(|w| w.is("CONSTRAINT"));
-            let body = if named {
-                a.get(3..).unwrap_or_default()
-            } else {
-                &a[1..]
-            };
-            let unique = body.first().is_some_and(|w| w.is("UNIQUE"))
-                || (body.first().is_some_and(|w| w.is("PRIMARY"))
-                    && body.get(1).is_some_and(|w| w.is("KEY")));
-            if !unique || has_top_level_pair(body, "USING", "INDEX") {
-                continue;
-            }
-            if named {
-                format!("constraint {}", a[2].name())
-            } else {
-                format!("constraint on {table}")
-            }
+            format!("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {n} ON {t} (...); in a no-transaction migration, then ALTER TABLE {t} ADD CONSTRAINT {n} {kind} USING INDEX {n};")
         };
         out.push(Found {
             table: None,
             object: what.clone(),
             message: format!(
-                "{what}: the ALTER TABLE builds its unique index under an ACCESS EXCLUSIVE lock on {table}"
+                "{what}: the ALTER TABLE builds its index under an ACCESS EXCLUSIVE lock on {table}"
             ),
-            fix: Some(format!(
-                "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS name ON {t} (...) in a no-transaction migration, then ALTER TABLE {t} ADD CONSTRAINT name UNIQUE USING INDEX name",
-                t = quote_ident(&table)
-            )),
+            fix: Some(fix),
         });
     }
     out

@@ -1,13 +1,17 @@
-//! `changing-column-type` (warning): `ALTER TABLE ... ALTER COLUMN ... TYPE` on a table an
-//! earlier version created.
+//! `changing-column-type` (warning): `ALTER TABLE ... ALTER COLUMN ... [SET DATA] TYPE` on a
+//! table an earlier version created.
 //!
-//! Unless the new type is binary-compatible with the old (`varchar(n)` widened, or to
-//! `text`), PostgreSQL rewrites the whole table and rebuilds its indexes under an ACCESS
-//! EXCLUSIVE lock: nothing reads or writes the table until it is done. The app version still
-//! running may also not expect the new type. On a big table add a new column, backfill it
-//! in batches, switch the app over, then drop the old one; on a small one allow it.
+//! What it catches: any column type change (the lint cannot see the old type, so it cannot
+//! tell a binary-compatible widening, `varchar(n)` to `text`, from a rewrite: allow those).
+//!
+//! Why it hurts: PostgreSQL rewrites the whole table and rebuilds its indexes under an
+//! ACCESS EXCLUSIVE lock: nothing reads or writes the table until it is done. The app
+//! version still running may also not expect the new type.
+//!
+//! The safe rewrite: on a big table add a new column, backfill it in batches, switch the app
+//! over, then drop the old one; on a small one allow it.
 
-use super::{alter_table, Found, Statement};
+use super::{Action, Found, Statement};
 use crate::finding::{Rule, Scope, Severity, POSTGRES};
 
 pub const RULE: Rule = Rule {
@@ -19,42 +23,19 @@ pub const RULE: Rule = Rule {
 };
 
 pub fn check(s: &Statement) -> Vec<Found> {
-    let Some((table, actions)) = alter_table(&s.tokens) else {
+    let Some((table, actions)) = s.altered_existing() else {
         return Vec::new();
     };
-    if s.created_here.contains(&table) {
-        return Vec::new();
-    }
     let mut out = Vec::new();
     for a in actions {
-        if !a.first().is_some_and(|w| w.is("ALTER")) {
-            continue;
-        }
-        let mut i = 1;
-        if a.get(i).is_some_and(|w| w.is("COLUMN")) {
-            i += 1;
-        }
-        let Some(column) = a.get(i).map(|w| w.name()) else {
+        let Action::SetType { column, new_type } = a else {
             continue;
         };
-        i += 1;
-        if a.get(i).is_some_and(|w| w.is("SET")) && a.get(i + 1).is_some_and(|w| w.is("DATA")) {
-            i += 2;
-        }
-        if !a.get(i).is_some_and(|w| w.is("TYPE")) {
-            continue;
-        }
-        let new_type: Vec<&str> = a[i + 1..]
-            .iter()
-            .take_while(|t| !t.is("USING") && !t.is("COLLATE"))
-            .map(|t| t.text.as_str())
-            .collect();
         out.push(Found {
             table: None,
             object: format!("column {table}.{column}"),
             message: format!(
-                "changing the type of {table}.{column} to {} rewrites {table} and its indexes under an ACCESS EXCLUSIVE lock (reads and writes wait)",
-                new_type.join("").to_uppercase()
+                "changing the type of {table}.{column} to {new_type} rewrites {table} and its indexes under an ACCESS EXCLUSIVE lock (reads and writes wait)"
             ),
             fix: Some("on a large table add a new column, backfill it in batches, switch the app, then drop the old one".into()),
         });

@@ -10,7 +10,7 @@
 //! `ALTER TABLE ... VALIDATE CONSTRAINT` in a migration a later `migrate` applies (it takes
 //! a SHARE UPDATE EXCLUSIVE lock: reads and writes go on).
 
-use super::{alter_table, has_top_level_pair, Found, Statement};
+use super::{Action, ConstraintKind, Found, Statement};
 use crate::finding::{Rule, Scope, Severity, POSTGRES};
 use crate::sqltext::quote_ident;
 
@@ -23,31 +23,27 @@ pub const RULE: Rule = Rule {
 };
 
 pub fn check(s: &Statement) -> Vec<Found> {
-    let Some((table, actions)) = alter_table(&s.tokens) else {
+    let Some((table, actions)) = s.altered_existing() else {
         return Vec::new();
     };
-    if s.created_here.contains(&table) {
-        return Vec::new();
-    }
     let mut out = Vec::new();
     for a in actions {
-        if !a.first().is_some_and(|w| w.is("ADD")) {
+        let Action::AddConstraint {
+            name,
+            kind: ConstraintKind::Check,
+            not_valid: false,
+        } = a
+        else {
             continue;
-        }
-        let named = a.get(1).is_some_and(|w| w.is("CONSTRAINT"));
-        let body = if named {
-            a.get(3..).unwrap_or_default()
-        } else {
-            &a[1..]
         };
-        if !body.first().is_some_and(|w| w.is("CHECK")) || has_top_level_pair(body, "NOT", "VALID")
-        {
-            continue;
-        }
-        let label = if named {
-            a[2].name()
-        } else {
-            format!("check on {table}")
+        let label = name.clone().unwrap_or_else(|| format!("check on {table}"));
+        let validate = match name {
+            Some(n) => format!(
+                "ALTER TABLE {} VALIDATE CONSTRAINT {};",
+                quote_ident(table),
+                quote_ident(n)
+            ),
+            None => "VALIDATE CONSTRAINT (name the check to validate it by name)".into(),
         };
         out.push(Found {
             table: None,
@@ -56,9 +52,7 @@ pub fn check(s: &Statement) -> Vec<Found> {
                 "adding {label} without NOT VALID checks every row of {table} under an ACCESS EXCLUSIVE lock"
             ),
             fix: Some(format!(
-                "add it NOT VALID here, and ALTER TABLE {} VALIDATE CONSTRAINT {} in a later migration",
-                quote_ident(&table),
-                quote_ident(&label)
+                "add it NOT VALID here, and {validate} in a later migration (a no-transaction one, or one a later `chatdb migrate` applies)"
             )),
         });
     }

@@ -12,7 +12,7 @@
 //! `-- chatdb:no-transaction` (`chatdb new NAME --no-transaction`), written idempotently:
 //! `CREATE INDEX CONCURRENTLY IF NOT EXISTS "name" ON ...`.
 
-use super::{Found, Statement};
+use super::{Found, Shape, Statement};
 use crate::finding::{Rule, Scope, Severity, POSTGRES};
 
 pub const RULE: Rule = Rule {
@@ -27,22 +27,17 @@ pub fn check(s: &Statement) -> Vec<Found> {
     if s.no_transaction {
         return Vec::new();
     }
-    let t = &s.tokens;
-    let at = |i: usize, w: &str| t.get(i).is_some_and(|x| x.is(w));
-    let concurrent = if at(0, "CREATE") {
-        let i = if at(1, "UNIQUE") { 2 } else { 1 };
-        at(i, "INDEX") && at(i + 1, "CONCURRENTLY")
-    } else if at(0, "DROP") {
-        at(1, "INDEX") && at(2, "CONCURRENTLY")
-    } else if at(0, "REINDEX") {
-        t.iter().take(4).any(|x| x.is("CONCURRENTLY"))
-    } else {
-        false
+    let concurrent = match &s.shape {
+        Shape::CreateIndex(i) => i.concurrently,
+        Shape::DropIndex { concurrently, .. } | Shape::Reindex { concurrently, .. } => {
+            *concurrently
+        }
+        _ => false,
     };
     if !concurrent {
         return Vec::new();
     }
-    let head: Vec<&str> = t.iter().take(4).map(|x| x.text.as_str()).collect();
+    let head: Vec<&str> = s.tokens.iter().take(4).map(|x| x.text.as_str()).collect();
     vec![Found {
         table: None,
         object: format!("statement {}", head.join(" ")),

@@ -9,7 +9,7 @@
 //! The safe rewrite: `DROP INDEX CONCURRENTLY IF EXISTS name` in a no-transaction migration
 //! (`chatdb new NAME --no-transaction`), which waits without blocking the table's queries.
 
-use super::{Found, Statement};
+use super::{Found, Shape, Statement};
 use crate::finding::{Rule, Scope, Severity, POSTGRES};
 use crate::sqltext::quote_ident;
 
@@ -22,15 +22,20 @@ pub const RULE: Rule = Rule {
 };
 
 pub fn check(s: &Statement) -> Vec<Found> {
-    let t = &s.tokens;
-    let at = |i: usize, w: &str| t.get(i).is_some_and(|x| x.is(w));
-    if !(at(0, "DROP") && at(1, "INDEX")) || at(2, "CONCURRENTLY") {
-        return Vec::new();
-    }
-    let i = if at(2, "IF") { 4 } else { 2 };
-    let Some((name, _)) = super::qualified_name(t, i) else {
+    let Shape::DropIndex {
+        names,
+        concurrently: false,
+        ..
+    } = &s.shape
+    else {
         return Vec::new();
     };
+    // DROP INDEX CONCURRENTLY drops one index per statement.
+    let fix: Vec<String> = names
+        .iter()
+        .map(|n| format!("DROP INDEX CONCURRENTLY IF EXISTS {};", quote_ident(n)))
+        .collect();
+    let name = names.join(", ");
     vec![Found {
         table: None,
         object: format!("index {name}"),
@@ -38,8 +43,8 @@ pub fn check(s: &Statement) -> Vec<Found> {
             "DROP INDEX {name} without CONCURRENTLY locks its table: every query on it waits behind the drop"
         ),
         fix: Some(format!(
-            "DROP INDEX CONCURRENTLY IF EXISTS {}; in a no-transaction migration (`chatdb new NAME --no-transaction`)",
-            quote_ident(&name)
+            "{} in a no-transaction migration (`chatdb new NAME --no-transaction`)",
+            fix.join(" ")
         )),
     }]
 }

@@ -1,12 +1,16 @@
 //! `dropping-column-or-table` (warning): `ALTER TABLE ... DROP COLUMN` or `DROP TABLE` of
 //! something an earlier version created.
 //!
-//! The data is gone for good, and the app version still running during a deployment reads
-//! and writes the column or table until it is replaced: its queries fail from the moment
-//! the migration commits. Stop using the column or table in one release, and drop it in a
+//! What it catches: a column or table removed while an application may still use it.
+//!
+//! Why it hurts: the data is gone for good, and the app version still running during a
+//! deployment reads and writes the column or table until it is replaced: its queries fail
+//! from the moment the migration commits.
+//!
+//! The safe rewrite: stop using the column or table in one release, and drop it in a
 //! migration of a later one; then allow the finding on that statement.
 
-use super::{alter_table, qualified_name, Found, Statement};
+use super::{Action, Found, Shape, Statement};
 use crate::finding::{Rule, Scope, Severity, POSTGRES};
 
 pub const RULE: Rule = Rule {
@@ -19,57 +23,25 @@ pub const RULE: Rule = Rule {
 };
 
 pub fn check(s: &Statement) -> Vec<Found> {
-    let t = &s.tokens;
     let fix = "stop using it in one release and drop it in a later release's migration";
-    if t.first().is_some_and(|w| w.is("DROP")) && t.get(1).is_some_and(|w| w.is("TABLE")) {
-        let mut i = 2;
-        if t.get(i).is_some_and(|w| w.is("IF")) {
-            i += 2;
-        }
-        let mut out = Vec::new();
-        while let Some((table, next)) = qualified_name(t, i) {
-            if !s.created_here.contains(&table) {
-                out.push(Found {
-                    table: None,
-                    object: format!("table {table}"),
-                    message: format!("DROP TABLE {table} deletes its rows for good, and the running app's queries on {table} fail from the moment the migration commits"),
-                    fix: Some(fix.into()),
-                });
-            }
-            if !t.get(next).is_some_and(|p| p.is_punct(',')) {
-                break;
-            }
-            i = next + 1;
-        }
-        return out;
+    if let Shape::DropTable { tables } = &s.shape {
+        return tables
+            .iter()
+            .filter(|t| !s.created_here.contains(t))
+            .map(|table| Found {
+                table: None,
+                object: format!("table {table}"),
+                message: format!("DROP TABLE {table} deletes its rows for good, and the running app's queries on {table} fail from the moment the migration commits"),
+                fix: Some(fix.into()),
+            })
+            .collect();
     }
-    let Some((table, actions)) = alter_table(t) else {
+    let Some((table, actions)) = s.altered_existing() else {
         return Vec::new();
     };
-    if s.created_here.contains(&table) {
-        return Vec::new();
-    }
     let mut out = Vec::new();
     for a in actions {
-        if !a.first().is_some_and(|w| w.is("DROP")) {
-            continue;
-        }
-        let mut i = 1;
-        if a.get(i).is_some_and(|w| w.is("COLUMN")) {
-            i += 1;
-        } else if a.get(i).is_some_and(|w| {
-            w.is("CONSTRAINT")
-                || w.is("DEFAULT")
-                || w.is("NOT")
-                || w.is("IDENTITY")
-                || w.is("EXPRESSION")
-        }) {
-            continue;
-        }
-        if a.get(i).is_some_and(|w| w.is("IF")) {
-            i += 2;
-        }
-        let Some(column) = a.get(i).map(|w| w.name()) else {
+        let Action::DropColumn { column } = a else {
             continue;
         };
         out.push(Found {

@@ -1,15 +1,22 @@
 //! `fk-without-not-valid` (warning): `ALTER TABLE ... ADD [CONSTRAINT ...] FOREIGN KEY`
 //! without `NOT VALID`, on a table an earlier version created.
 //!
-//! Adding a foreign key checks every existing row while holding a SHARE ROW EXCLUSIVE lock
-//! on both tables: writes to either wait for the whole scan. `NOT VALID` adds the key at
-//! once (new rows are checked from then on); `ALTER TABLE ... VALIDATE CONSTRAINT` checks
-//! the old rows later under a lock that lets reads and writes go on. chatdb runs one
-//! `migrate` in one transaction, which keeps every lock to the end, so put the VALIDATE in
-//! a migration that a later `migrate` run applies.
+//! What it catches: a foreign key added to an existing table and validated at once.
+//!
+//! Why it hurts: adding a foreign key checks every existing row while holding a SHARE ROW
+//! EXCLUSIVE lock on both tables: writes to either wait for the whole scan.
+//!
+//! The safe rewrite: `NOT VALID` adds the key at once (new rows are checked from then on);
+//! `ALTER TABLE ... VALIDATE CONSTRAINT` checks the old rows later under a lock that lets
+//! reads and writes go on. One `migrate` run applies its pending transactional migrations in
+//! one transaction, which keeps every lock to the end, so put the VALIDATE in a
+//! no-transaction migration (`-- chatdb:no-transaction`: the migrations before it commit
+//! first), or in one a later `migrate` run applies (`not-valid-and-validate-in-one-transaction`
+//! flags it in the same migration).
 
-use super::{alter_table, has_top_level_pair, position_top_level, Found, Statement};
+use super::{Action, ConstraintKind, Found, Statement};
 use crate::finding::{Rule, Scope, Severity, POSTGRES};
+use crate::sqltext::quote_ident;
 
 pub const RULE: Rule = Rule {
     id: "fk-without-not-valid",
@@ -21,45 +28,38 @@ pub const RULE: Rule = Rule {
 };
 
 pub fn check(s: &Statement) -> Vec<Found> {
-    let Some((table, actions)) = alter_table(&s.tokens) else {
+    let Some((table, actions)) = s.altered_existing() else {
         return Vec::new();
     };
-    if s.created_here.contains(&table) {
-        return Vec::new();
-    }
     let mut out = Vec::new();
     for a in actions {
-        if !a.first().is_some_and(|w| w.is("ADD")) {
+        let Action::AddConstraint {
+            name,
+            kind: ConstraintKind::ForeignKey { references },
+            not_valid: false,
+        } = a
+        else {
             continue;
-        }
-        let named = a.get(1).is_some_and(|w| w.is("CONSTRAINT"));
-        let body = if named {
-            a.get(3..).unwrap_or_default()
-        } else {
-            &a[1..]
         };
-        if !body.first().is_some_and(|w| w.is("FOREIGN"))
-            || has_top_level_pair(body, "NOT", "VALID")
-        {
-            continue;
-        }
-        let label = if named {
-            a[2].name()
-        } else {
-            format!("foreign key on {table}")
+        let label = name
+            .clone()
+            .unwrap_or_else(|| format!("foreign key on {table}"));
+        let validate = match name {
+            Some(n) => format!(
+                "ALTER TABLE {} VALIDATE CONSTRAINT {};",
+                quote_ident(table),
+                quote_ident(n)
+            ),
+            None => "VALIDATE CONSTRAINT (name the key to validate it by name)".into(),
         };
-        let refs = position_top_level(body, "REFERENCES")
-            .and_then(|p| body.get(p + 1))
-            .map(|t| t.name())
-            .unwrap_or_default();
         out.push(Found {
             table: None,
             object: format!("foreign key {label}"),
             message: format!(
-                "adding {label} without NOT VALID checks every row of {table} while writes to {table} and {refs} wait"
+                "adding {label} without NOT VALID checks every row of {table} while writes to {table} and {references} wait"
             ),
             fix: Some(format!(
-                "add it NOT VALID, and ALTER TABLE {table} VALIDATE CONSTRAINT {label} in a migration a later `chatdb migrate` applies"
+                "add it NOT VALID, and {validate} in a migration a later `chatdb migrate` applies, or in a no-transaction migration after it"
             )),
         });
     }

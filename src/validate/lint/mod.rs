@@ -3,11 +3,22 @@
 //! table that has rows, breaking the app version still running).
 //!
 //! One file per rule, each with a doc comment that says what it catches, why it matters and
-//! what to write instead; adding a rule is one file plus its line in [`LINTS`]. Statement
-//! rules see one migration at a time, split into statements by [`crate::sqltext`] (which
-//! gives the line numbers), and are run on every version after the schema's first: the
-//! first version creates its tables, so nothing it does can lock a table with rows. A
-//! model rule (`fk-without-index`) looks at the schema that all versions build.
+//! what to write instead; adding a rule is one file plus its line in [`LINTS`] (and a safe
+//! and an unsafe example in `tests/lint_corpus/<rule>/`). Statement rules see one migration
+//! at a time, split into statements by [`crate::sqltext`] (which gives the line numbers),
+//! each read once into a [`Statement`]: its typed [`Shape`] from sqlparser's PostgreSQL AST,
+//! or from the token fallback where sqlparser cannot parse it ([`shape`] says which
+//! statements, and `validate` notes each one); a statement neither reads is reported by
+//! `unreadable-statement`. `no-transaction-idempotent` reads the raw tokens through
+//! [`crate::online::not_idempotent_tokens`], the same judgement `check --write-migration`
+//! relies on. Statement rules run on every version after the schema's first: the first
+//! version creates its tables, so nothing it does can lock a table with rows. A model rule
+//! (`fk-without-index`) looks at the schema that all versions build.
+//!
+//! Transaction control (squawk's `transaction-nesting`) is not a lint rule: every command
+//! refuses a migration with a top-level `BEGIN`/`COMMIT`/`SAVEPOINT`/... when it loads the
+//! schema, in both dialects and every version, and `validate` reports it in its files stage
+//! (`transaction-control`), where it also stops the apply.
 //!
 //! A finding is accepted on purpose with a comment in the migration, on the lines just above
 //! the statement or inside it:
@@ -28,6 +39,7 @@ pub mod drop_index_without_concurrently;
 pub mod dropping_column_or_table;
 pub mod fk_without_not_valid;
 pub mod no_transaction_idempotent;
+pub mod not_valid_and_validate_in_one_transaction;
 pub mod reindex_without_concurrently;
 pub mod renaming;
 pub mod require_concurrent_index;
@@ -35,9 +47,23 @@ pub mod rewriting_column;
 pub mod setting_not_null;
 pub mod sqlite_alter_needs_rebuild;
 pub mod truncate_cascade;
+pub mod unreadable_statement;
 pub mod volatile_default;
 
-use std::collections::BTreeSet;
+#[cfg(test)]
+mod parse_rate;
+pub mod shape;
+
+// The token helpers, for rules that read a statement's raw tokens.
+#[allow(unused_imports)]
+pub use shape::tokens::{
+    add_column, alter_table, created_table, has_top_level, has_top_level_pair, position_top_level,
+    qualified_name,
+};
+pub use shape::{Action, ConstraintKind, DefaultExpr, Shape};
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 use crate::catalog::{Dialect, MigrationFile};
 use crate::checks::fk_without_index;
@@ -113,6 +139,14 @@ pub const LINTS: &[(&Rule, Check)] = &[
         Check::Statement(adding_foreign_key_column::check),
     ),
     (
+        &not_valid_and_validate_in_one_transaction::RULE,
+        Check::Statement(not_valid_and_validate_in_one_transaction::check),
+    ),
+    (
+        &unreadable_statement::RULE,
+        Check::Statement(unreadable_statement::check),
+    ),
+    (
         &fk_without_index::RULE,
         Check::Model(fk_without_index::lint),
     ),
@@ -142,16 +176,123 @@ pub enum Check {
     Model(fn(&Inventory, &[Parsed]) -> Vec<ModelHit>),
 }
 
-/// A statement of a migration, with what the rules need to know about its file.
-pub struct Statement<'a> {
+/// A statement of a migration, read, with what the rules need to know about its file.
+pub struct Statement {
+    /// The statement as written (comments inside it included).
+    pub text: String,
     pub tokens: Vec<Token>,
+    /// What it does: from sqlparser's AST, or the token fallback's (see [`shape`]).
+    pub shape: Shape,
+    /// sqlparser parsed it (`false`: [`shape::tokens`] read it).
+    pub parsed: bool,
     /// 1-based line of the statement's first token in its file.
     pub line: usize,
     /// Tables created earlier in the same migration: nothing done to them can hurt a live
     /// table, since they are new.
-    pub created_here: &'a BTreeSet<String>,
+    pub created_here: Earlier,
+    /// Constraints added `NOT VALID` earlier in the same migration, as `table.name`.
+    pub not_valid_here: Earlier,
     /// The file starts with `-- chatdb:no-transaction` (run outside a transaction).
     pub no_transaction: bool,
+}
+
+impl Statement {
+    /// The statements of the migration `sql`, read once, each with what the statements
+    /// before it did.
+    pub fn all_of(sql: &str, statements: &[sqltext::Statement]) -> Vec<Statement> {
+        let no_transaction = crate::online::is_no_transaction(sql);
+        let read: Vec<(String, Vec<Token>, Shape, bool, usize)> = statements
+            .iter()
+            .map(|s| {
+                let text = s.text(sql);
+                let tokens = sqltext::tokens(text);
+                let line = tokens
+                    .first()
+                    .map_or(s.line, |t| s.line_of(sql, s.start + t.start));
+                let (shape, parsed) = shape::of(text, &tokens);
+                (text.to_string(), tokens, shape, parsed, line)
+            })
+            .collect();
+        // What each statement does to the ones after it, once for the file: the statement
+        // that first created each table, first added each constraint NOT VALID.
+        let (mut created, mut not_valid) = (BTreeMap::new(), BTreeMap::new());
+        for (i, (_, _, shape, _, _)) in read.iter().enumerate() {
+            match shape {
+                Shape::CreateTable { table } => {
+                    created.entry(table.clone()).or_insert(i);
+                }
+                Shape::AlterTable { table, actions } => {
+                    for a in actions {
+                        if let Action::AddConstraint {
+                            name: Some(name),
+                            not_valid: true,
+                            ..
+                        } = a
+                        {
+                            not_valid.entry(format!("{table}.{name}")).or_insert(i);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let (created, not_valid) = (Rc::new(created), Rc::new(not_valid));
+        read.into_iter()
+            .enumerate()
+            .map(|(index, (text, tokens, shape, parsed, line))| Statement {
+                text,
+                tokens,
+                shape,
+                parsed,
+                line,
+                created_here: Earlier {
+                    first: Rc::clone(&created),
+                    index,
+                },
+                not_valid_here: Earlier {
+                    first: Rc::clone(&not_valid),
+                    index,
+                },
+                no_transaction,
+            })
+            .collect()
+    }
+
+    /// The statement with `insert` (and a space) put after its `k`-th token: a fix that
+    /// keeps the rest of the statement as written.
+    pub fn inserting_after(&self, k: usize, insert: &str) -> Option<String> {
+        let end = self.tokens.get(k)?.end;
+        let (head, tail) = (self.text.get(..end)?, self.text.get(end..)?);
+        Some(format!("{head} {insert}{tail}"))
+    }
+
+    /// The table an `ALTER TABLE` changes with its actions, unless this migration created
+    /// it (then nothing done to it can hurt a live table).
+    pub fn altered_existing(&self) -> Option<(&str, &[Action])> {
+        match &self.shape {
+            Shape::AlterTable { table, actions } if !self.created_here.contains(table) => {
+                Some((table, actions))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Names something did before a statement of the same migration: shared by the file's
+/// statements (one map per file, so reading a file stays linear in its size).
+#[derive(Debug, Clone)]
+pub struct Earlier {
+    /// Each name, with the index of the first statement that did it.
+    first: Rc<BTreeMap<String, usize>>,
+    /// The statement asking.
+    index: usize,
+}
+
+impl Earlier {
+    /// Whether a statement before this one did it to `name`.
+    pub fn contains(&self, name: &str) -> bool {
+        self.first.get(name).is_some_and(|&i| i < self.index)
+    }
 }
 
 /// What a model rule found, and which file and statement to blame.
@@ -168,6 +309,8 @@ pub struct Parsed<'a> {
     pub statements: Vec<sqltext::Statement>,
     /// Per statement: the rule ids its `-- chatdb:allow` comments name.
     pub allows: Vec<BTreeSet<String>>,
+    /// Per statement: read for the statement rules.
+    pub read: Vec<Statement>,
 }
 
 impl<'a> Parsed<'a> {
@@ -179,10 +322,12 @@ impl<'a> Parsed<'a> {
             allows.push(allow_comments(&file.sql[previous_end..s.end]));
             previous_end = s.end;
         }
+        let read = Statement::all_of(&file.sql, &statements);
         Parsed {
             file,
             statements,
             allows,
+            read,
         }
     }
 }
@@ -222,6 +367,25 @@ pub struct Flagged {
     pub allowed_by_comment: bool,
 }
 
+/// The statements of `files` after the first version that sqlparser cannot parse and the
+/// token fallback read (a statement neither reads is `unreadable-statement`'s): (index into
+/// `files`, line). `validate` names them in a note, so the fallback is never silent.
+pub fn read_by_fallback(files: &[MigrationFile]) -> Vec<(usize, usize)> {
+    let first = files.iter().map(|f| f.version).min();
+    let mut out = Vec::new();
+    for (fi, f) in files.iter().enumerate() {
+        if Some(f.version) == first {
+            continue;
+        }
+        for s in Statement::all_of(&f.sql, &sqltext::split(&f.sql)) {
+            if !s.parsed && s.shape != Shape::Unknown {
+                out.push((fi, s.line));
+            }
+        }
+    }
+    out
+}
+
 /// Lints `files` (one dialect's migrations, sorted by version): the statement rules of
 /// `dialect` on every version after the first, model rules on `model` when there is one.
 pub fn run(files: &[MigrationFile], dialect: Dialect, model: Option<&Inventory>) -> Vec<Flagged> {
@@ -238,20 +402,8 @@ pub fn run(files: &[MigrationFile], dialect: Dialect, model: Option<&Inventory>)
                     if Some(p.file.version) == first {
                         continue;
                     }
-                    let mut created = BTreeSet::new();
-                    for (si, s) in p.statements.iter().enumerate() {
-                        let text = s.text(&p.file.sql);
-                        let tokens = sqltext::tokens(text);
-                        let first_line = tokens
-                            .first()
-                            .map_or(s.line, |t| s.line_of(&p.file.sql, s.start + t.start));
-                        let stmt = Statement {
-                            tokens,
-                            line: first_line,
-                            created_here: &created,
-                            no_transaction: crate::online::is_no_transaction(&p.file.sql),
-                        };
-                        for hit in check(&stmt) {
+                    for (si, stmt) in p.read.iter().enumerate() {
+                        for hit in check(stmt) {
                             out.push(Flagged {
                                 rule,
                                 file: fi,
@@ -259,9 +411,6 @@ pub fn run(files: &[MigrationFile], dialect: Dialect, model: Option<&Inventory>)
                                 hit,
                                 allowed_by_comment: p.allows[si].contains(rule.id),
                             });
-                        }
-                        if let Some(table) = created_table(&stmt.tokens) {
-                            created.insert(table);
                         }
                     }
                 }
@@ -297,172 +446,16 @@ pub fn run(files: &[MigrationFile], dialect: Dialect, model: Option<&Inventory>)
     out
 }
 
-// ---- Statement shapes the rules share -------------------------------------------------
-
-/// The table a `CREATE TABLE` statement creates.
-pub fn created_table(t: &[Token]) -> Option<String> {
-    let mut i = 0;
-    if !t.first()?.is("CREATE") {
-        return None;
-    }
-    i += 1;
-    while t.get(i).is_some_and(|w| {
-        w.is("UNLOGGED") || w.is("TEMP") || w.is("TEMPORARY") || w.is("GLOBAL") || w.is("LOCAL")
-    }) {
-        i += 1;
-    }
-    if !t.get(i)?.is("TABLE") {
-        return None;
-    }
-    i += 1;
-    if t.get(i).is_some_and(|w| w.is("IF")) {
-        i += 3;
-    }
-    qualified_name(t, i).map(|(name, _)| name)
-}
-
-/// A possibly schema-qualified name starting at `i`: the last part, and the index after it.
-pub fn qualified_name(t: &[Token], mut i: usize) -> Option<(String, usize)> {
-    let mut name = t.get(i).filter(|w| is_name(w))?.name();
-    i += 1;
-    while t.get(i).is_some_and(|p| p.is_punct('.')) && t.get(i + 1).is_some_and(is_name) {
-        name = t[i + 1].name();
-        i += 2;
-    }
-    Some((name, i))
-}
-
-fn is_name(t: &Token) -> bool {
-    matches!(
-        t.kind,
-        sqltext::TokenKind::Word | sqltext::TokenKind::Quoted
-    )
-}
-
-/// `ALTER TABLE [IF EXISTS] [ONLY] name [*] action, action, ...`: the table and the tokens
-/// of each action (split at top-level commas).
-pub fn alter_table(t: &[Token]) -> Option<(String, Vec<&[Token]>)> {
-    if !(t.first()?.is("ALTER") && t.get(1)?.is("TABLE")) {
-        return None;
-    }
-    let mut i = 2;
-    if t.get(i).is_some_and(|w| w.is("IF")) {
-        i += 2;
-    }
-    if t.get(i).is_some_and(|w| w.is("ONLY")) {
-        i += 1;
-    }
-    let (table, mut i) = qualified_name(t, i)?;
-    if t.get(i).is_some_and(|p| p.is_punct('*')) {
-        i += 1;
-    }
-    let end = if t.last().is_some_and(|p| p.is_punct(';')) {
-        t.len() - 1
-    } else {
-        t.len()
-    };
-    let mut actions = Vec::new();
-    let mut depth = 0usize;
-    let mut start = i;
-    for k in i..end {
-        if t[k].is_punct('(') {
-            depth += 1;
-        } else if t[k].is_punct(')') {
-            depth = depth.saturating_sub(1);
-        } else if t[k].is_punct(',') && depth == 0 {
-            actions.push(&t[start..k]);
-            start = k + 1;
-        }
-    }
-    if start < end {
-        actions.push(&t[start..end]);
-    }
-    Some((table, actions))
-}
-
-/// `ADD [COLUMN] [IF NOT EXISTS] name type ...` (not `ADD CONSTRAINT`, `ADD PRIMARY KEY`,
-/// ...): the column and the tokens after its name.
-pub fn add_column(action: &[Token]) -> Option<(String, &[Token])> {
-    if !action.first()?.is("ADD") {
-        return None;
-    }
-    let mut i = 1;
-    let explicit = action.get(i).is_some_and(|w| w.is("COLUMN"));
-    if explicit {
-        i += 1;
-    } else if action.get(i).is_some_and(|w| {
-        w.is("CONSTRAINT")
-            || w.is("PRIMARY")
-            || w.is("UNIQUE")
-            || w.is("FOREIGN")
-            || w.is("CHECK")
-            || w.is("EXCLUDE")
-    }) {
-        return None;
-    }
-    if action.get(i).is_some_and(|w| w.is("IF")) {
-        i += 3;
-    }
-    let name = action.get(i).filter(|w| is_name(w))?.name();
-    Some((name, &action[i + 1..]))
-}
-
-/// Whether `tokens` has `word` outside parentheses.
-pub fn has_top_level(tokens: &[Token], word: &str) -> bool {
-    position_top_level(tokens, word).is_some()
-}
-
-pub fn position_top_level(tokens: &[Token], word: &str) -> Option<usize> {
-    let mut depth = 0usize;
-    for (i, t) in tokens.iter().enumerate() {
-        if t.is_punct('(') {
-            depth += 1;
-        } else if t.is_punct(')') {
-            depth = depth.saturating_sub(1);
-        } else if depth == 0 && t.is(word) {
-            return Some(i);
-        }
-    }
-    None
-}
-
-/// Two words in a row outside parentheses (`NOT NULL`, `NOT VALID`).
-pub fn has_top_level_pair(tokens: &[Token], a: &str, b: &str) -> bool {
-    let mut depth = 0usize;
-    for (i, t) in tokens.iter().enumerate() {
-        if t.is_punct('(') {
-            depth += 1;
-        } else if t.is_punct(')') {
-            depth = depth.saturating_sub(1);
-        } else if depth == 0 && t.is(a) && tokens.get(i + 1).is_some_and(|n| n.is(b)) {
-            return true;
-        }
-    }
-    false
-}
-
 #[cfg(test)]
 pub mod testkit {
     use super::*;
 
     /// Runs the statement rule `check` over `sql`, as a migration after the first version.
     pub fn hits(check: fn(&Statement) -> Vec<Found>, sql: &str) -> Vec<Found> {
-        let mut created = BTreeSet::new();
-        let mut out = Vec::new();
-        for s in sqltext::split(sql) {
-            let text = s.text(sql);
-            let stmt = Statement {
-                tokens: sqltext::tokens(text),
-                line: s.line,
-                created_here: &created,
-                no_transaction: crate::online::is_no_transaction(sql),
-            };
-            out.extend(check(&stmt));
-            if let Some(t) = created_table(&stmt.tokens) {
-                created.insert(t);
-            }
-        }
-        out
+        Statement::all_of(sql, &sqltext::split(sql))
+            .iter()
+            .flat_map(check)
+            .collect()
     }
 }
 
@@ -480,18 +473,6 @@ mod tests {
             ["changing-column-type", "require-concurrent-index"]
         );
         assert!(allow_comments("-- nothing here\n").is_empty());
-    }
-
-    #[test]
-    fn statement_shapes() {
-        let t = sqltext::tokens("ALTER TABLE IF EXISTS ONLY public.\"user\" ADD COLUMN a INT, DROP COLUMN b, ADD CONSTRAINT c CHECK (x IN (1, 2));");
-        let (table, actions) = alter_table(&t).expect("alter");
-        assert_eq!(table, "user");
-        assert_eq!(actions.len(), 3);
-        assert_eq!(add_column(actions[0]).map(|(c, _)| c), Some("a".into()));
-        assert_eq!(add_column(actions[2]), None);
-        let t = sqltext::tokens("CREATE UNLOGGED TABLE IF NOT EXISTS s.t (a int)");
-        assert_eq!(created_table(&t), Some("t".into()));
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! The safe rewrite: `REINDEX INDEX CONCURRENTLY name` (PostgreSQL 12+) in a no-transaction
 //! migration (`-- chatdb:no-transaction`), since it cannot run in a transaction.
 
-use super::{Found, Statement};
+use super::{Found, Shape, Statement};
 use crate::finding::{Rule, Scope, Severity, POSTGRES};
 
 pub const RULE: Rule = Rule {
@@ -20,22 +20,31 @@ pub const RULE: Rule = Rule {
 };
 
 pub fn check(s: &Statement) -> Vec<Found> {
-    let t = &s.tokens;
-    if !t.first().is_some_and(|w| w.is("REINDEX")) || t.iter().take(6).any(|w| w.is("CONCURRENTLY"))
-    {
+    let Shape::Reindex {
+        target,
+        concurrently: false,
+    } = &s.shape
+    else {
         return Vec::new();
-    }
-    let name = t
-        .iter()
-        .skip(2)
-        .find(|w| !w.is_punct('('))
-        .map(|w| w.name())
-        .unwrap_or_default();
+    };
+    // CONCURRENTLY goes after INDEX | TABLE | SCHEMA | DATABASE | SYSTEM.
+    let kind = s.tokens.iter().position(|t| {
+        ["INDEX", "TABLE", "SCHEMA", "DATABASE", "SYSTEM"]
+            .iter()
+            .any(|k| t.is(k))
+    });
+    let rewritten = kind
+        .and_then(|k| s.inserting_after(k, "CONCURRENTLY"))
+        .unwrap_or_else(|| "REINDEX ... CONCURRENTLY".into());
     vec![Found {
         table: None,
-        object: format!("index {name}"),
-        message: format!("REINDEX of {name} without CONCURRENTLY blocks writes for the whole rebuild"),
-        fix: Some("REINDEX ... CONCURRENTLY in a no-transaction migration (`chatdb new NAME --no-transaction`)".to_string()),
+        object: format!("index {target}"),
+        message: format!(
+            "REINDEX of {target} without CONCURRENTLY blocks writes for the whole rebuild"
+        ),
+        fix: Some(format!(
+            "{rewritten} in a no-transaction migration (`chatdb new NAME --no-transaction`)"
+        )),
     }]
 }
 

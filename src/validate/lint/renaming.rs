@@ -10,7 +10,7 @@
 //! write both from the application, backfill, switch the reads, and drop the old name in a
 //! later release.
 
-use super::{alter_table, Found, Statement};
+use super::{Action, Found, Statement};
 use crate::finding::{Rule, Scope, Severity, POSTGRES};
 
 pub const RULE: Rule = Rule {
@@ -22,31 +22,15 @@ pub const RULE: Rule = Rule {
 };
 
 pub fn check(s: &Statement) -> Vec<Found> {
-    let Some((table, actions)) = alter_table(&s.tokens) else {
+    let Some((table, actions)) = s.altered_existing() else {
         return Vec::new();
     };
-    if s.created_here.contains(&table) {
-        return Vec::new();
-    }
     let mut out = Vec::new();
     for a in actions {
-        if !a.first().is_some_and(|w| w.is("RENAME")) {
-            continue;
-        }
-        let what = if a.get(1).is_some_and(|w| w.is("TO")) {
-            format!("table {table}")
-        } else if a.get(1).is_some_and(|w| w.is("CONSTRAINT")) {
-            continue;
-        } else {
-            let i = if a.get(1).is_some_and(|w| w.is("COLUMN")) {
-                2
-            } else {
-                1
-            };
-            format!(
-                "column {table}.{}",
-                a.get(i).map(|t| t.name()).unwrap_or_default()
-            )
+        let what = match a {
+            Action::RenameTable => format!("table {table}"),
+            Action::RenameColumn { column } => format!("column {table}.{column}"),
+            _ => continue,
         };
         out.push(Found {
             table: None,

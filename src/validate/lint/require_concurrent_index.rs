@@ -1,18 +1,24 @@
 //! `require-concurrent-index` (warning): `CREATE INDEX` on a table an earlier version
 //! created, without `CONCURRENTLY`.
 //!
-//! A plain `CREATE INDEX` holds a SHARE lock on the table until the build ends: reads go on,
-//! every INSERT, UPDATE and DELETE waits, for as long as the build takes on a big table.
-//! `CREATE INDEX CONCURRENTLY` does not block writes, but it cannot run inside a
-//! transaction block: put it in a no-transaction migration (first line
+//! What it catches: a plain index build on an existing table.
+//!
+//! Why it hurts: a plain `CREATE INDEX` holds a SHARE lock on the table until the build
+//! ends: reads go on, every INSERT, UPDATE and DELETE waits, for as long as the build takes
+//! on a big table.
+//!
+//! The safe rewrite: `CREATE INDEX CONCURRENTLY` does not block writes, but it cannot run
+//! inside a transaction block: put it in a no-transaction migration (first line
 //! `-- chatdb:no-transaction`, `chatdb new NAME --no-transaction`) as
-//! `CREATE INDEX CONCURRENTLY IF NOT EXISTS` (`concurrently-in-transaction` flags it in an
-//! ordinary migration). The rule also accepts `CREATE INDEX IF NOT EXISTS`, for an index
-//! built beforehand outside chatdb (the migration is then a no-op there, and still correct
-//! on a fresh database). On a table known to stay small, allow it.
+//! `CREATE INDEX CONCURRENTLY IF NOT EXISTS "name" ON ...` (the fix is the statement so
+//! rewritten; `concurrently-in-transaction` flags CONCURRENTLY in an ordinary migration). The
+//! rule also accepts `CREATE INDEX IF NOT EXISTS`, for an index built beforehand outside
+//! chatdb (the migration is then a no-op there, and still correct on a fresh database). On a
+//! table known to stay small, allow it.
 
-use super::{qualified_name, Found, Statement};
+use super::{Found, Shape, Statement};
 use crate::finding::{Rule, Scope, Severity, POSTGRES};
+use crate::sqltext::quote_ident;
 
 pub const RULE: Rule = Rule {
     id: "require-concurrent-index",
@@ -24,53 +30,35 @@ pub const RULE: Rule = Rule {
 };
 
 pub fn check(s: &Statement) -> Vec<Found> {
-    let t = &s.tokens;
-    let mut i = 0;
-    if !t.first().is_some_and(|w| w.is("CREATE")) {
-        return Vec::new();
-    }
-    i += 1;
-    if t.get(i).is_some_and(|w| w.is("UNIQUE")) {
-        i += 1;
-    }
-    if !t.get(i).is_some_and(|w| w.is("INDEX")) {
-        return Vec::new();
-    }
-    i += 1;
-    if t.get(i).is_some_and(|w| w.is("CONCURRENTLY")) {
-        return Vec::new();
-    }
-    if t.get(i).is_some_and(|w| w.is("IF")) {
-        // IF NOT EXISTS: the build-it-beforehand pattern (see the module doc).
-        return Vec::new();
-    }
-    let mut name = None;
-    if !t.get(i).is_some_and(|w| w.is("ON")) {
-        name = t.get(i).map(|w| w.name());
-        i += 1;
-    }
-    if !t.get(i).is_some_and(|w| w.is("ON")) {
-        return Vec::new();
-    }
-    i += 1;
-    if t.get(i).is_some_and(|w| w.is("ONLY")) {
-        i += 1;
-    }
-    let Some((table, _)) = qualified_name(t, i) else {
+    let Shape::CreateIndex(i) = &s.shape else {
         return Vec::new();
     };
-    if s.created_here.contains(&table) {
+    if i.concurrently || i.if_not_exists || s.created_here.contains(&i.table) {
         return Vec::new();
     }
-    let label = name.clone().unwrap_or_else(|| format!("index on {table}"));
+    let label = i
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("index on {}", i.table));
+    // The statement as written, with CONCURRENTLY IF NOT EXISTS (and a name, which IF NOT
+    // EXISTS needs) after INDEX.
+    let name = i.name.clone().unwrap_or_else(|| format!("{}_idx", i.table));
+    let index_at = s.tokens.iter().position(|t| t.is("INDEX"));
+    let insert = match &i.name {
+        Some(_) => "CONCURRENTLY IF NOT EXISTS".to_string(),
+        None => format!("CONCURRENTLY IF NOT EXISTS {}", quote_ident(&name)),
+    };
+    let rewritten = index_at.and_then(|k| s.inserting_after(k, &insert));
     vec![Found {
         table: None,
         object: format!("index {label}"),
         message: format!(
-            "CREATE INDEX {label} on existing table {table} without CONCURRENTLY blocks every write to {table} until the build finishes"
+            "CREATE INDEX {label} on existing table {t} without CONCURRENTLY blocks every write to {t} until the build finishes",
+            t = i.table
         ),
         fix: Some(format!(
-            "on a large table build it beforehand outside chatdb (CREATE INDEX CONCURRENTLY {label} ...) and write CREATE INDEX IF NOT EXISTS here"
+            "build it in a no-transaction migration (first line `-- chatdb:no-transaction`; `chatdb new NAME --no-transaction`): {}",
+            rewritten.unwrap_or_else(|| format!("CREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} (...);", quote_ident(&name), quote_ident(&i.table)))
         )),
     }]
 }

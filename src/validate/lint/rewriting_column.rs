@@ -1,5 +1,6 @@
-//! `rewriting-column` (warning): `ADD COLUMN ... GENERATED ALWAYS AS (...) STORED` or `ADD
-//! COLUMN ... GENERATED ... AS IDENTITY` on a table an earlier version created.
+//! `rewriting-column` (warning): `ADD COLUMN ... GENERATED ALWAYS AS (...) STORED`, `ADD
+//! COLUMN ... GENERATED ... AS IDENTITY` or `ADD COLUMN ... serial` (`bigserial`, ...: a
+//! `nextval()` default underneath) on a table an earlier version created.
 //!
 //! What it catches: column additions that make PostgreSQL compute a value for every
 //! existing row.
@@ -11,39 +12,34 @@
 //! The safe rewrite: add a plain nullable column, fill it in batches, and add the rule the
 //! application keeps (a trigger, or a sequence default set after the backfill).
 
-use super::{add_column, alter_table, has_top_level, has_top_level_pair, Found, Statement};
+use super::{Action, Found, Statement};
 use crate::finding::{Rule, Scope, Severity, POSTGRES};
 
 pub const RULE: Rule = Rule {
     id: "rewriting-column",
     severity: Severity::Warning,
-    summary: "lint: `ADD COLUMN ... GENERATED ... STORED` or `... AS IDENTITY` on an existing table: rewrites it while every query waits",
+    summary: "lint: `ADD COLUMN ... GENERATED ... STORED`, `... AS IDENTITY` or a `serial` column on an existing table: rewrites it while every query waits",
     dialects: POSTGRES,
     scope: Scope::Validate,
 };
 
 pub fn check(s: &Statement) -> Vec<Found> {
-    let Some((table, actions)) = alter_table(&s.tokens) else {
+    let Some((table, actions)) = s.altered_existing() else {
         return Vec::new();
     };
-    if s.created_here.contains(&table) {
-        return Vec::new();
-    }
     let mut out = Vec::new();
     for a in actions {
-        let Some((column, rest)) = add_column(a) else {
-            continue;
-        };
-        let stored = has_top_level(rest, "GENERATED") && has_top_level(rest, "STORED");
-        let identity = has_top_level_pair(rest, "AS", "IDENTITY");
-        if !(stored || identity) {
-            continue;
-        }
-        let kind = if identity {
+        let Action::AddColumn(c) = a else { continue };
+        let kind = if c.identity {
             "an identity"
-        } else {
+        } else if c.serial {
+            "a serial (nextval default)"
+        } else if c.generated_stored {
             "a stored generated"
+        } else {
+            continue;
         };
+        let column = &c.column;
         out.push(Found {
             table: None,
             object: format!("column {table}.{column}"),

@@ -10,7 +10,7 @@
 //! migration `VALIDATE CONSTRAINT` (reads and writes go on), then `SET NOT NULL` (PostgreSQL
 //! 12+ uses the validated constraint and skips the scan) and drop the constraint.
 
-use super::{alter_table, Found, Statement};
+use super::{Action, Found, Statement};
 use crate::finding::{Rule, Scope, Severity, POSTGRES};
 use crate::sqltext::quote_ident;
 
@@ -23,26 +23,15 @@ pub const RULE: Rule = Rule {
 };
 
 pub fn check(s: &Statement) -> Vec<Found> {
-    let Some((table, actions)) = alter_table(&s.tokens) else {
+    let Some((table, actions)) = s.altered_existing() else {
         return Vec::new();
     };
-    if s.created_here.contains(&table) {
-        return Vec::new();
-    }
     let mut out = Vec::new();
     for a in actions {
-        let at = |i: usize, w: &str| a.get(i).is_some_and(|x| x.is(w));
-        if !at(0, "ALTER") {
-            continue;
-        }
-        let c = if at(1, "COLUMN") { 2 } else { 1 };
-        if !(at(c + 1, "SET") && at(c + 2, "NOT") && at(c + 3, "NULL")) {
-            continue;
-        }
-        let Some(column) = a.get(c).map(|t| t.name()) else {
+        let Action::SetNotNull { column } = a else {
             continue;
         };
-        let (t, col) = (quote_ident(&table), quote_ident(&column));
+        let (t, col) = (quote_ident(table), quote_ident(column));
         let check = quote_ident(&format!("{table}_{column}_not_null"));
         out.push(Found {
             table: None,

@@ -10,7 +10,7 @@
 //! The safe rewrite: name every table to empty in the TRUNCATE (without CASCADE, it fails
 //! if one is missed), or delete the rows in batches (`chatdb cleanup`).
 
-use super::{Found, Statement};
+use super::{Found, Shape, Statement};
 use crate::finding::{Rule, Scope, Severity, POSTGRES};
 
 pub const RULE: Rule = Rule {
@@ -23,20 +23,18 @@ pub const RULE: Rule = Rule {
 };
 
 pub fn check(s: &Statement) -> Vec<Found> {
-    let t = &s.tokens;
-    if !t.first().is_some_and(|w| w.is("TRUNCATE")) || !t.iter().any(|w| w.is("CASCADE")) {
+    let Shape::Truncate {
+        tables,
+        cascade: true,
+    } = &s.shape
+    else {
         return Vec::new();
-    }
-    let i = if t.get(1).is_some_and(|w| w.is("TABLE")) {
-        2
-    } else {
-        1
     };
-    let table = t.get(i).map(|w| w.name()).unwrap_or_default();
+    let named = tables.join(", ");
     vec![Found {
         table: None,
-        object: format!("table {table}"),
-        message: format!("TRUNCATE {table} CASCADE also empties every table that references it, named here or not"),
+        object: format!("table {named}"),
+        message: format!("TRUNCATE {named} CASCADE also empties every table that references it, named here or not"),
         fix: Some("name every table to empty in the TRUNCATE, without CASCADE".to_string()),
     }]
 }

@@ -1,102 +1,69 @@
-//! `volatile-default` (warning): `ALTER TABLE ... ADD COLUMN ... DEFAULT` with a volatile
-//! function (`random()`, `gen_random_uuid()`, `clock_timestamp()`, `nextval()`, ...), on a
-//! table an earlier version created.
+//! `volatile-default` (warning): `ALTER TABLE ... ADD COLUMN ... DEFAULT` calling a volatile
+//! function (`random()`, `gen_random_uuid()`, `clock_timestamp()`, `nextval()`, ...) or a
+//! function chatdb does not know to be stable (a user-defined one), on a table an earlier
+//! version created.
 //!
-//! Since PostgreSQL 11 a constant default (and a stable one such as `now()`, evaluated once)
-//! is stored in the catalog and the table is not touched. A volatile default must be
-//! computed per row, so PostgreSQL rewrites the whole table under an ACCESS EXCLUSIVE lock.
-//! Add the column without the default (or with a constant), backfill in batches, then
-//! `ALTER COLUMN ... SET DEFAULT` for new rows.
+//! What it catches: a column added with a default PostgreSQL must compute row by row. The
+//! default's calls are read from the parsed expression ([`super::shape::classify_default`]);
+//! `now()`, `lower(...)` and the other immutable or stable built-ins it knows are fine.
+//!
+//! Why it hurts: since PostgreSQL 11 a constant default (and a stable one such as `now()`,
+//! evaluated once) is stored in the catalog and the table is not touched. A volatile default
+//! must be computed per row, so PostgreSQL rewrites the whole table under an ACCESS
+//! EXCLUSIVE lock. A user-defined function is VOLATILE unless its `CREATE FUNCTION` says
+//! `STABLE` or `IMMUTABLE`, which the lint cannot see: it is reported, to be allowed when it
+//! is declared so.
+//!
+//! The safe rewrite: add the column without the default (or with a constant), backfill in
+//! batches, then `ALTER TABLE ... ALTER COLUMN ... SET DEFAULT` for new rows.
 
-use super::{add_column, alter_table, position_top_level, Found, Statement};
+use super::{Action, DefaultExpr, Found, Statement};
 use crate::finding::{Rule, Scope, Severity, POSTGRES};
+use crate::sqltext::quote_ident;
 
 pub const RULE: Rule = Rule {
     id: "volatile-default",
     severity: Severity::Warning,
     summary:
-        "lint: `ADD COLUMN ... DEFAULT random()`/`gen_random_uuid()`/`clock_timestamp()`...: rewrites the table (`now()` does not)",
+        "lint: `ADD COLUMN ... DEFAULT` calling a volatile function (`random()`, `gen_random_uuid()`, ...) or one not known to be stable: rewrites the table (`now()` does not)",
     dialects: POSTGRES,
     scope: Scope::Validate,
 };
 
-/// Functions whose result changes per row.
-const VOLATILE: &[&str] = &[
-    "random",
-    "gen_random_uuid",
-    "uuid_generate_v1",
-    "uuid_generate_v1mc",
-    "uuid_generate_v4",
-    "clock_timestamp",
-    "timeofday",
-    "statement_timestamp",
-    "nextval",
-    "txid_current",
-    "gen_random_bytes",
-    "setseed",
-];
-
 pub fn check(s: &Statement) -> Vec<Found> {
-    let Some((table, actions)) = alter_table(&s.tokens) else {
+    let Some((table, actions)) = s.altered_existing() else {
         return Vec::new();
     };
-    if s.created_here.contains(&table) {
-        return Vec::new();
-    }
     let mut out = Vec::new();
     for a in actions {
-        let Some((column, rest)) = add_column(a) else {
-            continue;
+        let Action::AddColumn(c) = a else { continue };
+        let column = &c.column;
+        let (function, why) = match &c.default {
+            Some(DefaultExpr::Volatile(f)) => (f, "the volatile DEFAULT"),
+            Some(DefaultExpr::Unknown(f)) => (
+                f,
+                "a DEFAULT calling a function chatdb does not know to be stable,",
+            ),
+            _ => continue,
         };
-        let Some(d) = position_top_level(rest, "DEFAULT") else {
-            continue;
+        let message = match &c.default {
+            Some(DefaultExpr::Unknown(_)) => format!(
+                "ADD COLUMN {column} with {why} {function}(), rewrites every row of {table} under an ACCESS EXCLUSIVE lock if {function} is VOLATILE (what CREATE FUNCTION declares unless told otherwise)"
+            ),
+            _ => format!(
+                "ADD COLUMN {column} with {why} {function}() rewrites every row of {table} under an ACCESS EXCLUSIVE lock"
+            ),
         };
-        // The default expression runs to the next top-level constraint keyword.
-        let mut depth = 0usize;
-        let mut found = None;
-        for (k, t) in rest[d + 1..].iter().enumerate() {
-            if t.is_punct('(') {
-                depth += 1;
-            } else if t.is_punct(')') {
-                if depth == 0 {
-                    break;
-                }
-                depth -= 1;
-            } else if depth == 0
-                && [
-                    "NOT",
-                    "NULL",
-                    "CONSTRAINT",
-                    "CHECK",
-                    "REFERENCES",
-                    "UNIQUE",
-                    "PRIMARY",
-                    "COLLATE",
-                    "GENERATED",
-                ]
-                .iter()
-                .any(|w| t.is(w))
-            {
-                break;
-            }
-            let next_is_call = rest.get(d + 2 + k).is_some_and(|p| p.is_punct('('));
-            if next_is_call && VOLATILE.iter().any(|f| t.is(f)) {
-                found = Some(t.text.to_ascii_lowercase());
-                break;
-            }
-        }
-        if let Some(function) = found {
-            out.push(Found {
-                table: None,
-                object: format!("column {table}.{column}"),
-                message: format!(
-                    "ADD COLUMN {column} with the volatile DEFAULT {function}() rewrites every row of {table} under an ACCESS EXCLUSIVE lock"
-                ),
-                fix: Some(format!(
-                    "add {column} without that default, backfill it in batches, then ALTER COLUMN {column} SET DEFAULT {function}() for new rows"
-                )),
-            });
-        }
+        out.push(Found {
+            table: None,
+            object: format!("column {table}.{column}"),
+            message,
+            fix: Some(format!(
+                "add {c} without that default, backfill it in batches, then ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {function}(...) for new rows (allow it if {function} is STABLE or IMMUTABLE)",
+                c = quote_ident(column),
+                t = quote_ident(table)
+            )),
+        });
     }
     out
 }

@@ -68,5 +68,16 @@ pub fn run(run: &mut Run) {
                 .fix(Some(fix)),
         );
     }
+    let fallback: Vec<String> = lint::read_by_fallback(pg_files)
+        .into_iter()
+        .map(|(fi, line)| format!("{}:{line}", pg_files[fi].path))
+        .collect();
+    if !fallback.is_empty() {
+        run.notes.push(format!(
+            "lint: {} statement(s) sqlparser cannot parse were read by the token fallback: {}",
+            fallback.len(),
+            fallback.join(", ")
+        ));
+    }
     run.stages.lint = run.state_since(mark);
 }

@@ -1,0 +1,1 @@
+ALTER TABLE rooms ADD CONSTRAINT rooms_name_key UNIQUE USING INDEX rooms_name_key;

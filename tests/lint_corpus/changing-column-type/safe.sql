@@ -1,0 +1,1 @@
+ALTER TABLE rooms ADD COLUMN name_v2 VARCHAR(100);

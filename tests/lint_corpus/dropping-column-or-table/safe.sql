@@ -1,0 +1,2 @@
+CREATE TABLE import_scratch (id INTEGER);
+DROP TABLE import_scratch;

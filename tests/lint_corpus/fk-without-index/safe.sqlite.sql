@@ -1,0 +1,5 @@
+CREATE TABLE pins (
+    id INTEGER CONSTRAINT pins_pkey PRIMARY KEY,
+    message_id INTEGER CONSTRAINT pins_message_id_fkey REFERENCES messages (id)
+);
+CREATE INDEX pins_message_id_idx ON pins (message_id);

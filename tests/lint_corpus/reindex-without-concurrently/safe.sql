@@ -1,0 +1,2 @@
+-- chatdb:no-transaction
+REINDEX INDEX CONCURRENTLY idx_messages_room;

@@ -1,0 +1,1 @@
+ALTER TABLE rooms RENAME TO chat_rooms;

@@ -1,0 +1,1 @@
+ALTER TABLE messages ADD COLUMN body_length INTEGER GENERATED ALWAYS AS (length(body)) STORED;

@@ -1,0 +1,1 @@
+COMMENT ON TABLE rooms IS 'chat rooms';
