@@ -782,11 +782,12 @@ pub struct CheckArgs {
     #[arg(long)]
     pub strict: bool,
 
-    /// Also write the fixes as a new migration named NAME in the --schema-dir: the
-    /// CONCURRENTLY statements (made idempotent) in a `-- chatdb:no-transaction` migration,
-    /// the others in a transactional one after it, and on SQLite each fix only a table
-    /// rebuild makes as that rebuild (NAME_rebuild_TABLE), each with its twin for the other
-    /// dialect.
+    /// Also write the fixes as new migrations named NAME in the --schema-dir, in the order
+    /// they run: the transactional fixes, then the CONCURRENTLY statements (made
+    /// idempotent) in a `-- chatdb:no-transaction` migration (NAME_indexes), then the
+    /// constraints made USING INDEX from those (NAME_constraints), and on SQLite each fix
+    /// only a table rebuild makes as that rebuild (NAME_rebuild_TABLE), each with its twin
+    /// for the other dialect.
     #[arg(long, value_name = "NAME")]
     pub write_migration: Option<String>,
 

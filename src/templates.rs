@@ -4,6 +4,7 @@
 //! SQLite's documentation prescribes for the changes `ALTER TABLE` cannot make in place).
 
 use crate::catalog::Dialect;
+use crate::checks::fix::SQLITE_REBUILD_DOC;
 use crate::db::sqlite::rebuild::TableSource;
 use crate::online::{FOREIGN_KEYS_OFF_MARKER, NO_TRANSACTION_MARKER};
 use crate::sqltext::quote_ident;
@@ -76,6 +77,16 @@ pub fn twin_of_fixes(checked: Dialect) -> String {
     )
 }
 
+/// The name of the table a rebuild of `table` builds, then gives `table`'s name.
+fn rebuild_name(table: &str) -> String {
+    quote_ident(&format!("{table}_new"))
+}
+
+/// Whether `sql` is a rebuild of `table` ([`sqlite_rebuild`], [`sqlite_rebuild_script`]).
+pub fn is_rebuild_of(sql: &str, table: &str) -> bool {
+    sql.contains(&format!("INSERT INTO {} (", rebuild_name(table)))
+}
+
 /// SQLite's "other kinds of table schema changes" procedure
 /// (<https://www.sqlite.org/lang_altertable.html#otheralter>) for `table` as a chatdb
 /// migration, filled in with the table's definition, indexes, triggers and the views that
@@ -85,21 +96,84 @@ pub fn twin_of_fixes(checked: Dialect) -> String {
 /// migration file cannot: inside a transaction `PRAGMA foreign_keys` does nothing.
 pub fn sqlite_rebuild(table: &TableSource, copy: &[String]) -> String {
     let t = quote_ident(&table.name);
-    let new = quote_ident(&format!("{}_new", table.name));
-    let create = crate::db::sqlite::rebuild::renamed(&table.create, &format!("{}_new", table.name));
-    let cols: Vec<String> = copy.iter().map(|c| quote_ident(c)).collect();
-    let cols = cols.join(", ");
-    let mut s = format!(
+    format!(
         "{FOREIGN_KEYS_OFF_MARKER}\n\
 -- Rebuild of {t}, as SQLite's documentation prescribes for what ALTER TABLE cannot do\n\
--- (https://www.sqlite.org/lang_altertable.html#otheralter). The line above makes chatdb run\n\
+-- ({SQLITE_REBUILD_DOC}). The line above makes chatdb run\n\
 -- this file in a transaction of its own with PRAGMA foreign_keys = OFF (set before the\n\
 -- transaction: inside one the pragma does nothing), run PRAGMA foreign_key_check before\n\
 -- COMMIT (a violation rolls the whole file back) and turn foreign keys on again after.\n\
 -- With foreign keys off, dropping {t} neither cascades to nor fails on the rows of the\n\
 -- tables that reference it; their references point at the rebuilt table once it has the name.\n\
-\n\
--- 1. The new table: {t} as the schema has it now. Make the change here (and in the\n\
+\n{}",
+        rebuild_steps(table, copy)
+    )
+}
+
+/// The rebuild of a live table whose columns are `live_columns` into `table` as the
+/// canonical schema has it, as a migration ([`sqlite_rebuild`]): the rows of the columns
+/// both have are copied; a live column the canonical table lacks is named in a comment.
+pub fn rebuild_to_canonical(table: &TableSource, live_columns: &[String]) -> String {
+    let (copy, note) = copy_into_canonical(table, live_columns);
+    sqlite_rebuild(table, &copy) + &note
+}
+
+/// The same rebuild as a script to run by hand (`check`'s printed fix): the steps of
+/// [`sqlite_rebuild`] between what chatdb does around such a migration, PRAGMA
+/// foreign_keys = OFF before the transaction and PRAGMA foreign_key_check before COMMIT.
+/// `why` says what makes the rebuild needed.
+pub fn sqlite_rebuild_script(table: &TableSource, live_columns: &[String], why: &str) -> String {
+    let (copy, note) = copy_into_canonical(table, live_columns);
+    format!(
+        "-- {why}: SQLite cannot change that in place, so this rebuilds {name} ({SQLITE_REBUILD_DOC}): it rewrites the whole table; run the script as a whole, not inside a transaction of your own (PRAGMA foreign_keys takes effect only outside one), and not while the application writes; indexes on {name} that the canonical schema lacks go with it\n\
+PRAGMA foreign_keys = OFF;\n\
+BEGIN;\n\
+{}\n\
+-- 5. Any row this returns breaks a foreign key: ROLLBACK instead of COMMIT.\n\
+PRAGMA foreign_key_check;\n\
+COMMIT;\n\
+PRAGMA foreign_keys = ON;{note}",
+        rebuild_steps(table, &copy),
+        name = table.name,
+    )
+}
+
+/// The columns of `table` that `live_columns` has too, and a comment naming the live
+/// columns the canonical table lacks ("" when none).
+fn copy_into_canonical(table: &TableSource, live_columns: &[String]) -> (Vec<String>, String) {
+    let copy = table
+        .columns
+        .iter()
+        .filter(|c| live_columns.contains(c))
+        .cloned()
+        .collect();
+    let extra: Vec<&str> = live_columns
+        .iter()
+        .filter(|c| !table.columns.contains(c))
+        .map(String::as_str)
+        .collect();
+    let note = if extra.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "\n-- The live {} also has {}, which the canonical schema does not: the rebuild does\n-- not copy it. To keep it, add it to the CREATE TABLE and to both column lists.\n",
+            table.name,
+            extra.join(", ")
+        )
+    };
+    (copy, note)
+}
+
+/// Steps 1 to 4 of the rebuild: the new table, the copy, the drop and rename, and the
+/// indexes, triggers and dependent views made again.
+fn rebuild_steps(table: &TableSource, copy: &[String]) -> String {
+    let t = quote_ident(&table.name);
+    let new = rebuild_name(&table.name);
+    let create = crate::db::sqlite::rebuild::renamed(&table.create, &format!("{}_new", table.name));
+    let cols: Vec<String> = copy.iter().map(|c| quote_ident(c)).collect();
+    let cols = cols.join(", ");
+    let mut s = format!(
+        "-- 1. The new table: {t} as the schema has it now. Make the change here (and in the\n\
 --    PostgreSQL twin).\n\
 {create};\n\
 \n\

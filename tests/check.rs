@@ -659,6 +659,76 @@ fn a_sqlite_rebuild_fix_converges_and_is_written_as_a_rebuild_migration() {
     assert_eq!(rows, 1, "the rebuild kept the row");
 }
 
+/// check's printed SQLite rebuild fix re-creates what the drop of the table takes with it
+/// or breaks: its trigger (which still fires after the fix) and a view that names it.
+#[test]
+fn a_printed_sqlite_rebuild_fix_keeps_the_tables_trigger_and_view() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = schema_dir(
+        dir.path(),
+        "tiny",
+        &[(
+            "sqlite",
+            "V1__init.sql",
+            "CREATE TABLE c (id INTEGER PRIMARY KEY, note TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP, tag TEXT);
+\
+             CREATE TABLE c_log (c_id INTEGER);
+\
+             CREATE TRIGGER c_logged AFTER INSERT ON c BEGIN INSERT INTO c_log (c_id) VALUES (NEW.id); END;
+\
+             CREATE VIEW c_tags AS SELECT id, tag FROM c;
+",
+        )],
+    );
+    let sd = root.display().to_string();
+    let (url, path) = sqlite_in(&dir, "tiny.db");
+    let global = [
+        "--schema-dir",
+        sd.as_str(),
+        "-s",
+        "tiny",
+        "-d",
+        url.as_str(),
+    ];
+    migrate(dir.path(), &global);
+    // SQLite cannot add `note` back (its default is the clock): only a rebuild can.
+    sqlite_exec(
+        &path,
+        "INSERT INTO c (id, tag) VALUES (1, 'a'); DROP VIEW c_tags; ALTER TABLE c DROP COLUMN note; CREATE VIEW c_tags AS SELECT id, tag FROM c;",
+    );
+    let (code, report) = check(dir.path(), &global);
+    assert_eq!(code, 1, "{report:#}");
+    let fix = report["findings"][0]["fix"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(fix.contains("rebuilds c"), "{fix}");
+    for part in ["CREATE TRIGGER c_logged", "CREATE VIEW c_tags"] {
+        assert!(fix.contains(part), "{part}:\n{fix}");
+    }
+
+    sqlite_exec(&path, &fix);
+    let (code, report) = check(dir.path(), &global);
+    assert_eq!(code, 0, "{report:#}");
+    assert!(
+        findings(&report).iter().all(|f| f == NO_STATS),
+        "{report:#}"
+    );
+    sqlite_exec(&path, "INSERT INTO c (id, tag) VALUES (2, 'b');");
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).expect(sql) };
+    assert_eq!(
+        count("SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name = 'c_logged'"),
+        1
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM c_log"),
+        2,
+        "the trigger fired for the first row and still fires after the rebuild"
+    );
+    assert_eq!(count("SELECT count(*) FROM c_tags"), 2);
+}
+
 /// A dropped table (with foreign keys to two others, and an index) is `missing-table`,
 /// whose fix creates it whole; its keys come after, from `foreign-key-differs`; the fixes
 /// make `check` clean, in both dialects.

@@ -1030,6 +1030,90 @@ fn check_writes_its_fixes_as_a_no_transaction_migration_that_migrate_applies_pos
     );
 }
 
+/// A dropped column that an index is built on, and a dropped unique constraint:
+/// `--write-migration` writes the column's transactional fix first, the indexes'
+/// no-transaction builds after it, then the constraint made from its index, so migrate
+/// applies them in that order (the index before the column fails: no column a).
+#[test]
+fn check_writes_a_missing_columns_fix_before_the_index_built_on_it_postgres() {
+    let db = pg_or_skip!("online_write_order");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    schema_dir(
+        root,
+        "demo",
+        &[
+            (
+                "postgres",
+                "V1__init.sql",
+                "CREATE TABLE t (id bigint PRIMARY KEY, a int, b int CONSTRAINT t_b_key UNIQUE);\nCREATE INDEX t_a ON t (a);\n",
+            ),
+            (
+                "sqlite",
+                "V1__init.sql",
+                "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, b INTEGER CONSTRAINT t_b_key UNIQUE);\nCREATE INDEX t_a ON t (a);\n",
+            ),
+        ],
+    );
+    let sd = root.to_str().expect("utf8");
+    let global = ["-d", &db.url, "--schema-dir", sd, "-s", "demo"];
+    chatdb(root).args(global).arg("migrate").assert().success();
+    db.client()
+        .batch_execute("ALTER TABLE t DROP COLUMN a; ALTER TABLE t DROP CONSTRAINT t_b_key")
+        .expect("drop the column (and its index) and the unique constraint");
+    let out = chatdb(root)
+        .args(global)
+        .args(["check", "--write-migration", "restore_a"])
+        .output()
+        .expect("check");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let read = |file: &str| {
+        std::fs::read_to_string(root.join("sql/postgres/demo").join(file))
+            .unwrap_or_else(|e| panic!("{file}: {e}\n{}", stderr(&out)))
+    };
+    let column = read("V2__restore_a.sql");
+    assert!(!column.starts_with("-- chatdb:no-transaction"), "{column}");
+    assert!(column.contains("ADD COLUMN a integer"), "{column}");
+    let index = read("V3__restore_a_indexes.sql");
+    assert!(index.starts_with("-- chatdb:no-transaction\n"), "{index}");
+    assert!(
+        index.contains("CREATE INDEX CONCURRENTLY IF NOT EXISTS t_a ON t USING btree (a);"),
+        "{index}"
+    );
+    let constraint = read("V4__restore_a_constraints.sql");
+    assert!(
+        !constraint.starts_with("-- chatdb:no-transaction")
+            && constraint.contains("ADD CONSTRAINT t_b_key UNIQUE USING INDEX t_b_key;"),
+        "the constraint is made from its index after the index is built:\n{constraint}"
+    );
+    let out = chatdb(root)
+        .args(global)
+        .arg("migrate")
+        .output()
+        .expect("migrate");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(index_state(&db, "t_a"), Some(true));
+    assert_eq!(history(&db), 4);
+    let column: i64 = db
+        .client()
+        .query_one(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 't' AND column_name = 'a'",
+            &[],
+        )
+        .expect("columns")
+        .get(0);
+    assert_eq!(column, 1, "the column is back, and its index on it");
+    let unique: i64 = db
+        .client()
+        .query_one(
+            "SELECT count(*) FROM pg_constraint WHERE conname = 't_b_key' AND contype = 'u'",
+            &[],
+        )
+        .expect("pg_constraint")
+        .get(0);
+    assert_eq!(unique, 1, "the unique constraint is back");
+}
+
 /// The canonical schema `schema` (its migrations in both dialects, manifest and lock)
 /// copied into `root`, as a `--schema-dir` that `chatdb new` may write into.
 fn canonical_copy(root: &std::path::Path, schema: &str) {

@@ -5,7 +5,8 @@
 //! PostgreSQL constraints are added `NOT VALID` and validated after, so that the long
 //! scan holds only a SHARE UPDATE EXCLUSIVE lock. SQLite can add a column and drop one,
 //! but changes nothing else in place: those fixes are [`sqlite_rebuild`], its documented
-//! twelve-step table rebuild, with the canonical `CREATE TABLE` text.
+//! twelve-step table rebuild to the canonical table, the same as the migration
+//! `check --write-migration` writes for it.
 
 use super::fix::{ident, qualified};
 use super::Context;
@@ -13,16 +14,11 @@ use crate::catalog::Dialect;
 use crate::model::inventory::{CheckConstraint, Column, ForeignKey, Table};
 use crate::sqltext::{self, Token};
 
-use super::fix::SQLITE_REBUILD_DOC as SQLITE_ALTER;
-
-/// The name of the temporary table a SQLite rebuild copies into.
-fn rebuild_name(table: &str) -> String {
-    format!("{table}__chatdb_rebuild")
-}
+use crate::db::sqlite::rebuild::TableSource;
 
 /// Whether `fix` is the rebuild of `table` ([`sqlite_rebuild`]).
 pub fn is_rebuild(fix: &str, table: &str) -> bool {
-    fix.contains(&format!("INSERT INTO {} (", ident(&rebuild_name(table))))
+    crate::templates::is_rebuild_of(fix, table)
 }
 
 /// A PostgreSQL column definition: `name type [identity] [DEFAULT x] [generated] [NOT NULL]`.
@@ -78,65 +74,16 @@ pub fn sqlite_can_add(definition: &str, c: &Column) -> bool {
     !refused
 }
 
-/// SQLite's table rebuild into the canonical definition of `table`, keeping the rows of
-/// the columns both have, then the canonical indexes of the table.
+/// SQLite's table rebuild of `table` into its canonical definition, keeping the rows of
+/// the columns both have, then its canonical indexes, triggers and the views that name it:
+/// the script form of the migration `check --write-migration` writes for it
+/// ([`crate::templates::sqlite_rebuild_script`], one implementation for both).
 pub fn sqlite_rebuild(ctx: &Context, table: &str, why: &str) -> String {
-    let Some(expected) = ctx.expected.table(table) else {
+    let Some(expected) = TableSource::of(ctx.expected, table) else {
         return format!("-- {table} is not in the canonical schema");
     };
-    let Some(sql) = expected.definition.as_deref() else {
-        return format!("-- the canonical definition of {table} is not known");
-    };
-    let toks = sqltext::tokens(sql);
-    // The table's name: the token after CREATE TABLE [IF NOT EXISTS].
-    let name_at = toks
-        .iter()
-        .position(|t| t.is("TABLE"))
-        .map(|i| {
-            if toks.get(i + 1).is_some_and(|t| t.is("IF")) {
-                i + 4
-            } else {
-                i + 1
-            }
-        })
-        .and_then(|i| toks.get(i));
-    let Some(name) = name_at else {
-        return format!("-- the canonical definition of {table} cannot be read");
-    };
-    let tmp = ident(&rebuild_name(table));
-    let create = format!(
-        "{}{tmp}{}",
-        sql.get(..name.start).unwrap_or(""),
-        sql.get(name.end..).unwrap_or("")
-    );
-    let keep: Vec<String> = ctx
-        .live
-        .table(table)
-        .map(|live| {
-            live.columns
-                .iter()
-                .filter(|c| expected.columns.contains(c))
-                .map(|c| ident(c))
-                .collect()
-        })
-        .unwrap_or_default();
-    let keep = keep.join(", ");
-    let t = ident(table);
-    let mut out = vec![
-        format!("-- {why}: SQLite cannot change that in place, so this rebuilds {table} ({SQLITE_ALTER}): it rewrites the whole table; run it outside a transaction (PRAGMA foreign_keys takes effect only there), and not while the application writes; indexes on {table} that the canonical schema lacks go with it, and so do its triggers: re-create those from the canonical migrations"),
-        "PRAGMA foreign_keys = OFF;".to_string(),
-        format!("{create};"),
-        format!("INSERT INTO {tmp} ({keep}) SELECT {keep} FROM {t};"),
-        format!("DROP TABLE {t};"),
-        format!("ALTER TABLE {tmp} RENAME TO {t};"),
-    ];
-    for i in ctx.expected.indexes_on(table) {
-        if !i.name.starts_with("sqlite_autoindex_") {
-            out.push(format!("{};", i.definition));
-        }
-    }
-    out.push("PRAGMA foreign_keys = ON;".into());
-    out.join("\n")
+    let live = ctx.live.table(table).map_or(&[][..], |t| &t.columns);
+    crate::templates::sqlite_rebuild_script(&expected, live, why)
 }
 
 /// `CREATE TABLE` of `table` as the canonical schema has it, with its primary key, unique
@@ -326,22 +273,17 @@ mod tests {
         };
         let c = ctx(Dialect::Sqlite, &live, &expected);
         let sql = sqlite_rebuild(&c, "user", "name is nullable");
-        assert!(
-            sql.contains(
-                "CREATE TABLE user__chatdb_rebuild (id INTEGER PRIMARY KEY, name TEXT NOT NULL);"
-            ),
-            "{sql}"
-        );
-        assert!(
-            sql.contains(
-                "INSERT INTO user__chatdb_rebuild (id, name) SELECT id, name FROM \"user\";"
-            ),
-            "{sql}"
-        );
-        assert!(
-            sql.contains("ALTER TABLE user__chatdb_rebuild RENAME TO \"user\";"),
-            "{sql}"
-        );
+        for part in [
+            "PRAGMA foreign_keys = OFF;\nBEGIN;\n",
+            "CREATE TABLE \"user_new\" (id INTEGER PRIMARY KEY, name TEXT NOT NULL);",
+            "INSERT INTO \"user_new\" (\"id\", \"name\")\n    SELECT \"id\", \"name\" FROM \"user\";",
+            "ALTER TABLE \"user_new\" RENAME TO \"user\";",
+            "PRAGMA foreign_key_check;\nCOMMIT;\nPRAGMA foreign_keys = ON;",
+            "The live user also has extra",
+        ] {
+            assert!(sql.contains(part), "{part}:\n{sql}");
+        }
+        assert!(is_rebuild(&sql, "user"));
     }
 
     #[test]

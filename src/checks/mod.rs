@@ -470,7 +470,7 @@ mod tests {
         let fixes: Vec<&str> = found.iter().filter_map(|f| f.fix.as_deref()).collect();
         assert_eq!(fixes.len(), 3, "{fixes:?}");
         assert!(
-            fixes[0].contains("INSERT INTO t__chatdb_rebuild (x) SELECT x FROM t;"),
+            fixes[0].contains("INSERT INTO \"t_new\" (\"x\")\n    SELECT \"x\" FROM \"t\";"),
             "{}",
             fixes[0]
         );

@@ -14,13 +14,14 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::{bail, Result};
+use anyhow::{anyhow, bail, Result};
 use serde::Serialize;
 
 use super::{connect, line, select};
 use crate::checks::{self, Context};
 use crate::cli::{CheckArgs, FindingsFormat};
 use crate::db::scratch::{self, Place};
+use crate::db::sqlite::rebuild::TableSource;
 use crate::db::{Access, ConnectOpts, TxKind};
 use crate::finding::{Counts, Finding};
 use crate::migrator::{self, State};
@@ -185,13 +186,17 @@ pub fn run(settings: &Settings, args: &CheckArgs, out: &mut dyn Write) -> Result
                 {
                     if !rebuilds.iter().any(|(t, _)| t == table) {
                         let live_table = live.tables.iter().find(|t| t.name == table);
+                        let source = TableSource::of(&expected, table).ok_or_else(|| {
+                            anyhow!(
+                                "table {table} is not in the canonical schema: no rebuild to write"
+                            )
+                        })?;
                         rebuilds.push((
                             table.to_string(),
-                            super::new::rebuild_to_canonical(
-                                applied_files.iter().copied(),
-                                table,
+                            crate::templates::rebuild_to_canonical(
+                                &source,
                                 live_table.map_or(&[][..], |t| &t.columns),
-                            )?,
+                            ),
                         ));
                     }
                 }

@@ -54,39 +54,10 @@ pub fn run(settings: &Settings, args: &NewArgs, out: &mut dyn Write) -> Result<E
     Ok(ExitCode::SUCCESS)
 }
 
-/// The SQLite rebuild of `table` to its definition in `files` (the canonical migrations
-/// a database has applied), copying the columns the live table (`live_columns`) has too;
-/// a live column the canonical table lacks is named in a comment, not copied.
-pub(super) fn rebuild_to_canonical<'a>(
-    files: impl IntoIterator<Item = &'a crate::catalog::MigrationFile>,
-    table: &str,
-    live_columns: &[String],
-) -> Result<String> {
-    let source = crate::db::sqlite::rebuild::table_source(files, table)?;
-    let copy: Vec<String> = source
-        .columns
-        .iter()
-        .filter(|c| live_columns.contains(c))
-        .cloned()
-        .collect();
-    let mut text = templates::sqlite_rebuild(&source, &copy);
-    let extra: Vec<&str> = live_columns
-        .iter()
-        .filter(|c| !source.columns.contains(c))
-        .map(String::as_str)
-        .collect();
-    if !extra.is_empty() {
-        text.push_str(&format!(
-            "\n-- The live {table} also has {}, which the canonical schema does not: the rebuild does\n-- not copy it. To keep it, add it to the CREATE TABLE and to both column lists.\n",
-            extra.join(", ")
-        ));
-    }
-    Ok(text)
-}
-
 /// Writes `check`'s fixes (of the `checked` dialect, in `namespace`) under `root` as new
-/// migrations named `name`: the no-transaction steps first, then the transactional ones
-/// (`<name>_constraints` when both exist), then each SQLite table rebuild
+/// migrations named `name`, in the order the fix script runs: the transactional steps, the
+/// no-transaction index builds (`<name>_indexes` after others), the constraints made from
+/// those indexes (`<name>_constraints`), then each SQLite table rebuild
 /// (`<name>_rebuild_<table>`, `rebuilds` being (table, migration body)). Each file's twin
 /// says what to write there.
 #[allow(clippy::too_many_arguments)]
@@ -121,9 +92,21 @@ pub(super) fn write_fixes(
         s.push('\n');
         s
     };
-    let mut names = Vec::new();
-    if !outside.is_empty() {
-        let text = steps(&outside);
+    // In the order the fix script runs: the transactional schema fixes (a missing column an
+    // index is built on), the no-transaction index builds, then the constraints made from
+    // one of those indexes (`ADD CONSTRAINT ... USING INDEX`).
+    let (after, before): (Vec<String>, Vec<String>) =
+        inside.into_iter().partition(|s| uses_an_index(s));
+    let mut first = true;
+    for (statements, kind, suffix) in [
+        (&before, Kind::Transactional, ""),
+        (&outside, Kind::NoTransaction, "_indexes"),
+        (&after, Kind::Transactional, "_constraints"),
+    ] {
+        if statements.is_empty() {
+            continue;
+        }
+        let text = steps(statements);
         let body = |d: Dialect| {
             if d == checked {
                 text.clone()
@@ -131,33 +114,13 @@ pub(super) fn write_fixes(
                 templates::twin_of_fixes(checked)
             }
         };
-        write_twins(root, schema, version, name, Kind::NoTransaction, &body, out)?;
-        names.push(name.to_string());
-        version += 1;
-    }
-    if !inside.is_empty() {
-        let text = steps(&inside);
-        let body = |d: Dialect| {
-            if d == checked {
-                text.clone()
-            } else {
-                templates::twin_of_fixes(checked)
-            }
-        };
-        let file = if names.is_empty() {
+        let file = if first {
             name.to_string()
         } else {
-            format!("{name}_constraints")
+            format!("{name}{suffix}")
         };
-        write_twins(
-            root,
-            schema,
-            version,
-            &file,
-            Kind::Transactional,
-            &body,
-            out,
-        )?;
+        write_twins(root, schema, version, &file, kind, &body, out)?;
+        first = false;
         version += 1;
     }
     for (table, text) in rebuilds {
@@ -184,6 +147,13 @@ pub(super) fn write_fixes(
         out,
         "review them and the twins, then `chatdb validate --schema-dir DIR --update-lock` records their checksums",
     )
+}
+
+/// Whether `statement` makes a constraint of an existing index (`USING INDEX`).
+fn uses_an_index(statement: &str) -> bool {
+    crate::sqltext::tokens(statement)
+        .windows(2)
+        .any(|w| w[0].is("USING") && w[1].is("INDEX"))
 }
 
 /// One more than the highest version of `schema`'s migrations under `root`, in either dialect.

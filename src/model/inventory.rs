@@ -30,6 +30,20 @@ pub struct Inventory {
     pub extensions: Vec<String>,
     /// PostgreSQL `server_version_num` (150004); `None` on SQLite.
     pub server_version: Option<i32>,
+    /// SQLite: its triggers and views, in creation order (a table rebuild makes them again).
+    pub triggers_and_views: Vec<SchemaObject>,
+}
+
+/// A SQLite trigger or view, as `sqlite_schema` keeps it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SchemaObject {
+    /// `trigger` or `view`.
+    pub kind: String,
+    pub name: String,
+    /// The table a trigger is on (a view's own name).
+    pub table: String,
+    /// Its `CREATE` statement.
+    pub sql: String,
 }
 
 /// A sequence (PostgreSQL), with the column that owns it, if any.

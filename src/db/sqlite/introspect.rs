@@ -11,7 +11,7 @@ use rusqlite::Transaction;
 
 use crate::model::inventory::{
     CheckConstraint, Column, Constraint, DeclaredCollation, FkAction, FkViolation, ForeignKey,
-    Index, IndexColumn, Inventory, SqliteFacts, Table, HISTORY_PREFIX,
+    Index, IndexColumn, Inventory, SchemaObject, SqliteFacts, Table, HISTORY_PREFIX,
 };
 use crate::sqltext::{self, collapse_spaces, normalize_expr, Token, TokenKind};
 
@@ -304,6 +304,22 @@ pub fn inventory(tx: &Transaction<'_>) -> Result<Inventory> {
         [],
         |r| r.get(0),
     )?;
+    {
+        let mut stmt = tx.prepare(
+            "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE type IN ('trigger', 'view') AND sql IS NOT NULL ORDER BY rowid",
+        )?;
+        inv.triggers_and_views = stmt
+            .query_map([], |r| {
+                Ok(SchemaObject {
+                    kind: r.get(0)?,
+                    name: r.get(1)?,
+                    table: r.get(2)?,
+                    sql: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+    }
+
     inv.sqlite = Some(SqliteFacts {
         foreign_keys_on,
         violations,

@@ -2,12 +2,14 @@
 //! needs to know of a table as a schema's SQLite migrations build it: its `CREATE TABLE`,
 //! its columns, and the indexes, triggers and views the rebuild drops and makes again.
 //! The migrations are applied to a fresh in-memory database (schema only, no rows) and
-//! read back from `sqlite_schema`, so the text is the migrations' own.
+//! read back from `sqlite_schema`, so the text is the migrations' own; `check` reads the
+//! same from its model of the canonical schema ([`TableSource::of`]).
 
 use anyhow::{anyhow, bail, Context, Result};
 use rusqlite::Connection;
 
 use crate::catalog::MigrationFile;
+use crate::model::inventory::{Inventory, SchemaObject};
 use crate::sqltext::{self, TokenKind};
 
 /// One table as the migrations leave it.
@@ -34,66 +36,76 @@ pub fn table_source<'a>(
     files: impl IntoIterator<Item = &'a MigrationFile>,
     table: &str,
 ) -> Result<TableSource> {
-    let conn = Connection::open_in_memory().context("opening an in-memory SQLite database")?;
+    let mut conn = Connection::open_in_memory().context("opening an in-memory SQLite database")?;
     conn.execute_batch("PRAGMA foreign_keys = OFF")
         .context("PRAGMA foreign_keys")?;
     for f in files {
         conn.execute_batch(&f.sql)
             .map_err(|e| anyhow!("applying {} to read table {table}: {e}", f.path))?;
     }
-    let rows = |sql: &str| -> Result<Vec<(String, String)>> {
-        let mut stmt = conn.prepare(sql)?;
-        let out = stmt
-            .query_map([table], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<Result<Vec<(String, String)>, _>>()?;
-        Ok(out)
-    };
-    let Some((name, create)) = rows(
-        "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name = ?1 COLLATE NOCASE",
-    )?
-    .into_iter()
-    .next() else {
-        let tables = rows("SELECT name, '' FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND ?1 IS NOT NULL ORDER BY name")?;
-        let names: Vec<String> = tables.into_iter().map(|(n, _)| n).collect();
-        bail!(
-            "no table {table} in the schema's SQLite migrations (its tables: {})",
-            names.join(", ")
-        );
-    };
-    let columns = rows("SELECT name, '' FROM pragma_table_info(?1) ORDER BY cid")?
-        .into_iter()
-        .map(|(c, _)| c)
-        .collect();
-    let of_type = |kind: &str| -> Result<Vec<String>> {
-        Ok(rows(&format!(
-            "SELECT name, sql FROM sqlite_schema WHERE type = '{kind}' AND tbl_name = ?1 AND sql IS NOT NULL ORDER BY rowid"
-        ))?
-        .into_iter()
-        .map(|(_, sql)| sql)
-        .collect())
-    };
-    let mut stmt = conn.prepare(
-        "SELECT type, name, sql FROM sqlite_schema WHERE (type = 'view' OR (type = 'trigger' AND tbl_name <> ?1 COLLATE NOCASE)) AND sql IS NOT NULL ORDER BY rowid",
-    )?;
-    let dependents = stmt
-        .query_map([&name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<Result<Vec<(String, String, String)>, _>>()?
-        .into_iter()
-        .filter(|(_, _, sql)| {
-            sqltext::tokens(sql).iter().any(|t| {
-                matches!(t.kind, TokenKind::Word | TokenKind::Quoted)
-                    && t.name().eq_ignore_ascii_case(&name)
+    let tx = conn.transaction()?;
+    let inv = super::introspect::inventory(&tx)?;
+    match TableSource::of(&inv, table) {
+        Some(source) => Ok(source),
+        None => {
+            let names: Vec<&str> = inv.tables.iter().map(|t| t.name.as_str()).collect();
+            bail!(
+                "no table {table} in the schema's SQLite migrations (its tables: {})",
+                names.join(", ")
+            )
+        }
+    }
+}
+
+impl TableSource {
+    /// `table` (any case) as the SQLite model `inv` has it; `None` when it has no such
+    /// table, or not its `CREATE TABLE`.
+    pub fn of(inv: &Inventory, table: &str) -> Option<TableSource> {
+        let t = inv
+            .tables
+            .iter()
+            .find(|t| t.name.eq_ignore_ascii_case(table))?;
+        let name = t.name.clone();
+        let generated = |c: &String| {
+            t.details
+                .iter()
+                .any(|d| &d.name == c && d.generated.is_some())
+        };
+        let names_it = |sql: &str| {
+            sqltext::tokens(sql).iter().any(|w| {
+                matches!(w.kind, TokenKind::Word | TokenKind::Quoted)
+                    && w.name().eq_ignore_ascii_case(&name)
             })
+        };
+        let on_it = |o: &&SchemaObject| o.kind == "trigger" && o.table.eq_ignore_ascii_case(&name);
+        Some(TableSource {
+            create: t.definition.clone()?,
+            columns: t
+                .columns
+                .iter()
+                .filter(|c| !generated(c))
+                .cloned()
+                .collect(),
+            indexes: inv
+                .indexes_on(&name)
+                .filter(|i| !i.name.starts_with("sqlite_autoindex_"))
+                .map(|i| i.definition.clone())
+                .collect(),
+            triggers: inv
+                .triggers_and_views
+                .iter()
+                .filter(on_it)
+                .map(|o| o.sql.clone())
+                .collect(),
+            dependents: inv
+                .triggers_and_views
+                .iter()
+                .filter(|o| !on_it(o) && names_it(&o.sql))
+                .map(|o| (o.kind.clone(), o.name.clone(), o.sql.clone()))
+                .collect(),
+            name,
         })
-        .collect();
-    Ok(TableSource {
-        indexes: of_type("index")?,
-        triggers: of_type("trigger")?,
-        name,
-        create,
-        columns,
-        dependents,
-    })
+    }
 }
 
 /// `create` (a `CREATE TABLE name ...`) creating `new_name` instead.
