@@ -123,8 +123,9 @@ pub fn drop_index(ctx: &Context, index: &Index) -> String {
 /// `CREATE INDEX [CONCURRENTLY] <table>_<cols>_idx ON <table> (<cols>);`, the name
 /// PostgreSQL itself would pick, cut to its 63-byte limit, in `dialect`. Given the live
 /// database's `namespace`, a PostgreSQL fix builds it `CONCURRENTLY` on the qualified
-/// table; without one it is the statement for a migration (which runs in a transaction,
-/// where CONCURRENTLY cannot). Given `collations` (one per column, ready for SQL), each
+/// table; without one it is the plain statement for a transactional migration
+/// (`check --write-migration` moves index builds into a `-- chatdb:no-transaction`
+/// migration, where CONCURRENTLY can run). Given `collations` (one per column, ready for SQL), each
 /// column is spelled `col COLLATE c`.
 pub fn plain_index(
     dialect: Dialect,

@@ -55,10 +55,8 @@ mod parse_rate;
 pub mod shape;
 
 // The token helpers, for rules that read a statement's raw tokens.
-#[allow(unused_imports)]
 pub use shape::tokens::{
-    add_column, alter_table, created_table, has_top_level, has_top_level_pair, position_top_level,
-    qualified_name,
+    add_column, alter_table, created_table, has_top_level, has_top_level_pair,
 };
 pub use shape::{Action, ConstraintKind, DefaultExpr, Shape};
 
