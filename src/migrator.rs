@@ -189,7 +189,7 @@ pub fn read_history(session: &mut dyn Session, table: &str) -> Result<Vec<Histor
     let sql = format!("SELECT version, name, applied_on, checksum FROM {table} ORDER BY version");
     session
         .history_rows(&sql)
-        .map_err(|e| anyhow!("reading the history table {table}: {e}"))
+        .map_err(|e| anyhow::Error::new(e).context(format!("reading the history table {table}")))
 }
 
 /// The tables the schema's migrations create, in file order (`CREATE [TEMP] TABLE [IF NOT

@@ -756,6 +756,10 @@ fn status_gives_up_after_lock_timeout_behind_a_locked_history_table_postgres() {
         .success();
     // Another session holds the history table (an ALTER or LOCK TABLE in flight).
     let mut holder = db.client();
+    let holder_pid: i32 = holder
+        .query_one("SELECT pg_backend_pid()", &[])
+        .expect("holder pid")
+        .get(0);
     let mut tx = holder.transaction().expect("begin");
     tx.batch_execute("LOCK TABLE chatdb_history_chat IN ACCESS EXCLUSIVE MODE")
         .expect("lock the history table");
@@ -779,5 +783,12 @@ fn status_gives_up_after_lock_timeout_behind_a_locked_history_table_postgres() {
     assert!(
         waited >= std::time::Duration::from_secs(1),
         "status gave up before its lock timeout ({waited:?})"
+    );
+    // It names the session holding the lock, as migrate does.
+    assert!(
+        stderr(&out).contains(&format!("held by: pid {holder_pid} "))
+            && stderr(&out).contains("chatdb_history_chat AccessExclusiveLock"),
+        "the message names the holder (pid {holder_pid}): {}",
+        stderr(&out)
     );
 }

@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::adopt::{read_adoption, Adoption};
 use super::{connect, line, select};
 use crate::cli::{Format, StatusArgs};
+use crate::db::error::SqlError;
 use crate::db::{Access, TxKind};
 use crate::error::EXIT_FINDINGS;
 use crate::migrator::{self, Entry, State};
@@ -38,7 +39,7 @@ pub fn run(settings: &Settings, args: &StatusArgs, out: &mut dyn Write) -> Resul
     let table = sel.schema.history_table();
     let mut conn = connect(settings, &sel.target, Access::Existing)?;
     let dialect = sel.target.dialect();
-    let (history, entries, built_elsewhere, adopted) = conn.in_transaction(
+    let read = conn.in_transaction(
         TxKind::Read,
         &settings.namespace,
         settings.lock_timeout,
@@ -49,7 +50,22 @@ pub fn run(settings: &Settings, args: &StatusArgs, out: &mut dyn Write) -> Resul
             let present = migrator::built_elsewhere(s, files, &history)?;
             Ok((history, entries, present, read_adoption(s, &table)?))
         },
-    )?;
+    );
+    let (history, entries, built_elsewhere, adopted) = match read {
+        // Behind another session's lock: say who holds it, as migrate does.
+        Err(e) if SqlError::find(&e).is_some_and(SqlError::is_lock_timeout) => {
+            let holders = conn.lock_holders();
+            if holders.is_empty() {
+                return Err(e);
+            }
+            return Err(e.context(format!(
+                "status waited {} for a lock; held by: {}",
+                humantime::format_duration(settings.lock_timeout),
+                holders.join("; ")
+            )));
+        }
+        other => other?,
+    };
     let envelope = Envelope::new(
         &sel.schema.name,
         &sel.target,
