@@ -304,7 +304,7 @@ mod tests {
     #[test]
     fn lint_points_unindexed_keys_at_their_declaration() {
         let file = migration("CREATE TABLE rooms (id int);\nCREATE TABLE messages (\n id int,\n room_id int CONSTRAINT messages_room_id_fkey REFERENCES rooms (id)\n);");
-        let parsed = [Parsed::new(&file)];
+        let parsed = [Parsed::new(&file, Dialect::Postgres)];
         let model = inv(
             vec![],
             vec![fk("messages", &["room_id"], "rooms", FkAction::Cascade)],
@@ -332,7 +332,7 @@ mod tests {
             vec![fk("user", &["team_id", "order"], "team", FkAction::Cascade)],
         );
         let file = migration("CREATE TABLE \"user\" (team_id int REFERENCES team (id), \"order\" int);");
-        let found = lint(&model, &[Parsed::new(&file)]);
+        let found = lint(&model, &[Parsed::new(&file, Dialect::Postgres)]);
         assert_eq!(
             found[0].hit.fix.as_deref().unwrap_or_default(),
             "CREATE INDEX user_team_id_order_idx ON \"user\" (team_id, \"order\");"

@@ -196,8 +196,13 @@ pub struct Statement {
 
 impl Statement {
     /// The statements of the migration `sql`, read once, each with what the statements
-    /// before it did.
-    pub fn all_of(sql: &str, statements: &[sqltext::Statement]) -> Vec<Statement> {
+    /// before it did. A PostgreSQL statement is parsed by sqlparser (the token reader when it
+    /// cannot); a SQLite one only by the token reader, which is all the SQLite rule reads.
+    pub fn all_of(
+        dialect: Dialect,
+        sql: &str,
+        statements: &[sqltext::Statement],
+    ) -> Vec<Statement> {
         let no_transaction = crate::online::is_no_transaction(sql);
         let read: Vec<(String, Vec<Token>, Shape, bool, usize)> = statements
             .iter()
@@ -207,7 +212,10 @@ impl Statement {
                 let line = tokens
                     .first()
                     .map_or(s.line, |t| s.line_of(sql, s.start + t.start));
-                let (shape, parsed) = shape::of(text, &tokens);
+                let (shape, parsed) = match dialect {
+                    Dialect::Postgres => shape::of(text, &tokens),
+                    Dialect::Sqlite => (shape::tokens::shape(&tokens), false),
+                };
                 (text.to_string(), tokens, shape, parsed, line)
             })
             .collect();
@@ -312,7 +320,7 @@ pub struct Parsed<'a> {
 }
 
 impl<'a> Parsed<'a> {
-    pub fn new(file: &'a MigrationFile) -> Parsed<'a> {
+    pub fn new(file: &'a MigrationFile, dialect: Dialect) -> Parsed<'a> {
         let statements = sqltext::split(&file.sql);
         let mut allows = Vec::with_capacity(statements.len());
         let mut previous_end = 0;
@@ -320,7 +328,7 @@ impl<'a> Parsed<'a> {
             allows.push(allow_comments(&file.sql[previous_end..s.end]));
             previous_end = s.end;
         }
-        let read = Statement::all_of(&file.sql, &statements);
+        let read = Statement::all_of(dialect, &file.sql, &statements);
         Parsed {
             file,
             statements,
@@ -365,31 +373,26 @@ pub struct Flagged {
     pub allowed_by_comment: bool,
 }
 
-/// The statements of `files` after the first version that sqlparser cannot parse and the
-/// token fallback read (a statement neither reads is `unreadable-statement`'s): (index into
-/// `files`, line). `validate` names them in a note, so the fallback is never silent.
-pub fn read_by_fallback(files: &[MigrationFile]) -> Vec<(usize, usize)> {
-    let first = files.iter().map(|f| f.version).min();
-    let mut out = Vec::new();
-    for (fi, f) in files.iter().enumerate() {
-        if Some(f.version) == first {
-            continue;
-        }
-        for s in Statement::all_of(&f.sql, &sqltext::split(&f.sql)) {
-            if !s.parsed && s.shape != Shape::Unknown {
-                out.push((fi, s.line));
-            }
-        }
-    }
-    out
-}
-
 /// Lints `files` (one dialect's migrations, sorted by version): the statement rules of
 /// `dialect` on every version after the first, model rules on `model` when there is one.
-pub fn run(files: &[MigrationFile], dialect: Dialect, model: Option<&Inventory>) -> Vec<Flagged> {
-    let parsed: Vec<Parsed> = files.iter().map(Parsed::new).collect();
+pub fn run(files: &[MigrationFile], dialect: Dialect, model: Option<&Inventory>) -> Linted {
+    let parsed: Vec<Parsed> = files.iter().map(|f| Parsed::new(f, dialect)).collect();
     let first = files.iter().map(|f| f.version).min();
     let mut out = Vec::new();
+    // The statements after the first version that sqlparser could not parse and the token
+    // reader read (one neither reads is `unreadable-statement`'s): `validate` names them
+    // in a note, so the fallback is never silent.
+    let read_by_fallback = parsed
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| dialect == Dialect::Postgres && Some(p.file.version) != first)
+        .flat_map(|(fi, p)| {
+            p.read
+                .iter()
+                .filter(|s| !s.parsed && s.shape != Shape::Unknown)
+                .map(move |s| (fi, s.line))
+        })
+        .collect();
     for &(rule, check) in LINTS {
         if !rule.applies_to(dialect) {
             continue;
@@ -441,7 +444,17 @@ pub fn run(files: &[MigrationFile], dialect: Dialect, model: Option<&Inventory>)
             }
         }
     }
-    out
+    Linted {
+        flagged: out,
+        read_by_fallback,
+    }
+}
+
+/// What [`run`] found in one dialect's migrations.
+pub struct Linted {
+    pub flagged: Vec<Flagged>,
+    /// (index into the files, line) of each statement the token fallback read.
+    pub read_by_fallback: Vec<(usize, usize)>,
 }
 
 #[cfg(test)]
@@ -450,7 +463,7 @@ pub mod testkit {
 
     /// Runs the statement rule `check` over `sql`, as a migration after the first version.
     pub fn hits(check: fn(&Statement) -> Vec<Found>, sql: &str) -> Vec<Found> {
-        Statement::all_of(sql, &sqltext::split(sql))
+        Statement::all_of(Dialect::Postgres, sql, &sqltext::split(sql))
             .iter()
             .flat_map(check)
             .collect()
@@ -485,7 +498,7 @@ mod tests {
             f(1, "CREATE TABLE t (a int);\nCREATE INDEX i ON t (a);"),
             f(2, "-- header\n\n-- chatdb:allow require-concurrent-index: tiny\nCREATE INDEX j ON t (a);\nCREATE INDEX k ON t (a);"),
         ];
-        let found = run(&files, Dialect::Postgres, None);
+        let found = run(&files, Dialect::Postgres, None).flagged;
         assert_eq!(found.len(), 2, "{found:?}");
         assert_eq!((found[0].file, found[0].line), (1, 4));
         assert!(found[0].allowed_by_comment);

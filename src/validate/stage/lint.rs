@@ -16,14 +16,16 @@ pub fn run(run: &mut Run) {
     let scan = run.scan;
     let allows = &scan.schema.manifest.validate.lint_allows;
     let model = run.pg_model.as_ref().or(run.lite_model.as_ref());
-    let mut flagged: Vec<(Dialect, &MigrationFile, lint::Flagged)> =
-        lint::run(pg_files, Dialect::Postgres, model)
-            .into_iter()
-            .map(|f| (Dialect::Postgres, &pg_files[f.file], f))
-            .collect();
+    let pg = lint::run(pg_files, Dialect::Postgres, model);
+    let mut flagged: Vec<(Dialect, &MigrationFile, lint::Flagged)> = pg
+        .flagged
+        .into_iter()
+        .map(|f| (Dialect::Postgres, &pg_files[f.file], f))
+        .collect();
     let lite_files = run.lite_files;
     flagged.extend(
         lint::run(lite_files, Dialect::Sqlite, None)
+            .flagged
             .into_iter()
             .map(|f| (Dialect::Sqlite, &lite_files[f.file], f)),
     );
@@ -68,7 +70,8 @@ pub fn run(run: &mut Run) {
                 .fix(Some(fix)),
         );
     }
-    let fallback: Vec<String> = lint::read_by_fallback(pg_files)
+    let fallback: Vec<String> = pg
+        .read_by_fallback
         .into_iter()
         .map(|(fi, line)| format!("{}:{line}", pg_files[fi].path))
         .collect();

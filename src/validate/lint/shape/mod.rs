@@ -372,7 +372,7 @@ mod tests {
         /// Both readers and every statement rule, on DDL-shaped garbage: no panic.
         #[test]
         fn lint_readers_and_rules_never_panic(sql in lintish()) {
-            for s in super::super::Statement::all_of(&sql, &sqltext::split(&sql)) {
+            for s in super::super::Statement::all_of(crate::catalog::Dialect::Postgres, &sql, &sqltext::split(&sql)) {
                 let _ = tokens::shape(&s.tokens);
                 for (_, check) in super::super::LINTS {
                     if let super::super::Check::Statement(check) = check {
