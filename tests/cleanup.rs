@@ -715,6 +715,103 @@ fn inserts_during_cleanup_survive_sqlite() {
     });
 }
 
+/// Expired rows written behind the keyset while a cleanup runs (an import or a backfill
+/// of old messages, written after the batches passed their time) still go: the run may
+/// not end on its batches alone. While a cleanup of 20,000 expired messages is under way
+/// (batches of 200), an application inserts messages 1,000 days old, older than any the
+/// batches have reached, and stops while at least a quarter of the original rows are still
+/// there (so the run is not over). The run must exit 0 having deleted all of them,
+/// the late ones included, and leave no expired row. `insert_old(i)` inserts one and
+/// returns the original expired rows left just after it committed.
+fn expired_rows_written_behind_the_keyset_still_go(
+    db: &Db,
+    dir: &Path,
+    insert_old: &(dyn Fn(u32) -> i64 + Sync),
+) {
+    let total: i64 = 20_000;
+    many_expired_messages(db, dir, total as u64);
+    let child = spawn_chatdb(
+        dir,
+        &[
+            "-d",
+            &db.url(),
+            "-s",
+            "assistant",
+            "cleanup",
+            "--older-than",
+            "30d",
+            "--batch-size",
+            "200",
+            "--format",
+            "json",
+        ],
+    );
+    let (mut inserted, mut behind) = (0u32, 0u32);
+    loop {
+        let left = insert_old(inserted);
+        inserted += 1;
+        if left < total {
+            // Committed after the first batch: behind the keyset.
+            behind += 1;
+        }
+        if left < total / 4 || inserted >= 100_000 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let out = child.wait_with_output().expect("wait");
+    assert!(
+        behind > 0,
+        "no old row was inserted after the first batch ({inserted} inserts): the test proved nothing"
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        db.count("SELECT count(*) FROM messages"),
+        0,
+        "the rows inserted behind the keyset were left: the run ended on its batches alone"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        v["policies"][0]["rows"].as_i64(),
+        Some(total + i64::from(inserted))
+    );
+    assert_eq!(v["policies"][0]["remaining_rows"].as_u64(), Some(0));
+}
+
+const INSERT_OLD_PG: &str = "INSERT INTO messages (conversation_id, role, content, created_at) VALUES ('f1000000-0000-4000-8000-000000000001', 'user', $1, now() - interval '1000 days')";
+
+#[test]
+fn expired_rows_written_behind_the_keyset_still_go_postgres() {
+    let pg = pg_or_skip!("written_behind");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let c = std::sync::Mutex::new(pg.client());
+    expired_rows_written_behind_the_keyset_still_go(&Db::Pg(&pg), dir.path(), &|i| {
+        let mut c = c.lock().expect("lock");
+        c.execute(INSERT_OLD_PG, &[&format!("old {i}")])
+            .expect("insert during cleanup");
+        c.query_one(EXPIRED_LEFT, &[]).expect("count").get(0)
+    });
+}
+
+#[test]
+fn expired_rows_written_behind_the_keyset_still_go_sqlite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_, path) = sqlite_in(&dir, "behind.sqlite3");
+    let c = rusqlite::Connection::open(&path).expect("open");
+    c.busy_timeout(std::time::Duration::from_secs(30))
+        .expect("busy");
+    let c = std::sync::Mutex::new(c);
+    expired_rows_written_behind_the_keyset_still_go(&Db::Lite(&path), dir.path(), &|i| {
+        let c = c.lock().expect("lock");
+        c.execute(
+            "INSERT INTO messages (conversation_id, role, content, created_at) VALUES ('f1000000-0000-4000-8000-000000000001', 'user', ?1, datetime('now', '-1000 days'))",
+            [format!("old {i}")],
+        )
+        .expect("insert during cleanup");
+        c.query_row(EXPIRED_LEFT, [], |r| r.get(0)).expect("count")
+    });
+}
+
 /// SIGINT mid-run: the current batch finishes, the report is printed, exit 130, and only
 /// whole batches were deleted.
 fn a_signal_leaves_only_whole_batches(db: &Db, dir: &Path) {

@@ -5,13 +5,15 @@
 //! lock (a second run exits 3 at once); read the database's clock once and derive every
 //! cutoff from it; then delete in keyset batches, each its own transaction, adapting the
 //! batch to the rows it cascades to so that no transaction touches much more than
-//! `--batch-size` rows. A policy ends only when its expired rows are counted and none is
-//! left (a short batch proves nothing: on PostgreSQL a row updated under a batch is
-//! skipped); a run stopped earlier reports the rows left and exits 4 (`EXIT_INCOMPLETE`),
-//! never 0. Signals and `--max-runtime` are honoured between batches only, so a batch is
-//! either committed whole or not at all. Policy resolution, the SQL and the
-//! batch-size controller are in [`crate::retention`]; the database work goes through the
-//! connection's `Retention` backend.
+//! `--batch-size` rows. A policy ends only when none of its expired rows is left: counted,
+//! or on PostgreSQL proven by the batches themselves when no other transaction wrote while
+//! they ran (`Retention::proven_empty`); a short batch alone proves nothing, since a row
+//! written behind the keyset meanwhile is one the batches passed. A run stopped earlier
+//! reports the rows left and exits 4 (`EXIT_INCOMPLETE`), never 0. Signals and
+//! `--max-runtime` are honoured between batches only, so a batch is either committed whole
+//! or not at all. Policy resolution, the SQL and the batch-size controller are in
+//! [`crate::retention`]; the database work goes through the connection's `Retention`
+//! backend.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -355,19 +357,22 @@ fn run_policy(
         line.cascaded_rows += batch.cascaded;
         line.longest_batch_ms = line.longest_batch_ms.max(took.as_millis() as u64);
         line.elapsed_ms = policy_started.elapsed().as_millis() as u64;
-        // A short batch does not mean the work is done: on PostgreSQL a row updated
-        // while the batch ran has moved (new ctid) and was skipped, and it may lie behind
-        // the keyset. The policy ends only when the expired rows are counted and none is
-        // left; until then the batches go on, past the last one and then from the oldest
+        // A short batch does not mean the work is done: a row inserted, or updated to an
+        // older time, behind the keyset while the batches ran is one they passed (and on
+        // PostgreSQL a ties batch, by ctid, skips a row updated under it). The policy ends
+        // only when none is left, counted or proven; until then the batches go on, past the last one and then from the oldest
         // row again. The count comes when the keyset reaches the cutoff (no expired row
         // seen past the batch): a batch from the oldest row would walk over the dead index
         // entries of every batch before it (most of a second on a million rows), a count
-        // walks them once.
+        // walks them once. On PostgreSQL a sweep that no other writer overlapped proves it
+        // without the count (`Retention::proven_empty`).
         let short = !batch.more || batch.last.is_none();
-        let left = if short {
-            Some(conn.count_left(job, &line.cutoff)?)
-        } else {
+        let left = if !short {
             None
+        } else if !batch.more && conn.proven_empty()? {
+            Some(0)
+        } else {
+            Some(conn.count_left(job, &line.cutoff)?)
         };
         if left == Some(0) {
             line.remaining_rows = Some(0);

@@ -117,6 +117,12 @@ pub trait Retention {
         limit: u64,
         timeouts: Timeouts,
     ) -> Result<Batch>;
+    /// Whether the batches since the last one from the oldest expired row prove, without
+    /// counting, that no expired row is left (PostgreSQL: no other transaction wrote
+    /// while they ran; see `db/postgres/retention.rs`). `false`: count them.
+    fn proven_empty(&mut self) -> Result<bool> {
+        Ok(false)
+    }
     /// Makes every committed batch durable (PostgreSQL commits batches without waiting
     /// for the disk flush; one synchronous commit here flushes them all). Called before a
     /// run reports.

@@ -56,7 +56,9 @@ impl Job {
     /// (found by an index-only scan), so each row is visited once, as one plain DELETE
     /// visits it (a ctid list visits each row twice: 0.7x a plain DELETE against 1.15x,
     /// BENCHMARKS.md); it returns one row (rows deleted, newest time deleted as text, 1 when
-    /// expired rows lie past the range). Ties at the range's end can leave a range empty
+    /// expired rows lie past the range, then the statement's snapshot and the batch's own
+    /// transaction id as text: what proves a sweep complete without a count, see
+    /// `db/postgres/retention.rs`). Ties at the range's end can leave a range empty
     /// while rows remain; [`Job::batch_delete_ties_inline`] is that batch. SQLite returns each
     /// deleted row's time.
     /// SQLite runs only the keyset form, its first batch from the text floor
@@ -123,7 +125,8 @@ impl Job {
                 format!(
                     "WITH u AS (SELECT {tc} AS upper FROM {table} WHERE {pred} ORDER BY {tc} OFFSET {limit} LIMIT 1),\n\
                      d AS (DELETE FROM {table} WHERE {pred} AND {tc} < coalesce((SELECT upper FROM u), 'infinity') RETURNING {tc})\n\
-                     SELECT count(*)::int8, max({tc})::text, (SELECT count(*) FROM u)::int8 FROM d"
+                     SELECT count(*)::int8, max({tc})::text, (SELECT count(*) FROM u)::int8, \
+                     pg_current_snapshot()::text, pg_current_xact_id_if_assigned()::text FROM d"
                 )
             }
             Dialect::Sqlite => {
@@ -229,7 +232,7 @@ pub fn sqlite_odd_times_sql(job: &Job, floor: &str) -> String {
 }
 
 /// Per-batch limits (PostgreSQL).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timeouts {
     pub lock: Duration,
     pub statement: Duration,
@@ -297,7 +300,8 @@ mod tests {
              AND \"ended_at\" >= ($3::text)::timestamptz ORDER BY \"ended_at\" OFFSET $2 LIMIT 1),\n\
              d AS (DELETE FROM \"sessions\" WHERE \"ended_at\" < ($1::text)::timestamptz AND (ended_at IS NOT NULL) \
              AND \"ended_at\" >= ($3::text)::timestamptz AND \"ended_at\" < coalesce((SELECT upper FROM u), 'infinity') RETURNING \"ended_at\")\n\
-             SELECT count(*)::int8, max(\"ended_at\")::text, (SELECT count(*) FROM u)::int8 FROM d"
+             SELECT count(*)::int8, max(\"ended_at\")::text, (SELECT count(*) FROM u)::int8, \
+             pg_current_snapshot()::text, pg_current_xact_id_if_assigned()::text FROM d"
         );
         assert!(j
             .batch_delete_ties_inline("2026-01-01 00:00:00+00", 7, None)

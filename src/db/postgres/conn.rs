@@ -23,6 +23,8 @@ pub struct PgConn {
     pub(super) version: Option<i32>,
     /// The TLS a cancel request needs (`None` with `sslmode=disable`).
     cancel_tls: Option<postgres_native_tls::MakeTlsConnector>,
+    /// Cleanup's prepared batch and the session settings its batches run under.
+    pub(super) cleanup: super::retention::BatchSession,
 }
 
 impl PgConn {
@@ -32,6 +34,7 @@ impl PgConn {
             namespace: namespace.to_string(),
             version: None,
             cancel_tls: target.cancel_tls(),
+            cleanup: Default::default(),
         })
     }
 }
