@@ -16,8 +16,9 @@ cd "$(dirname "$0")/.."
 TOTAL=${1:-2000000}
 ROUNDS=${2:-2}
 JOURNAL=${3:-delete}
-cargo build --release --quiet
-BIN=$PWD/target/release/chatdb
+# CHATDB_BIN: another build to measure (side by side with this one, say); default: this tree's.
+if [ -z "${CHATDB_BIN:-}" ]; then cargo build --release --quiet; fi
+BIN=${CHATDB_BIN:-$PWD/target/release/chatdb}
 WORK=$(mktemp -d /tmp/chatdb-bench-sqlite.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 SEED=$WORK/seed.sqlite3

@@ -19,8 +19,9 @@ cd "$(dirname "$0")/.."
 ROWS=${1:-1000000}
 BATCH=${2:-5000}
 JOURNAL=${3:-delete}
-cargo build --release --quiet
-BIN=$PWD/target/release/chatdb
+# CHATDB_BIN: another build to measure (side by side with this one, say); default: this tree's.
+if [ -z "${CHATDB_BIN:-}" ]; then cargo build --release --quiet; fi
+BIN=${CHATDB_BIN:-$PWD/target/release/chatdb}
 WORK=$(mktemp -d /tmp/chatdb-bench-sqlite-writers.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 DB=$WORK/app.sqlite3
@@ -47,15 +48,19 @@ cat >"$WORK/writer.py" <<'EOF'
 import os, sqlite3, sys, time, json
 db, stop, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
 c = sqlite3.connect(db, timeout=5.0, isolation_level=None)
-waits, failures, i = [], 0, 0
+waits, parts, failures, i = [], [], 0, 0
 end = time.monotonic() + seconds if seconds > 0 else None
 while not os.path.exists(stop) and (end is None or time.monotonic() < end):
     t0 = time.monotonic()
     try:
         c.execute("BEGIN IMMEDIATE")
+        t1 = time.monotonic()
         c.execute("INSERT INTO messages (conversation_id, role, content) VALUES ('f1000000-0000-4000-8000-000000000001', 'user', ?)", (f"app {i}",))
+        t2 = time.monotonic()
         c.execute("COMMIT")
-        waits.append((time.monotonic() - t0) * 1000)
+        t3 = time.monotonic()
+        waits.append((t3 - t0) * 1000)
+        parts.append(((t3 - t0) * 1000, (t1 - t0) * 1000, (t2 - t1) * 1000, (t3 - t2) * 1000))
     except sqlite3.OperationalError:
         failures += 1
         try:
@@ -67,7 +72,12 @@ while not os.path.exists(stop) and (end is None or time.monotonic() < end):
 waits.sort()
 pick = lambda q: waits[min(len(waits) - 1, int(q * len(waits)))] if waits else 0
 print(json.dumps({"writes": len(waits), "failures": failures, "p50_ms": round(pick(0.5), 1),
-                  "p99_ms": round(pick(0.99), 1), "max_ms": round(waits[-1] if waits else 0, 1)}))
+                  "p99_ms": round(pick(0.99), 1), "max_ms": round(waits[-1] if waits else 0, 1),
+                  # The longest write's parts: waiting for the lock (BEGIN IMMEDIATE), the
+                  # INSERT, and the COMMIT (its journal and fsyncs).
+                  "longest_ms": dict(zip(["total", "begin", "insert", "commit"],
+                                         [round(x, 1) for x in max(parts)] if parts else [])),
+                  "commits_over_50ms": sum(1 for p in parts if p[3] > 50)}))
 EOF
 
 echo "baseline (application alone, 3 s):"

@@ -126,7 +126,7 @@ impl Job {
                     "WITH u AS (SELECT {tc} AS upper FROM {table} WHERE {pred} ORDER BY {tc} OFFSET {limit} LIMIT 1),\n\
                      d AS (DELETE FROM {table} WHERE {pred} AND {tc} < coalesce((SELECT upper FROM u), 'infinity') RETURNING {tc})\n\
                      SELECT count(*)::int8, max({tc})::text, (SELECT count(*) FROM u)::int8, \
-                     pg_current_snapshot()::text, pg_current_xact_id_if_assigned()::text FROM d"
+                     txid_current_snapshot()::text, txid_current_if_assigned()::text FROM d"
                 )
             }
             Dialect::Sqlite => {
@@ -216,19 +216,42 @@ pub fn descendants(table: &str, cascades: &[Cascade]) -> Vec<String> {
 /// The rows of `job` that would compare as expired on SQLite but hold no text time of
 /// the form `YYYY-MM-DD...` from 1970 on (a unix epoch INTEGER, a julianday REAL, an epoch
 /// stored as text): cleanup refuses to run while there are any, since comparing them with
-/// the text cutoff says nothing about their age.
-pub fn sqlite_odd_times_sql(job: &Job, floor: &str) -> String {
+/// the text cutoff says nothing about their age. Two queries, so that no read holds the
+/// database for long (an application's COMMIT waits for every reader to finish):
+///
+/// - [`sqlite_odd_times_below_sql`], the rows before the text floor (`?1`): every number
+///   sorts there, so this is an index range of only the odd rows;
+/// - [`sqlite_odd_times_chunk_sql`], the text times from the floor to the cutoff that are
+///   not dates, read [`ODD_TIMES_CHUNK`] index entries at a time by keyset `(time, rowid)`.
+pub fn sqlite_odd_times_below_sql(job: &Job) -> String {
     let tc = quote_ident(&job.time_column);
     let mut s = format!(
-        "SELECT count(*), coalesce(group_concat(DISTINCT typeof({tc})), '') FROM {} WHERE {tc} < ?1 \
-         AND NOT (typeof({tc}) = 'text' AND {tc} >= '{}' AND {tc} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*')",
+        "SELECT count(*), coalesce(group_concat(DISTINCT typeof({tc})), '') FROM {} WHERE {tc} < ?1",
         quote_ident(&job.table),
-        floor.replace('\'', "''")
     );
     if let Some(c) = &job.condition {
         s.push_str(&format!(" AND ({c})"));
     }
     s
+}
+
+/// Index entries one chunk of [`sqlite_odd_times_chunk_sql`] reads (a few milliseconds).
+pub const ODD_TIMES_CHUNK: i64 = 20_000;
+
+/// One chunk of the text times in `[?1 floor, ?2 cutoff)` after the keyset `(?3 time,
+/// ?4 rowid)`, at most `?5` of them in index order; returns the rows read, how many are not
+/// `YYYY-MM-DD...` text, and the chunk's last `(time, rowid)`.
+pub fn sqlite_odd_times_chunk_sql(job: &Job) -> String {
+    let tc = quote_ident(&job.time_column);
+    let cond = job
+        .condition
+        .as_ref()
+        .map(|c| format!(" AND ({c})"))
+        .unwrap_or_default();
+    format!(
+        "WITH c AS MATERIALIZED (SELECT {tc} AS t, rowid AS r FROM {}          WHERE {tc} >= ?1 AND {tc} < ?2 AND ({tc}, rowid) > (?3, ?4){cond} ORDER BY {tc}, rowid LIMIT ?5)          SELECT count(*), coalesce(sum(NOT (typeof(t) = 'text' AND t GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*')), 0),          (SELECT max(t) FROM c), (SELECT max(r) FROM c WHERE t = (SELECT max(t) FROM c)) FROM c",
+        quote_ident(&job.table),
+    )
 }
 
 /// Per-batch limits (PostgreSQL).
@@ -301,7 +324,7 @@ mod tests {
              d AS (DELETE FROM \"sessions\" WHERE \"ended_at\" < ($1::text)::timestamptz AND (ended_at IS NOT NULL) \
              AND \"ended_at\" >= ($3::text)::timestamptz AND \"ended_at\" < coalesce((SELECT upper FROM u), 'infinity') RETURNING \"ended_at\")\n\
              SELECT count(*)::int8, max(\"ended_at\")::text, (SELECT count(*) FROM u)::int8, \
-             pg_current_snapshot()::text, pg_current_xact_id_if_assigned()::text FROM d"
+             txid_current_snapshot()::text, txid_current_if_assigned()::text FROM d"
         );
         assert!(j
             .batch_delete_ties_inline("2026-01-01 00:00:00+00", 7, None)

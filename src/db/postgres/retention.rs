@@ -190,7 +190,7 @@ impl Retention for PgConn {
         }
         let now: String = self
             .client
-            .query_one("SELECT pg_current_snapshot()::text", &[])
+            .query_one("SELECT txid_current_snapshot()::text", &[])
             .sql()?
             .get(0);
         Ok(self.cleanup.sweep.alone_until(&now))
@@ -302,8 +302,9 @@ impl Sweep {
     }
 }
 
-/// A `pg_snapshot` (`xmin:xmax:xip,...`): ids from `xmax` on had not completed; `running`
-/// were in progress.
+/// A snapshot's text (`xmin:xmax:xip,...`, `txid_current_snapshot()`: 64-bit ids with
+/// their epoch, PostgreSQL 10 on, where `pg_current_snapshot()` needs 13): ids from `xmax`
+/// on had not completed; `running` were in progress.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Snapshot {
     xmax: u64,

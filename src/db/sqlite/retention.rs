@@ -17,13 +17,18 @@ use super::{begin, SqliteConn};
 use crate::catalog::Dialect;
 use crate::db::retention::{cleanup_busy, count, CleanupLock, Retention};
 use crate::db::{quote_ident, TxKind, TxOpts};
-use crate::retention::sql::sqlite_odd_times_sql;
+use crate::retention::sql::{
+    sqlite_odd_times_below_sql, sqlite_odd_times_chunk_sql, ODD_TIMES_CHUNK,
+};
 use crate::retention::{Batch, Cascade, Job, Timeouts};
 
 /// How long one batch may hold the write lock. Batches aim at 80% of it
 /// (`fit_to_budget`); an application write that arrives just as a batch starts waits it
-/// out plus at most one pause ([`pause_after`]), which keeps it well under 250 ms. Measured
-/// in BENCHMARKS.md (`benches/cleanup_sqlite_writers.sh`, `benches/cleanup_sqlite.sh`).
+/// out plus at most one pause ([`pause_after`]). A smaller budget does not shorten the
+/// longest application write: over 1M rows that one spent under 1 ms waiting for the lock
+/// and 230-333 ms in its own COMMIT (its fsync behind cleanup's writes on this machine's
+/// disk), with 60 ms as with 100 ms. Measured in BENCHMARKS.md
+/// (`benches/cleanup_sqlite_writers.sh`, `benches/cleanup_sqlite.sh`).
 const BATCH_BUDGET: Duration = Duration::from_millis(100);
 
 /// How long cleanup stays off the write lock after a batch that held it for `held`: long
@@ -44,6 +49,13 @@ pub(crate) fn pause_after(held: Duration) -> Duration {
 
 impl Retention for SqliteConn {
     fn cleanup_session(&mut self) -> Result<()> {
+        // A page cache of up to 64 MiB for this connection (SQLite's default is 2 MiB): the
+        // index pages one batch rewrote stay cached for the next, which SQLite keeps while
+        // no other connection writes (batches 20-40% faster, BENCHMARKS.md). A fixed bound,
+        // not a function of the rows; seed does the same.
+        self.conn
+            .execute_batch("PRAGMA cache_size = -65536")
+            .context("setting the page cache")?;
         Ok(())
     }
 
@@ -136,11 +148,47 @@ impl Retention for SqliteConn {
     }
 
     fn refuse_odd_times(&mut self, job: &Job, cutoff: &str) -> Result<()> {
-        let sql = sqlite_odd_times_sql(job, self.keyset_floor());
-        let (n, kinds): (i64, String) = self
+        let floor = self.keyset_floor();
+        let context = || format!("checking the times in {}.{}", job.table, job.time_column);
+        let (mut n, kinds): (i64, String) = self
             .conn
-            .query_row(&sql, [cutoff], |r| Ok((r.get(0)?, r.get(1)?)))
-            .with_context(|| format!("checking the times in {}.{}", job.table, job.time_column))?;
+            .query_row(&sqlite_odd_times_below_sql(job), [floor], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .with_context(context)?;
+        let mut kinds: Vec<String> = kinds
+            .split(',')
+            .filter(|k| !k.is_empty())
+            .map(str::to_string)
+            .collect();
+        // The expired text times, a chunk per read: one read over a million rows held the
+        // database 300 ms, and an application's COMMIT waited all of it.
+        let chunk = sqlite_odd_times_chunk_sql(job);
+        let mut after: (rusqlite::types::Value, i64) =
+            (rusqlite::types::Value::Text(floor.to_string()), i64::MIN);
+        loop {
+            let (read, odd, last_t, last_r): (i64, i64, rusqlite::types::Value, Option<i64>) = self
+                .conn
+                .prepare_cached(&chunk)
+                .and_then(|mut s| {
+                    s.query_row(
+                        rusqlite::params![floor, cutoff, after.0, after.1, ODD_TIMES_CHUNK],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                    )
+                })
+                .with_context(context)?;
+            if odd > 0 {
+                n += odd;
+                if !kinds.iter().any(|k| k == "text") {
+                    kinds.push("text".to_string());
+                }
+            }
+            match last_r {
+                Some(r) if read >= ODD_TIMES_CHUNK => after = (last_t, r),
+                _ => break,
+            }
+        }
+        let kinds = kinds.join(",");
         if n > 0 {
             bail!(
                 "{}.{}: {n} row(s) hold a time that is not SQLite date text `YYYY-MM-DD HH:MM:SS` (stored as {kinds}); \
@@ -192,7 +240,7 @@ impl Retention for SqliteConn {
         let mut deleted = 0u64;
         let mut last: Option<String> = None;
         {
-            let mut stmt = tx.prepare(&sql)?;
+            let mut stmt = tx.prepare_cached(&sql)?;
             let params: Vec<Box<dyn rusqlite::ToSql>> = match from {
                 Some(f) => vec![
                     Box::new(cutoff.to_string()),
