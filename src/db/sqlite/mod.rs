@@ -33,6 +33,9 @@ pub struct SqliteConn {
     pub(super) path: Option<PathBuf>,
     /// The busy timeout the connection waits for another writer.
     pub(super) lock_timeout: Duration,
+    /// Cleanup on a WAL database checkpoints after each batch itself, off the write lock
+    /// (its connection's autocheckpoint is off).
+    pub(super) checkpoints: bool,
 }
 
 impl SqliteConn {
@@ -41,6 +44,7 @@ impl SqliteConn {
             conn: open(path, opts)?,
             path: path.map(Path::to_path_buf),
             lock_timeout: opts.lock_timeout,
+            checkpoints: false,
         })
     }
 }
