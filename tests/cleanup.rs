@@ -609,6 +609,40 @@ fn a_second_cleanup_exits_3_at_once_postgres() {
     assert_eq!(deleted, 10, "the rows were deleted once, by one run");
 }
 
+/// `cleanup --older-than 30d --batch-size 200 --format json` of the assistant schema at
+/// `url`, running in the background.
+fn spawn_cleanup_in_batches_of_200(dir: &Path, url: &str) -> std::process::Child {
+    spawn_chatdb(
+        dir,
+        &[
+            "-d",
+            url,
+            "-s",
+            "assistant",
+            "cleanup",
+            "--older-than",
+            "30d",
+            "--batch-size",
+            "200",
+            "--format",
+            "json",
+        ],
+    )
+}
+
+/// A SQLite file in `dir` and an application's connection to it (busy timeout 30 s), to
+/// write from while a cleanup runs.
+fn application_sqlite(
+    dir: &tempfile::TempDir,
+    file: &str,
+) -> (std::path::PathBuf, std::sync::Mutex<rusqlite::Connection>) {
+    let (_, path) = sqlite_in(dir, file);
+    let c = rusqlite::Connection::open(&path).expect("open");
+    c.busy_timeout(std::time::Duration::from_secs(30))
+        .expect("busy");
+    (path, std::sync::Mutex::new(c))
+}
+
 /// Inserts running during a cleanup all survive (they are newer than the cutoff).
 /// Inserts fresh messages for as long as a cleanup of 20,000 expired ones runs (and at
 /// least 200). `insert_new(i)` inserts one and returns the expired rows left just before
@@ -622,22 +656,7 @@ fn inserts_during_cleanup_survive(
 ) {
     let total = 20_000;
     many_expired_messages(db, dir, total);
-    let mut child = spawn_chatdb(
-        dir,
-        &[
-            "-d",
-            &db.url(),
-            "-s",
-            "assistant",
-            "cleanup",
-            "--older-than",
-            "30d",
-            "--batch-size",
-            "200",
-            "--format",
-            "json",
-        ],
-    );
+    let mut child = spawn_cleanup_in_batches_of_200(dir, &db.url());
     let (mut inserted, mut overlapped) = (0u32, 0u32);
     loop {
         let done = child.try_wait().expect("try_wait").is_some();
@@ -697,11 +716,7 @@ fn inserts_during_cleanup_survive_postgres() {
 #[test]
 fn inserts_during_cleanup_survive_sqlite() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (_, path) = sqlite_in(&dir, "ins.sqlite3");
-    let c = rusqlite::Connection::open(&path).expect("open");
-    c.busy_timeout(std::time::Duration::from_secs(30))
-        .expect("busy");
-    let c = std::sync::Mutex::new(c);
+    let (path, c) = application_sqlite(&dir, "ins.sqlite3");
     inserts_during_cleanup_survive(&Db::Lite(&path), dir.path(), &|i| {
         let c = c.lock().expect("lock");
         let left = || -> i64 { c.query_row(EXPIRED_LEFT, [], |r| r.get(0)).expect("count") };
@@ -730,22 +745,7 @@ fn expired_rows_written_behind_the_keyset_still_go(
 ) {
     let total: i64 = 20_000;
     many_expired_messages(db, dir, total as u64);
-    let child = spawn_chatdb(
-        dir,
-        &[
-            "-d",
-            &db.url(),
-            "-s",
-            "assistant",
-            "cleanup",
-            "--older-than",
-            "30d",
-            "--batch-size",
-            "200",
-            "--format",
-            "json",
-        ],
-    );
+    let child = spawn_cleanup_in_batches_of_200(dir, &db.url());
     let (mut inserted, mut behind) = (0u32, 0u32);
     loop {
         let left = insert_old(inserted);
@@ -796,11 +796,7 @@ fn expired_rows_written_behind_the_keyset_still_go_postgres() {
 #[test]
 fn expired_rows_written_behind_the_keyset_still_go_sqlite() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (_, path) = sqlite_in(&dir, "behind.sqlite3");
-    let c = rusqlite::Connection::open(&path).expect("open");
-    c.busy_timeout(std::time::Duration::from_secs(30))
-        .expect("busy");
-    let c = std::sync::Mutex::new(c);
+    let (path, c) = application_sqlite(&dir, "behind.sqlite3");
     expired_rows_written_behind_the_keyset_still_go(&Db::Lite(&path), dir.path(), &|i| {
         let c = c.lock().expect("lock");
         c.execute(
@@ -1012,22 +1008,7 @@ fn a_concurrent_update_of_expired_rows_does_not_end_the_policy_early_postgres() 
         )
         .expect("update the oldest expired rows");
     assert_eq!(updated, 5);
-    let child = spawn_chatdb(
-        dir.path(),
-        &[
-            "-d",
-            &pg.url,
-            "-s",
-            "assistant",
-            "cleanup",
-            "--older-than",
-            "30d",
-            "--batch-size",
-            "200",
-            "--format",
-            "json",
-        ],
-    );
+    let child = spawn_cleanup_in_batches_of_200(dir.path(), &pg.url);
     let mut watcher = pg.client();
     let mut waited = false;
     for _ in 0..1000 {
