@@ -434,6 +434,40 @@ fn a_foreign_key_whose_only_index_is_partial_on_is_not_null_is_covered_in_both_d
     assert!(restrict.contains("Seq Scan on orders"), "{restrict}");
 }
 
+/// A `blog` schema of one migration per dialect in a temporary schema directory, migrated
+/// on a SQLite file in it.
+struct Blog {
+    dir: tempfile::TempDir,
+    url: String,
+    path: std::path::PathBuf,
+}
+
+impl Blog {
+    fn migrated_on_sqlite(sqlite: &str, postgres: &str) -> Blog {
+        let dir = tempfile::tempdir().expect("tempdir");
+        schema_dir(
+            dir.path(),
+            "blog",
+            &[
+                ("sqlite", "V1__init.sql", sqlite),
+                ("postgres", "V1__init.sql", postgres),
+            ],
+        );
+        let (url, path) = sqlite_in(&dir, "blog.sqlite3");
+        let blog = Blog { dir, url, path };
+        let sd = blog.schema_dir();
+        migrate(
+            blog.dir.path(),
+            &["-d", blog.url.as_str(), "--schema-dir", sd, "-s", "blog"],
+        );
+        blog
+    }
+
+    fn schema_dir(&self) -> &str {
+        self.dir.path().to_str().expect("utf8")
+    }
+}
+
 #[test]
 fn a_foreign_key_column_declared_nocase_gets_a_binary_index_that_clears_the_finding() {
     // SQLite: the child column is declared COLLATE NOCASE, the parent key BINARY. A bare
@@ -451,19 +485,9 @@ CREATE TABLE posts (
     account_code TEXT CONSTRAINT posts_account_code_fkey REFERENCES accounts (code)
 );
 ";
-    let dir = tempfile::tempdir().expect("tempdir");
-    schema_dir(
-        dir.path(),
-        "blog",
-        &[
-            ("sqlite", "V1__init.sql", sqlite),
-            ("postgres", "V1__init.sql", postgres),
-        ],
-    );
-    let sd = dir.path().to_str().expect("utf8");
-    let (url, path) = sqlite_in(&dir, "blog.sqlite3");
-    let args = ["-d", url.as_str(), "--schema-dir", sd, "-s", "blog"];
-    migrate(dir.path(), &args);
+    let blog = Blog::migrated_on_sqlite(sqlite, postgres);
+    let (dir, path, sd) = (&blog.dir, &blog.path, blog.schema_dir());
+    let args = ["-d", blog.url.as_str(), "--schema-dir", sd, "-s", "blog"];
     let (_, report) = check(dir.path(), &args);
     assert_eq!(
         findings(&report),
@@ -479,15 +503,15 @@ CREATE TABLE posts (
     );
     // What the fix used to say: a bare index, NOCASE by inheritance, never sought.
     let delete = "DELETE FROM accounts WHERE id = 1";
-    sqlite_exec(&path, "CREATE INDEX posts_bare ON posts (account_code);");
-    let reads = sqlite_index_reads(&path, delete, "posts_bare");
+    sqlite_exec(path, "CREATE INDEX posts_bare ON posts (account_code);");
+    let reads = sqlite_index_reads(path, delete, "posts_bare");
     assert!(
         reads.iter().all(|r| *r != "seek"),
         "a bare index inherits NOCASE: {reads:?}"
     );
-    sqlite_exec(&path, "DROP INDEX posts_bare;");
-    sqlite_exec(&path, &fix(&report, 0));
-    let reads = sqlite_index_reads(&path, delete, "posts_account_code_idx");
+    sqlite_exec(path, "DROP INDEX posts_bare;");
+    sqlite_exec(path, &fix(&report, 0));
+    let reads = sqlite_index_reads(path, delete, "posts_account_code_idx");
     assert!(
         !reads.is_empty() && reads.iter().all(|r| *r == "seek"),
         "{reads:?}"
@@ -525,19 +549,9 @@ CREATE TABLE posts (
 CREATE INDEX posts_account_code ON posts (account_code COLLATE \"C\");
 CREATE INDEX posts_account_handle ON posts (account_handle);
 ";
-    let dir = tempfile::tempdir().expect("tempdir");
-    schema_dir(
-        dir.path(),
-        "blog",
-        &[
-            ("sqlite", "V1__init.sql", sqlite),
-            ("postgres", "V1__init.sql", postgres),
-        ],
-    );
-    let sd = dir.path().to_str().expect("utf8");
-    let (url, path) = sqlite_in(&dir, "blog.sqlite3");
-    let args = ["-d", url.as_str(), "--schema-dir", sd, "-s", "blog"];
-    migrate(dir.path(), &args);
+    let blog = Blog::migrated_on_sqlite(sqlite, postgres);
+    let (dir, path, sd) = (&blog.dir, &blog.path, blog.schema_dir());
+    let args = ["-d", blog.url.as_str(), "--schema-dir", sd, "-s", "blog"];
     let (_, report) = check(dir.path(), &args);
     assert_eq!(
         findings(&report),
@@ -562,16 +576,16 @@ CREATE INDEX posts_account_handle ON posts (account_handle);
     );
     let delete = "DELETE FROM accounts WHERE id = 1";
     for index in ["posts_account_code", "posts_account_handle"] {
-        let reads = sqlite_index_reads(&path, delete, index);
+        let reads = sqlite_index_reads(path, delete, index);
         assert!(
             !reads.is_empty() && reads.iter().all(|r| *r == "scan"),
             "{index}: a full scan, never a seek: {reads:?}"
         );
     }
     // The fixes make lookups seek, and the key findings go.
-    sqlite_exec(&path, &format!("{}\n{}", fix(&report, 0), fix(&report, 1)));
+    sqlite_exec(path, &format!("{}\n{}", fix(&report, 0), fix(&report, 1)));
     for index in ["posts_account_code_idx", "posts_account_handle_idx"] {
-        let reads = sqlite_index_reads(&path, delete, index);
+        let reads = sqlite_index_reads(path, delete, index);
         assert!(
             !reads.is_empty() && reads.iter().all(|r| *r == "seek"),
             "{index}: {reads:?}"

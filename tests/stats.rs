@@ -83,6 +83,12 @@ fn run(dir: &Path, url: &str, schema: &str, args: &[&str]) -> std::process::Outp
         .expect("chatdb runs")
 }
 
+/// focusmate migrated and seeded at scale 0.01 at `url`.
+fn seeded_focusmate(dir: &Path, url: &str) {
+    ok(run(dir, url, "focusmate", &["migrate"]));
+    ok(run(dir, url, "focusmate", &["seed", "--scale", "0.01"]));
+}
+
 fn ok(out: std::process::Output) -> std::process::Output {
     assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
     out
@@ -260,13 +266,7 @@ fn stats_connections_past_80_percent_of_max_connections_exit_1() {
 fn stats_seq_scans_push_index_usage_under_90_percent_exit_1() {
     let db = pg_or_skip!("stats_index_usage");
     let dir = tempfile::tempdir().expect("tmp");
-    ok(run(dir.path(), &db.url, "focusmate", &["migrate"]));
-    ok(run(
-        dir.path(),
-        &db.url,
-        "focusmate",
-        &["seed", "--scale", "0.01"],
-    ));
+    seeded_focusmate(dir.path(), &db.url);
     {
         let mut c = db.client();
         c.batch_execute("SET enable_indexscan = off; SET enable_bitmapscan = off; SET enable_indexonlyscan = off")
@@ -446,13 +446,7 @@ fn stats_pool_past_80_percent_of_chatdb_toml_pool_size_exit_1() {
 fn stats_dead_rows_on_a_retention_table_exit_1_other_tables_are_not_judged() {
     let db = pg_or_skip!("stats_dead_rows");
     let dir = tempfile::tempdir().expect("tmp");
-    ok(run(dir.path(), &db.url, "focusmate", &["migrate"]));
-    ok(run(
-        dir.path(),
-        &db.url,
-        "focusmate",
-        &["seed", "--scale", "0.01"],
-    ));
+    seeded_focusmate(dir.path(), &db.url);
     write_file(dir.path(), "chatdb.toml", "[stats]\ndead_rows_min = 1000\n");
     let doc = json_run(dir.path(), &db.url, "focusmate", 0);
     assert!(findings_of(&doc, "dead-rows").is_empty(), "{doc}");
@@ -550,13 +544,7 @@ fn stats_cache_hit_ratio_under_99_percent_on_a_small_shared_buffers_server_exit_
     };
     let url = srv.url("127.0.0.1");
     let dir = tempfile::tempdir().expect("tmp");
-    ok(run(dir.path(), &url, "focusmate", &["migrate"]));
-    ok(run(
-        dir.path(),
-        &url,
-        "focusmate",
-        &["seed", "--scale", "0.01"],
-    ));
+    seeded_focusmate(dir.path(), &url);
     {
         let mut c = postgres::Client::connect(&url, postgres::NoTls).expect("connects");
         // notifications is larger than the 16 buffers of shared_buffers: every scan reads

@@ -249,7 +249,10 @@ pub fn sqlite_odd_times_chunk_sql(job: &Job) -> String {
         .map(|c| format!(" AND ({c})"))
         .unwrap_or_default();
     format!(
-        "WITH c AS MATERIALIZED (SELECT {tc} AS t, rowid AS r FROM {}          WHERE {tc} >= ?1 AND {tc} < ?2 AND ({tc}, rowid) > (?3, ?4){cond} ORDER BY {tc}, rowid LIMIT ?5)          SELECT count(*), coalesce(sum(NOT (typeof(t) = 'text' AND t GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*')), 0),          (SELECT max(t) FROM c), (SELECT max(r) FROM c WHERE t = (SELECT max(t) FROM c)) FROM c",
+        "WITH c AS MATERIALIZED (SELECT {tc} AS t, rowid AS r FROM {} \
+         WHERE {tc} >= ?1 AND {tc} < ?2 AND ({tc}, rowid) > (?3, ?4){cond} ORDER BY {tc}, rowid LIMIT ?5) \
+         SELECT count(*), coalesce(sum(NOT (typeof(t) = 'text' AND t GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*')), 0), \
+         (SELECT max(t) FROM c), (SELECT max(r) FROM c WHERE t = (SELECT max(t) FROM c)) FROM c",
         quote_ident(&job.table),
     )
 }

@@ -156,16 +156,11 @@ impl Retention for PgConn {
                         .context(format!("deleting a batch from {}", job.table)));
                 }
             };
-            self.cleanup
-                .sweep
-                .saw(row.get(3), row.get::<_, Option<&str>>(4));
-            Batch {
-                deleted: count(row.get(0)),
-                cascaded: 0,
-                last: row.get(1),
-                held: Duration::ZERO,
-                more: row.get::<_, i64>(2) > 0,
-            }
+            let (batch, snapshot, xid) = read_batch(&row)
+                .sql()
+                .with_context(|| format!("reading a batch's result from {}", job.table))?;
+            self.cleanup.sweep.saw(snapshot, xid);
+            batch
         } else {
             // Cascades are counted from statistics the batch reads in its own transaction:
             // a simple-query message, which does not prove a sweep.
@@ -297,8 +292,9 @@ impl Sweep {
             .iter()
             .filter(|&&x| first.xmax <= x && x < now.xmax)
             .count() as u64;
-        // Ids are consecutive: the span holds exactly the sweep's own.
-        now.xmax - first.xmax == ours && now.running.iter().all(|x| self.ours.contains(x))
+        // Ids are consecutive: the span holds exactly the sweep's own (a transaction still
+        // running at `now` with an id in it is another's, and fails this too).
+        now.xmax - first.xmax == ours
     }
 }
 
@@ -410,6 +406,20 @@ impl PgConn {
             more: number(batch, 2) > 0,
         })
     }
+}
+
+/// A prepared batch's result row: the batch, its snapshot's text and its transaction id
+/// (see [`Job::batch_delete_sql`]). Our own statement's columns, read with `try_get` all
+/// the same, so that a surprise is an error and never a panic.
+fn read_batch(row: &postgres::Row) -> Result<(Batch, &str, Option<&str>), postgres::Error> {
+    let batch = Batch {
+        deleted: count(row.try_get(0)?),
+        cascaded: 0,
+        last: row.try_get(1)?,
+        held: Duration::ZERO,
+        more: row.try_get::<_, i64>(2)? > 0,
+    };
+    Ok((batch, row.try_get(3)?, row.try_get(4)?))
 }
 
 /// One batch as one simple-query message, so one round trip: the server runs it as one

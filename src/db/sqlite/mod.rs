@@ -99,6 +99,14 @@ fn busy(what: &'static str, waited: Duration, timeout: Duration) -> LockError {
     }
 }
 
+/// A page cache of up to 64 MiB for this connection (SQLite's default is 2 MiB), for the
+/// commands that write many pages: seed and cleanup. A fixed bound, not a function of the
+/// rows.
+pub(super) fn large_page_cache(conn: &Connection) -> Result<()> {
+    conn.execute_batch("PRAGMA cache_size = -65536")
+        .context("setting the page cache")
+}
+
 /// Starts a transaction as `o` says: `BEGIN EXCLUSIVE` for migrate, `BEGIN IMMEDIATE` for
 /// seed and cleanup batches (a 64 MiB page cache for seed), `BEGIN DEFERRED` otherwise.
 /// A database another connection holds past `busy_timeout` is a `LockError`.
@@ -114,8 +122,7 @@ pub fn begin<'c>(
         TxKind::Read | TxKind::Scratch => (TransactionBehavior::Deferred, "read"),
     };
     if o.kind == TxKind::Seed {
-        conn.execute_batch("PRAGMA cache_size = -65536")
-            .context("setting the page cache")?;
+        large_page_cache(conn)?;
     }
     // Outside a transaction, where the pragma takes effect: off for a table rebuild only.
     let fk = if o.foreign_keys_off { "OFF" } else { "ON" };

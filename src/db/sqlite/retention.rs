@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 
-use super::{begin, SqliteConn};
+use super::{begin, large_page_cache, SqliteConn};
 use crate::catalog::Dialect;
 use crate::db::retention::{cleanup_busy, count, CleanupLock, Retention};
 use crate::db::{quote_ident, TxKind, TxOpts};
@@ -49,13 +49,9 @@ pub(crate) fn pause_after(held: Duration) -> Duration {
 
 impl Retention for SqliteConn {
     fn cleanup_session(&mut self) -> Result<()> {
-        // A page cache of up to 64 MiB for this connection (SQLite's default is 2 MiB): the
-        // index pages one batch rewrote stay cached for the next, which SQLite keeps while
-        // no other connection writes (batches 20-40% faster, BENCHMARKS.md). A fixed bound,
-        // not a function of the rows; seed does the same.
-        self.conn
-            .execute_batch("PRAGMA cache_size = -65536")
-            .context("setting the page cache")?;
+        // The index pages one batch rewrote stay cached for the next, which SQLite keeps
+        // while no other connection writes (batches 20-40% faster, BENCHMARKS.md).
+        large_page_cache(&self.conn)?;
         // In WAL mode a COMMIT that passes 1,000 WAL pages checkpoints inside the COMMIT:
         // the batch's timing then counts work done off the write lock (the application may
         // write meanwhile), and the batches come out smaller than their lock allows. This
