@@ -216,44 +216,41 @@ fn sslmode_allow_tries_plaintext_first_and_tls_after_a_refusal_and_prefer_the_re
         assert_eq!(seen, Some(tls), "sslmode={mode}: TLS in use");
     }
 
+    // With `hba` in force, `gets_in` connects by its second try and `refused` cannot.
+    let second_try = |hba: &[&str], gets_in: &str, refused: &str| {
+        server.set_hba(hba).expect("hba");
+        chatdb(dir.path())
+            .args(["-d", &url(gets_in), "status"])
+            .assert()
+            .success();
+        let out = chatdb(dir.path())
+            .args(["-d", &url(refused), "status"])
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{refused}: {}", stderr(&out));
+        assert!(stderr(&out).contains("pg_hba.conf"), "{}", stderr(&out));
+    };
     // Plaintext refused by the server (hostssl only): allow tries TLS next and gets in;
     // disable cannot.
-    server
-        .set_hba(&[
+    second_try(
+        &[
             "local all all trust",
             "hostnossl all all 127.0.0.1/32 reject",
             "hostssl all all 127.0.0.1/32 trust",
-        ])
-        .expect("hba");
-    chatdb(dir.path())
-        .args(["-d", &url("allow"), "status"])
-        .assert()
-        .success();
-    let out = chatdb(dir.path())
-        .args(["-d", &url("disable"), "status"])
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("pg_hba.conf"), "{}", stderr(&out));
-
+        ],
+        "allow",
+        "disable",
+    );
     // TLS refused by the server: prefer tries plaintext next and gets in; require cannot.
-    server
-        .set_hba(&[
+    second_try(
+        &[
             "local all all trust",
             "hostssl all all 127.0.0.1/32 reject",
             "hostnossl all all 127.0.0.1/32 trust",
-        ])
-        .expect("hba");
-    chatdb(dir.path())
-        .args(["-d", &url("prefer"), "status"])
-        .assert()
-        .success();
-    let out = chatdb(dir.path())
-        .args(["-d", &url("require"), "status"])
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("pg_hba.conf"), "{}", stderr(&out));
+        ],
+        "prefer",
+        "require",
+    );
 }
 
 /// Runs chatdb to its end, failing the test if it has not ended within 30 s (it would be
